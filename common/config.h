@@ -1,0 +1,85 @@
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cal.h"
+#include "duration.h"
+
+/* The [deadlines] keys, also allowed in every [reason.X] section. */
+enum config_dl {
+	CONFIG_DL_RESPONSE_NORMAL,
+	CONFIG_DL_RESPONSE_CRITICAL,
+	CONFIG_DL_WARN_BEFORE,
+	CONFIG_DL_PHOTOS_WAIT,
+	CONFIG_DL_ADDRESS_WAIT,
+	CONFIG_DL_POSTING_WAIT,
+	CONFIG_DL_PICKUP_GRACE,
+	CONFIG_DL_LETTER_WAIT,
+	CONFIG_DL_REPLY_WINDOW,
+	CONFIG_DL_COUNT
+};
+
+/* Where an effective deadline value came from. */
+enum config_src {
+	CONFIG_SRC_DEFAULT,	/* built in (SPEC §7) */
+	CONFIG_SRC_DEADLINES,	/* [deadlines] */
+	CONFIG_SRC_REASON	/* [reason.X] */
+};
+
+struct config_reason {
+	char *name;				/* X of [reason.X] */
+	struct duration dl[CONFIG_DL_COUNT];
+	bool set[CONFIG_DL_COUNT];
+};
+
+struct config {
+	char *path;		/* the file it was read from */
+	/* [daemon]; relative paths are resolved against the file's directory */
+	char *database;
+	char *socket;
+	unsigned socket_mode;
+	char *write_group;	/* NULL when not set */
+	char *timezone;
+	bool sync_full;		/* synchronous = full (true) | normal */
+	/* [deadlines] */
+	struct duration dl[CONFIG_DL_COUNT];
+	bool dl_set[CONFIG_DL_COUNT];
+	/* [calendar] */
+	enum cal_kind holidays;
+	int64_t *extra_holidays;	/* civil day numbers, sorted */
+	size_t n_extra_holidays;
+	/* [reason.X] sections, in file order */
+	struct config_reason *reasons;
+	size_t n_reasons;
+};
+
+/*
+ * Read and validate path. On success, a new config. On failure, NULL and *errors set
+ * to a malloc'd text of one line per problem, each "FILE:LINE: [section] key: what is
+ * wrong (what would be right)". Unknown sections and keys, duplicate keys (also an
+ * indented line that inih takes as a continuation), bad values, over-long lines and a
+ * missing file are errors. Nothing else is touched (the time zone is only checked).
+ */
+struct config *config_load(const char *path, char **errors);
+/* Free; NULL is a no-op. */
+void config_free(struct config *cfg);
+/* The key name of a deadline ("photos_wait"). */
+const char *config_dl_name(enum config_dl dl);
+/* The deadline for a protocol's reason (NULL or unknown reason: [deadlines] or the
+ * default), and where it came from when src is not NULL. */
+const struct duration *config_deadline(const struct config *cfg, const char *reason,
+    enum config_dl dl, enum config_src *src);
+/* "default", "[deadlines]" or "[reason.X]" (X filled from reason). Returns buf. */
+const char *config_src_text(enum config_src src, const char *reason, char *buf, size_t len);
+
+/* Defaults for a file that does not say. */
+#define CONFIG_DEFAULT_PATH "/etc/protocold/protocold.ini"
+#define CONFIG_DEFAULT_DATABASE "/var/lib/protocold/protocold.db"
+#define CONFIG_DEFAULT_SOCKET "/run/protocold.sock"
+#define CONFIG_DEFAULT_TIMEZONE "America/Sao_Paulo"
+
+#endif

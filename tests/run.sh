@@ -1,0 +1,53 @@
+#!/bin/sh
+# Runs every unit and end-to-end test against each build directory given
+# (default: build), then prints one line "N passed, N failed".
+# Unit binaries speak TAP (cmocka); e2e scripts print "ok - …" / "not ok - …".
+set -u
+cd "$(dirname "$0")/.."
+[ $# -gt 0 ] || set -- build
+passed=0
+failed=0
+logdir=$(mktemp -d "${TMPDIR:-/tmp}/protocold-tests.XXXXXX")
+
+# count NAME LOG RC: add the log's ok / not ok lines to the totals.
+count() {
+	ok=$(grep -c '^ok ' "$2")
+	bad=$(grep -c '^not ok ' "$2")
+	if [ "$3" -ne 0 ] && [ "$bad" -eq 0 ]; then
+		bad=1
+		echo "not ok - $1 exited with status $3" >>"$2"
+	fi
+	if [ "$ok" -eq 0 ] && [ "$bad" -eq 0 ]; then
+		bad=1
+		echo "not ok - $1 ran no test" >>"$2"
+	fi
+	passed=$((passed + ok))
+	failed=$((failed + bad))
+	if [ "$bad" -eq 0 ]; then
+		echo "PASS $1 ($ok)"
+	else
+		echo "FAIL $1 ($ok passed, $bad failed)"
+		grep -v '^ok ' "$2" | sed 's/^/    /' | tail -n 40
+	fi
+}
+
+for build in "$@"; do
+	for t in "$build"/tests/test_*; do
+		[ -x "$t" ] || continue
+		name="$build/unit/$(basename "$t")"
+		log="$logdir/$(echo "$name" | tr / _).log"
+		CMOCKA_MESSAGE_OUTPUT=TAP "$t" >"$log" 2>&1
+		count "$name" "$log" $?
+	done
+	for t in tests/e2e/test_*.sh; do
+		[ -f "$t" ] || continue
+		name="$build/e2e/$(basename "$t" .sh)"
+		log="$logdir/$(echo "$name" | tr / _).log"
+		PROTOCOLD="$PWD/$build/protocold" PROTOCOLCTL="$PWD/$build/protocolctl" \
+			timeout 300 bash "$t" >"$log" 2>&1
+		count "$name" "$log" $?
+	done
+done
+echo "logs: $logdir"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
