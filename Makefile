@@ -35,7 +35,11 @@ COMMON_OBJS := $(COMMON_SRCS:%.c=$(OBJ)/%.o)
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(OBJ)/%.o)
 CTL_OBJS    := $(CTL_SRCS:%.c=$(OBJ)/%.o)
 UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
-LIB         := $(BUILD)/libprotocold.a
+LIBC        := $(BUILD)/libcommon.a
+LIBD        := $(BUILD)/libdaemon.a
+# A test of a common/ module links only common/; the others link the daemon's modules too.
+UNIT_COMMON_BINS := $(foreach t,$(UNIT_SRCS),$(if $(wildcard common/$(patsubst test_%,%,$(notdir $(t)))),$(BUILD)/tests/$(basename $(notdir $(t)))))
+UNIT_DAEMON_BINS := $(filter-out $(UNIT_COMMON_BINS),$(UNIT_BINS))
 
 .PHONY: all deps run test check unit e2e san clean bench
 .DEFAULT_GOAL := all
@@ -46,17 +50,25 @@ $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(LIB): $(COMMON_OBJS) $(DAEMON_OBJS)
+$(LIBC): $(COMMON_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/protocold: $(OBJ)/daemon/main.o $(LIB)
+$(LIBD): $(DAEMON_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/protocold: $(OBJ)/daemon/main.o $(LIBD) $(LIBC)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-$(BUILD)/protocolctl: $(CTL_OBJS) $(LIB)
+$(BUILD)/protocolctl: $(CTL_OBJS) $(LIBC)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-$(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(LIB)
+$(UNIT_COMMON_BINS): $(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(LIBC)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) -lm
+
+$(UNIT_DAEMON_BINS): $(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(LIBD) $(LIBC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) -lm
 

@@ -22,7 +22,8 @@ struct cal;
 int cal_kind_parse(const char *s, enum cal_kind *out);
 /* The config name of kind. */
 const char *cal_kind_name(enum cal_kind kind);
-/* A calendar of kind plus the extra holiday dates (copied). */
+/* A calendar of kind plus the extra holiday dates (copied; any order; they count
+ * with every kind, "none" included). */
 struct cal *cal_new(enum cal_kind kind, const int64_t *extra_days, size_t n_extra);
 /* Free a calendar; NULL is a no-op. */
 void cal_free(struct cal *cal);
@@ -38,12 +39,13 @@ bool cal_is_business_day(const struct cal *cal, int64_t days);
 /* One non-business day that a business-day addition skipped. */
 struct cal_skip {
 	int64_t days;
-	const char *why; /* "Saturday", "Sunday", or the holiday's name */
+	const char *why; /* the holiday's name, else "Saturday" or "Sunday"; static */
 };
 
 /*
  * N business days from instant t: the end (24:00 local, i.e. the first instant of the
- * next local day) of the n-th business day after t's local date. n >= 1.
+ * next local day) of the n-th business day after t's local date, which itself never
+ * counts. n >= 1 (n < 1 gives the end of t's local date).
  * When skips is not NULL, the skipped dates (at most max_skips) are written there and
  * their total count in *n_skips.
  */

@@ -14,12 +14,14 @@
 int tz_check(const char *name, char **cause);
 /* Make name the local zone: 0, or -1 with *cause (the old zone stays). */
 int tz_set(const char *name, char **cause);
-/* The name set last ("UTC" before any tz_set). */
+/* The name set last ("UTC" before any tz_set: until then the functions below work in
+ * UTC, whatever the environment's TZ says). */
 const char *tz_name(void);
 /* The local calendar date (a civil day number) of instant ms. */
 int64_t tz_local_days(int64_t ms);
 /* The first instant of local date `days` (00:00 local, or the first existing instant
- * of that day when a DST change skips midnight), as UTC ms. */
+ * of that day when a DST change skips midnight; the start of the next day when the
+ * whole date was skipped), as UTC ms. */
 int64_t tz_local_midnight(int64_t days);
 /* The offset of local time from UTC at instant ms, in seconds (-10800 for -03:00). */
 int tz_offset_s(int64_t ms);

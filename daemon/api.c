@@ -1,0 +1,630 @@
+#include "api.h"
+
+#include <errno.h>
+#include <event2/http.h>
+#include <jansson.h>
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "commit.h"
+#include "duration.h"
+#include "engine.h"
+#include "feed.h"
+#include "render.h"
+#include "rfc3339.h"
+#include "runconf.h"
+#include "sched.h"
+#include "store.h"
+#include "sysd.h"
+#include "xmalloc.h"
+
+#define API_VERSION "1"
+#define PROTOCOLD_VERSION "0.1.0"
+#define API_DAY_MS (24 * 3600 * 1000LL)
+
+static struct store *api_rd;	/* reads: committed data only */
+static struct store *api_wr;	/* writes, inside the turn's transaction */
+
+void
+api_init(struct store *reader, struct store *writer)
+{
+	api_rd = reader;
+	api_wr = writer;
+}
+
+/* A write's answer, held until its commit. */
+struct api_pending {
+	struct evhttp_request *req;
+	int status;
+	json_t *body;
+	struct problem pb;
+};
+
+static void
+api_pending_done(void *arg, bool ok)
+{
+	struct api_pending *w = arg;
+
+	if (!ok) {
+		json_decref(w->body);
+		http_reply_error(w->req, 503, "database_unavailable", "the change was not "
+		    "committed (%s); nothing was changed, retry later", store_error(api_wr));
+	} else if (w->body != NULL)
+		http_reply_json(w->req, w->status, w->body);
+	else
+		http_reply_problem(w->req, &w->pb);
+	free(w);
+}
+
+/* Answer req after the commit: with p rendered (rc >= 0; 0 means 200) or *pb. */
+static void
+api_after_commit(struct evhttp_request *req, int rc, const struct protocol *p,
+    const struct problem *pb)
+{
+	struct api_pending *w = xcalloc(1, sizeof *w);
+	bool envvias = false;
+
+	w->req = req;
+	if (rc < 0)
+		w->pb = *pb;
+	else {
+		store_seller_get(api_wr, p->seller, &envvias);
+		w->status = rc == 0 ? 200 : rc;
+		w->body = render_protocol(p, envvias, clock_now());
+	}
+	commit_after(api_pending_done, w);
+}
+
+/* Open the turn's transaction, or answer 503: true when the write may go on. */
+static bool
+api_begin_write(struct evhttp_request *req)
+{
+	if (commit_open() == 0)
+		return true;
+	http_reply_error(req, 503, "database_unavailable", "the database cannot take "
+	    "writes now: %s", store_error(api_wr));
+	return false;
+}
+
+/* A string member: 1 (set *out), 0 (absent or null), -1 (wrong type, *pb set). */
+static int
+api_member_str(json_t *o, const char *key, const char **out, struct problem *pb)
+{
+	json_t *v = json_object_get(o, key);
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return problem_set(pb, 422, "invalid_field", "%s must be a string", key);
+	*out = json_string_value(v);
+	return 1;
+}
+
+static int
+api_member_required(json_t *o, const char *key, const char **out, struct problem *pb)
+{
+	int rc = api_member_str(o, key, out, pb);
+
+	if (rc == 0)
+		return problem_set(pb, 422, "missing_field", "%s is required", key);
+	return rc < 0 ? -1 : 0;
+}
+
+/* if_version: -1 when absent; else a non-negative integer. */
+static int
+api_if_version(json_t *o, int64_t *out, struct problem *pb)
+{
+	json_t *v = json_object_get(o, "if_version");
+
+	*out = -1;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return problem_set(pb, 422, "invalid_field", "if_version must be a "
+		    "non-negative integer (the protocol's version you last read)");
+	*out = json_integer_value(v);
+	return 0;
+}
+
+static int
+api_decode_origin(json_t *o, struct engine_create *r, struct problem *pb)
+{
+	const char *origin;
+	json_t *crit = json_object_get(o, "critical");
+
+	if (api_member_str(o, "origin", &origin, pb) < 0)
+		return -1;
+	if (origin == NULL || strcmp(origin, "customer") == 0)
+		r->origin = PROTO_CUSTOMER;
+	else if (strcmp(origin, "preventive") == 0)
+		r->origin = PROTO_PREVENTIVE;
+	else
+		return problem_set(pb, 422, "invalid_field", "origin must be customer or "
+		    "preventive");
+	if (crit != NULL && !json_is_null(crit) && !json_is_boolean(crit))
+		return problem_set(pb, 422, "invalid_field", "critical must be true or false");
+	r->critical = crit != NULL && json_is_true(crit);
+	return 0;
+}
+
+static int
+api_decode_create(json_t *o, struct engine_create *r, struct problem *pb)
+{
+	const char *opened;
+
+	memset(r, 0, sizeof *r);
+	if (api_member_required(o, "id", &r->id, pb) != 0 ||
+	    api_member_required(o, "seller", &r->seller, pb) != 0 ||
+	    api_member_str(o, "order", &r->order, pb) < 0 ||
+	    api_member_str(o, "reason", &r->reason, pb) < 0 ||
+	    api_member_str(o, "opened_at", &opened, pb) < 0 ||
+	    api_decode_origin(o, r, pb) != 0)
+		return -1;
+	if (opened != NULL && rfc3339_parse(opened, &r->opened_at) != 0)
+		return problem_set(pb, 422, "invalid_field", "opened_at must be an RFC 3339 "
+		    "instant with an offset, like 2026-11-23T15:00:00-03:00");
+	r->has_opened_at = opened != NULL;
+	return 0;
+}
+
+static void
+api_create(struct evhttp_request *req, const char *unused)
+{
+	struct engine_create r;
+	struct protocol p;
+	struct problem pb;
+	json_t *o = http_body_object(req, &pb);
+	int rc;
+
+	if (o == NULL || api_decode_create(o, &r, &pb) != 0) {
+		http_reply_problem(req, &pb);
+		json_decref(o);
+		return;
+	}
+	if (api_begin_write(req)) {
+		rc = engine_create(&r, &p, &pb);
+		api_after_commit(req, rc, &p, &pb);
+	}
+	json_decref(o);
+}
+
+static void
+api_get(struct evhttp_request *req, const char *id)
+{
+	struct protocol p;
+	bool envvias;
+	int rc = store_get(api_rd, id, &p);
+
+	if (rc == 0)
+		http_reply_error(req, 404, "protocol_not_found", "no protocol %s", id);
+	else if (rc < 0 || store_seller_get(api_rd, p.seller, &envvias) < 0)
+		http_reply_error(req, 503, "database_unavailable", "%s", store_error(api_rd));
+	else
+		http_reply_json(req, 200, render_protocol(&p, envvias, clock_now()));
+}
+
+/* The action's parameters as a JSON object, for its history entry. */
+static char *
+api_action_detail(const char *action, const struct rules_args *args)
+{
+	int i = rules_action_index(action);
+	json_t *d;
+	char *s;
+
+	if (i < 0 || rules_action(i)->n_params == 0)
+		return NULL;
+	d = json_object();
+	for (size_t k = 0; k < rules_action(i)->n_params; k++) {
+		const char *name = rules_action(i)->params[k].name;
+		const char *v = rules_arg(args, name);
+
+		if (v != NULL)
+			json_object_set_new(d, name, json_string(v));
+	}
+	s = json_dumps(d, JSON_COMPACT);
+	json_decref(d);
+	return s;
+}
+
+static void
+api_collect_args(json_t *o, struct rules_args *args)
+{
+	const char *key;
+	json_t *v;
+
+	args->n = 0;
+	json_object_foreach(o, key, v) {
+		if (args->n == RULES_MAX_ARGS)
+			break;
+		args->name[args->n] = key;
+		args->value[args->n] = json_is_string(v) ? json_string_value(v) : NULL;
+		args->n++;
+	}
+}
+
+static void
+api_act(struct evhttp_request *req, const char *id)
+{
+	struct problem pb;
+	struct protocol p;
+	struct rules_args args;
+	const char *action;
+	char *detail;
+	int64_t if_version;
+	json_t *o = http_body_object(req, &pb);
+	int rc;
+
+	if (o == NULL || api_member_required(o, "action", &action, &pb) != 0 ||
+	    api_if_version(o, &if_version, &pb) != 0) {
+		http_reply_problem(req, &pb);
+		json_decref(o);
+		return;
+	}
+	api_collect_args(o, &args);
+	if (api_begin_write(req)) {
+		detail = api_action_detail(action, &args);
+		rc = engine_act(id, action, &args, if_version, detail, &p, &pb);
+		api_after_commit(req, rc, &p, &pb);
+		free(detail);
+	}
+	json_decref(o);
+}
+
+static void
+api_event(struct evhttp_request *req, const char *id)
+{
+	struct problem pb;
+	struct protocol p;
+	const char *event;
+	int64_t if_version;
+	json_t *o = http_body_object(req, &pb);
+	int rc;
+
+	if (o == NULL || api_member_required(o, "event", &event, &pb) != 0 ||
+	    api_if_version(o, &if_version, &pb) != 0) {
+		http_reply_problem(req, &pb);
+		json_decref(o);
+		return;
+	}
+	if (api_begin_write(req)) {
+		rc = engine_event(id, event, if_version, &p, &pb);
+		api_after_commit(req, rc, &p, &pb);
+	}
+	json_decref(o);
+}
+
+static void
+api_add_event(const struct proto_event *ev, const char *protocol, void *arg)
+{
+	json_array_append_new(arg, render_event(ev, protocol));
+}
+
+static void
+api_history(struct evhttp_request *req, const char *id)
+{
+	struct protocol p;
+	json_t *items;
+	int rc = store_get(api_rd, id, &p);
+
+	if (rc == 0) {
+		http_reply_error(req, 404, "protocol_not_found", "no protocol %s", id);
+		return;
+	}
+	items = json_array();
+	if (rc < 0 || store_history(api_rd, p.rid, api_add_event, items) < 0) {
+		json_decref(items);
+		http_reply_error(req, 503, "database_unavailable", "%s", store_error(api_rd));
+		return;
+	}
+	http_reply_json(req, 200, json_pack("{s:o}", "items", items));
+}
+
+/* An integer query parameter in [min, max] (dflt when absent): 0, or -1 answered. */
+static int
+api_query_int(struct evhttp_request *req, const char *key, int64_t min, int64_t max,
+    int64_t dflt, int64_t *out)
+{
+	char buf[32], *end;
+	const char *v = http_query(req, key, buf, sizeof buf);
+	long long n;
+
+	*out = dflt;
+	if (v == NULL)
+		return 0;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno != 0 || n < min || n > max) {
+		http_reply_error(req, 400, "invalid_query", "%s must be an integer from %lld "
+		    "to %lld", key, (long long)min, (long long)max);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+static void
+api_events(struct evhttp_request *req, const char *unused)
+{
+	int64_t after, limit, wait;
+
+	if (api_query_int(req, "after", 0, INT64_MAX, 0, &after) != 0 ||
+	    api_query_int(req, "limit", 1, FEED_MAX_LIMIT, FEED_DEFAULT_LIMIT, &limit) != 0 ||
+	    api_query_int(req, "wait", 0, FEED_MAX_WAIT_S, 0, &wait) != 0)
+		return;
+	feed_get(req, after, (int)limit, (int)wait);
+}
+
+static void
+api_seller_put(struct evhttp_request *req, const char *id)
+{
+	struct problem pb;
+	json_t *o = http_body_object(req, &pb), *v;
+	struct api_pending *w;
+
+	if (o == NULL || !json_is_boolean(v = json_object_get(o, "envvias"))) {
+		if (o != NULL)
+			problem_set(&pb, 422, "invalid_field", "envvias must be true or false");
+		http_reply_problem(req, &pb);
+		json_decref(o);
+		return;
+	}
+	if (api_begin_write(req)) {
+		w = xcalloc(1, sizeof *w);
+		w->req = req;
+		if (engine_seller_put(id, json_is_true(v), &w->pb) == 0) {
+			w->status = 200;
+			w->body = json_pack("{s:s, s:b}", "id", id, "envvias", json_is_true(v));
+		}
+		commit_after(api_pending_done, w);
+	}
+	json_decref(o);
+}
+
+static json_t *
+api_state_counts(const int64_t *counts)
+{
+	json_t *o = json_object();
+
+	for (int s = 0; s < PROTO_N_STATES; s++)
+		json_object_set_new(o, proto_state_name(s), json_integer(counts[s]));
+	return o;
+}
+
+static void
+api_seller_get(struct evhttp_request *req, const char *id)
+{
+	int64_t counts[PROTO_N_STATES], mediations;
+	bool envvias;
+
+	if (store_seller_get(api_rd, id, &envvias) < 0 ||
+	    store_seller_counts(api_rd, id, clock_now() - 30 * API_DAY_MS, counts,
+	    &mediations) < 0) {
+		http_reply_error(req, 503, "database_unavailable", "%s", store_error(api_rd));
+		return;
+	}
+	http_reply_json(req, 200, json_pack("{s:s, s:b, s:o, s:I}", "id", id, "envvias",
+	    envvias, "counts", api_state_counts(counts), "mediations_30d",
+	    (json_int_t)mediations));
+}
+
+static json_t *
+api_stats_clocks(const struct store_stats *s)
+{
+	json_t *kinds = json_object(), *next = json_null();
+	int64_t running = 0;
+
+	for (int c = PROTO_CLOCK_NONE + 1; c < PROTO_N_CLOCKS; c++) {
+		json_object_set_new(kinds, proto_clock_name(c), json_integer(s->by_clock[c]));
+		running += s->by_clock[c];
+	}
+	if (s->has_next)
+		next = json_pack("{s:s, s:s, s:o}", "protocol", s->next_id, "kind",
+		    proto_clock_name(s->next_clock), "at", render_time(s->next_at));
+	return json_pack("{s:I, s:o, s:o}", "running", (json_int_t)running, "by_kind", kinds,
+	    "next_due", next);
+}
+
+static void
+api_stats(struct evhttp_request *req, const char *unused)
+{
+	struct store_stats s;
+	int64_t total = 0;
+
+	if (store_stats(api_rd, &s) != 0) {
+		http_reply_error(req, 503, "database_unavailable", "%s", store_error(api_rd));
+		return;
+	}
+	for (int i = 0; i < PROTO_N_STATES; i++)
+		total += s.by_state[i];
+	http_reply_json(req, 200, json_pack("{s:{s:I, s:o}, s:o, s:I, s:I, s:I, s:I, s:o, "
+	    "s:i}", "protocols", "total", (json_int_t)total, "by_state",
+	    api_state_counts(s.by_state), "clocks", api_stats_clocks(&s),
+	    "expirations_fired", (json_int_t)s.by_cause[PROTO_CAUSE_EXPIRY],
+	    "warnings_fired", (json_int_t)s.by_cause[PROTO_CAUSE_WARNING],
+	    "fired_since_start", (json_int_t)sched_fired_count(),
+	    "uptime_s", (json_int_t)clock_uptime_s(), "now", render_time(clock_now()),
+	    "feed_waiting", feed_waiting()));
+}
+
+static void
+api_live(struct evhttp_request *req, const char *unused)
+{
+	http_reply_json(req, 200, json_pack("{s:s}", "status", "live"));
+}
+
+static void
+api_ready(struct evhttp_request *req, const char *unused)
+{
+	/* The socket is served only once the database and configuration are loaded. */
+	if (runconf_get() == NULL) {
+		http_reply_error(req, 503, "not_ready", "the configuration is not loaded");
+		return;
+	}
+	http_reply_json(req, 200, json_pack("{s:s}", "status", "ready"));
+}
+
+static void
+api_version(struct evhttp_request *req, const char *unused)
+{
+	http_reply_json(req, 200, json_pack("{s:s, s:s, s:s, s:s}", "version",
+	    PROTOCOLD_VERSION, "api_version", API_VERSION, "sqlite", store_sqlite_version(),
+	    "libevent", event_get_version()));
+}
+
+/* The reload's errors, one per line, as a problem with an "errors" list. */
+static void
+api_reload_failed(struct evhttp_request *req, const char *errors)
+{
+	struct problem pb;
+	json_t *doc, *list = json_array();
+	const char *line = errors;
+
+	problem_set(&pb, 422, "config_invalid", "the configuration file has errors; the "
+	    "running configuration is unchanged");
+	while (line != NULL && *line) {
+		size_t n = strcspn(line, "\n");
+
+		json_array_append_new(list, json_stringn(line, n));
+		line += n + (line[n] == '\n');
+	}
+	doc = render_problem(&pb);
+	json_object_set_new(doc, "errors", list);
+	http_reply_problem_doc(req, 422, doc);
+}
+
+/* Reload the configuration (also what SIGHUP does): 0 or -1 with *errors. */
+int
+api_do_reload(char **errors)
+{
+	int rc;
+
+	sysd_reloading();
+	rc = runconf_reload(errors);
+	sysd_ready(rc == 0 ? "configuration reloaded" :
+	    "reload failed; the previous configuration is running");
+	return rc;
+}
+
+static void
+api_reload(struct evhttp_request *req, const char *unused)
+{
+	char *errors = NULL;
+
+	if (api_do_reload(&errors) == 0)
+		http_reply_json(req, 200, json_pack("{s:b, s:s}", "reloaded", 1, "config",
+		    runconf_get()->path));
+	else
+		api_reload_failed(req, errors);
+	free(errors);
+}
+
+static bool
+api_clock_enabled(struct evhttp_request *req)
+{
+	if (clock_is_test())
+		return true;
+	http_reply_error(req, 404, "test_clock_disabled", "/v1/clock exists only when "
+	    "protocold runs with --test-clock");
+	return false;
+}
+
+static void
+api_clock_get(struct evhttp_request *req, const char *unused)
+{
+	if (api_clock_enabled(req))
+		http_reply_json(req, 200, json_pack("{s:o}", "now", render_time(clock_now())));
+}
+
+struct api_clock_wait {
+	struct evhttp_request *req;
+	int64_t fired_before;
+};
+
+static void
+api_clock_idle(void *arg)
+{
+	struct api_clock_wait *w = arg;
+
+	http_reply_json(w->req, 200, json_pack("{s:o, s:I}", "now", render_time(clock_now()),
+	    "applied", (json_int_t)(sched_fired_count() - w->fired_before)));
+	free(w);
+}
+
+/* The new instant of a clock request: {"now": RFC 3339} or {"advance": duration}. */
+static int
+api_clock_target(json_t *o, int64_t *to, struct problem *pb)
+{
+	const char *now, *adv;
+	struct duration d;
+	char err[DURATION_ERR_LEN];
+
+	if (api_member_str(o, "now", &now, pb) < 0 || api_member_str(o, "advance", &adv, pb) < 0)
+		return -1;
+	if ((now == NULL) == (adv == NULL))
+		return problem_set(pb, 422, "invalid_field", "give either now (an RFC 3339 "
+		    "instant) or advance (a duration like 48h)");
+	if (now != NULL && rfc3339_parse(now, to) != 0)
+		return problem_set(pb, 422, "invalid_field", "now must be an RFC 3339 instant "
+		    "with an offset");
+	if (adv == NULL)
+		return 0;
+	if (duration_parse(adv, &d, err) != 0)
+		return problem_set(pb, 422, "invalid_field", "advance: %s", err);
+	if (duration_is_bdays(&d))
+		return problem_set(pb, 422, "invalid_field", "advance takes plain time "
+		    "(s, min, h, d, w), not business days");
+	*to = clock_now() + d.ms;
+	return 0;
+}
+
+static void
+api_clock_post(struct evhttp_request *req, const char *unused)
+{
+	struct problem pb;
+	struct api_clock_wait *w;
+	int64_t to;
+	json_t *o;
+
+	if (!api_clock_enabled(req))
+		return;
+	if ((o = http_body_object(req, &pb)) == NULL || api_clock_target(o, &to, &pb) != 0) {
+		http_reply_problem(req, &pb);
+		json_decref(o);
+		return;
+	}
+	json_decref(o);
+	clock_test_set(to);
+	/* Answer once every clock due at the new time is applied and committed. */
+	w = xcalloc(1, sizeof *w);
+	w->req = req;
+	w->fired_before = sched_fired_count();
+	sched_when_idle(api_clock_idle, w);
+}
+
+static const struct http_route api_table[] = {
+	{ "POST", "/v1/protocols", api_create, true },
+	{ "GET", "/v1/protocols/{id}", api_get, false },
+	{ "POST", "/v1/protocols/{id}/actions", api_act, true },
+	{ "POST", "/v1/protocols/{id}/events", api_event, true },
+	{ "GET", "/v1/protocols/{id}/history", api_history, false },
+	{ "GET", "/v1/events", api_events, false },
+	{ "PUT", "/v1/sellers/{id}", api_seller_put, true },
+	{ "GET", "/v1/sellers/{id}", api_seller_get, false },
+	{ "GET", "/v1/stats", api_stats, false },
+	{ "GET", "/v1/health/live", api_live, false },
+	{ "GET", "/v1/health/ready", api_ready, false },
+	{ "GET", "/v1/version", api_version, false },
+	{ "POST", "/v1/reload", api_reload, true },
+	{ "GET", "/v1/clock", api_clock_get, false },
+	{ "POST", "/v1/clock", api_clock_post, true },
+};
+
+const struct http_route *
+api_routes(size_t *n)
+{
+	*n = sizeof api_table / sizeof api_table[0];
+	return api_table;
+}

@@ -1,0 +1,122 @@
+#include "commit.h"
+
+#include <event2/event.h>
+#include <stdlib.h>
+
+#include "log.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define COMMIT_MAX_HOOKS 4
+
+struct commit_waiter {
+	commit_fn *fn;
+	void *arg;
+};
+
+static struct store *commit_st;
+static struct event *commit_ev;
+static struct commit_waiter *commit_waiters;
+static size_t commit_n, commit_cap;
+static void (*commit_hooks[COMMIT_MAX_HOOKS])(void);
+static size_t commit_n_hooks;
+static long long commit_ok, commit_failed;
+
+static void
+commit_cb(evutil_socket_t fd, short what, void *arg)
+{
+	commit_flush();
+}
+
+void
+commit_init(struct event_base *base, struct store *st)
+{
+	commit_st = st;
+	/* Activated by the turn's first change: it runs after the callbacks already
+	 * queued in this turn, so they all share the commit. */
+	commit_ev = event_new(base, -1, 0, commit_cb, NULL);
+	if (commit_ev == NULL)
+		fatalx("commit: event_new failed");
+}
+
+void
+commit_shutdown(void)
+{
+	commit_flush();
+	event_free(commit_ev);
+	commit_ev = NULL;
+	free(commit_waiters);
+	commit_waiters = NULL;
+	commit_n = commit_cap = 0;
+}
+
+int
+commit_open(void)
+{
+	if (!store_in_txn(commit_st) && store_begin(commit_st) != 0)
+		return -1;
+	event_active(commit_ev, 0, 0);
+	return 0;
+}
+
+void
+commit_after(commit_fn *fn, void *arg)
+{
+	if (commit_n == commit_cap) {
+		commit_cap = commit_cap ? commit_cap * 2 : 64;
+		commit_waiters = xrealloc(commit_waiters, commit_cap * sizeof *commit_waiters);
+	}
+	commit_waiters[commit_n++] = (struct commit_waiter){ fn, arg };
+	event_active(commit_ev, 0, 0);
+}
+
+void
+commit_add_hook(void (*fn)(void))
+{
+	if (commit_n_hooks == COMMIT_MAX_HOOKS)
+		fatalx("commit: too many hooks");
+	commit_hooks[commit_n_hooks++] = fn;
+}
+
+/* Hand the outcome to everyone waiting. A waiter may start the next turn's work. */
+static void
+commit_notify(bool ok, bool committed)
+{
+	struct commit_waiter *w = commit_waiters;
+	size_t n = commit_n;
+
+	commit_waiters = NULL;
+	commit_n = commit_cap = 0;
+	for (size_t i = 0; i < n; i++)
+		w[i].fn(w[i].arg, ok);
+	free(w);
+	if (ok && committed)
+		for (size_t i = 0; i < commit_n_hooks; i++)
+			commit_hooks[i]();
+}
+
+int
+commit_flush(void)
+{
+	bool ok = true, committed = store_in_txn(commit_st);
+
+	if (committed) {
+		ok = store_commit(commit_st) == 0;
+		if (ok)
+			commit_ok++;
+		else {
+			commit_failed++;
+			log_warnx("commit failed, the turn's changes were not kept: %s",
+			    store_error(commit_st));
+		}
+	}
+	commit_notify(ok, committed);
+	return ok ? 0 : -1;
+}
+
+void
+commit_counts(long long *ok, long long *failed)
+{
+	*ok = commit_ok;
+	*failed = commit_failed;
+}

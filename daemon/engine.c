@@ -1,0 +1,393 @@
+#include "engine.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "civil.h"
+#include "clock.h"
+#include "deadline.h"
+#include "log.h"
+#include "rfc3339.h"
+#include "tz.h"
+
+static struct store *engine_st;
+static const struct config *engine_cfg;
+static const struct cal *engine_cal;
+
+void
+engine_init(struct store *st)
+{
+	engine_st = st;
+}
+
+void
+engine_configure(const struct config *cfg, const struct cal *cal)
+{
+	engine_cfg = cfg;
+	engine_cal = cal;
+}
+
+static int
+engine_db_error(struct problem *pb)
+{
+	log_warnx("database: %s", store_error(engine_st));
+	return problem_set(pb, 503, "database_unavailable", "the change was not saved: %s",
+	    store_error(engine_st));
+}
+
+/* Start clock c on p at instant start (or stop the clock for NONE). */
+static void
+engine_start_clock(struct protocol *p, enum proto_clock c, int64_t start, int64_t pickup_day)
+{
+	p->clock = c;
+	if (c == PROTO_CLOCK_NONE) {
+		p->clock_start = p->clock_due = p->clock_next = 0;
+		return;
+	}
+	p->clock_start = start;
+	p->clock_due = deadline_due(engine_cfg, engine_cal, p, c, start, pickup_day);
+	p->clock_next = deadline_next(engine_cfg, p, c, start, p->clock_due);
+}
+
+static int
+engine_record(const struct protocol *p, int from, enum proto_cause cause, const char *name,
+    int64_t at, int64_t due, const char *detail)
+{
+	struct proto_event ev = {
+		.rid = p->rid, .at = at, .from = from, .to = p->state, .cause = cause,
+		.name = name, .due_at = due, .late_ms = due ? at - due : 0, .detail = detail,
+	};
+
+	return store_event_add(engine_st, &ev);
+}
+
+/* Apply the next due point of p's clock (a warning or the expiry) at instant now. */
+static int
+engine_step(struct protocol *p, int64_t now)
+{
+	const struct rules_clock *rule = rules_clock(p->clock);
+	const char *name = proto_clock_name(p->clock);
+	int64_t due = p->clock_due, at = p->clock_next;
+	enum proto_state from = p->state;
+	char detail[80], when[RFC3339_LEN];
+
+	if (at < due) {
+		/* The response warning: a point on the clock, no change of state. */
+		p->clock_next = due;
+		snprintf(detail, sizeof detail, "{\"expires_at\":\"%s\"}",
+		    rfc3339_format(due, when));
+		return engine_record(p, from, PROTO_CAUSE_WARNING, name, now, at, detail);
+	}
+	if (rule->attempt_action >= 0)
+		p->attempts[rule->attempt_action]++;
+	p->state = rule->on_expiry;
+	/* The next clock starts when this one ran out, not when we got to it. */
+	engine_start_clock(p, rules_entry_clock(p, p->state), due, 0);
+	p->version++;
+	p->updated_at = now;
+	return engine_record(p, from, PROTO_CAUSE_EXPIRY, name, now, due, NULL);
+}
+
+/* Apply every clock point of p due by now. Returns how many, or -1. */
+static int
+engine_settle(struct protocol *p, int64_t now)
+{
+	int n = 0;
+
+	while (p->clock != PROTO_CLOCK_NONE && p->clock_next <= now) {
+		if (engine_step(p, now) != 0)
+			return -1;
+		n++;
+	}
+	return n;
+}
+
+/* Load and settle a protocol: 1, 0 (404 in *pb) or -1 (503 in *pb). */
+static int
+engine_load(const char *id, struct protocol *p, int64_t now, struct problem *pb)
+{
+	int rc = store_get(engine_st, id, p);
+
+	if (rc == 0)
+		return problem_set(pb, 404, "protocol_not_found", "no protocol %s", id), 0;
+	if (rc < 0 || engine_settle(p, now) < 0)
+		return engine_db_error(pb);
+	return 1;
+}
+
+/* Run change(ctx) inside a savepoint: all of it or nothing. */
+static int
+engine_change(int (*change)(void *, struct problem *), void *ctx, struct problem *pb)
+{
+	int rc;
+
+	if (store_savepoint(engine_st) != 0)
+		return engine_db_error(pb);
+	rc = change(ctx, pb);
+	if (rc < 0) {
+		store_rollback_to(engine_st);
+		return -1;
+	}
+	if (store_release(engine_st) != 0) {
+		store_rollback_to(engine_st);
+		return engine_db_error(pb);
+	}
+	return rc;
+}
+
+struct engine_op {
+	const struct engine_create *create;
+	const char *id;
+	const char *name;
+	const struct rules_args *args;
+	int64_t if_version;
+	const char *detail;
+	bool envvias;
+	int64_t now;		/* engine_fire: the instant to fire up to */
+	int max;		/* engine_fire: the batch size */
+	struct protocol *p;
+};
+
+static int
+engine_check_version(const struct protocol *p, int64_t if_version, struct problem *pb)
+{
+	if (if_version < 0 || if_version == p->version)
+		return 0;
+	return problem_set(pb, 409, "version_conflict", "protocol %s is at version %lld, not "
+	    "%lld: read it again and retry", p->id, (long long)p->version,
+	    (long long)if_version);
+}
+
+/* Move p to state `to` by cause at now, starting clock c, and save it. */
+static int
+engine_transition(struct protocol *p, enum proto_state to, enum proto_clock c,
+    int64_t pickup_day, enum proto_cause cause, const char *name, const char *detail,
+    int64_t now)
+{
+	enum proto_state from = p->state;
+
+	p->state = to;
+	engine_start_clock(p, c, now, pickup_day);
+	p->version++;
+	p->updated_at = now;
+	if (engine_record(p, from, cause, name, now, 0, detail) != 0)
+		return -1;
+	return store_update(engine_st, p);
+}
+
+static int
+engine_act_change(void *arg, struct problem *pb)
+{
+	struct engine_op *op = arg;
+	struct protocol *p = op->p;
+	int64_t now = clock_now(), pickup_day = 0;
+	int i, rc;
+	const struct rules_action *a;
+	const char *date;
+
+	if ((i = rules_action_index(op->name)) < 0)
+		return problem_set(pb, 422, "unknown_action", "unknown action \"%.64s\"",
+		    op->name);
+	a = rules_action(i);
+	if ((rc = engine_load(op->id, p, now, pb)) <= 0)
+		return -1;
+	if (store_seller_get(engine_st, p->seller, &op->envvias) < 0)
+		return engine_db_error(pb);
+	if (engine_check_version(p, op->if_version, pb) != 0 ||
+	    rules_action_allowed(p, i, op->envvias, pb) != 0 ||
+	    rules_action_args(i, op->args, tz_local_days(now), pb) != 0)
+		return -1;
+	if ((date = rules_arg(op->args, "pickup_date")) != NULL && a->clock == PROTO_CLOCK_PICKUP)
+		civil_parse_date(date, &pickup_day);
+	if (engine_transition(p, a->next, a->clock != PROTO_CLOCK_NONE ? a->clock :
+	    rules_entry_clock(p, a->next), pickup_day, PROTO_CAUSE_ACTION, a->name,
+	    op->detail, now) != 0)
+		return engine_db_error(pb);
+	return 0;
+}
+
+int
+engine_act(const char *id, const char *action, const struct rules_args *args,
+    int64_t if_version, const char *detail, struct protocol *out, struct problem *pb)
+{
+	struct engine_op op = { .id = id, .name = action, .args = args,
+	    .if_version = if_version, .detail = detail, .p = out };
+
+	return engine_change(engine_act_change, &op, pb);
+}
+
+static int
+engine_event_change(void *arg, struct problem *pb)
+{
+	struct engine_op *op = arg;
+	struct protocol *p = op->p;
+	int64_t now = clock_now();
+	const struct rules_event *e;
+
+	if (engine_load(op->id, p, now, pb) <= 0)
+		return -1;
+	if (engine_check_version(p, op->if_version, pb) != 0 ||
+	    (e = rules_event(p, op->name, pb)) == NULL)
+		return -1;
+	if (engine_transition(p, e->to, rules_entry_clock(p, e->to), 0, PROTO_CAUSE_EVENT,
+	    e->name, NULL, now) != 0)
+		return engine_db_error(pb);
+	return 0;
+}
+
+int
+engine_event(const char *id, const char *event, int64_t if_version, struct protocol *out,
+    struct problem *pb)
+{
+	struct engine_op op = { .id = id, .name = event, .if_version = if_version, .p = out };
+
+	return engine_change(engine_event_change, &op, pb);
+}
+
+static bool
+engine_printable(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > PROTO_ID_MAX)
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
+			return false;
+	return true;
+}
+
+static int
+engine_check_create(const struct engine_create *r, int64_t now, struct problem *pb)
+{
+	char when[RFC3339_LEN];
+
+	if (!proto_valid_id(r->id))
+		return problem_set(pb, 422, "invalid_field", "id must be 1 to 64 characters "
+		    "of A-Z a-z 0-9 . _ : -");
+	if (!proto_valid_id(r->seller))
+		return problem_set(pb, 422, "invalid_field", "seller must be 1 to 64 "
+		    "characters of A-Z a-z 0-9 . _ : -");
+	if (r->order != NULL && !engine_printable(r->order))
+		return problem_set(pb, 422, "invalid_field", "order must be 1 to 64 printable "
+		    "ASCII characters without spaces");
+	if (r->reason != NULL && !proto_valid_id(r->reason))
+		return problem_set(pb, 422, "invalid_field", "reason must be a code of 1 to 64 "
+		    "characters of A-Z a-z 0-9 . _ : -");
+	if (rules_check_reason(r->origin, r->reason ? r->reason : "", pb) != 0)
+		return -1;
+	if (r->has_opened_at && r->opened_at > now)
+		return problem_set(pb, 422, "opened_at_in_future", "opened_at is in the future "
+		    "(now is %s)", rfc3339_format(now, when));
+	return 0;
+}
+
+static bool
+engine_same_create(const struct engine_create *r, const struct protocol *p)
+{
+	return strcmp(r->seller, p->seller) == 0 &&
+	    strcmp(r->order ? r->order : "", p->order) == 0 &&
+	    strcmp(r->reason ? r->reason : "", p->reason) == 0 &&
+	    r->origin == p->origin && r->critical == p->critical &&
+	    r->has_opened_at == p->opened_given &&
+	    (!r->has_opened_at || r->opened_at == p->opened_at);
+}
+
+static void
+engine_fill(struct protocol *p, const struct engine_create *r, int64_t now)
+{
+	memset(p, 0, sizeof *p);
+	snprintf(p->id, sizeof p->id, "%s", r->id);
+	snprintf(p->seller, sizeof p->seller, "%s", r->seller);
+	snprintf(p->order, sizeof p->order, "%s", r->order ? r->order : "");
+	snprintf(p->reason, sizeof p->reason, "%s", r->reason ? r->reason : "");
+	p->origin = r->origin;
+	p->critical = r->critical;
+	p->opened_given = r->has_opened_at;
+	p->opened_at = r->has_opened_at ? r->opened_at : now;
+	p->state = PROTO_PENDING;
+	p->version = 1;
+	p->updated_at = now;
+}
+
+static int
+engine_create_change(void *arg, struct problem *pb)
+{
+	struct engine_op *op = arg;
+	const struct engine_create *r = op->create;
+	struct protocol *p = op->p;
+	int64_t now = clock_now();
+	int rc;
+
+	if (engine_check_create(r, now, pb) != 0)
+		return -1;
+	if ((rc = store_get(engine_st, r->id, p)) < 0)
+		return engine_db_error(pb);
+	if (rc == 1 && engine_same_create(r, p))
+		return 200;
+	if (rc == 1)
+		return problem_set(pb, 409, "id_conflict", "protocol %s exists with different "
+		    "fields; the same body again is answered 200", r->id);
+	engine_fill(p, r, now);
+	/* A new protocol's response clock runs from opened_at, which may be long past. */
+	engine_start_clock(p, rules_entry_clock(p, PROTO_PENDING), p->opened_at, 0);
+	if (store_insert(engine_st, p) != 0 ||
+	    engine_record(p, -1, PROTO_CAUSE_CREATE, "create", now, 0, NULL) != 0 ||
+	    engine_settle(p, now) < 0 || store_update(engine_st, p) != 0)
+		return engine_db_error(pb);
+	return 201;
+}
+
+int
+engine_create(const struct engine_create *req, struct protocol *out, struct problem *pb)
+{
+	struct engine_op op = { .create = req, .p = out };
+
+	return engine_change(engine_create_change, &op, pb);
+}
+
+static int
+engine_seller_change(void *arg, struct problem *pb)
+{
+	struct engine_op *op = arg;
+
+	if (!proto_valid_id(op->id))
+		return problem_set(pb, 422, "invalid_field", "a seller id is 1 to 64 "
+		    "characters of A-Z a-z 0-9 . _ : -");
+	if (store_seller_put(engine_st, op->id, op->envvias) != 0)
+		return engine_db_error(pb);
+	return 0;
+}
+
+int
+engine_seller_put(const char *id, bool envvias, struct problem *pb)
+{
+	struct engine_op op = { .id = id, .envvias = envvias };
+
+	return engine_change(engine_seller_change, &op, pb);
+}
+
+static int
+engine_fire_change(void *arg, struct problem *pb)
+{
+	struct engine_op *op = arg;
+	struct protocol p;
+	int n = 0, rc = 0;
+
+	/* One point at a time, always the earliest: chains replay in due order. */
+	while (n < op->max && (rc = store_next_due(engine_st, op->now, &p)) == 1) {
+		if (engine_step(&p, op->now) != 0 || store_update(engine_st, &p) != 0)
+			return engine_db_error(pb);
+		n++;
+	}
+	return rc < 0 ? engine_db_error(pb) : n;
+}
+
+int
+engine_fire(int64_t now, int max)
+{
+	struct engine_op op = { .now = now, .max = max };
+	struct problem pb;
+
+	return engine_change(engine_fire_change, &op, &pb);
+}

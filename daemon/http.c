@@ -1,0 +1,365 @@
+#include "http.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "proto.h"
+#include "render.h"
+#include "xmalloc.h"
+
+#define HTTP_MAX_SEGMENTS 8
+
+static struct evhttp *http_server;
+static struct evconnlistener *http_listener;
+static char *http_bound_path;
+static const struct http_route *http_routes;
+static size_t http_n_routes;
+static bool http_has_group;
+static gid_t http_write_gid;
+
+void
+http_set_write_group(const char *group)
+{
+	struct group *gr = group ? getgrnam(group) : NULL;
+
+	http_has_group = gr != NULL;
+	http_write_gid = gr ? gr->gr_gid : 0;
+	if (group != NULL && gr == NULL)
+		log_warnx("write_group %s does not exist: only root and the daemon's user "
+		    "may write", group);
+}
+
+static bool
+http_uid_in_group(uid_t uid, gid_t primary)
+{
+	struct passwd *pw = getpwuid(uid);
+	gid_t groups[256];
+	int n = 256;
+
+	if (pw == NULL || getgrouplist(pw->pw_name, primary, groups, &n) < 0)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == http_write_gid)
+			return true;
+	return false;
+}
+
+/* Root, the daemon's own user and members of write_group may write. */
+static bool
+http_peer_may_write(struct evhttp_request *req)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	struct ucred uc;
+	socklen_t len = sizeof uc;
+	int fd;
+
+	if (conn == NULL)
+		return false;
+	fd = bufferevent_getfd(evhttp_connection_get_bufferevent(conn));
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) != 0)
+		return false;
+	if (uc.uid == 0 || uc.uid == geteuid())
+		return true;
+	if (!http_has_group)
+		return false;
+	return uc.gid == http_write_gid || http_uid_in_group(uc.uid, uc.gid);
+}
+
+bool
+http_request_alive(struct evhttp_request *req)
+{
+	return evhttp_request_get_connection(req) != NULL;
+}
+
+static void
+http_send(struct evhttp_request *req, int status, const char *type, json_t *body)
+{
+	struct evbuffer *buf = evbuffer_new();
+	char *text = json_dumps(body, JSON_COMPACT);
+
+	evbuffer_add(buf, text, strlen(text));
+	evbuffer_add(buf, "\n", 1);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
+	evhttp_send_reply(req, status, render_status_title(status), buf);
+	evbuffer_free(buf);
+	free(text);
+	json_decref(body);
+}
+
+void
+http_reply_json(struct evhttp_request *req, int status, json_t *body)
+{
+	if (body == NULL) {
+		http_reply_error(req, 500, "internal", "the answer could not be encoded");
+		return;
+	}
+	http_send(req, status, "application/json", body);
+}
+
+void
+http_reply_problem(struct evhttp_request *req, const struct problem *pb)
+{
+	http_send(req, pb->status, "application/problem+json", render_problem(pb));
+}
+
+void
+http_reply_problem_doc(struct evhttp_request *req, int status, json_t *doc)
+{
+	http_send(req, status, "application/problem+json", doc);
+}
+
+void
+http_reply_error(struct evhttp_request *req, int status, const char *code,
+    const char *fmt, ...)
+{
+	struct problem pb = { .status = status, .code = code };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(pb.detail, sizeof pb.detail, fmt, ap);
+	va_end(ap);
+	http_reply_problem(req, &pb);
+}
+
+json_t *
+http_body_object(struct evhttp_request *req, struct problem *pb)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	json_error_t err;
+	json_t *o;
+
+	if (len == 0) {
+		problem_set(pb, 400, "invalid_json", "the request needs a JSON object body");
+		return NULL;
+	}
+	o = json_loadb((const char *)evbuffer_pullup(in, len), len, JSON_REJECT_DUPLICATES,
+	    &err);
+	if (o == NULL) {
+		problem_set(pb, 400, "invalid_json", "the body is not valid JSON: %s (line %d, "
+		    "column %d)", err.text, err.line, err.column);
+		return NULL;
+	}
+	if (!json_is_object(o)) {
+		json_decref(o);
+		problem_set(pb, 400, "invalid_json", "the body must be a JSON object");
+		return NULL;
+	}
+	return o;
+}
+
+const char *
+http_query(struct evhttp_request *req, const char *key, char *buf, size_t len)
+{
+	const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	struct evkeyvalq params;
+	const char *v;
+
+	if (q == NULL || evhttp_parse_query_str(q, &params) != 0)
+		return NULL;
+	v = evhttp_find_header(&params, key);
+	if (v != NULL)
+		snprintf(buf, len, "%s", v);
+	evhttp_clear_headers(&params);
+	return v ? buf : NULL;
+}
+
+/* Match path against pattern; on success *id is the {id} segment (or NULL). */
+static bool
+http_match(const char *pattern, const char *path, char *id, size_t idlen, bool *has_id)
+{
+	*has_id = false;
+	while (*pattern && *path) {
+		if (strncmp(pattern, "{id}", 4) == 0) {
+			size_t n = strcspn(path, "/");
+
+			if (n == 0 || n >= idlen)
+				return false;
+			memcpy(id, path, n);
+			id[n] = '\0';
+			*has_id = true;
+			pattern += 4;
+			path += n;
+			continue;
+		}
+		if (*pattern++ != *path++)
+			return false;
+	}
+	return *pattern == '\0' && *path == '\0';
+}
+
+static const char *
+http_method_name(enum evhttp_cmd_type t)
+{
+	switch (t) {
+	case EVHTTP_REQ_GET: return "GET";
+	case EVHTTP_REQ_POST: return "POST";
+	case EVHTTP_REQ_PUT: return "PUT";
+	case EVHTTP_REQ_HEAD: return "HEAD";
+	case EVHTTP_REQ_DELETE: return "DELETE";
+	case EVHTTP_REQ_PATCH: return "PATCH";
+	case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+	default: return "OTHER";
+	}
+}
+
+static void
+http_dispatch_route(struct evhttp_request *req, const struct http_route *r,
+    const char *id, bool has_id)
+{
+	if (has_id && !proto_valid_id(id)) {
+		http_reply_error(req, 404, "invalid_id", "\"%.64s\" is not an id: ids are 1 to "
+		    "64 characters of A-Z a-z 0-9 . _ : -", id);
+		return;
+	}
+	if (r->write && !http_peer_may_write(req)) {
+		http_reply_error(req, 403, "forbidden", "writes need root, the daemon's user or "
+		    "a member of the configured write_group; this peer may only read");
+		return;
+	}
+	r->fn(req, has_id ? id : NULL);
+}
+
+static void
+http_gencb(struct evhttp_request *req, void *arg)
+{
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	const char *method = http_method_name(evhttp_request_get_command(req));
+	char id[256], allow[64] = "";
+	bool has_id, path_known = false;
+
+	for (size_t i = 0; path != NULL && i < http_n_routes; i++) {
+		const struct http_route *r = &http_routes[i];
+
+		if (!http_match(r->pattern, path, id, sizeof id, &has_id))
+			continue;
+		if (strcmp(r->method, method) == 0) {
+			http_dispatch_route(req, r, id, has_id);
+			return;
+		}
+		path_known = true;
+		snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s",
+		    allow[0] ? ", " : "", r->method);
+	}
+	if (!path_known) {
+		http_reply_error(req, 404, "route_not_found", "no such endpoint: %s %.200s",
+		    method, path ? path : "?");
+		return;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
+	http_reply_error(req, 405, "method_not_allowed", "%s is not allowed on %.200s; "
+	    "allowed: %s", method, path, allow);
+}
+
+/* Remove a stale socket file left by a dead daemon; refuse to steal a live one. */
+static int
+http_clear_path(const struct sockaddr_un *sun, char **cause)
+{
+	struct stat sb;
+	int fd, rc;
+
+	if (lstat(sun->sun_path, &sb) != 0)
+		return errno == ENOENT ? 0 : (*cause = xasprintf("%s: %s", sun->sun_path,
+		    strerror(errno)), -1);
+	if (!S_ISSOCK(sb.st_mode)) {
+		*cause = xasprintf("%s exists and is not a socket; not replacing it",
+		    sun->sun_path);
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	rc = connect(fd, (const struct sockaddr *)sun, sizeof *sun);
+	close(fd);
+	if (rc == 0) {
+		*cause = xasprintf("%s: another daemon is listening there", sun->sun_path);
+		return -1;
+	}
+	unlink(sun->sun_path);
+	return 0;
+}
+
+static int
+http_bind_path(const char *path, unsigned mode, const char *group, char **cause)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct group *gr;
+	int fd;
+
+	if (strlen(path) >= sizeof sun.sun_path) {
+		*cause = xasprintf("%s: a socket path must be shorter than %zu bytes", path,
+		    sizeof sun.sun_path);
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	if (http_clear_path(&sun, cause) != 0)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0 ||
+	    chmod(path, mode) != 0 || listen(fd, 1024) != 0) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (group != NULL && (gr = getgrnam(group)) != NULL && chown(path, -1, gr->gr_gid) != 0)
+		log_warn("%s: cannot give the socket to group %s", path, group);
+	http_bound_path = xstrdup(path);
+	return fd;
+}
+
+int
+http_init(struct event_base *base, int fd, const char *path, unsigned mode,
+    const char *group, const struct http_route *routes, size_t n_routes, char **cause)
+{
+	if (fd < 0 && (fd = http_bind_path(path, mode, group, cause)) < 0)
+		return -1;
+	/* evconnlistener does not make a passed descriptor non-blocking itself. */
+	evutil_make_socket_nonblocking(fd);
+	http_listener = evconnlistener_new(base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE, 0, fd);
+	http_server = evhttp_new(base);
+	if (http_listener == NULL || http_server == NULL ||
+	    evhttp_bind_listener(http_server, http_listener) == NULL) {
+		*cause = xasprintf("cannot listen on %s", path ? path : "the passed socket");
+		return -1;
+	}
+	http_routes = routes;
+	http_n_routes = n_routes;
+	evhttp_set_max_body_size(http_server, HTTP_MAX_BODY);
+	evhttp_set_max_headers_size(http_server, 16 * 1024);
+	evhttp_set_timeout(http_server, 120);
+	evhttp_set_allowed_methods(http_server, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+	    EVHTTP_REQ_PATCH);
+	evhttp_set_gencb(http_server, http_gencb, NULL);
+	http_set_write_group(group);
+	return 0;
+}
+
+void
+http_shutdown(void)
+{
+	/* evhttp_free frees the bound listener too. */
+	if (http_server != NULL)
+		evhttp_free(http_server);
+	http_server = NULL;
+	http_listener = NULL;
+	if (http_bound_path != NULL)
+		unlink(http_bound_path);
+	free(http_bound_path);
+	http_bound_path = NULL;
+}

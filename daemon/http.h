@@ -1,0 +1,54 @@
+#ifndef HTTP_H
+#define HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "problem.h"
+
+struct event_base;
+struct evhttp_request;
+
+/*
+ * The HTTP/1.1 server on the Unix socket (evhttp): listening (a socket passed by
+ * systemd, or the configured path), routing to the API's handlers, the write
+ * permission check (SO_PEERCRED), and the helpers every handler answers with.
+ */
+
+#define HTTP_MAX_BODY (64 * 1024)
+
+/* A handler gets the request and the {id} segment of its path (or NULL). */
+typedef void http_handler(struct evhttp_request *req, const char *id);
+
+struct http_route {
+	const char *method;	/* "GET", "POST", "PUT" */
+	const char *pattern;	/* "/v1/protocols/{id}/actions" */
+	http_handler *fn;
+	bool write;		/* only for peers allowed to write */
+};
+
+/* Serve routes on fd (>= 0, from systemd) or on a socket bound at path with mode and
+ * group. 0, or -1 with *cause. */
+int http_init(struct event_base *base, int fd, const char *path, unsigned mode,
+    const char *group, const struct http_route *routes, size_t n_routes, char **cause);
+/* Close the listener (and unlink the path it bound). */
+void http_shutdown(void);
+/* Which group may write, besides root and the daemon's own user (NULL: none). */
+void http_set_write_group(const char *group);
+
+/* Answer with JSON (takes the reference) or a problem document. */
+void http_reply_json(struct evhttp_request *req, int status, json_t *body);
+void http_reply_problem(struct evhttp_request *req, const struct problem *pb);
+/* Answer with a problem document built by the caller (takes the reference). */
+void http_reply_problem_doc(struct evhttp_request *req, int status, json_t *doc);
+void http_reply_error(struct evhttp_request *req, int status, const char *code,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The body as a JSON object, or NULL with *pb (400). */
+json_t *http_body_object(struct evhttp_request *req, struct problem *pb);
+/* A query parameter of the request, copied to buf; NULL when absent. */
+const char *http_query(struct evhttp_request *req, const char *key, char *buf, size_t len);
+/* True when the request's connection is still open. */
+bool http_request_alive(struct evhttp_request *req);
+
+#endif

@@ -1,0 +1,230 @@
+/* protocold: keeps the deadlines of marketplace customer-service protocols. */
+
+#include <event2/event.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "clock.h"
+#include "commit.h"
+#include "config.h"
+#include "engine.h"
+#include "feed.h"
+#include "http.h"
+#include "log.h"
+#include "rfc3339.h"
+#include "runconf.h"
+#include "sched.h"
+#include "store.h"
+#include "sysd.h"
+
+#define EXIT_CONFIG 6
+
+struct options {
+	const char *config;
+	bool check_config;
+	bool test_clock;
+	const char *test_start;
+	bool debug;
+};
+
+struct daemon {
+	struct event_base *base;
+	struct store *writer;
+	struct store *reader;
+	struct event *sig_term, *sig_int, *sig_hup;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: protocold [-c FILE] [--test-clock[=INSTANT]] [--check-config] "
+	    "[--debug]\n");
+}
+
+static void
+parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "test-clock", optional_argument, NULL, 'T' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	*o = (struct options){ .config = CONFIG_DEFAULT_PATH };
+	while ((ch = getopt_long(argc, argv, "c:dh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': o->config = optarg; break;
+		case 'C': o->check_config = true; break;
+		case 'T': o->test_clock = true; o->test_start = optarg; break;
+		case 'd': o->debug = true; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("protocold 0.1.0\n"); exit(0);
+		default: usage(stderr); exit(2);
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		exit(2);
+	}
+}
+
+static void
+load_config(const struct options *o)
+{
+	char *errors = NULL;
+
+	if (runconf_init(o->config, &errors) != 0) {
+		fprintf(stderr, "%s", errors);
+		if (errors[0] && errors[strlen(errors) - 1] != '\n')
+			fputc('\n', stderr);
+		exit(EXIT_CONFIG);
+	}
+	if (o->check_config) {
+		printf("%s: ok\n", o->config);
+		runconf_shutdown();
+		exit(0);
+	}
+}
+
+static void
+start_clock(const struct options *o)
+{
+	int64_t start = clock_wall();
+
+	if (o->test_start != NULL && rfc3339_parse(o->test_start, &start) != 0)
+		fatalx("--test-clock=%s: not an RFC 3339 instant with an offset", o->test_start);
+	clock_init(o->test_clock, start);
+	if (o->test_clock)
+		log_info("test clock on: time moves only through POST /v1/clock");
+}
+
+static void
+on_stop(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	log_info("signal %d: finishing the transaction in flight and stopping", (int)sig);
+	sysd_stopping();
+	event_base_loopbreak(d->base);
+}
+
+static void
+on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	char *errors = NULL;
+
+	if (api_do_reload(&errors) != 0) {
+		log_warnx("reload failed, the previous configuration is running:\n%s", errors);
+		free(errors);
+	}
+}
+
+static void
+open_stores(struct daemon *d)
+{
+	const struct config *cfg = runconf_get();
+	char *cause = NULL;
+
+	d->writer = store_open(cfg->database, false, cfg->sync_full, &cause);
+	if (d->writer == NULL)
+		fatalx("database %s", cause);
+	d->reader = store_open(cfg->database, true, cfg->sync_full, &cause);
+	if (d->reader == NULL)
+		fatalx("database (reader) %s", cause);
+}
+
+static void
+start_server(struct daemon *d)
+{
+	const struct config *cfg = runconf_get();
+	const struct http_route *routes;
+	size_t n;
+	char *cause = NULL;
+
+	routes = api_routes(&n);
+	api_init(d->reader, d->writer);
+	if (http_init(d->base, sysd_listen_fd(), cfg->socket, cfg->socket_mode,
+	    cfg->write_group, routes, n, &cause) != 0)
+		fatalx("%s", cause);
+}
+
+static void
+start_signals(struct daemon *d)
+{
+	signal(SIGPIPE, SIG_IGN);
+	d->sig_term = evsignal_new(d->base, SIGTERM, on_stop, d);
+	d->sig_int = evsignal_new(d->base, SIGINT, on_stop, d);
+	d->sig_hup = evsignal_new(d->base, SIGHUP, on_hup, d);
+	evsignal_add(d->sig_term, NULL);
+	evsignal_add(d->sig_int, NULL);
+	evsignal_add(d->sig_hup, NULL);
+}
+
+static void
+start(struct daemon *d)
+{
+	struct event_config *ec = event_config_new();
+
+	/* Deadlines want sub-millisecond timers, not epoll's millisecond rounding. */
+	event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
+	d->base = event_base_new_with_config(ec);
+	event_config_free(ec);
+	if (d->base == NULL)
+		fatalx("cannot create the event loop");
+	open_stores(d);
+	engine_init(d->writer);
+	commit_init(d->base, d->writer);
+	sched_init(d->base, d->writer);
+	feed_init(d->base, d->reader);
+	commit_add_hook(feed_notify);
+	start_server(d);
+	start_signals(d);
+	/* Whatever expired while we were down is applied first, in due order. */
+	sched_kick();
+}
+
+static void
+stop(struct daemon *d)
+{
+	event_free(d->sig_term);
+	event_free(d->sig_int);
+	event_free(d->sig_hup);
+	http_shutdown();
+	feed_shutdown();
+	commit_shutdown();
+	sched_shutdown();
+	store_close(d->reader);
+	store_close(d->writer);
+	runconf_shutdown();
+	event_base_free(d->base);
+	libevent_global_shutdown();
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o;
+	struct daemon d = { 0 };
+
+	parse_args(argc, argv, &o);
+	log_init("protocold", o.debug);
+	load_config(&o);
+	start_clock(&o);
+	start(&d);
+	log_info("ready: database %s, socket %s", runconf_get()->database,
+	    runconf_get()->socket);
+	sysd_ready("running");
+	event_base_dispatch(d.base);
+	stop(&d);
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,28 @@
+#ifndef PROBLEM_H
+#define PROBLEM_H
+
+#include <stddef.h>
+
+/*
+ * Why a request was refused, as the API will show it (RFC 9457): an HTTP status, a
+ * stable machine-readable code, a detail for people, and optionally the names that
+ * would have been accepted.
+ */
+#define PROBLEM_MAX_ALLOWED 16
+
+struct problem {
+	int status;
+	const char *code;
+	char detail[512];
+	const char *allowed[PROBLEM_MAX_ALLOWED];
+	size_t n_allowed;
+};
+
+/* Fill p (status, code, printf detail); clears the allowed list. Returns -1, so a
+ * refusal can be `return problem_set(...)`. */
+int problem_set(struct problem *p, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Add a name to the allowed list (ignored past PROBLEM_MAX_ALLOWED). */
+void problem_allow(struct problem *p, const char *name);
+
+#endif

@@ -1,0 +1,77 @@
+#include "proto.h"
+
+#include <string.h>
+
+static const char *const proto_states[PROTO_N_STATES][2] = {
+	[PROTO_PENDING] = { "pending", "Pendente" },
+	[PROTO_AWAITING] = { "awaiting", "Aguardando" },
+	[PROTO_CLOSED] = { "closed", "Encerrado" },
+	[PROTO_UNRESOLVED] = { "unresolved", "Não resolvido" },
+	[PROTO_MEDIATION] = { "mediation", "Mediado" },
+	[PROTO_RESOLVED] = { "resolved", "Resolvido" },
+};
+
+static const char *const proto_clocks[PROTO_N_CLOCKS] = {
+	[PROTO_CLOCK_NONE] = "none",
+	[PROTO_CLOCK_RESPONSE] = "response",
+	[PROTO_CLOCK_PHOTOS] = "photos_wait",
+	[PROTO_CLOCK_ADDRESS] = "address_wait",
+	[PROTO_CLOCK_POSTING] = "posting_wait",
+	[PROTO_CLOCK_PICKUP] = "pickup_wait",
+	[PROTO_CLOCK_LETTER] = "letter_wait",
+	[PROTO_CLOCK_REPLY] = "reply_window",
+};
+
+static const char *const proto_causes[PROTO_N_CAUSES] = {
+	"create", "action", "event", "expiry", "warning"
+};
+
+bool
+proto_valid_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > PROTO_ID_MAX)
+		return false;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._:-") == n;
+}
+
+const char *
+proto_state_name(enum proto_state s)
+{
+	return (unsigned)s < PROTO_N_STATES ? proto_states[s][0] : "?";
+}
+
+const char *
+proto_state_label(enum proto_state s)
+{
+	return (unsigned)s < PROTO_N_STATES ? proto_states[s][1] : "?";
+}
+
+int
+proto_state_parse(const char *s)
+{
+	for (int i = 0; i < PROTO_N_STATES; i++)
+		if (strcmp(s, proto_states[i][0]) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+proto_clock_name(enum proto_clock c)
+{
+	return (unsigned)c < PROTO_N_CLOCKS ? proto_clocks[c] : "?";
+}
+
+const char *
+proto_cause_name(enum proto_cause c)
+{
+	return (unsigned)c < PROTO_N_CAUSES ? proto_causes[c] : "?";
+}
+
+const char *
+proto_origin_name(enum proto_origin o)
+{
+	return o == PROTO_PREVENTIVE ? "preventive" : "customer";
+}

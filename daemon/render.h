@@ -1,0 +1,25 @@
+#ifndef RENDER_H
+#define RENDER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "problem.h"
+#include "proto.h"
+#include "store.h"
+
+/* The API's JSON objects (SPEC §2, §8). Each returns a new reference. */
+
+/* A protocol as GET /v1/protocols/{id} shows it; now gives clock.remaining_s. */
+json_t *render_protocol(const struct protocol *p, bool envvias, int64_t now);
+/* One history / feed entry; protocol is the protocol's id. */
+json_t *render_event(const struct proto_event *ev, const char *protocol);
+/* An RFC 9457 problem document. */
+json_t *render_problem(const struct problem *pb);
+/* The title of a problem's status. */
+const char *render_status_title(int status);
+/* An instant as RFC 3339 in the local zone. */
+json_t *render_time(int64_t ms);
+
+#endif

@@ -1,0 +1,109 @@
+#include "runconf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "engine.h"
+#include "http.h"
+#include "log.h"
+#include "tz.h"
+#include "xmalloc.h"
+
+static char *runconf_path;
+static struct config *runconf_cfg;
+static struct cal *runconf_calendar;
+static bool runconf_ok = true;
+static int64_t runconf_at;
+
+/* Make cfg the running configuration (cfg and cal are taken over). */
+static int
+runconf_apply(struct config *cfg, char **errors)
+{
+	char *cause = NULL;
+	struct cal *cal;
+
+	if (tz_set(cfg->timezone, &cause) != 0) {
+		*errors = xasprintf("%s: timezone: %s", cfg->path, cause);
+		free(cause);
+		config_free(cfg);
+		return -1;
+	}
+	cal = cal_new(cfg->holidays, cfg->extra_holidays, cfg->n_extra_holidays);
+	engine_configure(cfg, cal);
+	config_free(runconf_cfg);
+	cal_free(runconf_calendar);
+	runconf_cfg = cfg;
+	runconf_calendar = cal;
+	return 0;
+}
+
+int
+runconf_init(const char *path, char **errors)
+{
+	struct config *cfg = config_load(path, errors);
+
+	runconf_path = xstrdup(path);
+	return cfg == NULL ? -1 : runconf_apply(cfg, errors);
+}
+
+void
+runconf_shutdown(void)
+{
+	config_free(runconf_cfg);
+	cal_free(runconf_calendar);
+	free(runconf_path);
+	runconf_cfg = NULL;
+	runconf_calendar = NULL;
+	runconf_path = NULL;
+}
+
+const struct config *
+runconf_get(void)
+{
+	return runconf_cfg;
+}
+
+const struct cal *
+runconf_cal(void)
+{
+	return runconf_calendar;
+}
+
+/* Settings that only a restart changes: say so rather than pretend. */
+static void
+runconf_warn_static(const struct config *old, const struct config *cfg)
+{
+	if (strcmp(old->database, cfg->database) != 0)
+		log_warnx("reload: database changed to %s; it applies at the next start",
+		    cfg->database);
+	if (strcmp(old->socket, cfg->socket) != 0 || old->socket_mode != cfg->socket_mode)
+		log_warnx("reload: socket settings changed; they apply at the next start");
+	if (old->sync_full != cfg->sync_full)
+		log_warnx("reload: synchronous changed; it applies at the next start");
+}
+
+int
+runconf_reload(char **errors)
+{
+	struct config *cfg = config_load(runconf_path, errors);
+
+	runconf_at = clock_wall();
+	runconf_ok = false;
+	if (cfg == NULL)
+		return -1;
+	runconf_warn_static(runconf_cfg, cfg);
+	if (runconf_apply(cfg, errors) != 0)
+		return -1;
+	http_set_write_group(runconf_cfg->write_group);
+	runconf_ok = true;
+	log_info("configuration reloaded from %s", runconf_path);
+	return 0;
+}
+
+bool
+runconf_last_ok(int64_t *at)
+{
+	*at = runconf_at;
+	return runconf_ok;
+}

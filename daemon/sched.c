@@ -1,0 +1,139 @@
+#include "sched.h"
+
+#include <event2/event.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "clock.h"
+#include "commit.h"
+#include "engine.h"
+#include "log.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define SCHED_RETRY_MS 1000
+
+struct sched_idle {
+	void (*fn)(void *);
+	void *arg;
+};
+
+static struct store *sched_st;
+static struct event *sched_timer;
+static bool sched_busy;		/* a batch waits for its commit */
+static struct sched_idle *sched_idlers;
+static size_t sched_n_idle, sched_cap_idle;
+static int64_t sched_fired;
+
+static void
+sched_arm(int64_t ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	evtimer_add(sched_timer, &tv);
+}
+
+static void
+sched_run_idlers(void)
+{
+	struct sched_idle *w = sched_idlers;
+	size_t n = sched_n_idle;
+
+	sched_idlers = NULL;
+	sched_n_idle = sched_cap_idle = 0;
+	for (size_t i = 0; i < n; i++)
+		w[i].fn(w[i].arg);
+	free(w);
+}
+
+static void
+sched_committed(void *arg, bool ok)
+{
+	sched_busy = false;
+	if (!ok) {
+		sched_arm(SCHED_RETRY_MS);
+		return;
+	}
+	sched_fired += (intptr_t)arg;
+	sched_kick();
+}
+
+static void
+sched_fire_cb(evutil_socket_t fd, short what, void *arg)
+{
+	int64_t now = clock_now();
+	int n;
+
+	if (sched_busy)
+		return;
+	if (commit_open() != 0 || (n = engine_fire(now, SCHED_BATCH)) < 0) {
+		log_warnx("scheduler: will retry in %d ms: %s", SCHED_RETRY_MS,
+		    store_error(sched_st));
+		sched_arm(SCHED_RETRY_MS);
+		return;
+	}
+	sched_busy = true;
+	commit_after(sched_committed, (void *)(intptr_t)n);
+}
+
+void
+sched_kick(void)
+{
+	int64_t head, now, wait;
+
+	if (sched_busy)
+		return;
+	if (store_head(sched_st, &head) != 0) {
+		log_warnx("scheduler: %s", store_error(sched_st));
+		sched_arm(SCHED_RETRY_MS);
+		return;
+	}
+	now = clock_now();
+	if (head <= now) {
+		/* Due now: run as soon as the loop has served what is waiting. */
+		event_active(sched_timer, EV_TIMEOUT, 0);
+		return;
+	}
+	wait = head - now;
+	sched_arm(wait < SCHED_MAX_SLEEP_MS ? wait : SCHED_MAX_SLEEP_MS);
+	if (sched_n_idle > 0)
+		sched_run_idlers();
+}
+
+void
+sched_when_idle(void (*fn)(void *), void *arg)
+{
+	if (sched_n_idle == sched_cap_idle) {
+		sched_cap_idle = sched_cap_idle ? sched_cap_idle * 2 : 8;
+		sched_idlers = xrealloc(sched_idlers, sched_cap_idle * sizeof *sched_idlers);
+	}
+	sched_idlers[sched_n_idle++] = (struct sched_idle){ fn, arg };
+	sched_kick();
+}
+
+void
+sched_init(struct event_base *base, struct store *st)
+{
+	sched_st = st;
+	sched_timer = evtimer_new(base, sched_fire_cb, NULL);
+	if (sched_timer == NULL)
+		fatalx("scheduler: evtimer_new failed");
+	commit_add_hook(sched_kick);
+}
+
+void
+sched_shutdown(void)
+{
+	if (sched_timer != NULL)
+		event_free(sched_timer);
+	sched_timer = NULL;
+	free(sched_idlers);
+	sched_idlers = NULL;
+	sched_n_idle = sched_cap_idle = 0;
+}
+
+int64_t
+sched_fired_count(void)
+{
+	return sched_fired;
+}

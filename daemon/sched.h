@@ -1,0 +1,30 @@
+#ifndef SCHED_H
+#define SCHED_H
+
+#include <stdint.h>
+
+struct event_base;
+struct store;
+
+/*
+ * The scheduler: one re-armable timer on the head of the deadline index (the store's
+ * smallest clock_next). When it fires it applies what is due in batches, one
+ * transaction each, yielding to the loop between batches. It never sleeps more than
+ * SCHED_MAX_SLEEP_MS without reading the wall clock again, so a clock step or a
+ * suspend cannot leave a deadline unfired.
+ */
+
+#define SCHED_MAX_SLEEP_MS 60000
+#define SCHED_BATCH 512
+
+/* Schedule from st (the writer connection) on base. */
+void sched_init(struct event_base *base, struct store *st);
+void sched_shutdown(void);
+/* Look at the head again (after a commit, a clock change or at start). */
+void sched_kick(void);
+/* Run fn(arg) once nothing is due any more at the current time (at once if so). */
+void sched_when_idle(void (*fn)(void *), void *arg);
+/* How many clock points (expiries and warnings) were applied since start. */
+int64_t sched_fired_count(void);
+
+#endif

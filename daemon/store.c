@@ -1,0 +1,770 @@
+#include "store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules.h"
+#include "xmalloc.h"
+
+/* 'PRTD': marks a file as protocold's, so a foreign database is never migrated. */
+#define STORE_APP_ID 0x50525444
+
+/*
+ * Forward migrations: migration i takes user_version i to i + 1. Never edit one that
+ * has shipped; add a new one.
+ */
+static const char *const store_migrations[] = {
+	/* 1: protocols, the timer index, history/feed, sellers, counters. */
+	"CREATE TABLE protocols ("
+	"  rid INTEGER PRIMARY KEY,"
+	"  id TEXT NOT NULL UNIQUE,"
+	"  seller TEXT NOT NULL,"
+	"  ord TEXT,"
+	"  reason TEXT,"
+	"  origin INTEGER NOT NULL,"
+	"  critical INTEGER NOT NULL,"
+	"  opened_given INTEGER NOT NULL,"
+	"  opened_at INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL,"
+	"  clock INTEGER NOT NULL,"
+	"  clock_start INTEGER,"
+	"  clock_due INTEGER,"
+	"  clock_next INTEGER,"
+	"  attempts TEXT,"
+	"  version INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);"
+	/* The timer queue: the scheduler always reads the head of this index. */
+	"CREATE INDEX protocols_next ON protocols(clock_next) WHERE clock_next IS NOT NULL;"
+	"CREATE INDEX protocols_seller ON protocols(seller, state);"
+	"CREATE TABLE history ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  rid INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  from_state INTEGER,"
+	"  to_state INTEGER NOT NULL,"
+	"  cause INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  due_at INTEGER,"
+	"  late_ms INTEGER,"
+	"  detail TEXT);"
+	"CREATE INDEX history_rid ON history(rid, seq);"
+	"CREATE TABLE sellers (id TEXT PRIMARY KEY, envvias INTEGER NOT NULL) WITHOUT ROWID;"
+	/* Counters by key: 0+state, 100+clock, 200+cause; kept by triggers. */
+	"CREATE TABLE counters (k INTEGER PRIMARY KEY, n INTEGER NOT NULL);"
+	"WITH RECURSIVE i(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM i WHERE k < 299)"
+	"  INSERT INTO counters SELECT k, 0 FROM i;"
+	"CREATE TRIGGER protocols_ins AFTER INSERT ON protocols BEGIN"
+	"  UPDATE counters SET n = n + 1 WHERE k IN (NEW.state, 100 + NEW.clock);"
+	"END;"
+	"CREATE TRIGGER protocols_state AFTER UPDATE OF state ON protocols"
+	"  WHEN OLD.state <> NEW.state BEGIN"
+	"  UPDATE counters SET n = n - 1 WHERE k = OLD.state;"
+	"  UPDATE counters SET n = n + 1 WHERE k = NEW.state;"
+	"END;"
+	"CREATE TRIGGER protocols_clock AFTER UPDATE OF clock ON protocols"
+	"  WHEN OLD.clock <> NEW.clock BEGIN"
+	"  UPDATE counters SET n = n - 1 WHERE k = 100 + OLD.clock;"
+	"  UPDATE counters SET n = n + 1 WHERE k = 100 + NEW.clock;"
+	"END;"
+	"CREATE TRIGGER history_ins AFTER INSERT ON history BEGIN"
+	"  UPDATE counters SET n = n + 1 WHERE k = 200 + NEW.cause;"
+	"END;",
+};
+#define STORE_N_MIGRATIONS (int)(sizeof store_migrations / sizeof store_migrations[0])
+
+#define STORE_COLS "rid, id, seller, ord, reason, origin, critical, opened_given, " \
+	"opened_at, state, clock, clock_start, clock_due, clock_next, attempts, version, " \
+	"updated_at"
+
+enum store_sql {
+	SQL_BEGIN, SQL_COMMIT, SQL_ROLLBACK, SQL_SAVEPOINT, SQL_RELEASE, SQL_ROLLBACK_TO,
+	SQL_GET, SQL_INSERT, SQL_UPDATE, SQL_NEXT_DUE, SQL_HEAD,
+	SQL_EVENT_ADD, SQL_HISTORY, SQL_FEED, SQL_LAST_SEQ,
+	SQL_SELLER_GET, SQL_SELLER_PUT, SQL_SELLER_COUNTS, SQL_SELLER_MEDIATIONS,
+	SQL_COUNTERS, SQL_NEXT,
+	SQL_COUNT
+};
+
+static const char *const store_sql[SQL_COUNT] = {
+	[SQL_BEGIN] = "BEGIN IMMEDIATE",
+	[SQL_COMMIT] = "COMMIT",
+	[SQL_ROLLBACK] = "ROLLBACK",
+	[SQL_SAVEPOINT] = "SAVEPOINT change",
+	[SQL_RELEASE] = "RELEASE change",
+	[SQL_ROLLBACK_TO] = "ROLLBACK TO change",
+	[SQL_GET] = "SELECT " STORE_COLS " FROM protocols WHERE id = ?1",
+	[SQL_INSERT] = "INSERT INTO protocols (" STORE_COLS ") VALUES (NULL, ?2, ?3, ?4, "
+	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+	[SQL_UPDATE] = "UPDATE protocols SET state = ?10, clock = ?11, clock_start = ?12, "
+	    "clock_due = ?13, clock_next = ?14, attempts = ?15, version = ?16, "
+	    "updated_at = ?17 WHERE rid = ?1",
+	[SQL_NEXT_DUE] = "SELECT " STORE_COLS " FROM protocols WHERE clock_next IS NOT NULL "
+	    "AND clock_next <= ?1 ORDER BY clock_next LIMIT 1",
+	[SQL_HEAD] = "SELECT min(clock_next) FROM protocols WHERE clock_next IS NOT NULL",
+	[SQL_EVENT_ADD] = "INSERT INTO history (rid, at, from_state, to_state, cause, name, "
+	    "due_at, late_ms, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[SQL_HISTORY] = "SELECT h.seq, h.rid, h.at, h.from_state, h.to_state, h.cause, "
+	    "h.name, h.due_at, h.late_ms, h.detail, p.id FROM history h JOIN protocols p "
+	    "ON p.rid = h.rid WHERE h.rid = ?1 ORDER BY h.seq",
+	[SQL_FEED] = "SELECT h.seq, h.rid, h.at, h.from_state, h.to_state, h.cause, "
+	    "h.name, h.due_at, h.late_ms, h.detail, p.id FROM history h JOIN protocols p "
+	    "ON p.rid = h.rid WHERE h.seq > ?1 ORDER BY h.seq LIMIT ?2",
+	[SQL_LAST_SEQ] = "SELECT coalesce(max(seq), 0) FROM history",
+	[SQL_SELLER_GET] = "SELECT envvias FROM sellers WHERE id = ?1",
+	[SQL_SELLER_PUT] = "INSERT INTO sellers (id, envvias) VALUES (?1, ?2) "
+	    "ON CONFLICT (id) DO UPDATE SET envvias = excluded.envvias",
+	[SQL_SELLER_COUNTS] = "SELECT state, count(*) FROM protocols WHERE seller = ?1 "
+	    "GROUP BY state",
+	[SQL_SELLER_MEDIATIONS] = "SELECT count(*) FROM history h JOIN protocols p "
+	    "ON p.rid = h.rid WHERE p.seller = ?1 AND h.to_state = ?2 AND h.cause = ?3 "
+	    "AND coalesce(h.due_at, h.at) >= ?4",
+	[SQL_COUNTERS] = "SELECT k, n FROM counters",
+	[SQL_NEXT] = "SELECT id, clock, clock_next FROM protocols WHERE clock_next IS NOT "
+	    "NULL ORDER BY clock_next LIMIT 1",
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[SQL_COUNT];
+	bool in_txn;
+	int errcode;
+	char error[256];
+};
+
+static int
+store_fail(struct store *st, const char *what)
+{
+	st->errcode = sqlite3_extended_errcode(st->db);
+	snprintf(st->error, sizeof st->error, "%s: %s", what, sqlite3_errmsg(st->db));
+	return -1;
+}
+
+const char *
+store_error(const struct store *st)
+{
+	return st->error;
+}
+
+bool
+store_error_is_full(const struct store *st)
+{
+	int primary = st->errcode & 0xff;
+
+	return primary == SQLITE_FULL || primary == SQLITE_READONLY ||
+	    primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN;
+}
+
+/* The cached statement for q, reset and unbound; NULL on failure. */
+static sqlite3_stmt *
+store_stmt(struct store *st, enum store_sql q)
+{
+	sqlite3_stmt *s = st->stmt[q];
+
+	if (s == NULL) {
+		if (sqlite3_prepare_v3(st->db, store_sql[q], -1, SQLITE_PREPARE_PERSISTENT,
+		    &st->stmt[q], NULL) != SQLITE_OK) {
+			store_fail(st, "prepare");
+			return NULL;
+		}
+		return st->stmt[q];
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return s;
+}
+
+/* Run a statement that returns no rows. */
+static int
+store_exec_stmt(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return store_fail(st, what);
+	return 0;
+}
+
+static int
+store_simple(struct store *st, enum store_sql q, const char *what)
+{
+	sqlite3_stmt *s = store_stmt(st, q);
+
+	return s == NULL ? -1 : store_exec_stmt(st, s, what);
+}
+
+static int
+store_pragma_int(struct store *st, const char *pragma, int *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	/* PRAGMAs take no parameters: these are fixed strings, not user input. */
+	if (sqlite3_prepare_v2(st->db, pragma, -1, &s, NULL) != SQLITE_OK)
+		return store_fail(st, pragma);
+	rc = sqlite3_step(s);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(st, pragma);
+}
+
+static int
+store_exec(struct store *st, const char *sql)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail(st, "exec");
+	return 0;
+}
+
+const char *
+store_sqlite_version(void)
+{
+	return sqlite3_libversion();
+}
+
+int
+store_schema_version(struct store *st)
+{
+	int v = -1;
+
+	store_pragma_int(st, "PRAGMA user_version", &v);
+	return v;
+}
+
+/* Refuse a file that is not ours or is newer than this program; NULL when fine. */
+static const char *
+store_check_owner(struct store *st, int version)
+{
+	int app = 0, tables = 0;
+
+	if (store_pragma_int(st, "PRAGMA application_id", &app) != 0 ||
+	    store_pragma_int(st, "SELECT count(*) FROM sqlite_schema", &tables) != 0)
+		return st->error;
+	if (app != 0 && app != STORE_APP_ID)
+		return "the file belongs to another application (its application_id is not "
+		    "protocold's); refusing to touch it";
+	if (app == 0 && tables > 0)
+		return "the file is an SQLite database but not protocold's (it has tables "
+		    "and no protocold application_id); refusing to touch it";
+	if (version > STORE_N_MIGRATIONS)
+		return "the database was written by a newer protocold (its schema version "
+		    "is higher than this program knows); refusing to downgrade it";
+	return NULL;
+}
+
+static int
+store_migrate(struct store *st, int from)
+{
+	char sql[64];
+
+	for (int v = from; v < STORE_N_MIGRATIONS; v++) {
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+		if (store_exec(st, "BEGIN IMMEDIATE") != 0)
+			return -1;
+		if (store_exec(st, store_migrations[v]) != 0 ||
+		    store_exec(st, "PRAGMA application_id = 1347572804") != 0 ||
+		    store_exec(st, sql) != 0 || store_exec(st, "COMMIT") != 0) {
+			int rc = store_fail(st, "migration");
+
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			return rc;
+		}
+	}
+	return 0;
+}
+_Static_assert(STORE_APP_ID == 1347572804, "the PRAGMA above spells STORE_APP_ID");
+
+int
+store_set_sync(struct store *st, bool sync_full)
+{
+	return store_exec(st, sync_full ? "PRAGMA synchronous = FULL" :
+	    "PRAGMA synchronous = NORMAL");
+}
+
+static int
+store_setup(struct store *st, bool read_only, bool sync_full)
+{
+	int version;
+	const char *bad;
+
+	sqlite3_busy_timeout(st->db, 5000);
+	if (store_pragma_int(st, "PRAGMA user_version", &version) != 0)
+		return -1;
+	if ((bad = store_check_owner(st, version)) != NULL) {
+		snprintf(st->error, sizeof st->error, "%s", bad);
+		return -1;
+	}
+	if (read_only)
+		return store_exec(st, "PRAGMA query_only = 1");
+	if (store_exec(st, "PRAGMA journal_mode = WAL") != 0 ||
+	    store_set_sync(st, sync_full) != 0)
+		return -1;
+	return store_migrate(st, version);
+}
+
+struct store *
+store_open(const char *path, bool read_only, bool sync_full, char **cause)
+{
+	struct store *st = xcalloc(1, sizeof *st);
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+
+	if (!read_only)
+		flags |= SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
+		*cause = xasprintf("%s: %s", path, st->db ? sqlite3_errmsg(st->db) :
+		    "cannot open");
+		store_close(st);
+		return NULL;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	if (store_setup(st, read_only, sync_full) != 0) {
+		*cause = xasprintf("%s: %s", path, st->error);
+		store_close(st);
+		return NULL;
+	}
+	return st;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->in_txn)
+		store_rollback(st);
+	for (int i = 0; i < SQL_COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+int
+store_begin(struct store *st)
+{
+	if (store_simple(st, SQL_BEGIN, "begin") != 0)
+		return -1;
+	st->in_txn = true;
+	return 0;
+}
+
+int
+store_commit(struct store *st)
+{
+	if (store_simple(st, SQL_COMMIT, "commit") != 0) {
+		/* A failed COMMIT may leave the transaction open: end it, keep the error. */
+		int code = st->errcode;
+		char err[sizeof st->error];
+
+		memcpy(err, st->error, sizeof err);
+		store_rollback(st);
+		st->errcode = code;
+		memcpy(st->error, err, sizeof err);
+		return -1;
+	}
+	st->in_txn = false;
+	return 0;
+}
+
+void
+store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		store_simple(st, SQL_ROLLBACK, "rollback");
+	st->in_txn = false;
+}
+
+bool
+store_in_txn(const struct store *st)
+{
+	return st->in_txn;
+}
+
+int
+store_savepoint(struct store *st)
+{
+	return store_simple(st, SQL_SAVEPOINT, "savepoint");
+}
+
+int
+store_release(struct store *st)
+{
+	return store_simple(st, SQL_RELEASE, "release");
+}
+
+void
+store_rollback_to(struct store *st)
+{
+	store_simple(st, SQL_ROLLBACK_TO, "rollback to savepoint");
+	store_simple(st, SQL_RELEASE, "release");
+}
+
+/* Attempts are kept as "request_photos=2,confirm_address=1": readable in the sqlite3
+ * shell, and unknown names (from a newer program) are skipped, not misread. */
+static void
+store_attempts_encode(const struct protocol *p, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < PROTO_N_ACTIONS && off < len; i++)
+		if (p->attempts[i] > 0)
+			off += snprintf(buf + off, len - off, "%s%s=%u", off ? "," : "",
+			    rules_action(i)->name, p->attempts[i]);
+}
+
+static void
+store_attempts_decode(const char *s, struct protocol *p)
+{
+	char name[64];
+	unsigned n;
+	int used, i;
+
+	memset(p->attempts, 0, sizeof p->attempts);
+	while (s != NULL && sscanf(s, "%63[^=]=%u%n", name, &n, &used) == 2) {
+		if ((i = rules_action_index(name)) >= 0)
+			p->attempts[i] = n;
+		s += used;
+		if (*s != ',')
+			break;
+		s++;
+	}
+}
+
+static void
+store_copy_text(char *dst, size_t len, sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	snprintf(dst, len, "%s", t ? (const char *)t : "");
+}
+
+static int64_t
+store_col_i64(sqlite3_stmt *s, int col)
+{
+	return sqlite3_column_type(s, col) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, col);
+}
+
+static void
+store_read_row(sqlite3_stmt *s, struct protocol *p)
+{
+	memset(p, 0, sizeof *p);
+	p->rid = sqlite3_column_int64(s, 0);
+	store_copy_text(p->id, sizeof p->id, s, 1);
+	store_copy_text(p->seller, sizeof p->seller, s, 2);
+	store_copy_text(p->order, sizeof p->order, s, 3);
+	store_copy_text(p->reason, sizeof p->reason, s, 4);
+	p->origin = sqlite3_column_int(s, 5);
+	p->critical = sqlite3_column_int(s, 6);
+	p->opened_given = sqlite3_column_int(s, 7);
+	p->opened_at = sqlite3_column_int64(s, 8);
+	p->state = sqlite3_column_int(s, 9);
+	p->clock = sqlite3_column_int(s, 10);
+	p->clock_start = store_col_i64(s, 11);
+	p->clock_due = store_col_i64(s, 12);
+	p->clock_next = store_col_i64(s, 13);
+	store_attempts_decode((const char *)sqlite3_column_text(s, 14), p);
+	p->version = sqlite3_column_int64(s, 15);
+	p->updated_at = sqlite3_column_int64(s, 16);
+}
+
+/* Bind text, or NULL for "". */
+static void
+store_bind_opt(sqlite3_stmt *s, int i, const char *t)
+{
+	if (t[0])
+		sqlite3_bind_text(s, i, t, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static void
+store_bind_clock(sqlite3_stmt *s, int i, int64_t v, bool running)
+{
+	if (running)
+		sqlite3_bind_int64(s, i, v);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+/* Binds ?1..?17 in STORE_COLS order (rid as ?1). */
+static void
+store_bind_row(sqlite3_stmt *s, const struct protocol *p, char *attempts, size_t len)
+{
+	bool running = p->clock != PROTO_CLOCK_NONE;
+
+	store_attempts_encode(p, attempts, len);
+	sqlite3_bind_int64(s, 1, p->rid);
+	sqlite3_bind_text(s, 2, p->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, p->seller, -1, SQLITE_STATIC);
+	store_bind_opt(s, 4, p->order);
+	store_bind_opt(s, 5, p->reason);
+	sqlite3_bind_int(s, 6, p->origin);
+	sqlite3_bind_int(s, 7, p->critical);
+	sqlite3_bind_int(s, 8, p->opened_given);
+	sqlite3_bind_int64(s, 9, p->opened_at);
+	sqlite3_bind_int(s, 10, p->state);
+	sqlite3_bind_int(s, 11, p->clock);
+	store_bind_clock(s, 12, p->clock_start, running);
+	store_bind_clock(s, 13, p->clock_due, running);
+	store_bind_clock(s, 14, p->clock_next, running);
+	store_bind_opt(s, 15, attempts);
+	sqlite3_bind_int64(s, 16, p->version);
+	sqlite3_bind_int64(s, 17, p->updated_at);
+}
+
+/* Step a query that returns at most one protocol row: 1, 0 or -1. */
+static int
+store_one_row(struct store *st, sqlite3_stmt *s, struct protocol *p, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW)
+		store_read_row(s, p);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : store_fail(st, what);
+}
+
+int
+store_get(struct store *st, const char *id, struct protocol *p)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_GET);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	return store_one_row(st, s, p, "get protocol");
+}
+
+int
+store_insert(struct store *st, struct protocol *p)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_INSERT);
+	char attempts[512];
+
+	if (s == NULL)
+		return -1;
+	store_bind_row(s, p, attempts, sizeof attempts);
+	if (store_exec_stmt(st, s, "insert protocol") != 0)
+		return -1;
+	p->rid = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_update(struct store *st, const struct protocol *p)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_UPDATE);
+	char attempts[512];
+
+	if (s == NULL)
+		return -1;
+	store_bind_row(s, p, attempts, sizeof attempts);
+	return store_exec_stmt(st, s, "update protocol");
+}
+
+int
+store_next_due(struct store *st, int64_t limit, struct protocol *p)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_NEXT_DUE);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, limit);
+	return store_one_row(st, s, p, "next due");
+}
+
+/* A query of one integer: 0 with *out (dflt for NULL or no row), or -1. */
+static int
+store_one_int(struct store *st, sqlite3_stmt *s, int64_t dflt, int64_t *out)
+{
+	int rc = sqlite3_step(s);
+
+	*out = rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL ?
+	    sqlite3_column_int64(s, 0) : dflt;
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(st, "query");
+}
+
+int
+store_head(struct store *st, int64_t *at)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_HEAD);
+
+	return s == NULL ? -1 : store_one_int(st, s, INT64_MAX, at);
+}
+
+int
+store_last_seq(struct store *st, int64_t *seq)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_LAST_SEQ);
+
+	return s == NULL ? -1 : store_one_int(st, s, 0, seq);
+}
+
+int
+store_event_add(struct store *st, struct proto_event *ev)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_EVENT_ADD);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, ev->rid);
+	sqlite3_bind_int64(s, 2, ev->at);
+	if (ev->from >= 0)
+		sqlite3_bind_int(s, 3, ev->from);
+	sqlite3_bind_int(s, 4, ev->to);
+	sqlite3_bind_int(s, 5, ev->cause);
+	sqlite3_bind_text(s, 6, ev->name, -1, SQLITE_STATIC);
+	if (ev->due_at != 0) {
+		sqlite3_bind_int64(s, 7, ev->due_at);
+		sqlite3_bind_int64(s, 8, ev->late_ms);
+	}
+	if (ev->detail != NULL)
+		sqlite3_bind_text(s, 9, ev->detail, -1, SQLITE_STATIC);
+	if (store_exec_stmt(st, s, "add history") != 0)
+		return -1;
+	ev->seq = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+static int
+store_events(struct store *st, sqlite3_stmt *s, store_event_fn *fn, void *arg)
+{
+	struct proto_event ev;
+	int rc, n = 0;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ev.seq = sqlite3_column_int64(s, 0);
+		ev.rid = sqlite3_column_int64(s, 1);
+		ev.at = sqlite3_column_int64(s, 2);
+		ev.from = sqlite3_column_type(s, 3) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int(s, 3);
+		ev.to = sqlite3_column_int(s, 4);
+		ev.cause = sqlite3_column_int(s, 5);
+		ev.name = (const char *)sqlite3_column_text(s, 6);
+		ev.due_at = store_col_i64(s, 7);
+		ev.late_ms = store_col_i64(s, 8);
+		ev.detail = (const char *)sqlite3_column_text(s, 9);
+		fn(&ev, (const char *)sqlite3_column_text(s, 10), arg);
+		n++;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? n : store_fail(st, "read history");
+}
+
+int
+store_history(struct store *st, int64_t rid, store_event_fn *fn, void *arg)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_HISTORY);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, rid);
+	return store_events(st, s, fn, arg);
+}
+
+int
+store_feed(struct store *st, int64_t after, int limit, store_event_fn *fn, void *arg)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_FEED);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, after);
+	sqlite3_bind_int(s, 2, limit);
+	return store_events(st, s, fn, arg);
+}
+
+int
+store_seller_get(struct store *st, const char *id, bool *envvias)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_SELLER_GET);
+	int rc;
+
+	*envvias = false;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*envvias = sqlite3_column_int(s, 0) != 0;
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : store_fail(st, "get seller");
+}
+
+int
+store_seller_put(struct store *st, const char *id, bool envvias)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_SELLER_PUT);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, envvias);
+	return store_exec_stmt(st, s, "put seller");
+}
+
+int
+store_seller_counts(struct store *st, const char *id, int64_t since,
+    int64_t counts[PROTO_N_STATES], int64_t *mediations)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_SELLER_COUNTS);
+	int rc, state;
+
+	memset(counts, 0, sizeof(int64_t) * PROTO_N_STATES);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if ((state = sqlite3_column_int(s, 0)) >= 0 && state < PROTO_N_STATES)
+			counts[state] = sqlite3_column_int64(s, 1);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE || (s = store_stmt(st, SQL_SELLER_MEDIATIONS)) == NULL)
+		return store_fail(st, "seller counts");
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, PROTO_MEDIATION);
+	sqlite3_bind_int(s, 3, PROTO_CAUSE_EXPIRY);
+	sqlite3_bind_int64(s, 4, since);
+	return store_one_int(st, s, 0, mediations);
+}
+
+static void
+store_counter(struct store_stats *out, int k, int64_t n)
+{
+	if (k >= 0 && k < PROTO_N_STATES)
+		out->by_state[k] = n;
+	else if (k >= 100 && k < 100 + PROTO_N_CLOCKS)
+		out->by_clock[k - 100] = n;
+	else if (k >= 200 && k < 200 + PROTO_N_CAUSES)
+		out->by_cause[k - 200] = n;
+}
+
+int
+store_stats(struct store *st, struct store_stats *out)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_COUNTERS);
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		store_counter(out, sqlite3_column_int(s, 0), sqlite3_column_int64(s, 1));
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE || (s = store_stmt(st, SQL_NEXT)) == NULL)
+		return store_fail(st, "stats");
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		out->has_next = true;
+		store_copy_text(out->next_id, sizeof out->next_id, s, 0);
+		out->next_clock = sqlite3_column_int(s, 1);
+		out->next_at = sqlite3_column_int64(s, 2);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(st, "stats");
+}

@@ -1,0 +1,83 @@
+#ifndef STORE_H
+#define STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+/*
+ * The SQLite store: every SQL statement of protocold lives here. A handle is one
+ * connection; the daemon opens one to write (the engine, in transactions it frames)
+ * and one to read (the API's GETs, which must see only committed data).
+ * Functions that can fail return -1 (or NULL) and leave the reason in store_error().
+ */
+
+struct store;
+
+/* Open (and create or migrate, unless read_only) the database at path. On failure
+ * NULL and *cause set (malloc'd). A file that is not a protocold database, or one of a
+ * newer schema, is refused and left untouched. */
+struct store *store_open(const char *path, bool read_only, bool sync_full, char **cause);
+/* Close; NULL is a no-op. An open transaction is rolled back. */
+void store_close(struct store *st);
+/* The last error's message, and whether it was a full disk or a read-only file. */
+const char *store_error(const struct store *st);
+bool store_error_is_full(const struct store *st);
+/* The SQLite library's version. */
+const char *store_sqlite_version(void);
+/* The schema version of an open database. */
+int store_schema_version(struct store *st);
+/* Change synchronous (full or normal) on an open handle. */
+int store_set_sync(struct store *st, bool sync_full);
+
+/* Transactions. begin/commit/rollback frame a group commit; savepoints frame one
+ * logical change inside it, so a failed change leaves nothing. */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+bool store_in_txn(const struct store *st);
+int store_savepoint(struct store *st);
+int store_release(struct store *st);
+void store_rollback_to(struct store *st);
+
+/* Protocols. get: 1 found, 0 not found, -1 error. */
+int store_get(struct store *st, const char *id, struct protocol *p);
+int store_insert(struct store *st, struct protocol *p);
+int store_update(struct store *st, const struct protocol *p);
+/* The protocol whose clock_next is the smallest and <= limit: 1, 0 (none), -1. */
+int store_next_due(struct store *st, int64_t limit, struct protocol *p);
+/* The smallest clock_next of all protocols in *at (INT64_MAX when none): 0 or -1. */
+int store_head(struct store *st, int64_t *at);
+
+/* History / feed. add sets ev->seq. */
+int store_event_add(struct store *st, struct proto_event *ev);
+/* Calls fn for each entry (oldest first): of one protocol (rid), or the feed after seq
+ * (at most limit). fn gets the protocol's id. Returns the count, or -1. */
+typedef void store_event_fn(const struct proto_event *ev, const char *protocol, void *arg);
+int store_history(struct store *st, int64_t rid, store_event_fn *fn, void *arg);
+int store_feed(struct store *st, int64_t after, int limit, store_event_fn *fn, void *arg);
+/* The newest seq (0 when the feed is empty): 0 or -1. */
+int store_last_seq(struct store *st, int64_t *seq);
+
+/* Sellers. get: 1 known, 0 unknown (envvias false), -1 error. */
+int store_seller_get(struct store *st, const char *id, bool *envvias);
+int store_seller_put(struct store *st, const char *id, bool envvias);
+/* The seller's protocols per state, and its mediations at or after since. */
+int store_seller_counts(struct store *st, const char *id, int64_t since,
+    int64_t counts[PROTO_N_STATES], int64_t *mediations);
+
+struct store_stats {
+	int64_t by_state[PROTO_N_STATES];
+	int64_t by_clock[PROTO_N_CLOCKS];
+	int64_t by_cause[PROTO_N_CAUSES];
+	bool has_next;
+	char next_id[PROTO_ID_MAX + 1];
+	enum proto_clock next_clock;
+	int64_t next_at;
+};
+/* Counts kept by the database itself (triggers), so they cost nothing to read. */
+int store_stats(struct store *st, struct store_stats *out);
+
+#endif
