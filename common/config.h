@@ -59,10 +59,14 @@ struct config {
 
 /*
  * Read and validate path. On success, a new config. On failure, NULL and *errors set
- * to a malloc'd text of one line per problem, each "FILE:LINE: [section] key: what is
- * wrong (what would be right)". Unknown sections and keys, duplicate keys (also an
- * indented line that inih takes as a continuation), bad values, over-long lines and a
- * missing file are errors. Nothing else is touched (the time zone is only checked).
+ * to a malloc'd text of one line per problem (each ending in '\n'), in file order,
+ * "FILE:LINE: [section] key: what is wrong (what would be right)"; a problem of a
+ * whole line drops the key ("FILE:LINE: [section]: …", "FILE:LINE: line too long …"),
+ * one of the whole file the line too ("FILE: cannot open: No such file or directory").
+ * Unknown sections and keys, duplicate keys (also an indented line that inih takes as
+ * a continuation), bad values, over-long lines and a missing file are errors. Relative
+ * paths are made absolute against the file's directory. Nothing else is touched (the
+ * time zone and write_group are only checked).
  */
 struct config *config_load(const char *path, char **errors);
 /* Free; NULL is a no-op. */
@@ -81,5 +85,6 @@ const char *config_src_text(enum config_src src, const char *reason, char *buf, 
 #define CONFIG_DEFAULT_DATABASE "/var/lib/protocold/protocold.db"
 #define CONFIG_DEFAULT_SOCKET "/run/protocold.sock"
 #define CONFIG_DEFAULT_TIMEZONE "America/Sao_Paulo"
+#define CONFIG_DEFAULT_SOCKET_MODE 0660
 
 #endif

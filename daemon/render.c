@@ -110,7 +110,7 @@ render_status_title(int status)
 json_t *
 render_problem(const struct problem *pb)
 {
-	json_t *o = json_pack("{s:s++, s:s, s:i, s:s, s:s}",
+	json_t *o = json_pack("{s:s+, s:s, s:i, s:s, s:s}",
 	    "type", "urn:protocold:problem:", pb->code, "title",
 	    render_status_title(pb->status), "status", pb->status, "detail", pb->detail,
 	    "code", pb->code);

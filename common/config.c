@@ -1,0 +1,879 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <grp.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+
+#include <ini.h>
+
+#include "civil.h"
+#include "tz.h"
+#include "xmalloc.h"
+
+#define CONFIG_MAX_LINE 199	/* what fits inih's 200-byte line buffer */
+#define CONFIG_REASON_MAX 64
+#define CONFIG_KEYS_MAX CONFIG_DL_COUNT	/* the most keys a section has */
+#define CONFIG_SOCKET_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+#define CONFIG_REASON_CHARS \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-"
+#define nitems(a) (sizeof(a) / sizeof((a)[0]))
+
+#define S 1000LL
+#define H (3600 * S)
+#define D (24 * H)
+
+struct config_ctx;
+
+/* A parser stores value, or returns -1 with *why ("what is wrong (what would be
+ * right)"); *why stays NULL when it has reported the problems itself. */
+typedef int config_parse_fn(struct config_ctx *, int, const char *, char **);
+
+struct config_key {
+	const char *name;
+	config_parse_fn *parse;
+	int arg;
+	bool empty_ok;
+};
+
+struct config_section {
+	const char *name;	/* a trailing '.' makes it a prefix: [reason.X] */
+	const struct config_key *keys;
+	size_t n_keys;
+};
+
+/* What a line is, by the rules inih applies to it. */
+enum config_line {
+	CONFIG_LINE_BLANK,	/* empty or a comment */
+	CONFIG_LINE_SECTION,
+	CONFIG_LINE_KEY,
+	CONFIG_LINE_MORE,	/* indented: inih continues the previous value */
+	CONFIG_LINE_BAD		/* already reported */
+};
+
+struct config_ctx {
+	struct config *cfg;
+	const char *path;
+	char *dir;		/* absolute directory of path */
+	FILE *fp;
+	int read_errno;
+	char *line;
+	size_t cap;
+	int lineno;
+	enum config_line kind;
+	char *section;		/* as written; NULL before the first header */
+	const struct config_section *sec; /* NULL: none, or one already reported */
+	int reason;		/* index in cfg->reasons, or -1 */
+	int *seen;		/* the line each key of sec was set on, 0 if not */
+	int seen_fixed[3][CONFIG_KEYS_MAX];
+	int (*seen_reason)[CONFIG_KEYS_MAX];
+	char *prev_key;		/* what an indented line continues */
+	int first_bad;		/* the first line inih must find malformed, 0 if none */
+	char *errors;
+};
+
+static const struct {
+	const char *name;
+	struct duration def;
+	bool zero_ok;		/* may be 0, must not be business days */
+} config_dls[CONFIG_DL_COUNT] = {
+	[CONFIG_DL_RESPONSE_NORMAL] = { "response_normal", { 48 * H, 0 }, false },
+	[CONFIG_DL_RESPONSE_CRITICAL] = { "response_critical", { 24 * H, 0 }, false },
+	[CONFIG_DL_WARN_BEFORE] = { "warn_before", { 4 * H, 0 }, true },
+	[CONFIG_DL_PHOTOS_WAIT] = { "photos_wait", { 48 * H, 0 }, false },
+	[CONFIG_DL_ADDRESS_WAIT] = { "address_wait", { 48 * H, 0 }, false },
+	[CONFIG_DL_POSTING_WAIT] = { "posting_wait", { 15 * D, 0 }, false },
+	[CONFIG_DL_PICKUP_GRACE] = { "pickup_grace", { 1 * D, 0 }, true },
+	[CONFIG_DL_LETTER_WAIT] = { "letter_wait", { 0, 6 }, false },
+	[CONFIG_DL_REPLY_WINDOW] = { "reply_window", { 60 * D, 0 }, false },
+};
+
+static config_parse_fn config_parse_database, config_parse_socket, config_parse_mode,
+    config_parse_group, config_parse_timezone, config_parse_sync, config_parse_deadline,
+    config_parse_holidays, config_parse_extra;
+
+static const struct config_key config_daemon_keys[] = {
+	{ "database", config_parse_database, 0, false },
+	{ "socket", config_parse_socket, 0, false },
+	{ "socket_mode", config_parse_mode, 0, false },
+	{ "write_group", config_parse_group, 0, false },
+	{ "timezone", config_parse_timezone, 0, false },
+	{ "synchronous", config_parse_sync, 0, false },
+};
+
+static const struct config_key config_deadline_keys[] = {
+	{ "response_normal", config_parse_deadline, CONFIG_DL_RESPONSE_NORMAL, false },
+	{ "response_critical", config_parse_deadline, CONFIG_DL_RESPONSE_CRITICAL, false },
+	{ "warn_before", config_parse_deadline, CONFIG_DL_WARN_BEFORE, false },
+	{ "photos_wait", config_parse_deadline, CONFIG_DL_PHOTOS_WAIT, false },
+	{ "address_wait", config_parse_deadline, CONFIG_DL_ADDRESS_WAIT, false },
+	{ "posting_wait", config_parse_deadline, CONFIG_DL_POSTING_WAIT, false },
+	{ "pickup_grace", config_parse_deadline, CONFIG_DL_PICKUP_GRACE, false },
+	{ "letter_wait", config_parse_deadline, CONFIG_DL_LETTER_WAIT, false },
+	{ "reply_window", config_parse_deadline, CONFIG_DL_REPLY_WINDOW, false },
+};
+
+static const struct config_key config_calendar_keys[] = {
+	{ "holidays", config_parse_holidays, 0, false },
+	{ "extra_holidays", config_parse_extra, 0, true },
+};
+
+/* The fixed sections first (their index is their row of seen_fixed), the prefix last. */
+static const struct config_section config_sections[] = {
+	{ "daemon", config_daemon_keys, nitems(config_daemon_keys) },
+	{ "deadlines", config_deadline_keys, nitems(config_deadline_keys) },
+	{ "calendar", config_calendar_keys, nitems(config_calendar_keys) },
+	{ "reason.", config_deadline_keys, nitems(config_deadline_keys) },
+};
+#define CONFIG_SECTION_REASON (&config_sections[nitems(config_sections) - 1])
+
+_Static_assert(nitems(config_daemon_keys) <= CONFIG_KEYS_MAX, "seen is too small");
+_Static_assert(nitems(config_calendar_keys) <= CONFIG_KEYS_MAX, "seen is too small");
+
+/* Errors */
+
+static void config_error_line(struct config_ctx *, int, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+static void config_error_key(struct config_ctx *, const char *, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Append "FILE[:LINE]: [WHERE: ]MESSAGE\n" to the errors. */
+static void
+config_verror(struct config_ctx *ctx, int line, const char *where, const char *fmt,
+    va_list ap)
+{
+	char lbuf[32] = "", *msg, *all;
+	va_list ap2;
+	int n;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	msg = xmalloc(n + 1);
+	vsnprintf(msg, n + 1, fmt, ap);
+	if (line > 0)
+		snprintf(lbuf, sizeof(lbuf), ":%d", line);
+	all = xasprintf("%s%s%s: %s%s%s\n", ctx->errors ? ctx->errors : "", ctx->path,
+	    lbuf, where ? where : "", where ? ": " : "", msg);
+	free(ctx->errors);
+	free(msg);
+	ctx->errors = all;
+}
+
+/* An error about a line as a whole (line 0: about the file). */
+static void
+config_error_line(struct config_ctx *ctx, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	config_verror(ctx, line, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* An error about key on the current line, in the current section. */
+static void
+config_error_key(struct config_ctx *ctx, const char *key, const char *fmt, ...)
+{
+	char *where;
+	va_list ap;
+
+	if (ctx->section != NULL)
+		where = xasprintf("[%s] %s", ctx->section, key);
+	else
+		where = xstrdup(key);
+	va_start(ap, fmt);
+	config_verror(ctx, ctx->lineno, where, fmt, ap);
+	va_end(ap);
+	free(where);
+}
+
+/* Values */
+
+/* value against the config file's directory; leading ./ and ../ are folded in, as
+ * the directory is a real path (no symbolic links to go back through). */
+static char *
+config_path(struct config_ctx *ctx, const char *value)
+{
+	size_t len = strlen(ctx->dir);
+
+	if (value[0] == '/')
+		return xstrdup(value);
+	for (;;) {
+		if (strncmp(value, "./", 2) == 0)
+			value += 2;
+		else if (strncmp(value, "../", 3) == 0) {
+			value += 3;
+			while (len > 1 && ctx->dir[len - 1] != '/')
+				len--;
+			if (len > 1)
+				len--;
+		} else
+			break;
+	}
+	if (len == 1)
+		return xasprintf("/%s", value);
+	return xasprintf("%.*s/%s", (int)len, ctx->dir, value);
+}
+
+static int
+config_parse_database(struct config_ctx *ctx, int arg, const char *value, char **why)
+{
+	free(ctx->cfg->database);
+	ctx->cfg->database = config_path(ctx, value);
+	return 0;
+}
+
+static int
+config_parse_socket(struct config_ctx *ctx, int arg, const char *value, char **why)
+{
+	char *path = config_path(ctx, value);
+
+	if (strlen(path) > CONFIG_SOCKET_MAX) {
+		*why = xasprintf("\"%s\" is %zu bytes long, more than the %zu a Unix socket "
+		    "path may have (choose a shorter path)", path, strlen(path),
+		    CONFIG_SOCKET_MAX);
+		free(path);
+		return -1;
+	}
+	free(ctx->cfg->socket);
+	ctx->cfg->socket = path;
+	return 0;
+}
+
+static int
+config_parse_mode(struct config_ctx *ctx, int arg, const char *value, char **why)
+{
+	size_t len = strlen(value);
+	unsigned long mode;
+
+	mode = strtoul(value, NULL, 8);
+	if (len > 4 || strspn(value, "01234567") != len || mode > 0777) {
+		*why = xasprintf("\"%s\" is not an octal mode from 0 to 0777 (e.g. 0660)",
+		    value);
+		return -1;
+	}
+	ctx->cfg->socket_mode = mode;
+	return 0;
+}
+
+static int
+config_parse_group(struct config_ctx *ctx, int arg, const char *value, char **why)
+{
+	if (getgrnam(value) == NULL) {
+		*why = xasprintf("group \"%s\" does not exist (create it, or leave "
+		    "write_group out: then only root and the daemon's user may write)", value);
+		return -1;
+	}
+	ctx->cfg->write_group = xstrdup(value);
+	return 0;
+}
+
+static int
+config_parse_timezone(struct config_ctx *ctx, int arg, const char *value, char **why)
+{
+	char *cause = NULL;
+
+	if (tz_check(value, &cause) == -1) {
+		*why = xasprintf("%s (a zone of the tz database, e.g. %s)", cause,
+		    CONFIG_DEFAULT_TIMEZONE);
+		free(cause);
+		return -1;
+	}
+	free(ctx->cfg->timezone);
+	ctx->cfg->timezone = xstrdup(value);
+	return 0;
+}
+
+static int
+config_parse_sync(struct config_ctx *ctx, int arg, const char *value, char **why)
+{
+	if (strcmp(value, "full") != 0 && strcmp(value, "normal") != 0) {
+		*why = xasprintf("\"%s\" is not a mode (full or normal)", value);
+		return -1;
+	}
+	ctx->cfg->sync_full = strcmp(value, "full") == 0;
+	return 0;
+}
+
+/* The rules of deadline dl for d: NULL, or what is wrong. */
+static char *
+config_deadline_problem(enum config_dl dl, const struct duration *d)
+{
+	char def[64];
+
+	duration_format(&config_dls[dl].def, def, sizeof(def));
+	if (config_dls[dl].zero_ok && duration_is_bdays(d))
+		return xasprintf("business days are not allowed here (a span of time, "
+		    "e.g. %s)", def);
+	if (!config_dls[dl].zero_ok && d->ms == 0 && d->bdays == 0)
+		return xasprintf("must be more than 0 (e.g. %s)", def);
+	return NULL;
+}
+
+static int
+config_parse_deadline(struct config_ctx *ctx, int dl, const char *value, char **why)
+{
+	struct config_reason *r;
+	struct duration d;
+	char err[DURATION_ERR_LEN];
+
+	if (duration_parse(value, &d, err) == -1) {
+		*why = xstrdup(err);
+		return -1;
+	}
+	if ((*why = config_deadline_problem(dl, &d)) != NULL)
+		return -1;
+	if (ctx->reason == -1) {
+		ctx->cfg->dl[dl] = d;
+		ctx->cfg->dl_set[dl] = true;
+		return 0;
+	}
+	r = &ctx->cfg->reasons[ctx->reason];
+	r->dl[dl] = d;
+	r->set[dl] = true;
+	return 0;
+}
+
+static int
+config_parse_holidays(struct config_ctx *ctx, int arg, const char *value, char **why)
+{
+	if (cal_kind_parse(value, &ctx->cfg->holidays) == -1) {
+		*why = xasprintf("\"%s\" is not a calendar (br-national, br-banking or "
+		    "none)", value);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+config_day_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Sort days and drop repeats; the new count. */
+static size_t
+config_days_unique(int64_t *days, size_t n)
+{
+	size_t i, out = 0;
+
+	qsort(days, n, sizeof(*days), config_day_cmp);
+	for (i = 0; i < n; i++) {
+		if (out == 0 || days[out - 1] != days[i])
+			days[out++] = days[i];
+	}
+	return out;
+}
+
+/* "YYYY-MM-DD, YYYY-MM-DD, …": each bad date is reported; empty items are ignored. */
+static int
+config_parse_extra(struct config_ctx *ctx, int arg, const char *value, char **why)
+{
+	char *copy = xstrdup(value), *item, *save = NULL, *end;
+	int64_t *days = xcalloc(strlen(value) / 2 + 1, sizeof(*days));
+	size_t n = 0;
+	int rc = 0;
+
+	for (item = strtok_r(copy, ",", &save); item != NULL;
+	    item = strtok_r(NULL, ",", &save)) {
+		while (isspace((unsigned char)*item))
+			item++;
+		for (end = item + strlen(item); end > item && isspace((unsigned char)end[-1]);)
+			*--end = '\0';
+		if (*item != '\0' && civil_parse_date(item, &days[n++]) == -1) {
+			config_error_key(ctx, "extra_holidays", "\"%s\" is not a date "
+			    "(YYYY-MM-DD, e.g. 2026-01-25, separated by commas)", item);
+			rc = -1;
+		}
+	}
+	free(copy);
+	free(ctx->cfg->extra_holidays);
+	ctx->cfg->extra_holidays = days;
+	ctx->cfg->n_extra_holidays = rc == 0 ? config_days_unique(days, n) : 0;
+	return rc;
+}
+
+/* Keys */
+
+static const struct config_key *
+config_key_find(const struct config_section *sec, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sec->n_keys; i++) {
+		if (strcmp(sec->keys[i].name, name) == 0)
+			return &sec->keys[i];
+	}
+	return NULL;
+}
+
+/* The first section that has key name, or NULL. */
+static const struct config_section *
+config_key_home(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(config_sections); i++) {
+		if (config_key_find(&config_sections[i], name) != NULL)
+			return &config_sections[i];
+	}
+	return NULL;
+}
+
+static void
+config_unknown_key(struct config_ctx *ctx, const char *name)
+{
+	const struct config_section *home = config_key_home(name);
+	char *known = xstrdup(""), *more;
+	size_t i;
+
+	if (home != NULL) {
+		config_error_key(ctx, name, "unknown key here (it belongs in [%s])",
+		    home->name);
+		free(known);
+		return;
+	}
+	for (i = 0; i < ctx->sec->n_keys; i++) {
+		more = xasprintf("%s%s%s", known, i ? ", " : "", ctx->sec->keys[i].name);
+		free(known);
+		known = more;
+	}
+	config_error_key(ctx, name, "unknown key (known here: %s)", known);
+	free(known);
+}
+
+/* Where value has a '#' that its writer surely meant as a comment, or -1. */
+static int
+config_hash_comment(const char *value)
+{
+	const char *p;
+
+	for (p = value; (p = strchr(p, '#')) != NULL; p++) {
+		if (p == value || isspace((unsigned char)p[-1]))
+			return (int)(p - value);
+	}
+	return -1;
+}
+
+/* What is wrong with a value whose '#' at hash starts no comment. */
+static char *
+config_hash_why(const char *value, int hash)
+{
+	int end = hash;
+
+	while (end > 0 && isspace((unsigned char)value[end - 1]))
+		end--;
+	return xasprintf("\"%s\": '#' starts no comment inside a line, only ';' after "
+	    "a space does (write \"%.*s ;%s\")", value, end, value, value + hash + 1);
+}
+
+static void
+config_set(struct config_ctx *ctx, const struct config_key *key, const char *value)
+{
+	int i = (int)(key - ctx->sec->keys), hash;
+	char *why = NULL;
+
+	if (ctx->seen[i] != 0) {
+		config_error_key(ctx, key->name, "duplicate key (already set on line %d; "
+		    "keep one)", ctx->seen[i]);
+		return;
+	}
+	ctx->seen[i] = ctx->lineno;
+	if (*value == '\0' && !key->empty_ok)
+		why = xstrdup("empty value (give one, or remove the line for the default)");
+	else if ((hash = config_hash_comment(value)) != -1)
+		why = config_hash_why(value, hash);
+	else if (key->parse(ctx, key->arg, value, &why) == 0)
+		return;
+	if (why != NULL)
+		config_error_key(ctx, key->name, "%s", why);
+	free(why);
+}
+
+/* Sections */
+
+static bool
+config_reason_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len >= 1 && len <= CONFIG_REASON_MAX &&
+	    strspn(name, CONFIG_REASON_CHARS) == len;
+}
+
+/* The index of reason name, added when new (repeated sections merge). */
+static int
+config_reason_get(struct config_ctx *ctx, const char *name)
+{
+	struct config *cfg = ctx->cfg;
+	size_t i;
+
+	for (i = 0; i < cfg->n_reasons; i++) {
+		if (strcmp(cfg->reasons[i].name, name) == 0)
+			return (int)i;
+	}
+	cfg->reasons = xrealloc(cfg->reasons, (i + 1) * sizeof(*cfg->reasons));
+	ctx->seen_reason = xrealloc(ctx->seen_reason, (i + 1) * sizeof(*ctx->seen_reason));
+	memset(&cfg->reasons[i], 0, sizeof(cfg->reasons[i]));
+	memset(&ctx->seen_reason[i], 0, sizeof(ctx->seen_reason[i]));
+	cfg->reasons[i].name = xstrdup(name);
+	cfg->n_reasons++;
+	return (int)i;
+}
+
+static void
+config_enter_reason(struct config_ctx *ctx, const char *name)
+{
+	if (!config_reason_valid(name)) {
+		config_error_line(ctx, ctx->lineno, "[%s]: bad reason name (a reason is 1 "
+		    "to %d of A-Z a-z 0-9 . _ : -, e.g. [reason.cancel_after_delivery])",
+		    ctx->section, CONFIG_REASON_MAX);
+		return;
+	}
+	ctx->sec = CONFIG_SECTION_REASON;
+	ctx->reason = config_reason_get(ctx, name);
+	ctx->seen = ctx->seen_reason[ctx->reason];
+}
+
+/* A "[name]" header: the keys that follow go to that section. */
+static void
+config_enter(struct config_ctx *ctx, const char *name, size_t len)
+{
+	const char *prefix = CONFIG_SECTION_REASON->name;
+	size_t i;
+
+	free(ctx->section);
+	ctx->section = xstrndup(name, len);
+	ctx->sec = NULL;
+	ctx->reason = -1;
+	for (i = 0; i < nitems(config_sections) - 1; i++) {
+		if (strcmp(ctx->section, config_sections[i].name) == 0) {
+			ctx->sec = &config_sections[i];
+			ctx->seen = ctx->seen_fixed[i];
+			return;
+		}
+	}
+	if (strncmp(ctx->section, prefix, strlen(prefix)) == 0)
+		config_enter_reason(ctx, ctx->section + strlen(prefix));
+	else
+		config_error_line(ctx, ctx->lineno, "[%s]: unknown section (known: [daemon], "
+		    "[deadlines], [calendar], [reason.NAME])", ctx->section);
+}
+
+/* Lines */
+
+/* The first of chars or of an inline comment (';' after a space) in s, as inih
+ * finds it; the terminating NUL when neither is there. */
+static char *
+config_find(char *s, const char *chars)
+{
+	bool was_space = false;
+
+	while (*s != '\0' && strchr(chars, *s) == NULL && !(was_space && *s == ';')) {
+		was_space = isspace((unsigned char)*s);
+		s++;
+	}
+	return s;
+}
+
+/* The current line is one that inih also finds malformed (and has been reported). */
+static void
+config_bad_line(struct config_ctx *ctx)
+{
+	ctx->kind = CONFIG_LINE_BAD;
+	if (ctx->first_bad == 0)
+		ctx->first_bad = ctx->lineno;
+}
+
+/* A line that starts with '['. */
+static void
+config_header_line(struct config_ctx *ctx, char *s)
+{
+	char *end = config_find(s + 1, "]"), *rest;
+
+	if (*end != ']') {
+		config_error_line(ctx, ctx->lineno, "%s: a section header needs a closing "
+		    "']' (e.g. [daemon])", s);
+		config_bad_line(ctx);
+		free(ctx->section);
+		ctx->section = xstrdup(s);
+		ctx->sec = NULL;	/* skip its keys: their section is unknown */
+		ctx->reason = -1;
+		return;
+	}
+	for (rest = end + 1; isspace((unsigned char)*rest); rest++)
+		continue;
+	if (*rest != '\0' && *rest != ';' && *rest != '#')
+		config_error_line(ctx, ctx->lineno, "%.*s: unexpected \"%s\" after the "
+		    "section header (a comment starts with ';')", (int)(end - s + 1), s, rest);
+	ctx->kind = CONFIG_LINE_SECTION;
+	free(ctx->prev_key);
+	ctx->prev_key = NULL;
+	config_enter(ctx, s + 1, end - s - 1);
+}
+
+/* A line that is no comment, header or continuation: "key = value". */
+static void
+config_key_line(struct config_ctx *ctx, char *s)
+{
+	char *end = config_find(s, "=:");
+
+	if (*end != '=' && *end != ':') {
+		config_error_line(ctx, ctx->lineno, "\"%s\": not a \"key = value\", a "
+		    "[section] header or a comment (comments start with ';' or '#')", s);
+		config_bad_line(ctx);
+		return;
+	}
+	while (end > s && isspace((unsigned char)end[-1]))
+		end--;
+	free(ctx->prev_key);
+	ctx->prev_key = end > s ? xstrndup(s, end - s) : NULL;
+	ctx->kind = end > s ? CONFIG_LINE_KEY : CONFIG_LINE_BAD;
+	if (end == s)
+		config_error_line(ctx, ctx->lineno, "\"%s\": the key name is missing "
+		    "(write key = value)", s);
+}
+
+/* Classify line as inih (r55) will: what the handler is then called for. */
+static void
+config_classify(struct config_ctx *ctx, char *line)
+{
+	char *s = line;
+
+	if (ctx->lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+		s += 3;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '\0' || *s == ';' || *s == '#')
+		ctx->kind = CONFIG_LINE_BLANK;
+	else if (ctx->prev_key != NULL && s > line)
+		ctx->kind = CONFIG_LINE_MORE;
+	else if (*s == '[')
+		config_header_line(ctx, s);
+	else
+		config_key_line(ctx, s);
+}
+
+/* inih's reader: whole lines, counted, the over-long ones reported and handed on
+ * empty (inih would split them into two). */
+static char *
+config_reader(char *buf, int size, void *arg)
+{
+	struct config_ctx *ctx = arg;
+	ssize_t n;
+
+	if ((n = getline(&ctx->line, &ctx->cap, ctx->fp)) == -1) {
+		if (ferror(ctx->fp))
+			ctx->read_errno = errno ? errno : EIO;
+		return NULL;
+	}
+	ctx->lineno++;
+	if (n > 0 && ctx->line[n - 1] == '\n')
+		ctx->line[--n] = '\0';
+	if (n > CONFIG_MAX_LINE || n >= size) {
+		config_error_line(ctx, ctx->lineno, "line too long: %zd bytes (at most %d; "
+		    "shorten it)", n, CONFIG_MAX_LINE);
+		ctx->kind = CONFIG_LINE_BAD;
+		if (ctx->line[strspn(ctx->line, " \t")] == '[')
+			ctx->sec = NULL;
+		buf[0] = '\0';
+		return buf;
+	}
+	memcpy(buf, ctx->line, n + 1);
+	config_classify(ctx, buf);
+	return buf;
+}
+
+/* inih calls this for an indented line with the previous key: a second value. */
+static void
+config_more(struct config_ctx *ctx, const char *value)
+{
+	config_error_key(ctx, ctx->prev_key, "duplicate value from the indented line "
+	    "\"%s\" (an indented line continues the previous value; remove the "
+	    "indentation)", value);
+}
+
+/* A key before the first section header. */
+static void
+config_outside(struct config_ctx *ctx, const char *name)
+{
+	const struct config_section *home = config_key_home(name);
+
+	if (home != NULL)
+		config_error_key(ctx, name, "key outside any section (put it under [%s])",
+		    home->name);
+	else
+		config_error_key(ctx, name, "key outside any section (start with a "
+		    "[section] header: [daemon], [deadlines], [calendar], [reason.NAME])");
+}
+
+static int
+config_handler(void *arg, const char *section, const char *name, const char *value)
+{
+	struct config_ctx *ctx = arg;
+	const struct config_key *key;
+
+	if (ctx->kind == CONFIG_LINE_MORE)
+		config_more(ctx, value);
+	else if (ctx->kind != CONFIG_LINE_KEY)
+		return 1;
+	else if (ctx->section == NULL)
+		config_outside(ctx, name);
+	else if (ctx->sec == NULL)
+		return 1;	/* the section has been reported */
+	else if ((key = config_key_find(ctx->sec, name)) == NULL)
+		config_unknown_key(ctx, name);
+	else
+		config_set(ctx, key, value);
+	return 1;	/* keep going: every problem is reported */
+}
+
+/* Loading */
+
+static struct config *
+config_new(const char *path)
+{
+	struct config *cfg = xcalloc(1, sizeof(*cfg));
+	int i;
+
+	cfg->path = xstrdup(path);
+	cfg->database = xstrdup(CONFIG_DEFAULT_DATABASE);
+	cfg->socket = xstrdup(CONFIG_DEFAULT_SOCKET);
+	cfg->socket_mode = CONFIG_DEFAULT_SOCKET_MODE;
+	cfg->timezone = xstrdup(CONFIG_DEFAULT_TIMEZONE);
+	cfg->sync_full = true;
+	for (i = 0; i < CONFIG_DL_COUNT; i++)
+		cfg->dl[i] = config_dls[i].def;
+	cfg->holidays = CAL_BR_NATIONAL;
+	return cfg;
+}
+
+/* The absolute directory of the file, for relative paths. */
+static int
+config_dir(struct config_ctx *ctx)
+{
+	char *copy = xstrdup(ctx->path), real[PATH_MAX];
+
+	if (realpath(dirname(copy), real) == NULL) {
+		config_error_line(ctx, 0, "cannot resolve its directory: %s",
+		    strerror(errno));
+		free(copy);
+		return -1;
+	}
+	free(copy);
+	ctx->dir = xstrdup(real);
+	return 0;
+}
+
+static void
+config_parse(struct config_ctx *ctx)
+{
+	int rc;
+
+	if (config_dir(ctx) == -1)
+		return;
+	rc = ini_parse_stream(config_reader, ctx, config_handler, ctx);
+	if (ctx->read_errno != 0)
+		config_error_line(ctx, 0, "cannot read: %s", strerror(ctx->read_errno));
+	else if (rc != 0 && rc != ctx->first_bad)	/* inih's rules differ from ours */
+		config_error_line(ctx, rc > 0 ? rc : 0, "inih cannot parse this (%d)", rc);
+}
+
+struct config *
+config_load(const char *path, char **errors)
+{
+	struct config_ctx ctx = { .path = path, .reason = -1 };
+
+	*errors = NULL;
+	ctx.cfg = config_new(path);
+	if ((ctx.fp = fopen(path, "re")) == NULL)
+		config_error_line(&ctx, 0, "cannot open: %s", strerror(errno));
+	else {
+		config_parse(&ctx);
+		fclose(ctx.fp);
+	}
+	free(ctx.dir);
+	free(ctx.line);
+	free(ctx.section);
+	free(ctx.prev_key);
+	free(ctx.seen_reason);
+	if (ctx.errors != NULL) {
+		config_free(ctx.cfg);
+		*errors = ctx.errors;
+		return NULL;
+	}
+	return ctx.cfg;
+}
+
+void
+config_free(struct config *cfg)
+{
+	size_t i;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < cfg->n_reasons; i++)
+		free(cfg->reasons[i].name);
+	free(cfg->reasons);
+	free(cfg->extra_holidays);
+	free(cfg->path);
+	free(cfg->database);
+	free(cfg->socket);
+	free(cfg->write_group);
+	free(cfg->timezone);
+	free(cfg);
+}
+
+/* Lookups */
+
+const char *
+config_dl_name(enum config_dl dl)
+{
+	if ((unsigned)dl >= CONFIG_DL_COUNT)
+		return "?";
+	return config_dls[dl].name;
+}
+
+const struct duration *
+config_deadline(const struct config *cfg, const char *reason, enum config_dl dl,
+    enum config_src *src)
+{
+	size_t i;
+
+	for (i = 0; reason != NULL && i < cfg->n_reasons; i++) {
+		if (strcmp(cfg->reasons[i].name, reason) == 0 && cfg->reasons[i].set[dl]) {
+			if (src != NULL)
+				*src = CONFIG_SRC_REASON;
+			return &cfg->reasons[i].dl[dl];
+		}
+	}
+	if (src != NULL)
+		*src = cfg->dl_set[dl] ? CONFIG_SRC_DEADLINES : CONFIG_SRC_DEFAULT;
+	return &cfg->dl[dl];
+}
+
+const char *
+config_src_text(enum config_src src, const char *reason, char *buf, size_t len)
+{
+	switch (src) {
+	case CONFIG_SRC_REASON:
+		snprintf(buf, len, "[reason.%s]", reason ? reason : "?");
+		break;
+	case CONFIG_SRC_DEADLINES:
+		snprintf(buf, len, "[deadlines]");
+		break;
+	default:
+		snprintf(buf, len, "default");
+		break;
+	}
+	return buf;
+}
