@@ -1,27 +1,23 @@
 #include "api.h"
 
+#include "admin.h"
+
 #include <errno.h>
 #include <event2/http.h>
 #include <jansson.h>
-#include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin.h"
 #include "clock.h"
 #include "commit.h"
-#include "duration.h"
 #include "engine.h"
 #include "feed.h"
 #include "render.h"
 #include "rfc3339.h"
-#include "runconf.h"
-#include "sched.h"
 #include "store.h"
-#include "sysd.h"
 #include "xmalloc.h"
 
-#define API_VERSION "1"
-#define PROTOCOLD_VERSION "0.1.0"
 #define API_DAY_MS (24 * 3600 * 1000LL)
 
 static struct store *api_rd;	/* reads: committed data only */
@@ -89,7 +85,7 @@ api_begin_write(struct evhttp_request *req)
 }
 
 /* A string member: 1 (set *out), 0 (absent or null), -1 (wrong type, *pb set). */
-static int
+int
 api_member_str(json_t *o, const char *key, const char **out, struct problem *pb)
 {
 	json_t *v = json_object_get(o, key);
@@ -383,16 +379,6 @@ api_seller_put(struct evhttp_request *req, const char *id)
 	json_decref(o);
 }
 
-static json_t *
-api_state_counts(const int64_t *counts)
-{
-	json_t *o = json_object();
-
-	for (int s = 0; s < PROTO_N_STATES; s++)
-		json_object_set_new(o, proto_state_name(s), json_integer(counts[s]));
-	return o;
-}
-
 static void
 api_seller_get(struct evhttp_request *req, const char *id)
 {
@@ -406,202 +392,8 @@ api_seller_get(struct evhttp_request *req, const char *id)
 		return;
 	}
 	http_reply_json(req, 200, json_pack("{s:s, s:b, s:o, s:I}", "id", id, "envvias",
-	    envvias, "counts", api_state_counts(counts), "mediations_30d",
+	    envvias, "counts", render_state_counts(counts), "mediations_30d",
 	    (json_int_t)mediations));
-}
-
-static json_t *
-api_stats_clocks(const struct store_stats *s)
-{
-	json_t *kinds = json_object(), *next = json_null();
-	int64_t running = 0;
-
-	for (int c = PROTO_CLOCK_NONE + 1; c < PROTO_N_CLOCKS; c++) {
-		json_object_set_new(kinds, proto_clock_name(c), json_integer(s->by_clock[c]));
-		running += s->by_clock[c];
-	}
-	if (s->has_next)
-		next = json_pack("{s:s, s:s, s:o}", "protocol", s->next_id, "kind",
-		    proto_clock_name(s->next_clock), "at", render_time(s->next_at));
-	return json_pack("{s:I, s:o, s:o}", "running", (json_int_t)running, "by_kind", kinds,
-	    "next_due", next);
-}
-
-static void
-api_stats(struct evhttp_request *req, const char *unused)
-{
-	struct store_stats s;
-	int64_t total = 0;
-
-	if (store_stats(api_rd, &s) != 0) {
-		http_reply_error(req, 503, "database_unavailable", "%s", store_error(api_rd));
-		return;
-	}
-	for (int i = 0; i < PROTO_N_STATES; i++)
-		total += s.by_state[i];
-	http_reply_json(req, 200, json_pack("{s:{s:I, s:o}, s:o, s:I, s:I, s:I, s:I, s:o, "
-	    "s:i}", "protocols", "total", (json_int_t)total, "by_state",
-	    api_state_counts(s.by_state), "clocks", api_stats_clocks(&s),
-	    "expirations_fired", (json_int_t)s.by_cause[PROTO_CAUSE_EXPIRY],
-	    "warnings_fired", (json_int_t)s.by_cause[PROTO_CAUSE_WARNING],
-	    "fired_since_start", (json_int_t)sched_fired_count(),
-	    "uptime_s", (json_int_t)clock_uptime_s(), "now", render_time(clock_now()),
-	    "feed_waiting", feed_waiting()));
-}
-
-static void
-api_live(struct evhttp_request *req, const char *unused)
-{
-	http_reply_json(req, 200, json_pack("{s:s}", "status", "live"));
-}
-
-static void
-api_ready(struct evhttp_request *req, const char *unused)
-{
-	/* The socket is served only once the database and configuration are loaded. */
-	if (runconf_get() == NULL) {
-		http_reply_error(req, 503, "not_ready", "the configuration is not loaded");
-		return;
-	}
-	http_reply_json(req, 200, json_pack("{s:s}", "status", "ready"));
-}
-
-static void
-api_version(struct evhttp_request *req, const char *unused)
-{
-	http_reply_json(req, 200, json_pack("{s:s, s:s, s:s, s:s}", "version",
-	    PROTOCOLD_VERSION, "api_version", API_VERSION, "sqlite", store_sqlite_version(),
-	    "libevent", event_get_version()));
-}
-
-/* The reload's errors, one per line, as a problem with an "errors" list. */
-static void
-api_reload_failed(struct evhttp_request *req, const char *errors)
-{
-	struct problem pb;
-	json_t *doc, *list = json_array();
-	const char *line = errors;
-
-	problem_set(&pb, 422, "config_invalid", "the configuration file has errors; the "
-	    "running configuration is unchanged");
-	while (line != NULL && *line) {
-		size_t n = strcspn(line, "\n");
-
-		json_array_append_new(list, json_stringn(line, n));
-		line += n + (line[n] == '\n');
-	}
-	doc = render_problem(&pb);
-	json_object_set_new(doc, "errors", list);
-	http_reply_problem_doc(req, 422, doc);
-}
-
-/* Reload the configuration (also what SIGHUP does): 0 or -1 with *errors. */
-int
-api_do_reload(char **errors)
-{
-	int rc;
-
-	sysd_reloading();
-	rc = runconf_reload(errors);
-	sysd_ready(rc == 0 ? "configuration reloaded" :
-	    "reload failed; the previous configuration is running");
-	return rc;
-}
-
-static void
-api_reload(struct evhttp_request *req, const char *unused)
-{
-	char *errors = NULL;
-
-	if (api_do_reload(&errors) == 0)
-		http_reply_json(req, 200, json_pack("{s:b, s:s}", "reloaded", 1, "config",
-		    runconf_get()->path));
-	else
-		api_reload_failed(req, errors);
-	free(errors);
-}
-
-static bool
-api_clock_enabled(struct evhttp_request *req)
-{
-	if (clock_is_test())
-		return true;
-	http_reply_error(req, 404, "test_clock_disabled", "/v1/clock exists only when "
-	    "protocold runs with --test-clock");
-	return false;
-}
-
-static void
-api_clock_get(struct evhttp_request *req, const char *unused)
-{
-	if (api_clock_enabled(req))
-		http_reply_json(req, 200, json_pack("{s:o}", "now", render_time(clock_now())));
-}
-
-struct api_clock_wait {
-	struct evhttp_request *req;
-	int64_t fired_before;
-};
-
-static void
-api_clock_idle(void *arg)
-{
-	struct api_clock_wait *w = arg;
-
-	http_reply_json(w->req, 200, json_pack("{s:o, s:I}", "now", render_time(clock_now()),
-	    "applied", (json_int_t)(sched_fired_count() - w->fired_before)));
-	free(w);
-}
-
-/* The new instant of a clock request: {"now": RFC 3339} or {"advance": duration}. */
-static int
-api_clock_target(json_t *o, int64_t *to, struct problem *pb)
-{
-	const char *now, *adv;
-	struct duration d;
-	char err[DURATION_ERR_LEN];
-
-	if (api_member_str(o, "now", &now, pb) < 0 || api_member_str(o, "advance", &adv, pb) < 0)
-		return -1;
-	if ((now == NULL) == (adv == NULL))
-		return problem_set(pb, 422, "invalid_field", "give either now (an RFC 3339 "
-		    "instant) or advance (a duration like 48h)");
-	if (now != NULL && rfc3339_parse(now, to) != 0)
-		return problem_set(pb, 422, "invalid_field", "now must be an RFC 3339 instant "
-		    "with an offset");
-	if (adv == NULL)
-		return 0;
-	if (duration_parse(adv, &d, err) != 0)
-		return problem_set(pb, 422, "invalid_field", "advance: %s", err);
-	if (duration_is_bdays(&d))
-		return problem_set(pb, 422, "invalid_field", "advance takes plain time "
-		    "(s, min, h, d, w), not business days");
-	*to = clock_now() + d.ms;
-	return 0;
-}
-
-static void
-api_clock_post(struct evhttp_request *req, const char *unused)
-{
-	struct problem pb;
-	struct api_clock_wait *w;
-	int64_t to;
-	json_t *o;
-
-	if (!api_clock_enabled(req))
-		return;
-	if ((o = http_body_object(req, &pb)) == NULL || api_clock_target(o, &to, &pb) != 0) {
-		http_reply_problem(req, &pb);
-		json_decref(o);
-		return;
-	}
-	json_decref(o);
-	clock_test_set(to);
-	/* Answer once every clock due at the new time is applied and committed. */
-	w = xcalloc(1, sizeof *w);
-	w->req = req;
-	w->fired_before = sched_fired_count();
-	sched_when_idle(api_clock_idle, w);
 }
 
 static const struct http_route api_table[] = {
@@ -613,13 +405,13 @@ static const struct http_route api_table[] = {
 	{ "GET", "/v1/events", api_events, false },
 	{ "PUT", "/v1/sellers/{id}", api_seller_put, true },
 	{ "GET", "/v1/sellers/{id}", api_seller_get, false },
-	{ "GET", "/v1/stats", api_stats, false },
-	{ "GET", "/v1/health/live", api_live, false },
-	{ "GET", "/v1/health/ready", api_ready, false },
-	{ "GET", "/v1/version", api_version, false },
-	{ "POST", "/v1/reload", api_reload, true },
-	{ "GET", "/v1/clock", api_clock_get, false },
-	{ "POST", "/v1/clock", api_clock_post, true },
+	{ "GET", "/v1/stats", admin_stats, false },
+	{ "GET", "/v1/health/live", admin_live, false },
+	{ "GET", "/v1/health/ready", admin_ready, false },
+	{ "GET", "/v1/version", admin_version, false },
+	{ "POST", "/v1/reload", admin_reload, true },
+	{ "GET", "/v1/clock", admin_clock_get, false },
+	{ "POST", "/v1/clock", admin_clock_post, true },
 };
 
 const struct http_route *

@@ -1,9 +1,11 @@
 #ifndef API_H
 #define API_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "http.h"
+#include "problem.h"
 
 struct store;
 
@@ -14,9 +16,9 @@ struct store;
 
 /* Serve reads from reader (the read-only connection) and writes through the engine. */
 void api_init(struct store *reader, struct store *writer);
-/* Reload the configuration, telling systemd (SIGHUP and POST /v1/reload):
- * 0, or -1 with *errors (malloc'd). */
-int api_do_reload(char **errors);
+/* A string member of a request object: 1 (*out set), 0 (absent or null), or -1
+ * (not a string; *pb is a 422 naming key). */
+int api_member_str(json_t *o, const char *key, const char **out, struct problem *pb);
 /* The route table for http_init. */
 const struct http_route *api_routes(size_t *n);
 

@@ -351,6 +351,13 @@ http_init(struct event_base *base, int fd, const char *path, unsigned mode,
 }
 
 void
+http_stop_listening(void)
+{
+	if (http_listener != NULL)
+		evconnlistener_disable(http_listener);
+}
+
+void
 http_shutdown(void)
 {
 	/* evhttp_free frees the bound listener too. */

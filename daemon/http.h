@@ -32,7 +32,9 @@ struct http_route {
  * group. 0, or -1 with *cause. */
 int http_init(struct event_base *base, int fd, const char *path, unsigned mode,
     const char *group, const struct http_route *routes, size_t n_routes, char **cause);
-/* Close the listener (and unlink the path it bound). */
+/* Stop accepting connections (the open ones are still served). */
+void http_stop_listening(void);
+/* Close the listener and every connection (and unlink the path it bound). */
 void http_shutdown(void);
 /* Which group may write, besides root and the daemon's own user (NULL: none). */
 void http_set_write_group(const char *group);

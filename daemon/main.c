@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin.h"
 #include "api.h"
 #include "clock.h"
 #include "commit.h"
@@ -112,9 +113,16 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
 
+	struct timeval drain = { 0, 200000 };
+
 	log_info("signal %d: finishing the transaction in flight and stopping", (int)sig);
 	sysd_stopping();
-	event_base_loopbreak(d->base);
+	/* Commit and answer what is in flight, answer the long-polls, take no new
+	 * connections, and give the answers a moment to leave. */
+	commit_flush();
+	feed_shutdown();
+	http_stop_listening();
+	event_base_loopexit(d->base, &drain);
 }
 
 static void
@@ -122,7 +130,7 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 {
 	char *errors = NULL;
 
-	if (api_do_reload(&errors) != 0) {
+	if (admin_do_reload(&errors) != 0) {
 		log_warnx("reload failed, the previous configuration is running:\n%s", errors);
 		free(errors);
 	}
@@ -152,6 +160,7 @@ start_server(struct daemon *d)
 
 	routes = api_routes(&n);
 	api_init(d->reader, d->writer);
+	admin_init(d->reader);
 	if (http_init(d->base, sysd_listen_fd(), cfg->socket, cfg->socket_mode,
 	    cfg->write_group, routes, n, &cause) != 0)
 		fatalx("%s", cause);
@@ -198,10 +207,11 @@ stop(struct daemon *d)
 	event_free(d->sig_term);
 	event_free(d->sig_int);
 	event_free(d->sig_hup);
-	http_shutdown();
-	feed_shutdown();
+	/* Commit before the HTTP server goes: its waiters answer requests it owns. */
 	commit_shutdown();
+	feed_shutdown();
 	sched_shutdown();
+	http_shutdown();
 	store_close(d->reader);
 	store_close(d->writer);
 	runconf_shutdown();

@@ -124,3 +124,13 @@ render_problem(const struct problem *pb)
 	}
 	return o;
 }
+
+json_t *
+render_state_counts(const int64_t *counts)
+{
+	json_t *o = json_object();
+
+	for (int s = 0; s < PROTO_N_STATES; s++)
+		json_object_set_new(o, proto_state_name(s), json_integer(counts[s]));
+	return o;
+}

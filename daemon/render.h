@@ -19,6 +19,8 @@ json_t *render_event(const struct proto_event *ev, const char *protocol);
 json_t *render_problem(const struct problem *pb);
 /* The title of a problem's status. */
 const char *render_status_title(int status);
+/* {state: count} for the PROTO_N_STATES counts. */
+json_t *render_state_counts(const int64_t *counts);
 /* An instant as RFC 3339 in the local zone. */
 json_t *render_time(int64_t ms);
 

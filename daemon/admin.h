@@ -1,0 +1,25 @@
+#ifndef ADMIN_H
+#define ADMIN_H
+
+struct evhttp_request;
+struct store;
+
+/*
+ * The operator's endpoints: stats, health, version, reload and the test clock.
+ */
+
+/* Read stats through reader (the read-only connection). */
+void admin_init(struct store *reader);
+/* Reload the configuration, telling systemd (SIGHUP and POST /v1/reload):
+ * 0, or -1 with *errors (malloc'd). */
+int admin_do_reload(char **errors);
+
+void admin_stats(struct evhttp_request *req, const char *unused);
+void admin_live(struct evhttp_request *req, const char *unused);
+void admin_ready(struct evhttp_request *req, const char *unused);
+void admin_version(struct evhttp_request *req, const char *unused);
+void admin_reload(struct evhttp_request *req, const char *unused);
+void admin_clock_get(struct evhttp_request *req, const char *unused);
+void admin_clock_post(struct evhttp_request *req, const char *unused);
+
+#endif
