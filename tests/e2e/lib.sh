@@ -20,10 +20,15 @@ e2e_cleanup() {
 	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
 		kill -TERM "$PID" 2>/dev/null
 		wait "$PID" 2>/dev/null
+		# A clean stop exits 0 (under ASan, a leak makes it non-zero).
+		[ $? -eq 0 ] || not_ok "protocold exited non-zero on SIGTERM"
+	fi
+	if [ -f "$LOG" ] && grep -qE "Sanitizer|runtime error" "$LOG"; then
+		not_ok "the sanitizers reported a problem (see the log below)"
 	fi
 	if [ "$FAILS" -gt 0 ] && [ -f "$LOG" ]; then
-		echo "# daemon log (last 30 lines):"
-		tail -n 30 "$LOG" | sed 's/^/#   /'
+		echo "# daemon log (last 60 lines):"
+		tail -n 60 "$LOG" | sed 's/^/#   /'
 	fi
 	rm -rf "$T"
 }
