@@ -1,6 +1,7 @@
 #ifndef PROBLEM_H
 #define PROBLEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -16,13 +17,15 @@ struct problem {
 	char detail[512];
 	const char *allowed[PROBLEM_MAX_ALLOWED];
 	size_t n_allowed;
+	bool list_allowed;	/* show "allowed" even when empty */
 };
 
 /* Fill p (status, code, printf detail); clears the allowed list. Returns -1, so a
  * refusal can be `return problem_set(...)`. */
 int problem_set(struct problem *p, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* Add a name to the allowed list (ignored past PROBLEM_MAX_ALLOWED). */
+/* Add a name to the allowed list (ignored past PROBLEM_MAX_ALLOWED); the list is
+ * shown from then on, even when nothing is added. */
 void problem_allow(struct problem *p, const char *name);
 
 #endif

@@ -115,7 +115,7 @@ render_problem(const struct problem *pb)
 	    render_status_title(pb->status), "status", pb->status, "detail", pb->detail,
 	    "code", pb->code);
 
-	if (pb->n_allowed > 0) {
+	if (pb->list_allowed) {
 		json_t *a = json_array();
 
 		for (size_t i = 0; i < pb->n_allowed; i++)

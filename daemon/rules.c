@@ -158,6 +158,7 @@ rules_allow_list(const struct protocol *p, bool envvias, struct problem *pb)
 	const char *names[ACT_COUNT];
 	size_t n = rules_allowed_actions(p, envvias, names, ACT_COUNT);
 
+	problem_allow(pb, NULL);
 	for (size_t i = 0; i < n; i++)
 		problem_allow(pb, names[i]);
 }
@@ -299,6 +300,7 @@ rules_action_args(int i, const struct rules_args *args, int64_t today, struct pr
 static void
 rules_event_allow_list(const struct protocol *p, struct problem *pb)
 {
+	problem_allow(pb, NULL);
 	for (size_t i = 0; i < RULES_N_EVENTS; i++) {
 		const struct rules_event *e = &rules_events[i];
 
