@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 #include "civil.h"
 
@@ -220,14 +221,21 @@ rules_text_ok(const char *v)
 static bool
 rules_url_ok(const char *v)
 {
-	size_t n = strlen(v);
+	size_t n = strlen(v), scheme;
 
-	if (n > 2048 || (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0))
+	if (strncasecmp(v, "https://", 8) == 0)
+		scheme = 8;
+	else if (strncasecmp(v, "http://", 7) == 0)
+		scheme = 7;
+	else
+		return false;
+	/* A host must follow the scheme. */
+	if (n > 2048 || strchr("/?#", v[scheme]) != NULL)
 		return false;
 	for (; *v; v++)
 		if ((unsigned char)*v <= ' ' || *v == 0x7f)
 			return false;
-	return n > 8;
+	return true;
 }
 
 static bool

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rules.h"
 #include "xmalloc.h"
@@ -309,6 +310,10 @@ store_open(const char *path, bool read_only, bool sync_full, char **cause)
 {
 	struct store *st = xcalloc(1, sizeof *st);
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	char *wal = xasprintf("%s-wal", path);
+	bool had_wal = access(wal, F_OK) == 0;
+
+	free(wal);
 
 	if (!read_only)
 		flags |= SQLITE_OPEN_CREATE;
@@ -320,6 +325,10 @@ store_open(const char *path, bool read_only, bool sync_full, char **cause)
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	if (store_setup(st, read_only, sync_full) != 0) {
+		/* A refused file stays as it was: a WAL it came with is not checkpointed
+		 * into it on close. */
+		if (had_wal)
+			sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 		*cause = xasprintf("%s: %s", path, st->error);
 		store_close(st);
 		return NULL;
@@ -563,7 +572,15 @@ store_update(struct store *st, const struct protocol *p)
 	if (s == NULL)
 		return -1;
 	store_bind_row(s, p, attempts, sizeof attempts);
-	return store_exec_stmt(st, s, "update protocol");
+	if (store_exec_stmt(st, s, "update protocol") != 0)
+		return -1;
+	if (sqlite3_changes(st->db) != 1) {
+		snprintf(st->error, sizeof st->error, "update protocol: no row %lld",
+		    (long long)p->rid);
+		st->errcode = SQLITE_NOTFOUND;
+		return -1;
+	}
+	return 0;
 }
 
 int

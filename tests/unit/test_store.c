@@ -1,0 +1,1458 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>	/* only to build foreign and tampered files for the store to refuse */
+
+#include "proto.h"
+#include "rules.h"
+#include "store.h"
+
+/*
+ * The SQLite store on a temporary directory per test: schema and migrations, refusal
+ * of files that are not ours, transactions and savepoints, the protocol row, the timer
+ * index, history and feed, sellers, and the counters the triggers keep.
+ */
+
+/* The number of migrations in store.c; add one here when a migration is added. */
+#define SCHEMA_VERSION 1
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+struct fx {
+	char dir[256];
+	char path[300];
+	struct store *st;
+	void *bufs[16];		/* slurp's and refused's results, freed in teardown */
+	size_t nbufs;
+};
+
+static int
+setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof *fx);
+	const char *tmp = getenv("TMPDIR");
+
+	if (fx == NULL)
+		return -1;
+	snprintf(fx->dir, sizeof fx->dir, "%s/test_store.XXXXXX",
+	    tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+	if (mkdtemp(fx->dir) == NULL) {
+		print_error("mkdtemp %s: %s\n", fx->dir, strerror(errno));
+		free(fx);
+		return -1;
+	}
+	snprintf(fx->path, sizeof fx->path, "%s/protocold.db", fx->dir);
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *fx = *state;
+	DIR *d;
+	struct dirent *e;
+	char p[600];
+
+	store_close(fx->st);
+	for (size_t i = 0; i < fx->nbufs; i++)
+		free(fx->bufs[i]);
+	if ((d = opendir(fx->dir)) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			snprintf(p, sizeof p, "%s/%s", fx->dir, e->d_name);
+			unlink(p);
+		}
+		closedir(d);
+	}
+	rmdir(fx->dir);
+	free(fx);
+	return 0;
+}
+
+/* Opens fx->path for writing into fx->st; fails the test with the cause otherwise. */
+static struct store *
+open_rw(struct fx *fx)
+{
+	char *cause = NULL;
+
+	fx->st = store_open(fx->path, false, true, &cause);
+	if (fx->st == NULL)
+		fail_msg("store_open %s: %s", fx->path, cause ? cause : "(no cause)");
+	return fx->st;
+}
+
+static struct store *
+open_ro(const char *path)
+{
+	char *cause = NULL;
+	struct store *st = store_open(path, true, true, &cause);
+
+	if (st == NULL)
+		fail_msg("store_open read-only %s: %s", path, cause ? cause : "(no cause)");
+	return st;
+}
+
+static bool
+exists(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0;
+}
+
+/* The whole file (owned by fx, freed in teardown even when an assertion fails);
+ * *len its size. */
+static unsigned char *
+slurp(struct fx *fx, const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n >= 0);
+	rewind(f);
+	assert_true(fx->nbufs < NELEM(fx->bufs));
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	fx->bufs[fx->nbufs++] = buf;
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void
+spit(const char *path, const void *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void
+sql(const char *path, const char *text)
+{
+	sqlite3 *db;
+	char *err = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, text, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("sqlite3 %s: %s", text, err);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+/* A fresh protocol value: pending on its response clock. */
+static struct protocol
+mkp(const char *id, const char *seller, enum proto_state s, enum proto_clock c,
+    int64_t next)
+{
+	struct protocol p;
+
+	memset(&p, 0, sizeof p);
+	snprintf(p.id, sizeof p.id, "%s", id);
+	snprintf(p.seller, sizeof p.seller, "%s", seller);
+	p.opened_at = 1790000000000;
+	p.state = s;
+	p.clock = c;
+	if (c != PROTO_CLOCK_NONE) {
+		p.clock_start = p.opened_at;
+		p.clock_due = next;
+		p.clock_next = next;
+	}
+	p.version = 1;
+	p.updated_at = p.opened_at;
+	return p;
+}
+
+static void
+insert(struct store *st, struct protocol *p)
+{
+	if (store_insert(st, p) != 0)
+		fail_msg("store_insert %s: %s", p->id, store_error(st));
+	assert_true(p->rid > 0);
+}
+
+static void
+update(struct store *st, const struct protocol *p)
+{
+	if (store_update(st, p) != 0)
+		fail_msg("store_update %s: %s", p->id, store_error(st));
+}
+
+static struct protocol
+get(struct store *st, const char *id)
+{
+	struct protocol p;
+	int rc = store_get(st, id, &p);
+
+	if (rc != 1)
+		fail_msg("store_get %s: %d (%s)", id, rc, rc < 0 ? store_error(st) : "absent");
+	return p;
+}
+
+static bool
+absent(struct store *st, const char *id)
+{
+	struct protocol p;
+	int rc = store_get(st, id, &p);
+
+	if (rc < 0)
+		fail_msg("store_get %s: %s", id, store_error(st));
+	return rc == 0;
+}
+
+static int64_t
+add_event(struct store *st, int64_t rid, int from, enum proto_state to,
+    enum proto_cause cause, const char *name, int64_t at, int64_t due, const char *detail)
+{
+	struct proto_event ev = {
+		.rid = rid, .at = at, .from = from, .to = to, .cause = cause, .name = name,
+		.due_at = due, .late_ms = due ? at - due : 0, .detail = detail,
+	};
+
+	if (store_event_add(st, &ev) != 0)
+		fail_msg("store_event_add %s: %s", name, store_error(st));
+	assert_true(ev.seq > 0);
+	return ev.seq;
+}
+
+static void
+assert_same_protocol(const struct protocol *a, const struct protocol *b)
+{
+	assert_int_equal(a->rid, b->rid);
+	assert_string_equal(a->id, b->id);
+	assert_string_equal(a->seller, b->seller);
+	assert_string_equal(a->order, b->order);
+	assert_string_equal(a->reason, b->reason);
+	assert_int_equal(a->origin, b->origin);
+	assert_int_equal(a->critical, b->critical);
+	assert_int_equal(a->opened_given, b->opened_given);
+	assert_int_equal(a->opened_at, b->opened_at);
+	assert_int_equal(a->state, b->state);
+	assert_int_equal(a->clock, b->clock);
+	assert_int_equal(a->clock_start, b->clock_start);
+	assert_int_equal(a->clock_due, b->clock_due);
+	assert_int_equal(a->clock_next, b->clock_next);
+	for (int i = 0; i < PROTO_N_ACTIONS; i++)
+		if (a->attempts[i] != b->attempts[i])
+			fail_msg("attempts[%s]: %u, expected %u", rules_action(i)->name,
+			    a->attempts[i], b->attempts[i]);
+	assert_int_equal(a->version, b->version);
+	assert_int_equal(a->updated_at, b->updated_at);
+}
+
+static struct store_stats
+stats(struct store *st)
+{
+	struct store_stats s;
+
+	if (store_stats(st, &s) != 0)
+		fail_msg("store_stats: %s", store_error(st));
+	return s;
+}
+
+static int
+history_count(struct store *st, int64_t rid);
+static const char *
+refused(struct fx *fx, bool read_only);
+
+/* ------------------------------------------------------ open and schema */
+
+static void
+store_open__nonexistent_file__creates_it_at_the_current_schema(void **state)
+{
+	struct fx *fx = *state;
+	struct store_stats s;
+
+	assert_false(exists(fx->path));
+	open_rw(fx);
+	assert_true(exists(fx->path));
+	assert_int_equal(store_schema_version(fx->st), SCHEMA_VERSION);
+	/* Every table answers, empty. */
+	s = stats(fx->st);
+	for (int i = 0; i < PROTO_N_STATES; i++)
+		assert_int_equal(s.by_state[i], 0);
+	assert_false(s.has_next);
+	assert_true(absent(fx->st, "P-1"));
+	assert_non_null(store_sqlite_version());
+}
+
+static void
+store_open__new_database__is_marked_as_protocold_s(void **state)
+{
+	struct fx *fx = *state;
+	sqlite3 *db;
+	sqlite3_stmt *s;
+
+	open_rw(fx);
+	store_close(fx->st);
+	fx->st = NULL;
+	assert_int_equal(sqlite3_open_v2(fx->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA application_id", -1, &s, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), 0x50525444);	/* 'PRTD' */
+	sqlite3_finalize(s);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), SCHEMA_VERSION);
+	sqlite3_finalize(s);
+	/* WAL, so the API's reader never waits for the writer's commit. */
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+
+static void
+store_open__empty_file__is_taken_as_a_new_database(void **state)
+{
+	struct fx *fx = *state;
+	struct protocol p = mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+
+	/* As tmpfiles.d or a careful operator might leave it: zero bytes. */
+	spit(fx->path, "", 0);
+	open_rw(fx);
+	assert_int_equal(store_schema_version(fx->st), SCHEMA_VERSION);
+	insert(fx->st, &p);
+	assert_false(absent(fx->st, "P-1"));
+}
+
+static void
+store_open__existing_database__keeps_its_data_and_schema(void **state)
+{
+	struct fx *fx = *state;
+	struct protocol p = mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct protocol q;
+
+	open_rw(fx);
+	insert(fx->st, &p);
+	add_event(fx->st, p.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
+	assert_int_equal(store_seller_put(fx->st, "S-1", true), 0);
+	store_close(fx->st);
+	fx->st = NULL;
+
+	open_rw(fx);
+	assert_int_equal(store_schema_version(fx->st), SCHEMA_VERSION);
+	q = get(fx->st, "P-1");
+	assert_same_protocol(&q, &p);
+	assert_int_equal(history_count(fx->st, p.rid), 1);
+	assert_int_equal(stats(fx->st).by_state[PROTO_PENDING], 1);
+	{
+		bool envvias = false;
+
+		assert_int_equal(store_seller_get(fx->st, "S-1", &envvias), 1);
+		assert_true(envvias);
+	}
+}
+
+static void
+store_open__read_only_on_a_missing_file__fails_and_creates_nothing(void **state)
+{
+	struct fx *fx = *state;
+
+	assert_non_null(strstr(refused(fx, true), fx->path));
+	assert_false(exists(fx->path));
+}
+
+/* Opens fx->path expecting a refusal; returns the cause (owned by fx). */
+static const char *
+refused(struct fx *fx, bool read_only)
+{
+	char *cause = NULL;
+	struct store *st = store_open(fx->path, read_only, true, &cause);
+
+	if (st != NULL) {
+		store_close(st);
+		fail_msg("store_open%s %s: accepted, expected a refusal",
+		    read_only ? " read-only" : "", fx->path);
+	}
+	assert_non_null(cause);
+	assert_true(fx->nbufs < NELEM(fx->bufs));
+	fx->bufs[fx->nbufs++] = cause;
+	print_message("# refused: %s\n", cause);
+	return cause;
+}
+
+/* path's bytes and the directory's entries are what they were before. */
+static void
+assert_untouched(struct fx *fx, const unsigned char *before, size_t len)
+{
+	size_t n;
+	unsigned char *after = slurp(fx, fx->path, &n);
+	char side[400];
+
+	assert_int_equal(n, len);
+	if (memcmp(after, before, len) != 0)
+		fail_msg("%s changed", fx->path);
+	snprintf(side, sizeof side, "%s-wal", fx->path);
+	assert_false(exists(side));
+	snprintf(side, sizeof side, "%s-journal", fx->path);
+	assert_false(exists(side));
+}
+
+static void
+store_open__foreign_sqlite_file__is_refused_and_left_byte_for_byte(void **state)
+{
+	struct fx *fx = *state;
+	unsigned char *before;
+	size_t len;
+	const char *cause;
+
+	sql(fx->path, "CREATE TABLE invoices (n INTEGER PRIMARY KEY, total TEXT);"
+	    "INSERT INTO invoices VALUES (1, '10.00'), (2, '20.00');");
+	before = slurp(fx, fx->path, &len);
+
+	cause = refused(fx, false);
+	assert_non_null(strstr(cause, fx->path));
+	assert_non_null(strstr(cause, "not protocold"));
+	assert_untouched(fx, before, len);
+
+	refused(fx, true);
+	assert_untouched(fx, before, len);
+}
+
+/*
+ * A foreign database in WAL mode whose -wal file still holds frames (its program
+ * crashed): refusing it must not checkpoint that WAL into the main file on close.
+ */
+static void
+store_open__foreign_sqlite_file_with_a_pending_wal__is_refused_and_both_files_left_alone(
+    void **state)
+{
+	struct fx *fx = *state;
+	sqlite3 *db;
+	char wal[400];
+	unsigned char *before, *wal_before, *after;
+	size_t len, wal_len, n;
+
+	snprintf(wal, sizeof wal, "%s-wal", fx->path);
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode = WAL;"
+	    "CREATE TABLE invoices (n INTEGER PRIMARY KEY, total TEXT);"
+	    "INSERT INTO invoices VALUES (1, '10.00');", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	assert_true(exists(wal));
+	before = slurp(fx, fx->path, &len);
+	wal_before = slurp(fx, wal, &wal_len);
+	assert_true(wal_len > 0);
+
+	refused(fx, false);
+	assert_true(exists(wal));
+	after = slurp(fx, wal, &n);
+	assert_int_equal(n, wal_len);
+	assert_memory_equal(after, wal_before, wal_len);
+	after = slurp(fx, fx->path, &n);
+	assert_int_equal(n, len);
+	assert_memory_equal(after, before, len);
+}
+
+static void
+store_open__other_application_id__is_refused_and_left_byte_for_byte(void **state)
+{
+	struct fx *fx = *state;
+	unsigned char *before;
+	size_t len;
+	const char *cause;
+
+	/* No tables at all, but the file says it belongs to someone else. */
+	sql(fx->path, "PRAGMA application_id = 42; PRAGMA user_version = 0;");
+	before = slurp(fx, fx->path, &len);
+	cause = refused(fx, false);
+	assert_non_null(strstr(cause, "another application"));
+	assert_untouched(fx, before, len);
+}
+
+static void
+store_open__newer_schema_version__is_refused_and_left_byte_for_byte(void **state)
+{
+	struct fx *fx = *state;
+	unsigned char *before;
+	size_t len;
+	const char *cause;
+	char text[64];
+	struct protocol p = mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+
+	open_rw(fx);
+	insert(fx->st, &p);
+	store_close(fx->st);
+	fx->st = NULL;
+	snprintf(text, sizeof text, "PRAGMA user_version = %d", SCHEMA_VERSION + 1);
+	sql(fx->path, text);
+	before = slurp(fx, fx->path, &len);
+
+	cause = refused(fx, false);
+	assert_non_null(strstr(cause, "newer"));
+	assert_untouched(fx, before, len);
+	refused(fx, true);
+	assert_untouched(fx, before, len);
+}
+
+static void
+store_open__random_bytes__are_refused_and_not_overwritten(void **state)
+{
+	struct fx *fx = *state;
+	unsigned char buf[8192], *before;
+	size_t len;
+	unsigned seed = (unsigned)time(NULL);
+	const char *env = getenv("TEST_SEED");
+	const char *cause;
+
+	if (env != NULL)
+		seed = (unsigned)strtoul(env, NULL, 10);
+	print_message("# random bytes seed %u (TEST_SEED=%u to repeat)\n", seed, seed);
+	srand(seed);
+	for (size_t i = 0; i < sizeof buf; i++)
+		buf[i] = (unsigned char)(rand() >> 7);
+	spit(fx->path, buf, sizeof buf);
+	before = slurp(fx, fx->path, &len);
+	cause = refused(fx, false);
+	assert_non_null(strstr(cause, fx->path));
+	assert_untouched(fx, before, len);
+}
+
+static void
+store_open__short_text_file__is_refused_and_not_overwritten(void **state)
+{
+	struct fx *fx = *state;
+	static const char text[] = "database = /var/lib/protocold/protocold.db\n";
+	unsigned char *before;
+	size_t len;
+
+	spit(fx->path, text, sizeof text - 1);
+	before = slurp(fx, fx->path, &len);
+	refused(fx, false);
+	assert_untouched(fx, before, len);
+}
+
+/* ------------------------------------------------------- transactions */
+
+static void
+store_read_only__sees_committed_data_only(void **state)
+{
+	struct fx *fx = *state;
+	struct protocol p = mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct store *ro;
+
+	open_rw(fx);
+	ro = open_ro(fx->path);
+	assert_int_equal(store_schema_version(ro), SCHEMA_VERSION);
+
+	assert_int_equal(store_begin(fx->st), 0);
+	assert_true(store_in_txn(fx->st));
+	insert(fx->st, &p);
+	add_event(fx->st, p.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
+	/* The writer sees its own change; the reader does not, yet. */
+	assert_false(absent(fx->st, "P-1"));
+	assert_true(absent(ro, "P-1"));
+	assert_int_equal(stats(ro).by_state[PROTO_PENDING], 0);
+	{
+		int64_t seq = -1;
+
+		assert_int_equal(store_last_seq(ro, &seq), 0);
+		assert_int_equal(seq, 0);
+	}
+
+	assert_int_equal(store_commit(fx->st), 0);
+	assert_false(store_in_txn(fx->st));
+	assert_false(absent(ro, "P-1"));
+	assert_int_equal(stats(ro).by_state[PROTO_PENDING], 1);
+	store_close(ro);
+}
+
+static void
+store_read_only__refuses_to_write(void **state)
+{
+	struct fx *fx = *state;
+	struct protocol p = mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct store *ro;
+
+	open_rw(fx);
+	ro = open_ro(fx->path);
+	assert_int_equal(store_insert(ro, &p), -1);
+	assert_true(strlen(store_error(ro)) > 0);
+	assert_int_equal(store_seller_put(ro, "S-1", true), -1);
+	assert_true(absent(fx->st, "P-1"));
+	store_close(ro);
+}
+
+static void
+store_rollback__leaves_no_row_no_history_and_no_counter_change(void **state)
+{
+	struct fx *fx = *state;
+	struct protocol a = mkp("A", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct protocol b = mkp("B", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 6000);
+	struct store_stats before, after;
+	int64_t seq_before, seq_after;
+
+	open_rw(fx);
+	insert(fx->st, &a);
+	add_event(fx->st, a.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
+	before = stats(fx->st);
+	assert_int_equal(store_last_seq(fx->st, &seq_before), 0);
+
+	assert_int_equal(store_begin(fx->st), 0);
+	insert(fx->st, &b);
+	add_event(fx->st, b.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 2, 0, NULL);
+	a.state = PROTO_AWAITING;
+	a.clock = PROTO_CLOCK_PHOTOS;
+	a.version = 2;
+	update(fx->st, &a);
+	add_event(fx->st, a.rid, PROTO_PENDING, PROTO_AWAITING, PROTO_CAUSE_ACTION,
+	    "request_photos", 3, 0, NULL);
+	assert_int_equal(store_seller_put(fx->st, "S-9", true), 0);
+	store_rollback(fx->st);
+	assert_false(store_in_txn(fx->st));
+
+	assert_true(absent(fx->st, "B"));
+	a = get(fx->st, "A");
+	assert_int_equal(a.state, PROTO_PENDING);
+	assert_int_equal(a.clock, PROTO_CLOCK_RESPONSE);
+	assert_int_equal(a.version, 1);
+	assert_int_equal(history_count(fx->st, a.rid), 1);
+	assert_int_equal(store_last_seq(fx->st, &seq_after), 0);
+	assert_int_equal(seq_after, seq_before);
+	after = stats(fx->st);
+	assert_memory_equal(after.by_state, before.by_state, sizeof before.by_state);
+	assert_memory_equal(after.by_clock, before.by_clock, sizeof before.by_clock);
+	assert_memory_equal(after.by_cause, before.by_cause, sizeof before.by_cause);
+	{
+		bool envvias = true;
+
+		assert_int_equal(store_seller_get(fx->st, "S-9", &envvias), 0);
+		assert_false(envvias);
+	}
+}
+
+static void
+store_rollback_to__undoes_only_the_savepoint_s_change(void **state)
+{
+	struct fx *fx = *state;
+	struct protocol a = mkp("A", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct protocol b = mkp("B", "S-1", PROTO_AWAITING, PROTO_CLOCK_PHOTOS, 6000);
+	struct protocol c = mkp("C", "S-1", PROTO_CLOSED, PROTO_CLOCK_REPLY, 7000);
+	struct store_stats s;
+	struct store *ro;
+
+	open_rw(fx);
+	assert_int_equal(store_begin(fx->st), 0);
+
+	assert_int_equal(store_savepoint(fx->st), 0);
+	insert(fx->st, &a);
+	add_event(fx->st, a.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
+	assert_int_equal(store_release(fx->st), 0);
+
+	assert_int_equal(store_savepoint(fx->st), 0);
+	insert(fx->st, &b);
+	add_event(fx->st, b.rid, -1, PROTO_AWAITING, PROTO_CAUSE_CREATE, "create", 2, 0,
+	    NULL);
+	store_rollback_to(fx->st);
+	assert_true(store_in_txn(fx->st));
+	assert_true(absent(fx->st, "B"));
+
+	/* The transaction goes on: a later savepoint still works. */
+	assert_int_equal(store_savepoint(fx->st), 0);
+	insert(fx->st, &c);
+	assert_int_equal(store_release(fx->st), 0);
+	assert_int_equal(store_commit(fx->st), 0);
+
+	ro = open_ro(fx->path);
+	assert_false(absent(ro, "A"));
+	assert_true(absent(ro, "B"));
+	assert_false(absent(ro, "C"));
+	s = stats(ro);
+	assert_int_equal(s.by_state[PROTO_PENDING], 1);
+	assert_int_equal(s.by_state[PROTO_AWAITING], 0);
+	assert_int_equal(s.by_state[PROTO_CLOSED], 1);
+	assert_int_equal(s.by_clock[PROTO_CLOCK_PHOTOS], 0);
+	assert_int_equal(s.by_cause[PROTO_CAUSE_CREATE], 1);
+	store_close(ro);
+}
+
+static void
+store_close__with_an_open_transaction__rolls_it_back(void **state)
+{
+	struct fx *fx = *state;
+	struct protocol a = mkp("A", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+
+	open_rw(fx);
+	assert_int_equal(store_begin(fx->st), 0);
+	insert(fx->st, &a);
+	store_close(fx->st);
+	fx->st = NULL;
+	open_rw(fx);
+	assert_true(absent(fx->st, "A"));
+	assert_int_equal(stats(fx->st).by_state[PROTO_PENDING], 0);
+}
+
+/* ------------------------------------------------------- protocol rows */
+
+static void
+store_insert_get__every_field__round_trips(void **state)
+{
+	struct fx *fx = *state;
+	struct protocol p, q;
+
+	open_rw(fx);
+	memset(&p, 0, sizeof p);
+	snprintf(p.id, sizeof p.id, "MM-2026:000.123_x-y");
+	snprintf(p.seller, sizeof p.seller, "seller.42");
+	snprintf(p.order, sizeof p.order, "PED-998877");
+	snprintf(p.reason, sizeof p.reason, "customer_return");
+	p.origin = PROTO_PREVENTIVE;
+	p.critical = true;
+	p.opened_given = true;
+	p.opened_at = 1795449600123;
+	p.state = PROTO_AWAITING;
+	p.clock = PROTO_CLOCK_POSTING;
+	p.clock_start = 1795449600123;
+	p.clock_due = 1796745600123;
+	p.clock_next = 1796745600123;
+	p.attempts[0] = 1;
+	p.attempts[2] = 7;
+	p.attempts[PROTO_N_ACTIONS - 1] = UINT32_MAX;
+	p.version = 9;
+	p.updated_at = 1795449700000;
+	insert(fx->st, &p);
+	q = get(fx->st, p.id);
+	assert_same_protocol(&q, &p);
+}
+
+static void
+store_insert_get__id_of_64_characters__round_trips(void **state)
+{
+	struct fx *fx = *state;
+	char id[PROTO_ID_MAX + 1];
+	struct protocol p, q;
+
+	memset(id, 'z', PROTO_ID_MAX);
+	id[PROTO_ID_MAX] = '\0';
+	p = mkp(id, id, PROTO_PENDING, PROTO_CLOCK_RESPONSE, 1);
+	snprintf(p.order, sizeof p.order, "%s", id);
+	snprintf(p.reason, sizeof p.reason, "%s", id);
+	open_rw(fx);
+	insert(fx->st, &p);
+	q = get(fx->st, id);
+	assert_same_protocol(&q, &p);
+}
+
+static void
+store_insert_get__no_order_no_reason_no_clock__read_back_empty_and_zero(void **state)
+{
+	struct fx *fx = *state;
+	struct protocol p = mkp("P-0", "S-1", PROTO_RESOLVED, PROTO_CLOCK_NONE, 0);
+	struct protocol q;
+
+	open_rw(fx);
+	insert(fx->st, &p);
+	q = get(fx->st, "P-0");
+	assert_same_protocol(&q, &p);
+	assert_string_equal(q.order, "");
+	assert_string_equal(q.reason, "");
+	assert_int_equal(q.clock, PROTO_CLOCK_NONE);
+	assert_int_equal(q.clock_start, 0);
+	assert_int_equal(q.clock_due, 0);
+	assert_int_equal(q.clock_next, 0);
+	for (int i = 0; i < PROTO_N_ACTIONS; i++)
+		assert_int_equal(q.attempts[i], 0);
+	/* No clock: not in the timer queue. */
+	{
+		int64_t head = 0;
+
+		assert_int_equal(store_head(fx->st, &head), 0);
+		assert_int_equal(head, INT64_MAX);
+	}
+}
+
+static void
+store_insert_get__clock_none_with_stale_times__reads_back_zero_times(void **state)
+{
+	struct fx *fx = *state;
+	struct protocol p = mkp("P-0", "S-1", PROTO_MEDIATION, PROTO_CLOCK_NONE, 0);
+	struct protocol q;
+
+	p.clock_start = 11;
+	p.clock_due = 22;
+	p.clock_next = 33;
+	open_rw(fx);
+	insert(fx->st, &p);
+	q = get(fx->st, "P-0");
+	assert_int_equal(q.clock_start, 0);
+	assert_int_equal(q.clock_due, 0);
+	assert_int_equal(q.clock_next, 0);
+	{
+		struct protocol due;
+
+		assert_int_equal(store_next_due(fx->st, INT64_MAX, &due), 0);
+	}
+}
+
+static void
+store_update__changed_state_clock_attempts_version__round_trip(void **state)
+{
+	struct fx *fx = *state;
+	struct protocol p = mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct protocol q;
+
+	snprintf(p.order, sizeof p.order, "O-1");
+	open_rw(fx);
+	insert(fx->st, &p);
+
+	/* request_photos: awaiting on photos_wait. */
+	p.state = PROTO_AWAITING;
+	p.clock = PROTO_CLOCK_PHOTOS;
+	p.clock_start = 6000;
+	p.clock_due = 9000;
+	p.clock_next = 9000;
+	p.version = 2;
+	p.updated_at = 6000;
+	update(fx->st, &p);
+	q = get(fx->st, "P-1");
+	assert_same_protocol(&q, &p);
+
+	/* Expired unanswered: back to pending with an attempt counted, warning point set. */
+	p.state = PROTO_PENDING;
+	p.clock = PROTO_CLOCK_RESPONSE;
+	p.clock_start = 9000;
+	p.clock_due = 20000;
+	p.clock_next = 18000;
+	p.attempts[rules_action_index("request_photos")] = 1;
+	p.attempts[rules_action_index("inform_new_delivery_date")] = 3;
+	p.version = 3;
+	p.updated_at = 9100;
+	update(fx->st, &p);
+	q = get(fx->st, "P-1");
+	assert_same_protocol(&q, &p);
+
+	/* Resolved: the clock and its times are gone, the attempts stay. */
+	p.state = PROTO_RESOLVED;
+	p.clock = PROTO_CLOCK_NONE;
+	p.clock_start = p.clock_due = p.clock_next = 0;
+	p.version = 4;
+	update(fx->st, &p);
+	q = get(fx->st, "P-1");
+	assert_same_protocol(&q, &p);
+
+	/* All attempts cleared. */
+	memset(p.attempts, 0, sizeof p.attempts);
+	p.version = 5;
+	update(fx->st, &p);
+	q = get(fx->st, "P-1");
+	assert_same_protocol(&q, &p);
+}
+
+static void
+store_update__every_action_s_attempts__round_trip_at_once(void **state)
+{
+	struct fx *fx = *state;
+	struct protocol p = mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct protocol q;
+
+	open_rw(fx);
+	insert(fx->st, &p);
+	for (int i = 0; i < PROTO_N_ACTIONS; i++)
+		p.attempts[i] = UINT32_MAX - (uint32_t)i;
+	p.version = 2;
+	update(fx->st, &p);
+	q = get(fx->st, "P-1");
+	assert_same_protocol(&q, &p);
+}
+
+static void
+store_insert__duplicate_id__fails_unique_and_keeps_the_first(void **state)
+{
+	struct fx *fx = *state;
+	struct protocol a = mkp("DUP", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct protocol b = mkp("DUP", "S-2", PROTO_CLOSED, PROTO_CLOCK_REPLY, 6000);
+	struct protocol q;
+
+	open_rw(fx);
+	insert(fx->st, &a);
+	b.rid = 0;
+	assert_int_equal(store_insert(fx->st, &b), -1);
+	print_message("# duplicate: %s\n", store_error(fx->st));
+	assert_non_null(strstr(store_error(fx->st), "UNIQUE"));
+	assert_false(store_error_is_full(fx->st));
+	q = get(fx->st, "DUP");
+	assert_same_protocol(&q, &a);
+	assert_int_equal(stats(fx->st).by_state[PROTO_CLOSED], 0);
+	assert_int_equal(stats(fx->st).by_state[PROTO_PENDING], 1);
+	/* The handle still works after the failure. */
+	b = mkp("OTHER", "S-2", PROTO_CLOSED, PROTO_CLOCK_REPLY, 6000);
+	insert(fx->st, &b);
+}
+
+static void
+store_get__unknown_id__is_0(void **state)
+{
+	struct fx *fx = *state;
+	struct protocol p;
+
+	open_rw(fx);
+	assert_int_equal(store_get(fx->st, "nope", &p), 0);
+}
+
+/* -------------------------------------------------------- timer index */
+
+static void
+store_next_due__returns_the_smallest_clock_next_at_or_below_the_limit(void **state)
+{
+	struct fx *fx = *state;
+	struct protocol a = mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 300);
+	struct protocol b = mkp("B", "S", PROTO_AWAITING, PROTO_CLOCK_PHOTOS, 100);
+	struct protocol c = mkp("C", "S", PROTO_CLOSED, PROTO_CLOCK_REPLY, 200);
+	struct protocol d = mkp("D", "S", PROTO_RESOLVED, PROTO_CLOCK_NONE, 0);
+	struct protocol got;
+
+	open_rw(fx);
+	insert(fx->st, &d);
+	insert(fx->st, &a);
+	insert(fx->st, &b);
+	insert(fx->st, &c);
+	/* The warning point is what counts, not the due instant. */
+	a.clock_due = 1000;
+	a.clock_next = 150;
+	update(fx->st, &a);
+
+	assert_int_equal(store_next_due(fx->st, 99, &got), 0);
+	assert_int_equal(store_next_due(fx->st, 100, &got), 1);
+	assert_string_equal(got.id, "B");
+	assert_int_equal(store_next_due(fx->st, INT64_MAX, &got), 1);
+	assert_string_equal(got.id, "B");
+
+	b.state = PROTO_PENDING;
+	b.clock = PROTO_CLOCK_NONE;
+	update(fx->st, &b);
+	assert_int_equal(store_next_due(fx->st, 149, &got), 0);
+	assert_int_equal(store_next_due(fx->st, 150, &got), 1);
+	assert_string_equal(got.id, "A");
+	assert_int_equal(got.clock_next, 150);
+	assert_int_equal(got.clock_due, 1000);
+
+	a.clock = PROTO_CLOCK_NONE;
+	update(fx->st, &a);
+	assert_int_equal(store_next_due(fx->st, 10000, &got), 1);
+	assert_string_equal(got.id, "C");
+	c.clock = PROTO_CLOCK_NONE;
+	update(fx->st, &c);
+	assert_int_equal(store_next_due(fx->st, INT64_MAX, &got), 0);
+}
+
+static void
+store_next_due__negative_instants__are_ordered_too(void **state)
+{
+	struct fx *fx = *state;
+	struct protocol a = mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, -5);
+	struct protocol b = mkp("B", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5);
+	struct protocol got;
+
+	open_rw(fx);
+	insert(fx->st, &b);
+	insert(fx->st, &a);
+	assert_int_equal(store_next_due(fx->st, 0, &got), 1);
+	assert_string_equal(got.id, "A");
+	assert_int_equal(store_next_due(fx->st, -6, &got), 0);
+}
+
+static void
+store_head__empty_table__is_int64_max_then_follows_the_smallest_next(void **state)
+{
+	struct fx *fx = *state;
+	struct protocol a = mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700);
+	struct protocol b = mkp("B", "S", PROTO_AWAITING, PROTO_CLOCK_LETTER, 400);
+	int64_t head = 0;
+
+	open_rw(fx);
+	assert_int_equal(store_head(fx->st, &head), 0);
+	assert_int_equal(head, INT64_MAX);
+	insert(fx->st, &a);
+	assert_int_equal(store_head(fx->st, &head), 0);
+	assert_int_equal(head, 700);
+	insert(fx->st, &b);
+	assert_int_equal(store_head(fx->st, &head), 0);
+	assert_int_equal(head, 400);
+	b.state = PROTO_RESOLVED;
+	b.clock = PROTO_CLOCK_NONE;
+	update(fx->st, &b);
+	assert_int_equal(store_head(fx->st, &head), 0);
+	assert_int_equal(head, 700);
+}
+
+/* ---------------------------------------------------- history and feed */
+
+struct seen {
+	size_t n;
+	int64_t seq[64];
+	int64_t rid[64];
+	int64_t at[64];
+	int from[64];
+	int to[64];
+	int cause[64];
+	char name[64][32];
+	int64_t due_at[64];
+	int64_t late_ms[64];
+	char detail[64][64];
+	bool has_detail[64];
+	char protocol[64][PROTO_ID_MAX + 1];
+};
+
+static void
+collect(const struct proto_event *ev, const char *protocol, void *arg)
+{
+	struct seen *s = arg;
+	size_t i = s->n++;
+
+	assert_true(i < NELEM(s->seq));
+	s->seq[i] = ev->seq;
+	s->rid[i] = ev->rid;
+	s->at[i] = ev->at;
+	s->from[i] = ev->from;
+	s->to[i] = ev->to;
+	s->cause[i] = ev->cause;
+	snprintf(s->name[i], sizeof s->name[i], "%s", ev->name);
+	s->due_at[i] = ev->due_at;
+	s->late_ms[i] = ev->late_ms;
+	s->has_detail[i] = ev->detail != NULL;
+	snprintf(s->detail[i], sizeof s->detail[i], "%s", ev->detail ? ev->detail : "");
+	snprintf(s->protocol[i], sizeof s->protocol[i], "%s", protocol);
+}
+
+static int
+history_count(struct store *st, int64_t rid)
+{
+	struct seen s = { 0 };
+	int n = store_history(st, rid, collect, &s);
+
+	if (n < 0)
+		fail_msg("store_history: %s", store_error(st));
+	assert_int_equal((size_t)n, s.n);
+	return n;
+}
+
+static void
+store_event_add__assigns_increasing_seqs(void **state)
+{
+	struct fx *fx = *state;
+	struct protocol a = mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700);
+	int64_t last = 0, seq;
+
+	open_rw(fx);
+	assert_int_equal(store_last_seq(fx->st, &seq), 0);
+	assert_int_equal(seq, 0);
+	insert(fx->st, &a);
+	for (int i = 0; i < 10; i++) {
+		seq = add_event(fx->st, a.rid, PROTO_PENDING, PROTO_PENDING,
+		    PROTO_CAUSE_WARNING, "response", i, 0, NULL);
+		if (seq <= last)
+			fail_msg("event %d got seq %lld after %lld", i, (long long)seq,
+			    (long long)last);
+		last = seq;
+	}
+	assert_int_equal(store_last_seq(fx->st, &seq), 0);
+	assert_int_equal(seq, last);
+}
+
+static void
+store_history__returns_one_protocol_s_entries_oldest_first_with_every_field(
+    void **state)
+{
+	struct fx *fx = *state;
+	struct protocol a = mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700);
+	struct protocol b = mkp("B", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 800);
+	struct seen s = { 0 };
+	int64_t a1, a2, a3;
+
+	open_rw(fx);
+	insert(fx->st, &a);
+	insert(fx->st, &b);
+	a1 = add_event(fx->st, a.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 100,
+	    0, "{\"critical\":false}");
+	add_event(fx->st, b.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 110, 0,
+	    NULL);
+	a2 = add_event(fx->st, a.rid, PROTO_PENDING, PROTO_AWAITING, PROTO_CAUSE_ACTION,
+	    "request_photos", 200, 0, NULL);
+	add_event(fx->st, b.rid, PROTO_PENDING, PROTO_MEDIATION, PROTO_CAUSE_EXPIRY,
+	    "response", 900, 800, NULL);
+	a3 = add_event(fx->st, a.rid, PROTO_AWAITING, PROTO_PENDING, PROTO_CAUSE_EXPIRY,
+	    "photos_wait", 5000, 4000, NULL);
+
+	assert_int_equal(store_history(fx->st, a.rid, collect, &s), 3);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.seq[0], a1);
+	assert_int_equal(s.seq[1], a2);
+	assert_int_equal(s.seq[2], a3);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(s.rid[i], a.rid);
+		assert_string_equal(s.protocol[i], "A");
+	}
+	assert_int_equal(s.from[0], -1);
+	assert_int_equal(s.to[0], PROTO_PENDING);
+	assert_int_equal(s.cause[0], PROTO_CAUSE_CREATE);
+	assert_string_equal(s.name[0], "create");
+	assert_int_equal(s.at[0], 100);
+	assert_int_equal(s.due_at[0], 0);
+	assert_true(s.has_detail[0]);
+	assert_string_equal(s.detail[0], "{\"critical\":false}");
+
+	assert_int_equal(s.from[1], PROTO_PENDING);
+	assert_int_equal(s.to[1], PROTO_AWAITING);
+	assert_int_equal(s.cause[1], PROTO_CAUSE_ACTION);
+	assert_string_equal(s.name[1], "request_photos");
+	assert_false(s.has_detail[1]);
+
+	assert_int_equal(s.cause[2], PROTO_CAUSE_EXPIRY);
+	assert_int_equal(s.due_at[2], 4000);
+	assert_int_equal(s.late_ms[2], 1000);
+	assert_int_equal(s.at[2], 5000);
+
+	/* A protocol without history. */
+	{
+		struct protocol c = mkp("C", "S", PROTO_RESOLVED, PROTO_CLOCK_NONE, 0);
+
+		insert(fx->st, &c);
+		assert_int_equal(history_count(fx->st, c.rid), 0);
+	}
+}
+
+static void
+store_feed__pages_without_skipping_or_repeating(void **state)
+{
+	struct fx *fx = *state;
+	struct protocol p[3] = {
+		mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700),
+		mkp("B", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700),
+		mkp("C", "T", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700),
+	};
+	int64_t added[23];
+	struct seen all = { 0 };
+	int64_t after = 0;
+	int pages = 0;
+
+	open_rw(fx);
+	for (size_t i = 0; i < NELEM(p); i++)
+		insert(fx->st, &p[i]);
+	for (size_t i = 0; i < NELEM(added); i++)
+		added[i] = add_event(fx->st, p[i % 3].rid, -1, PROTO_PENDING,
+		    PROTO_CAUSE_CREATE, "create", (int64_t)i, 0, NULL);
+
+	for (;;) {
+		struct seen page = { 0 };
+		int n = store_feed(fx->st, after, 4, collect, &page);
+
+		assert_true(n >= 0);
+		assert_true(n <= 4);
+		if (n == 0)
+			break;
+		pages++;
+		for (int i = 0; i < n; i++) {
+			size_t k = all.n++;
+
+			all.seq[k] = page.seq[i];
+			snprintf(all.protocol[k], sizeof all.protocol[k], "%s",
+			    page.protocol[i]);
+		}
+		after = page.seq[n - 1];
+	}
+	assert_int_equal(pages, 6);
+	assert_int_equal(all.n, NELEM(added));
+	for (size_t i = 0; i < NELEM(added); i++) {
+		if (all.seq[i] != added[i])
+			fail_msg("feed item %zu has seq %lld, expected %lld", i,
+			    (long long)all.seq[i], (long long)added[i]);
+		assert_string_equal(all.protocol[i], p[i % 3].id);
+	}
+	/* Nothing after the last one; a later add shows up after it. */
+	{
+		struct seen s = { 0 };
+		int64_t seq;
+
+		assert_int_equal(store_feed(fx->st, added[NELEM(added) - 1], 100, collect, &s),
+		    0);
+		seq = add_event(fx->st, p[0].rid, PROTO_PENDING, PROTO_PENDING,
+		    PROTO_CAUSE_WARNING, "response", 99, 0, NULL);
+		assert_int_equal(store_feed(fx->st, added[NELEM(added) - 1], 100, collect, &s),
+		    1);
+		assert_int_equal(s.seq[0], seq);
+	}
+	/* From the middle. */
+	{
+		struct seen s = { 0 };
+
+		assert_int_equal(store_feed(fx->st, added[9], 3, collect, &s), 3);
+		assert_int_equal(s.seq[0], added[10]);
+		assert_int_equal(s.seq[2], added[12]);
+	}
+}
+
+/* ------------------------------------------------------------ counters */
+
+static void
+store_stats__counters_follow_inserts_updates_and_history(void **state)
+{
+	struct fx *fx = *state;
+	struct protocol a = mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 900);
+	struct protocol b = mkp("B", "S", PROTO_AWAITING, PROTO_CLOCK_PHOTOS, 500);
+	struct protocol c = mkp("C", "S", PROTO_RESOLVED, PROTO_CLOCK_NONE, 0);
+	struct store_stats s;
+
+	open_rw(fx);
+	s = stats(fx->st);
+	for (int i = 0; i < PROTO_N_CAUSES; i++)
+		assert_int_equal(s.by_cause[i], 0);
+
+	insert(fx->st, &a);
+	insert(fx->st, &b);
+	insert(fx->st, &c);
+	s = stats(fx->st);
+	assert_int_equal(s.by_state[PROTO_PENDING], 1);
+	assert_int_equal(s.by_state[PROTO_AWAITING], 1);
+	assert_int_equal(s.by_state[PROTO_RESOLVED], 1);
+	assert_int_equal(s.by_state[PROTO_CLOSED], 0);
+	assert_int_equal(s.by_clock[PROTO_CLOCK_RESPONSE], 1);
+	assert_int_equal(s.by_clock[PROTO_CLOCK_PHOTOS], 1);
+	assert_int_equal(s.by_clock[PROTO_CLOCK_NONE], 1);
+	assert_true(s.has_next);
+	assert_string_equal(s.next_id, "B");
+	assert_int_equal(s.next_clock, PROTO_CLOCK_PHOTOS);
+	assert_int_equal(s.next_at, 500);
+
+	/* A: pending -> awaiting on address_wait. */
+	a.state = PROTO_AWAITING;
+	a.clock = PROTO_CLOCK_ADDRESS;
+	a.clock_next = a.clock_due = 400;
+	a.version = 2;
+	update(fx->st, &a);
+	s = stats(fx->st);
+	assert_int_equal(s.by_state[PROTO_PENDING], 0);
+	assert_int_equal(s.by_state[PROTO_AWAITING], 2);
+	assert_int_equal(s.by_clock[PROTO_CLOCK_RESPONSE], 0);
+	assert_int_equal(s.by_clock[PROTO_CLOCK_ADDRESS], 1);
+	assert_string_equal(s.next_id, "A");
+	assert_int_equal(s.next_clock, PROTO_CLOCK_ADDRESS);
+	assert_int_equal(s.next_at, 400);
+
+	/* Same state, other clock; then neither changes (version only). */
+	a.clock = PROTO_CLOCK_POSTING;
+	a.version = 3;
+	update(fx->st, &a);
+	a.version = 4;
+	a.updated_at += 1;
+	update(fx->st, &a);
+	s = stats(fx->st);
+	assert_int_equal(s.by_state[PROTO_AWAITING], 2);
+	assert_int_equal(s.by_clock[PROTO_CLOCK_ADDRESS], 0);
+	assert_int_equal(s.by_clock[PROTO_CLOCK_POSTING], 1);
+
+	/* B's photos_wait expires: back to pending on a response clock. C is rewritten
+	 * without a change of state or clock. */
+	b.state = PROTO_PENDING;
+	b.clock = PROTO_CLOCK_RESPONSE;
+	b.version = 2;
+	update(fx->st, &b);
+	c.state = PROTO_RESOLVED;	/* unchanged */
+	c.version = 2;
+	update(fx->st, &c);
+	s = stats(fx->st);
+	assert_int_equal(s.by_state[PROTO_PENDING], 1);
+	assert_int_equal(s.by_state[PROTO_AWAITING], 1);
+	assert_int_equal(s.by_state[PROTO_RESOLVED], 1);
+	assert_int_equal(s.by_clock[PROTO_CLOCK_PHOTOS], 0);
+	assert_int_equal(s.by_clock[PROTO_CLOCK_RESPONSE], 1);
+	assert_int_equal(s.by_clock[PROTO_CLOCK_NONE], 1);
+	{
+		int64_t total = 0;
+
+		for (int i = 0; i < PROTO_N_STATES; i++)
+			total += s.by_state[i];
+		assert_int_equal(total, 3);
+		total = 0;
+		for (int i = 0; i < PROTO_N_CLOCKS; i++)
+			total += s.by_clock[i];
+		assert_int_equal(total, 3);
+	}
+
+	add_event(fx->st, a.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
+	add_event(fx->st, b.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
+	add_event(fx->st, a.rid, PROTO_PENDING, PROTO_AWAITING, PROTO_CAUSE_ACTION,
+	    "confirm_address", 2, 0, NULL);
+	add_event(fx->st, b.rid, PROTO_AWAITING, PROTO_PENDING, PROTO_CAUSE_EXPIRY,
+	    "photos_wait", 3, 2, NULL);
+	add_event(fx->st, b.rid, PROTO_PENDING, PROTO_PENDING, PROTO_CAUSE_WARNING,
+	    "response", 4, 0, NULL);
+	add_event(fx->st, b.rid, PROTO_PENDING, PROTO_PENDING, PROTO_CAUSE_WARNING,
+	    "response", 5, 0, NULL);
+	s = stats(fx->st);
+	assert_int_equal(s.by_cause[PROTO_CAUSE_CREATE], 2);
+	assert_int_equal(s.by_cause[PROTO_CAUSE_ACTION], 1);
+	assert_int_equal(s.by_cause[PROTO_CAUSE_EVENT], 0);
+	assert_int_equal(s.by_cause[PROTO_CAUSE_EXPIRY], 1);
+	assert_int_equal(s.by_cause[PROTO_CAUSE_WARNING], 2);
+}
+
+static void
+store_stats__no_running_clock__has_no_next(void **state)
+{
+	struct fx *fx = *state;
+	struct protocol c = mkp("C", "S", PROTO_RESOLVED, PROTO_CLOCK_NONE, 0);
+
+	open_rw(fx);
+	insert(fx->st, &c);
+	assert_false(stats(fx->st).has_next);
+}
+
+/* -------------------------------------------------------------- sellers */
+
+static void
+store_seller__put_then_get__upserts_envvias(void **state)
+{
+	struct fx *fx = *state;
+	bool envvias = true;
+
+	open_rw(fx);
+	assert_int_equal(store_seller_get(fx->st, "S-1", &envvias), 0);
+	assert_false(envvias);
+	assert_int_equal(store_seller_put(fx->st, "S-1", true), 0);
+	assert_int_equal(store_seller_get(fx->st, "S-1", &envvias), 1);
+	assert_true(envvias);
+	assert_int_equal(store_seller_put(fx->st, "S-1", false), 0);
+	envvias = true;
+	assert_int_equal(store_seller_get(fx->st, "S-1", &envvias), 1);
+	assert_false(envvias);
+	assert_int_equal(store_seller_get(fx->st, "s-1", &envvias), 0);
+}
+
+static void
+store_seller_counts__count_states_and_mediations_since_an_instant(void **state)
+{
+	struct fx *fx = *state;
+	static const struct {
+		const char *id;
+		const char *seller;
+		enum proto_state s;
+	} rows[] = {
+		{ "P1", "S", PROTO_PENDING }, { "P2", "S", PROTO_PENDING },
+		{ "P3", "S", PROTO_AWAITING }, { "P4", "S", PROTO_MEDIATION },
+		{ "P5", "S", PROTO_MEDIATION }, { "P6", "S", PROTO_MEDIATION },
+		{ "P7", "S", PROTO_RESOLVED }, { "Q1", "T", PROTO_PENDING },
+		{ "Q2", "T", PROTO_MEDIATION },
+	};
+	struct protocol p[NELEM(rows)];
+	int64_t counts[PROTO_N_STATES], med = -1;
+	const int64_t since = 1000000;
+
+	open_rw(fx);
+	for (size_t i = 0; i < NELEM(rows); i++) {
+		p[i] = mkp(rows[i].id, rows[i].seller, rows[i].s, PROTO_CLOCK_NONE, 0);
+		insert(fx->st, &p[i]);
+	}
+	/* P4: expired long ago but applied after `since` (downtime): its due instant
+	 * counts. P5: exactly at since. P6: applied live after since, no due recorded. */
+	add_event(fx->st, p[3].rid, PROTO_PENDING, PROTO_MEDIATION, PROTO_CAUSE_EXPIRY,
+	    "response", since + 10, since - 1, NULL);
+	add_event(fx->st, p[4].rid, PROTO_PENDING, PROTO_MEDIATION, PROTO_CAUSE_EXPIRY,
+	    "response", since + 5, since, NULL);
+	add_event(fx->st, p[5].rid, PROTO_PENDING, PROTO_MEDIATION, PROTO_CAUSE_EXPIRY,
+	    "response", since + 1, 0, NULL);
+	/* Not mediations: another seller's, an event to resolved, a create. */
+	add_event(fx->st, p[8].rid, PROTO_PENDING, PROTO_MEDIATION, PROTO_CAUSE_EXPIRY,
+	    "response", since + 1, since + 1, NULL);
+	add_event(fx->st, p[6].rid, PROTO_MEDIATION, PROTO_RESOLVED, PROTO_CAUSE_EVENT,
+	    "mediation_resolved", since + 2, 0, NULL);
+	add_event(fx->st, p[0].rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create",
+	    since + 3, 0, NULL);
+
+	assert_int_equal(store_seller_counts(fx->st, "S", since, counts, &med), 0);
+	assert_int_equal(counts[PROTO_PENDING], 2);
+	assert_int_equal(counts[PROTO_AWAITING], 1);
+	assert_int_equal(counts[PROTO_CLOSED], 0);
+	assert_int_equal(counts[PROTO_UNRESOLVED], 0);
+	assert_int_equal(counts[PROTO_MEDIATION], 3);
+	assert_int_equal(counts[PROTO_RESOLVED], 1);
+	assert_int_equal(med, 2);
+
+	assert_int_equal(store_seller_counts(fx->st, "S", 0, counts, &med), 0);
+	assert_int_equal(med, 3);
+	assert_int_equal(store_seller_counts(fx->st, "S", since + 2, counts, &med), 0);
+	assert_int_equal(med, 0);
+
+	assert_int_equal(store_seller_counts(fx->st, "T", since, counts, &med), 0);
+	assert_int_equal(counts[PROTO_PENDING], 1);
+	assert_int_equal(counts[PROTO_MEDIATION], 1);
+	assert_int_equal(med, 1);
+
+	assert_int_equal(store_seller_counts(fx->st, "nobody", 0, counts, &med), 0);
+	for (int i = 0; i < PROTO_N_STATES; i++)
+		assert_int_equal(counts[i], 0);
+	assert_int_equal(med, 0);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(store_open__nonexistent_file__creates_it_at_the_current_schema),
+		T(store_open__new_database__is_marked_as_protocold_s),
+		T(store_open__empty_file__is_taken_as_a_new_database),
+		T(store_open__existing_database__keeps_its_data_and_schema),
+		T(store_open__read_only_on_a_missing_file__fails_and_creates_nothing),
+		T(store_open__foreign_sqlite_file__is_refused_and_left_byte_for_byte),
+		T(store_open__foreign_sqlite_file_with_a_pending_wal__is_refused_and_both_files_left_alone),
+		T(store_open__other_application_id__is_refused_and_left_byte_for_byte),
+		T(store_open__newer_schema_version__is_refused_and_left_byte_for_byte),
+		T(store_open__random_bytes__are_refused_and_not_overwritten),
+		T(store_open__short_text_file__is_refused_and_not_overwritten),
+		T(store_read_only__sees_committed_data_only),
+		T(store_read_only__refuses_to_write),
+		T(store_rollback__leaves_no_row_no_history_and_no_counter_change),
+		T(store_rollback_to__undoes_only_the_savepoint_s_change),
+		T(store_close__with_an_open_transaction__rolls_it_back),
+		T(store_insert_get__every_field__round_trips),
+		T(store_insert_get__id_of_64_characters__round_trips),
+		T(store_insert_get__no_order_no_reason_no_clock__read_back_empty_and_zero),
+		T(store_insert_get__clock_none_with_stale_times__reads_back_zero_times),
+		T(store_update__changed_state_clock_attempts_version__round_trip),
+		T(store_update__every_action_s_attempts__round_trip_at_once),
+		T(store_insert__duplicate_id__fails_unique_and_keeps_the_first),
+		T(store_get__unknown_id__is_0),
+		T(store_next_due__returns_the_smallest_clock_next_at_or_below_the_limit),
+		T(store_next_due__negative_instants__are_ordered_too),
+		T(store_head__empty_table__is_int64_max_then_follows_the_smallest_next),
+		T(store_event_add__assigns_increasing_seqs),
+		T(store_history__returns_one_protocol_s_entries_oldest_first_with_every_field),
+		T(store_feed__pages_without_skipping_or_repeating),
+		T(store_stats__counters_follow_inserts_updates_and_history),
+		T(store_stats__no_running_clock__has_no_next),
+		T(store_seller__put_then_get__upserts_envvias),
+		T(store_seller_counts__count_states_and_mediations_since_an_instant),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
