@@ -2,25 +2,21 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <grp.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/un.h>
 
 #include <ini.h>
 
-#include "civil.h"
-#include "tz.h"
+#include "confval.h"
 #include "xmalloc.h"
 
 #define CONFIG_MAX_LINE 199	/* what fits inih's 200-byte line buffer */
 #define CONFIG_REASON_MAX 64
 #define CONFIG_KEYS_MAX CONFIG_DL_COUNT	/* the most keys a section has */
-#define CONFIG_SOCKET_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 #define CONFIG_REASON_CHARS \
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-"
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
@@ -32,7 +28,7 @@
 struct config_ctx;
 
 /* A parser stores value, or returns -1 with *why ("what is wrong (what would be
- * right)"); *why stays NULL when it has reported the problems itself. */
+ * right)", one problem a line). */
 typedef int config_parse_fn(struct config_ctx *, int, const char *, char **);
 
 struct config_key {
@@ -194,54 +190,27 @@ config_error_key(struct config_ctx *ctx, const char *key, const char *fmt, ...)
 	free(where);
 }
 
-/* Values */
-
-/* value against the config file's directory; leading ./ and ../ are folded in, as
- * the directory is a real path (no symbolic links to go back through). */
-static char *
-config_path(struct config_ctx *ctx, const char *value)
-{
-	size_t len = strlen(ctx->dir);
-
-	if (value[0] == '/')
-		return xstrdup(value);
-	for (;;) {
-		if (strncmp(value, "./", 2) == 0)
-			value += 2;
-		else if (strncmp(value, "../", 3) == 0) {
-			value += 3;
-			while (len > 1 && ctx->dir[len - 1] != '/')
-				len--;
-			if (len > 1)
-				len--;
-		} else
-			break;
-	}
-	if (len == 1)
-		return xasprintf("/%s", value);
-	return xasprintf("%.*s/%s", (int)len, ctx->dir, value);
-}
+/* Values: confval.h parses, these store */
 
 static int
 config_parse_database(struct config_ctx *ctx, int arg, const char *value, char **why)
 {
+	char *path;
+
+	if (confval_path(ctx->dir, value, &path, why) == -1)
+		return -1;
 	free(ctx->cfg->database);
-	ctx->cfg->database = config_path(ctx, value);
+	ctx->cfg->database = path;
 	return 0;
 }
 
 static int
 config_parse_socket(struct config_ctx *ctx, int arg, const char *value, char **why)
 {
-	char *path = config_path(ctx, value);
+	char *path;
 
-	if (strlen(path) > CONFIG_SOCKET_MAX) {
-		*why = xasprintf("\"%s\" is %zu bytes long, more than the %zu a Unix socket "
-		    "path may have (choose a shorter path)", path, strlen(path),
-		    CONFIG_SOCKET_MAX);
-		free(path);
+	if (confval_socket(ctx->dir, value, &path, why) == -1)
 		return -1;
-	}
 	free(ctx->cfg->socket);
 	ctx->cfg->socket = path;
 	return 0;
@@ -250,156 +219,64 @@ config_parse_socket(struct config_ctx *ctx, int arg, const char *value, char **w
 static int
 config_parse_mode(struct config_ctx *ctx, int arg, const char *value, char **why)
 {
-	size_t len = strlen(value);
-	unsigned long mode;
-
-	mode = strtoul(value, NULL, 8);
-	if (len > 4 || strspn(value, "01234567") != len || mode > 0777) {
-		*why = xasprintf("\"%s\" is not an octal mode from 0 to 0777 (e.g. 0660)",
-		    value);
-		return -1;
-	}
-	ctx->cfg->socket_mode = mode;
-	return 0;
+	return confval_mode(value, &ctx->cfg->socket_mode, why);
 }
 
 static int
 config_parse_group(struct config_ctx *ctx, int arg, const char *value, char **why)
 {
-	if (getgrnam(value) == NULL) {
-		*why = xasprintf("group \"%s\" does not exist (create it, or leave "
-		    "write_group out: then only root and the daemon's user may write)", value);
-		return -1;
-	}
-	ctx->cfg->write_group = xstrdup(value);
-	return 0;
+	return confval_group(value, &ctx->cfg->write_group, why);
 }
 
 static int
 config_parse_timezone(struct config_ctx *ctx, int arg, const char *value, char **why)
 {
-	char *cause = NULL;
+	char *tz;
 
-	if (tz_check(value, &cause) == -1) {
-		*why = xasprintf("%s (a zone of the tz database, e.g. %s)", cause,
-		    CONFIG_DEFAULT_TIMEZONE);
-		free(cause);
+	if (confval_timezone(value, &tz, why) == -1)
 		return -1;
-	}
 	free(ctx->cfg->timezone);
-	ctx->cfg->timezone = xstrdup(value);
+	ctx->cfg->timezone = tz;
 	return 0;
 }
 
 static int
 config_parse_sync(struct config_ctx *ctx, int arg, const char *value, char **why)
 {
-	if (strcmp(value, "full") != 0 && strcmp(value, "normal") != 0) {
-		*why = xasprintf("\"%s\" is not a mode (full or normal)", value);
-		return -1;
-	}
-	ctx->cfg->sync_full = strcmp(value, "full") == 0;
-	return 0;
+	return confval_synchronous(value, &ctx->cfg->sync_full, why);
 }
 
-/* The rules of deadline dl for d: NULL, or what is wrong. */
-static char *
-config_deadline_problem(enum config_dl dl, const struct duration *d)
-{
-	char def[64];
-
-	duration_format(&config_dls[dl].def, def, sizeof(def));
-	if (config_dls[dl].zero_ok && duration_is_bdays(d))
-		return xasprintf("business days are not allowed here (a span of time, "
-		    "e.g. %s)", def);
-	if (!config_dls[dl].zero_ok && d->ms == 0 && d->bdays == 0)
-		return xasprintf("must be more than 0 (e.g. %s)", def);
-	return NULL;
-}
-
+/* Into [deadlines], or the current [reason.X]. */
 static int
 config_parse_deadline(struct config_ctx *ctx, int dl, const char *value, char **why)
 {
-	struct config_reason *r;
-	struct duration d;
-	char err[DURATION_ERR_LEN];
+	struct duration *slot = ctx->cfg->dl;
+	bool *set = ctx->cfg->dl_set;
 
-	if (duration_parse(value, &d, err) == -1) {
-		*why = xstrdup(err);
-		return -1;
+	if (ctx->reason != -1) {
+		slot = ctx->cfg->reasons[ctx->reason].dl;
+		set = ctx->cfg->reasons[ctx->reason].set;
 	}
-	if ((*why = config_deadline_problem(dl, &d)) != NULL)
+	if (confval_deadline(value, config_dls[dl].zero_ok, &config_dls[dl].def,
+	    &slot[dl], why) == -1)
 		return -1;
-	if (ctx->reason == -1) {
-		ctx->cfg->dl[dl] = d;
-		ctx->cfg->dl_set[dl] = true;
-		return 0;
-	}
-	r = &ctx->cfg->reasons[ctx->reason];
-	r->dl[dl] = d;
-	r->set[dl] = true;
+	set[dl] = true;
 	return 0;
 }
 
 static int
 config_parse_holidays(struct config_ctx *ctx, int arg, const char *value, char **why)
 {
-	if (cal_kind_parse(value, &ctx->cfg->holidays) == -1) {
-		*why = xasprintf("\"%s\" is not a calendar (br-national, br-banking or "
-		    "none)", value);
-		return -1;
-	}
-	return 0;
+	return confval_holidays(value, &ctx->cfg->holidays, why);
 }
 
-static int
-config_day_cmp(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Sort days and drop repeats; the new count. */
-static size_t
-config_days_unique(int64_t *days, size_t n)
-{
-	size_t i, out = 0;
-
-	qsort(days, n, sizeof(*days), config_day_cmp);
-	for (i = 0; i < n; i++) {
-		if (out == 0 || days[out - 1] != days[i])
-			days[out++] = days[i];
-	}
-	return out;
-}
-
-/* "YYYY-MM-DD, YYYY-MM-DD, …": each bad date is reported; empty items are ignored. */
 static int
 config_parse_extra(struct config_ctx *ctx, int arg, const char *value, char **why)
 {
-	char *copy = xstrdup(value), *item, *save = NULL, *end;
-	int64_t *days = xcalloc(strlen(value) / 2 + 1, sizeof(*days));
-	size_t n = 0;
-	int rc = 0;
+	struct config *cfg = ctx->cfg;
 
-	for (item = strtok_r(copy, ",", &save); item != NULL;
-	    item = strtok_r(NULL, ",", &save)) {
-		while (isspace((unsigned char)*item))
-			item++;
-		for (end = item + strlen(item); end > item && isspace((unsigned char)end[-1]);)
-			*--end = '\0';
-		if (*item != '\0' && civil_parse_date(item, &days[n++]) == -1) {
-			config_error_key(ctx, "extra_holidays", "\"%s\" is not a date "
-			    "(YYYY-MM-DD, e.g. 2026-01-25, separated by commas)", item);
-			rc = -1;
-		}
-	}
-	free(copy);
-	free(ctx->cfg->extra_holidays);
-	ctx->cfg->extra_holidays = days;
-	ctx->cfg->n_extra_holidays = rc == 0 ? config_days_unique(days, n) : 0;
-	return rc;
+	return confval_extra_holidays(value, &cfg->extra_holidays, &cfg->n_extra_holidays,
+	    why);
 }
 
 /* Keys */
@@ -476,6 +353,19 @@ config_hash_why(const char *value, int hash)
 	    "a space does (write \"%.*s ;%s\")", value, end, value, value + hash + 1);
 }
 
+/* Each line of why as an error about key. */
+static void
+config_error_why(struct config_ctx *ctx, const char *key, const char *why)
+{
+	const char *nl;
+
+	while ((nl = strchr(why, '\n')) != NULL) {
+		config_error_key(ctx, key, "%.*s", (int)(nl - why), why);
+		why = nl + 1;
+	}
+	config_error_key(ctx, key, "%s", why);
+}
+
 static void
 config_set(struct config_ctx *ctx, const struct config_key *key, const char *value)
 {
@@ -494,8 +384,7 @@ config_set(struct config_ctx *ctx, const struct config_key *key, const char *val
 		why = config_hash_why(value, hash);
 	else if (key->parse(ctx, key->arg, value, &why) == 0)
 		return;
-	if (why != NULL)
-		config_error_key(ctx, key->name, "%s", why);
+	config_error_why(ctx, key->name, why);
 	free(why);
 }
 

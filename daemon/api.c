@@ -225,17 +225,21 @@ api_action_detail(const char *action, const struct rules_args *args)
 	return s;
 }
 
+/* The action's declared parameters as found in the body (a non-string value is kept
+ * as NULL so the rules can say so); every other member is ignored. */
 static void
-api_collect_args(json_t *o, struct rules_args *args)
+api_collect_args(json_t *o, const char *action, struct rules_args *args)
 {
-	const char *key;
+	int i = rules_action_index(action);
 	json_t *v;
 
 	args->n = 0;
-	json_object_foreach(o, key, v) {
-		if (args->n == RULES_MAX_ARGS)
-			break;
-		args->name[args->n] = key;
+	for (size_t k = 0; i >= 0 && k < rules_action(i)->n_params; k++) {
+		const char *name = rules_action(i)->params[k].name;
+
+		if ((v = json_object_get(o, name)) == NULL)
+			continue;
+		args->name[args->n] = name;
 		args->value[args->n] = json_is_string(v) ? json_string_value(v) : NULL;
 		args->n++;
 	}
@@ -259,7 +263,7 @@ api_act(struct evhttp_request *req, const char *id)
 		json_decref(o);
 		return;
 	}
-	api_collect_args(o, &args);
+	api_collect_args(o, action, &args);
 	if (api_begin_write(req)) {
 		detail = api_action_detail(action, &args);
 		rc = engine_act(id, action, &args, if_version, detail, &p, &pb);
