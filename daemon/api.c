@@ -15,6 +15,7 @@
 #include "feed.h"
 #include "render.h"
 #include "rfc3339.h"
+#include "history.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -314,7 +315,7 @@ api_history(struct evhttp_request *req, const char *id)
 		return;
 	}
 	items = json_array();
-	if (rc < 0 || store_history(api_rd, p.rid, api_add_event, items) < 0) {
+	if (rc < 0 || history_of(api_rd, p.rid, api_add_event, items) < 0) {
 		json_decref(items);
 		http_reply_error(req, 503, "database_unavailable", "%s", store_error(api_rd));
 		return;

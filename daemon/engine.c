@@ -6,6 +6,7 @@
 #include "civil.h"
 #include "clock.h"
 #include "deadline.h"
+#include "history.h"
 #include "log.h"
 #include "rfc3339.h"
 #include "tz.h"
@@ -58,7 +59,7 @@ engine_record(const struct protocol *p, int from, enum proto_cause cause, const 
 		.name = name, .due_at = due, .late_ms = due ? at - due : 0, .detail = detail,
 	};
 
-	return store_event_add(engine_st, &ev);
+	return history_add(engine_st, &ev);
 }
 
 /* Apply the next due point of p's clock (a warning or the expiry) at instant now. */

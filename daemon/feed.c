@@ -9,6 +9,7 @@
 #include "http.h"
 #include "log.h"
 #include "render.h"
+#include "history.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -48,7 +49,7 @@ feed_read(struct evhttp_request *req, int64_t after, int limit, struct feed_page
 
 	pg->items = json_array();
 	pg->next = after;
-	if ((n = store_feed(feed_st, after, limit, feed_add_item, pg)) < 0) {
+	if ((n = history_feed(feed_st, after, limit, feed_add_item, pg)) < 0) {
 		json_decref(pg->items);
 		http_reply_error(req, 503, "database_unavailable", "cannot read the feed: %s",
 		    store_error(feed_st));
@@ -123,7 +124,7 @@ feed_notify(void)
 	int64_t last;
 	int n;
 
-	if (feed_head == NULL || store_last_seq(feed_st, &last) != 0 || last == feed_last_seq)
+	if (feed_head == NULL || history_last_seq(feed_st, &last) != 0 || last == feed_last_seq)
 		return;
 	feed_last_seq = last;
 	for (w = feed_head; w != NULL; w = next) {
@@ -145,7 +146,7 @@ feed_init(struct event_base *base, struct store *reader)
 {
 	feed_base = base;
 	feed_st = reader;
-	store_last_seq(reader, &feed_last_seq);
+	history_last_seq(reader, &feed_last_seq);
 }
 
 void

@@ -1,6 +1,7 @@
 #include "rules.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -388,4 +389,34 @@ rules_check_reason(enum proto_origin origin, const char *reason, struct problem 
 	for (size_t i = 0; i < RULES_N_REASONS; i++)
 		problem_allow(pb, rules_reasons[i].name);
 	return -1;
+}
+
+void
+rules_attempts_format(const uint32_t attempts[PROTO_N_ACTIONS], char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < ACT_COUNT && off < len; i++)
+		if (attempts[i] > 0)
+			off += snprintf(buf + off, len - off, "%s%s=%u", off ? "," : "",
+			    rules_actions[i].name, attempts[i]);
+}
+
+void
+rules_attempts_parse(const char *s, uint32_t attempts[PROTO_N_ACTIONS])
+{
+	char name[64];
+	unsigned n;
+	int used, i;
+
+	memset(attempts, 0, sizeof(uint32_t) * PROTO_N_ACTIONS);
+	while (s != NULL && sscanf(s, "%63[^=]=%u%n", name, &n, &used) == 2) {
+		if ((i = rules_action_index(name)) >= 0)
+			attempts[i] = n;
+		s += used;
+		if (*s != ',')
+			break;
+		s++;
+	}
 }

@@ -85,6 +85,11 @@ enum proto_clock rules_entry_clock(const struct protocol *p, enum proto_state s)
 /* The deadline key of clock c for p (response: critical or normal). */
 enum config_dl rules_clock_dl(const struct protocol *p, enum proto_clock c);
 
+/* Attempts as text, "request_photos=2,confirm_address=1" (how the store keeps them:
+ * readable, and names a newer program adds are skipped rather than misread). */
+void rules_attempts_format(const uint32_t attempts[PROTO_N_ACTIONS], char *buf, size_t len);
+void rules_attempts_parse(const char *s, uint32_t attempts[PROTO_N_ACTIONS]);
+
 /* 0 when origin and reason go together (preventive needs one of the four reasons);
  * else -1 with a 422 problem. */
 int rules_check_reason(enum proto_origin origin, const char *reason, struct problem *pb);

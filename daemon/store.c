@@ -7,73 +7,9 @@
 #include <unistd.h>
 
 #include "rules.h"
+#include "schema.h"
+#include "store_int.h"
 #include "xmalloc.h"
-
-/* 'PRTD': marks a file as protocold's, so a foreign database is never migrated. */
-#define STORE_APP_ID 0x50525444
-
-/*
- * Forward migrations: migration i takes user_version i to i + 1. Never edit one that
- * has shipped; add a new one.
- */
-static const char *const store_migrations[] = {
-	/* 1: protocols, the timer index, history/feed, sellers, counters. */
-	"CREATE TABLE protocols ("
-	"  rid INTEGER PRIMARY KEY,"
-	"  id TEXT NOT NULL UNIQUE,"
-	"  seller TEXT NOT NULL,"
-	"  ord TEXT,"
-	"  reason TEXT,"
-	"  origin INTEGER NOT NULL,"
-	"  critical INTEGER NOT NULL,"
-	"  opened_given INTEGER NOT NULL,"
-	"  opened_at INTEGER NOT NULL,"
-	"  state INTEGER NOT NULL,"
-	"  clock INTEGER NOT NULL,"
-	"  clock_start INTEGER,"
-	"  clock_due INTEGER,"
-	"  clock_next INTEGER,"
-	"  attempts TEXT,"
-	"  version INTEGER NOT NULL,"
-	"  updated_at INTEGER NOT NULL);"
-	/* The timer queue: the scheduler always reads the head of this index. */
-	"CREATE INDEX protocols_next ON protocols(clock_next) WHERE clock_next IS NOT NULL;"
-	"CREATE INDEX protocols_seller ON protocols(seller, state);"
-	"CREATE TABLE history ("
-	"  seq INTEGER PRIMARY KEY,"
-	"  rid INTEGER NOT NULL,"
-	"  at INTEGER NOT NULL,"
-	"  from_state INTEGER,"
-	"  to_state INTEGER NOT NULL,"
-	"  cause INTEGER NOT NULL,"
-	"  name TEXT NOT NULL,"
-	"  due_at INTEGER,"
-	"  late_ms INTEGER,"
-	"  detail TEXT);"
-	"CREATE INDEX history_rid ON history(rid, seq);"
-	"CREATE TABLE sellers (id TEXT PRIMARY KEY, envvias INTEGER NOT NULL) WITHOUT ROWID;"
-	/* Counters by key: 0+state, 100+clock, 200+cause; kept by triggers. */
-	"CREATE TABLE counters (k INTEGER PRIMARY KEY, n INTEGER NOT NULL);"
-	"WITH RECURSIVE i(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM i WHERE k < 299)"
-	"  INSERT INTO counters SELECT k, 0 FROM i;"
-	"CREATE TRIGGER protocols_ins AFTER INSERT ON protocols BEGIN"
-	"  UPDATE counters SET n = n + 1 WHERE k IN (NEW.state, 100 + NEW.clock);"
-	"END;"
-	"CREATE TRIGGER protocols_state AFTER UPDATE OF state ON protocols"
-	"  WHEN OLD.state <> NEW.state BEGIN"
-	"  UPDATE counters SET n = n - 1 WHERE k = OLD.state;"
-	"  UPDATE counters SET n = n + 1 WHERE k = NEW.state;"
-	"END;"
-	"CREATE TRIGGER protocols_clock AFTER UPDATE OF clock ON protocols"
-	"  WHEN OLD.clock <> NEW.clock BEGIN"
-	"  UPDATE counters SET n = n - 1 WHERE k = 100 + OLD.clock;"
-	"  UPDATE counters SET n = n + 1 WHERE k = 100 + NEW.clock;"
-	"END;"
-	"CREATE TRIGGER history_ins AFTER INSERT ON history BEGIN"
-	"  UPDATE counters SET n = n + 1 WHERE k = 200 + NEW.cause;"
-	"END;",
-};
-#define STORE_N_MIGRATIONS (int)(sizeof store_migrations / sizeof store_migrations[0])
 
 #define STORE_COLS "rid, id, seller, ord, reason, origin, critical, opened_given, " \
 	"opened_at, state, clock, clock_start, clock_due, clock_next, attempts, version, " \
@@ -82,7 +18,6 @@ static const char *const store_migrations[] = {
 enum store_sql {
 	SQL_BEGIN, SQL_COMMIT, SQL_ROLLBACK, SQL_SAVEPOINT, SQL_RELEASE, SQL_ROLLBACK_TO,
 	SQL_GET, SQL_INSERT, SQL_UPDATE, SQL_NEXT_DUE, SQL_HEAD,
-	SQL_EVENT_ADD, SQL_HISTORY, SQL_FEED, SQL_LAST_SEQ,
 	SQL_SELLER_GET, SQL_SELLER_PUT, SQL_SELLER_COUNTS, SQL_SELLER_MEDIATIONS,
 	SQL_COUNTERS, SQL_NEXT,
 	SQL_COUNT
@@ -104,15 +39,6 @@ static const char *const store_sql[SQL_COUNT] = {
 	[SQL_NEXT_DUE] = "SELECT " STORE_COLS " FROM protocols WHERE clock_next IS NOT NULL "
 	    "AND clock_next <= ?1 ORDER BY clock_next LIMIT 1",
 	[SQL_HEAD] = "SELECT min(clock_next) FROM protocols WHERE clock_next IS NOT NULL",
-	[SQL_EVENT_ADD] = "INSERT INTO history (rid, at, from_state, to_state, cause, name, "
-	    "due_at, late_ms, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[SQL_HISTORY] = "SELECT h.seq, h.rid, h.at, h.from_state, h.to_state, h.cause, "
-	    "h.name, h.due_at, h.late_ms, h.detail, p.id FROM history h JOIN protocols p "
-	    "ON p.rid = h.rid WHERE h.rid = ?1 ORDER BY h.seq",
-	[SQL_FEED] = "SELECT h.seq, h.rid, h.at, h.from_state, h.to_state, h.cause, "
-	    "h.name, h.due_at, h.late_ms, h.detail, p.id FROM history h JOIN protocols p "
-	    "ON p.rid = h.rid WHERE h.seq > ?1 ORDER BY h.seq LIMIT ?2",
-	[SQL_LAST_SEQ] = "SELECT coalesce(max(seq), 0) FROM history",
 	[SQL_SELLER_GET] = "SELECT envvias FROM sellers WHERE id = ?1",
 	[SQL_SELLER_PUT] = "INSERT INTO sellers (id, envvias) VALUES (?1, ?2) "
 	    "ON CONFLICT (id) DO UPDATE SET envvias = excluded.envvias",
@@ -126,15 +52,7 @@ static const char *const store_sql[SQL_COUNT] = {
 	    "NULL ORDER BY clock_next LIMIT 1",
 };
 
-struct store {
-	sqlite3 *db;
-	sqlite3_stmt *stmt[SQL_COUNT];
-	bool in_txn;
-	int errcode;
-	char error[256];
-};
-
-static int
+int
 store_fail(struct store *st, const char *what)
 {
 	st->errcode = sqlite3_extended_errcode(st->db);
@@ -157,27 +75,33 @@ store_error_is_full(const struct store *st)
 	    primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN;
 }
 
-/* The cached statement for q, reset and unbound; NULL on failure. */
-static sqlite3_stmt *
-store_stmt(struct store *st, enum store_sql q)
+sqlite3_stmt *
+store_prepared(struct store *st, int slot, const char *sql)
 {
-	sqlite3_stmt *s = st->stmt[q];
+	sqlite3_stmt *s = st->stmt[slot];
 
 	if (s == NULL) {
-		if (sqlite3_prepare_v3(st->db, store_sql[q], -1, SQLITE_PREPARE_PERSISTENT,
-		    &st->stmt[q], NULL) != SQLITE_OK) {
+		if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+		    &st->stmt[slot], NULL) != SQLITE_OK) {
 			store_fail(st, "prepare");
 			return NULL;
 		}
-		return st->stmt[q];
+		return st->stmt[slot];
 	}
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return s;
 }
 
+/* The cached statement for q, reset and unbound; NULL on failure. */
+static sqlite3_stmt *
+store_stmt(struct store *st, enum store_sql q)
+{
+	return store_prepared(st, q, store_sql[q]);
+}
+
 /* Run a statement that returns no rows. */
-static int
+int
 store_exec_stmt(struct store *st, sqlite3_stmt *s, const char *what)
 {
 	int rc = sqlite3_step(s);
@@ -243,13 +167,13 @@ store_check_owner(struct store *st, int version)
 	if (store_pragma_int(st, "PRAGMA application_id", &app) != 0 ||
 	    store_pragma_int(st, "SELECT count(*) FROM sqlite_schema", &tables) != 0)
 		return st->error;
-	if (app != 0 && app != STORE_APP_ID)
+	if (app != 0 && app != SCHEMA_APP_ID)
 		return "the file belongs to another application (its application_id is not "
 		    "protocold's); refusing to touch it";
 	if (app == 0 && tables > 0)
 		return "the file is an SQLite database but not protocold's (it has tables "
 		    "and no protocold application_id); refusing to touch it";
-	if (version > STORE_N_MIGRATIONS)
+	if (version > schema_count())
 		return "the database was written by a newer protocold (its schema version "
 		    "is higher than this program knows); refusing to downgrade it";
 	return NULL;
@@ -260,11 +184,11 @@ store_migrate(struct store *st, int from)
 {
 	char sql[64];
 
-	for (int v = from; v < STORE_N_MIGRATIONS; v++) {
+	for (int v = from; v < schema_count(); v++) {
 		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
 		if (store_exec(st, "BEGIN IMMEDIATE") != 0)
 			return -1;
-		if (store_exec(st, store_migrations[v]) != 0 ||
+		if (store_exec(st, schema_migration(v)) != 0 ||
 		    store_exec(st, "PRAGMA application_id = 1347572804") != 0 ||
 		    store_exec(st, sql) != 0 || store_exec(st, "COMMIT") != 0) {
 			int rc = store_fail(st, "migration");
@@ -275,7 +199,7 @@ store_migrate(struct store *st, int from)
 	}
 	return 0;
 }
-_Static_assert(STORE_APP_ID == 1347572804, "the PRAGMA above spells STORE_APP_ID");
+_Static_assert(SCHEMA_APP_ID == 1347572804, "the PRAGMA above spells SCHEMA_APP_ID");
 
 int
 store_set_sync(struct store *st, bool sync_full)
@@ -343,7 +267,7 @@ store_close(struct store *st)
 		return;
 	if (st->in_txn)
 		store_rollback(st);
-	for (int i = 0; i < SQL_COUNT; i++)
+	for (int i = 0; i < STORE_MAX_STMTS; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
 	free(st);
@@ -409,38 +333,6 @@ store_rollback_to(struct store *st)
 	store_simple(st, SQL_RELEASE, "release");
 }
 
-/* Attempts are kept as "request_photos=2,confirm_address=1": readable in the sqlite3
- * shell, and unknown names (from a newer program) are skipped, not misread. */
-static void
-store_attempts_encode(const struct protocol *p, char *buf, size_t len)
-{
-	size_t off = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i < PROTO_N_ACTIONS && off < len; i++)
-		if (p->attempts[i] > 0)
-			off += snprintf(buf + off, len - off, "%s%s=%u", off ? "," : "",
-			    rules_action(i)->name, p->attempts[i]);
-}
-
-static void
-store_attempts_decode(const char *s, struct protocol *p)
-{
-	char name[64];
-	unsigned n;
-	int used, i;
-
-	memset(p->attempts, 0, sizeof p->attempts);
-	while (s != NULL && sscanf(s, "%63[^=]=%u%n", name, &n, &used) == 2) {
-		if ((i = rules_action_index(name)) >= 0)
-			p->attempts[i] = n;
-		s += used;
-		if (*s != ',')
-			break;
-		s++;
-	}
-}
-
 static void
 store_copy_text(char *dst, size_t len, sqlite3_stmt *s, int col)
 {
@@ -449,7 +341,7 @@ store_copy_text(char *dst, size_t len, sqlite3_stmt *s, int col)
 	snprintf(dst, len, "%s", t ? (const char *)t : "");
 }
 
-static int64_t
+int64_t
 store_col_i64(sqlite3_stmt *s, int col)
 {
 	return sqlite3_column_type(s, col) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, col);
@@ -473,7 +365,7 @@ store_read_row(sqlite3_stmt *s, struct protocol *p)
 	p->clock_start = store_col_i64(s, 11);
 	p->clock_due = store_col_i64(s, 12);
 	p->clock_next = store_col_i64(s, 13);
-	store_attempts_decode((const char *)sqlite3_column_text(s, 14), p);
+	rules_attempts_parse((const char *)sqlite3_column_text(s, 14), p->attempts);
 	p->version = sqlite3_column_int64(s, 15);
 	p->updated_at = sqlite3_column_int64(s, 16);
 }
@@ -503,7 +395,7 @@ store_bind_row(sqlite3_stmt *s, const struct protocol *p, char *attempts, size_t
 {
 	bool running = p->clock != PROTO_CLOCK_NONE;
 
-	store_attempts_encode(p, attempts, len);
+	rules_attempts_format(p->attempts, attempts, len);
 	sqlite3_bind_int64(s, 1, p->rid);
 	sqlite3_bind_text(s, 2, p->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, p->seller, -1, SQLITE_STATIC);
@@ -595,7 +487,7 @@ store_next_due(struct store *st, int64_t limit, struct protocol *p)
 }
 
 /* A query of one integer: 0 with *out (dflt for NULL or no row), or -1. */
-static int
+int
 store_one_int(struct store *st, sqlite3_stmt *s, int64_t dflt, int64_t *out)
 {
 	int rc = sqlite3_step(s);
@@ -612,88 +504,6 @@ store_head(struct store *st, int64_t *at)
 	sqlite3_stmt *s = store_stmt(st, SQL_HEAD);
 
 	return s == NULL ? -1 : store_one_int(st, s, INT64_MAX, at);
-}
-
-int
-store_last_seq(struct store *st, int64_t *seq)
-{
-	sqlite3_stmt *s = store_stmt(st, SQL_LAST_SEQ);
-
-	return s == NULL ? -1 : store_one_int(st, s, 0, seq);
-}
-
-int
-store_event_add(struct store *st, struct proto_event *ev)
-{
-	sqlite3_stmt *s = store_stmt(st, SQL_EVENT_ADD);
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, ev->rid);
-	sqlite3_bind_int64(s, 2, ev->at);
-	if (ev->from >= 0)
-		sqlite3_bind_int(s, 3, ev->from);
-	sqlite3_bind_int(s, 4, ev->to);
-	sqlite3_bind_int(s, 5, ev->cause);
-	sqlite3_bind_text(s, 6, ev->name, -1, SQLITE_STATIC);
-	if (ev->due_at != 0) {
-		sqlite3_bind_int64(s, 7, ev->due_at);
-		sqlite3_bind_int64(s, 8, ev->late_ms);
-	}
-	if (ev->detail != NULL)
-		sqlite3_bind_text(s, 9, ev->detail, -1, SQLITE_STATIC);
-	if (store_exec_stmt(st, s, "add history") != 0)
-		return -1;
-	ev->seq = sqlite3_last_insert_rowid(st->db);
-	return 0;
-}
-
-static int
-store_events(struct store *st, sqlite3_stmt *s, store_event_fn *fn, void *arg)
-{
-	struct proto_event ev;
-	int rc, n = 0;
-
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ev.seq = sqlite3_column_int64(s, 0);
-		ev.rid = sqlite3_column_int64(s, 1);
-		ev.at = sqlite3_column_int64(s, 2);
-		ev.from = sqlite3_column_type(s, 3) == SQLITE_NULL ? -1 :
-		    sqlite3_column_int(s, 3);
-		ev.to = sqlite3_column_int(s, 4);
-		ev.cause = sqlite3_column_int(s, 5);
-		ev.name = (const char *)sqlite3_column_text(s, 6);
-		ev.due_at = store_col_i64(s, 7);
-		ev.late_ms = store_col_i64(s, 8);
-		ev.detail = (const char *)sqlite3_column_text(s, 9);
-		fn(&ev, (const char *)sqlite3_column_text(s, 10), arg);
-		n++;
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? n : store_fail(st, "read history");
-}
-
-int
-store_history(struct store *st, int64_t rid, store_event_fn *fn, void *arg)
-{
-	sqlite3_stmt *s = store_stmt(st, SQL_HISTORY);
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, rid);
-	return store_events(st, s, fn, arg);
-}
-
-int
-store_feed(struct store *st, int64_t after, int limit, store_event_fn *fn, void *arg)
-{
-	sqlite3_stmt *s = store_stmt(st, SQL_FEED);
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, after);
-	sqlite3_bind_int(s, 2, limit);
-	return store_events(st, s, fn, arg);
 }
 
 int

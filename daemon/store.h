@@ -51,16 +51,6 @@ int store_next_due(struct store *st, int64_t limit, struct protocol *p);
 /* The smallest clock_next of all protocols in *at (INT64_MAX when none): 0 or -1. */
 int store_head(struct store *st, int64_t *at);
 
-/* History / feed. add sets ev->seq. */
-int store_event_add(struct store *st, struct proto_event *ev);
-/* Calls fn for each entry (oldest first): of one protocol (rid), or the feed after seq
- * (at most limit). fn gets the protocol's id. Returns the count, or -1. */
-typedef void store_event_fn(const struct proto_event *ev, const char *protocol, void *arg);
-int store_history(struct store *st, int64_t rid, store_event_fn *fn, void *arg);
-int store_feed(struct store *st, int64_t after, int limit, store_event_fn *fn, void *arg);
-/* The newest seq (0 when the feed is empty): 0 or -1. */
-int store_last_seq(struct store *st, int64_t *seq);
-
 /* Sellers. get: 1 known, 0 unknown (envvias false), -1 error. */
 int store_seller_get(struct store *st, const char *id, bool *envvias);
 int store_seller_put(struct store *st, const char *id, bool envvias);

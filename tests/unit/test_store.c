@@ -19,6 +19,7 @@
 
 #include "proto.h"
 #include "rules.h"
+#include "history.h"
 #include "store.h"
 
 /*
@@ -231,7 +232,7 @@ add_event(struct store *st, int64_t rid, int from, enum proto_state to,
 		.due_at = due, .late_ms = due ? at - due : 0, .detail = detail,
 	};
 
-	if (store_event_add(st, &ev) != 0)
+	if (history_add(st, &ev) != 0)
 		fail_msg("store_event_add %s: %s", name, store_error(st));
 	assert_true(ev.seq > 0);
 	return ev.seq;
@@ -575,7 +576,7 @@ store_read_only__sees_committed_data_only(void **state)
 	{
 		int64_t seq = -1;
 
-		assert_int_equal(store_last_seq(ro, &seq), 0);
+		assert_int_equal(history_last_seq(ro, &seq), 0);
 		assert_int_equal(seq, 0);
 	}
 
@@ -615,7 +616,7 @@ store_rollback__leaves_no_row_no_history_and_no_counter_change(void **state)
 	insert(fx->st, &a);
 	add_event(fx->st, a.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
 	before = stats(fx->st);
-	assert_int_equal(store_last_seq(fx->st, &seq_before), 0);
+	assert_int_equal(history_last_seq(fx->st, &seq_before), 0);
 
 	assert_int_equal(store_begin(fx->st), 0);
 	insert(fx->st, &b);
@@ -636,7 +637,7 @@ store_rollback__leaves_no_row_no_history_and_no_counter_change(void **state)
 	assert_int_equal(a.clock, PROTO_CLOCK_RESPONSE);
 	assert_int_equal(a.version, 1);
 	assert_int_equal(history_count(fx->st, a.rid), 1);
-	assert_int_equal(store_last_seq(fx->st, &seq_after), 0);
+	assert_int_equal(history_last_seq(fx->st, &seq_after), 0);
 	assert_int_equal(seq_after, seq_before);
 	after = stats(fx->st);
 	assert_memory_equal(after.by_state, before.by_state, sizeof before.by_state);
@@ -1047,7 +1048,7 @@ static int
 history_count(struct store *st, int64_t rid)
 {
 	struct seen s = { 0 };
-	int n = store_history(st, rid, collect, &s);
+	int n = history_of(st, rid, collect, &s);
 
 	if (n < 0)
 		fail_msg("store_history: %s", store_error(st));
@@ -1063,7 +1064,7 @@ store_event_add__assigns_increasing_seqs(void **state)
 	int64_t last = 0, seq;
 
 	open_rw(fx);
-	assert_int_equal(store_last_seq(fx->st, &seq), 0);
+	assert_int_equal(history_last_seq(fx->st, &seq), 0);
 	assert_int_equal(seq, 0);
 	insert(fx->st, &a);
 	for (int i = 0; i < 10; i++) {
@@ -1074,7 +1075,7 @@ store_event_add__assigns_increasing_seqs(void **state)
 			    (long long)last);
 		last = seq;
 	}
-	assert_int_equal(store_last_seq(fx->st, &seq), 0);
+	assert_int_equal(history_last_seq(fx->st, &seq), 0);
 	assert_int_equal(seq, last);
 }
 
@@ -1102,7 +1103,7 @@ store_history__returns_one_protocol_s_entries_oldest_first_with_every_field(
 	a3 = add_event(fx->st, a.rid, PROTO_AWAITING, PROTO_PENDING, PROTO_CAUSE_EXPIRY,
 	    "photos_wait", 5000, 4000, NULL);
 
-	assert_int_equal(store_history(fx->st, a.rid, collect, &s), 3);
+	assert_int_equal(history_of(fx->st, a.rid, collect, &s), 3);
 	assert_int_equal(s.n, 3);
 	assert_int_equal(s.seq[0], a1);
 	assert_int_equal(s.seq[1], a2);
@@ -1163,7 +1164,7 @@ store_feed__pages_without_skipping_or_repeating(void **state)
 
 	for (;;) {
 		struct seen page = { 0 };
-		int n = store_feed(fx->st, after, 4, collect, &page);
+		int n = history_feed(fx->st, after, 4, collect, &page);
 
 		assert_true(n >= 0);
 		assert_true(n <= 4);
@@ -1192,11 +1193,11 @@ store_feed__pages_without_skipping_or_repeating(void **state)
 		struct seen s = { 0 };
 		int64_t seq;
 
-		assert_int_equal(store_feed(fx->st, added[NELEM(added) - 1], 100, collect, &s),
+		assert_int_equal(history_feed(fx->st, added[NELEM(added) - 1], 100, collect, &s),
 		    0);
 		seq = add_event(fx->st, p[0].rid, PROTO_PENDING, PROTO_PENDING,
 		    PROTO_CAUSE_WARNING, "response", 99, 0, NULL);
-		assert_int_equal(store_feed(fx->st, added[NELEM(added) - 1], 100, collect, &s),
+		assert_int_equal(history_feed(fx->st, added[NELEM(added) - 1], 100, collect, &s),
 		    1);
 		assert_int_equal(s.seq[0], seq);
 	}
@@ -1204,7 +1205,7 @@ store_feed__pages_without_skipping_or_repeating(void **state)
 	{
 		struct seen s = { 0 };
 
-		assert_int_equal(store_feed(fx->st, added[9], 3, collect, &s), 3);
+		assert_int_equal(history_feed(fx->st, added[9], 3, collect, &s), 3);
 		assert_int_equal(s.seq[0], added[10]);
 		assert_int_equal(s.seq[2], added[12]);
 	}

@@ -1,0 +1,75 @@
+#include "schema.h"
+
+/*
+ * Forward migrations: migration i takes user_version i to i + 1. Never edit one that
+ * has shipped; add a new one.
+ */
+static const char *const schema_migrations[] = {
+	/* 1: protocols, the timer index, history/feed, sellers, counters. */
+	"CREATE TABLE protocols ("
+	"  rid INTEGER PRIMARY KEY,"
+	"  id TEXT NOT NULL UNIQUE,"
+	"  seller TEXT NOT NULL,"
+	"  ord TEXT,"
+	"  reason TEXT,"
+	"  origin INTEGER NOT NULL,"
+	"  critical INTEGER NOT NULL,"
+	"  opened_given INTEGER NOT NULL,"
+	"  opened_at INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL,"
+	"  clock INTEGER NOT NULL,"
+	"  clock_start INTEGER,"
+	"  clock_due INTEGER,"
+	"  clock_next INTEGER,"
+	"  attempts TEXT,"
+	"  version INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);"
+	/* The timer queue: the scheduler always reads the head of this index. */
+	"CREATE INDEX protocols_next ON protocols(clock_next) WHERE clock_next IS NOT NULL;"
+	"CREATE INDEX protocols_seller ON protocols(seller, state);"
+	"CREATE TABLE history ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  rid INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  from_state INTEGER,"
+	"  to_state INTEGER NOT NULL,"
+	"  cause INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  due_at INTEGER,"
+	"  late_ms INTEGER,"
+	"  detail TEXT);"
+	"CREATE INDEX history_rid ON history(rid, seq);"
+	"CREATE TABLE sellers (id TEXT PRIMARY KEY, envvias INTEGER NOT NULL) WITHOUT ROWID;"
+	/* Counters by key: 0+state, 100+clock, 200+cause; kept by triggers. */
+	"CREATE TABLE counters (k INTEGER PRIMARY KEY, n INTEGER NOT NULL);"
+	"WITH RECURSIVE i(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM i WHERE k < 299)"
+	"  INSERT INTO counters SELECT k, 0 FROM i;"
+	"CREATE TRIGGER protocols_ins AFTER INSERT ON protocols BEGIN"
+	"  UPDATE counters SET n = n + 1 WHERE k IN (NEW.state, 100 + NEW.clock);"
+	"END;"
+	"CREATE TRIGGER protocols_state AFTER UPDATE OF state ON protocols"
+	"  WHEN OLD.state <> NEW.state BEGIN"
+	"  UPDATE counters SET n = n - 1 WHERE k = OLD.state;"
+	"  UPDATE counters SET n = n + 1 WHERE k = NEW.state;"
+	"END;"
+	"CREATE TRIGGER protocols_clock AFTER UPDATE OF clock ON protocols"
+	"  WHEN OLD.clock <> NEW.clock BEGIN"
+	"  UPDATE counters SET n = n - 1 WHERE k = 100 + OLD.clock;"
+	"  UPDATE counters SET n = n + 1 WHERE k = 100 + NEW.clock;"
+	"END;"
+	"CREATE TRIGGER history_ins AFTER INSERT ON history BEGIN"
+	"  UPDATE counters SET n = n + 1 WHERE k = 200 + NEW.cause;"
+	"END;",
+};
+
+int
+schema_count(void)
+{
+	return (int)(sizeof schema_migrations / sizeof schema_migrations[0]);
+}
+
+const char *
+schema_migration(int i)
+{
+	return schema_migrations[i];
+}

@@ -1,0 +1,37 @@
+#ifndef STORE_INT_H
+#define STORE_INT_H
+
+/*
+ * Inside the store: what its implementation files (store.c, history.c) share. No other
+ * module includes this; they use store.h and history.h.
+ */
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Statement cache slots: store.c uses 0 .. STORE_SLOT_HISTORY - 1. */
+#define STORE_SLOT_HISTORY 32
+#define STORE_MAX_STMTS 40
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[STORE_MAX_STMTS];
+	bool in_txn;
+	int errcode;
+	char error[256];
+};
+
+/* The statement of slot (prepared from sql on first use), reset and unbound; NULL on
+ * failure (the error is in st). */
+sqlite3_stmt *store_prepared(struct store *st, int slot, const char *sql);
+/* Record the connection's last error as "what: message"; returns -1. */
+int store_fail(struct store *st, const char *what);
+/* Run a statement that returns no rows: 0 or -1. */
+int store_exec_stmt(struct store *st, sqlite3_stmt *s, const char *what);
+/* A query of one integer: 0 with *out (dflt for NULL or no row), or -1. */
+int store_one_int(struct store *st, sqlite3_stmt *s, int64_t dflt, int64_t *out);
+/* An integer column, 0 for NULL. */
+int64_t store_col_i64(sqlite3_stmt *s, int col);
+
+#endif
