@@ -102,7 +102,7 @@ static int
 duration_fraction(struct duration_parser *dp, int64_t ip, const char *frac, int flen,
     const struct duration_unit *u, const char *text, int tlen)
 {
-	struct duration d = { 0, 0 };
+	struct duration d = { 0 };
 	int64_t f = 0, scale = 1;
 	char buf[64];
 	int i;
@@ -224,6 +224,22 @@ duration_finish(struct duration_parser *dp, struct duration *out)
 	return 0;
 }
 
+/* Keep s, trimmed, as the text the duration was written as (when it fits). */
+static void
+duration_keep_text(const char *s, struct duration *d)
+{
+	size_t n;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	n = strlen(s);
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	d->text[0] = '\0';
+	if (n < sizeof d->text)
+		snprintf(d->text, sizeof d->text, "%.*s", (int)n, s);
+}
+
 int
 duration_parse(const char *s, struct duration *out, char *err)
 {
@@ -240,7 +256,18 @@ duration_parse(const char *s, struct duration *out, char *err)
 	}
 	if (dp.n == 0)
 		return duration_fail(&dp, "empty duration: write e.g. 48h");
-	return duration_finish(&dp, out);
+	if (duration_finish(&dp, out) != 0)
+		return -1;
+	duration_keep_text(s, out);
+	return 0;
+}
+
+const char *
+duration_text(const struct duration *d, char *buf, size_t len)
+{
+	if (d->text[0])
+		return d->text;
+	return duration_format(d, buf, len);
 }
 
 char *

@@ -13,6 +13,7 @@
 struct duration {
 	int64_t ms;
 	int bdays;
+	char text[24];	/* as it was written ("48h"), when it fit; else "" */
 };
 
 #define DURATION_ERR_LEN 160
@@ -24,6 +25,8 @@ struct duration {
 int duration_parse(const char *s, struct duration *out, char *err);
 /* Canonical text of d ("1d 12h", "90min" is written "1h 30min", "6bd", "0s"). Returns buf. */
 char *duration_format(const struct duration *d, char *buf, size_t len);
+/* The text d was written as, else its canonical form (in buf). */
+const char *duration_text(const struct duration *d, char *buf, size_t len);
 /* True for a business-day duration. */
 bool duration_is_bdays(const struct duration *d);
 

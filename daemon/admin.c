@@ -1,6 +1,8 @@
 #include "admin.h"
 
+#include <event2/buffer.h>
 #include <event2/event.h>
+#include <event2/http.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include "duration.h"
 #include "feed.h"
 #include "http.h"
+#include "metrics.h"
 #include "render.h"
 #include "rfc3339.h"
 #include "runconf.h"
@@ -223,3 +226,37 @@ admin_clock_post(struct evhttp_request *req, const char *unused)
 	sched_when_idle(admin_clock_idle, w);
 }
 
+
+void
+admin_metrics(struct evhttp_request *req, const char *unused)
+{
+	struct metrics_snapshot snap = { 0 };
+	struct store_stats st;
+	struct evbuffer *buf;
+	int64_t success_at;
+	char *text;
+
+	if (store_stats(admin_rd, &st) != 0) {
+		http_reply_error(req, 503, "database_unavailable", "%s", store_error(admin_rd));
+		return;
+	}
+	memcpy(snap.protocols, st.by_state, sizeof snap.protocols);
+	memcpy(snap.clocks, st.by_clock, sizeof snap.clocks);
+	memcpy(snap.transitions, st.by_cause, sizeof snap.transitions);
+	snap.feed_waiters = feed_waiting();
+	snap.uptime_seconds = (double)clock_uptime_s();
+	snap.config_last_reload_successful = runconf_last_ok(&success_at);
+	snap.config_last_reload_success_timestamp_seconds = (double)success_at / 1000;
+	snap.version = ADMIN_VERSION;
+	snap.sqlite_version = store_sqlite_version();
+	snap.libevent_version = event_get_version();
+	text = metrics_render(&snap);
+	buf = evbuffer_new();
+	evbuffer_add(buf, text, strlen(text));
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+	    "text/plain; version=0.0.4; charset=utf-8");
+	http_count(req, 200);
+	evhttp_send_reply(req, 200, "OK", buf);
+	evbuffer_free(buf);
+	free(text);
+}

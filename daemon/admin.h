@@ -21,5 +21,7 @@ void admin_version(struct evhttp_request *req, const char *unused);
 void admin_reload(struct evhttp_request *req, const char *unused);
 void admin_clock_get(struct evhttp_request *req, const char *unused);
 void admin_clock_post(struct evhttp_request *req, const char *unused);
+/* GET /metrics: the Prometheus text exposition. */
+void admin_metrics(struct evhttp_request *req, const char *unused);
 
 #endif

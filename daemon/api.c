@@ -1,6 +1,8 @@
 #include "api.h"
 
 #include "admin.h"
+#include "browse.h"
+#include "import.h"
 
 #include <errno.h>
 #include <event2/http.h>
@@ -9,17 +11,22 @@
 #include <string.h>
 
 #include "admin.h"
+#include "browse.h"
+#include "import.h"
 #include "clock.h"
 #include "commit.h"
 #include "engine.h"
 #include "feed.h"
 #include "render.h"
 #include "rfc3339.h"
+#include "runconf.h"
 #include "history.h"
 #include "store.h"
 #include "xmalloc.h"
 
 #define API_DAY_MS (24 * 3600 * 1000LL)
+
+#define API_HISTORY_MAX 1000
 
 static struct store *api_rd;	/* reads: committed data only */
 static struct store *api_wr;	/* writes, inside the turn's transaction */
@@ -69,7 +76,7 @@ api_after_commit(struct evhttp_request *req, int rc, const struct protocol *p,
 	else {
 		store_seller_get(api_wr, p->seller, &envvias);
 		w->status = rc == 0 ? 200 : rc;
-		w->body = render_protocol(p, envvias, clock_now());
+		w->body = render_protocol(p, envvias, clock_now(), runconf_cal());
 	}
 	commit_after(api_pending_done, w);
 }
@@ -147,7 +154,7 @@ api_decode_origin(json_t *o, struct engine_create *r, struct problem *pb)
 	return 0;
 }
 
-static int
+int
 api_decode_create(json_t *o, struct engine_create *r, struct problem *pb)
 {
 	const char *opened;
@@ -200,7 +207,7 @@ api_get(struct evhttp_request *req, const char *id)
 	else if (rc < 0 || store_seller_get(api_rd, p.seller, &envvias) < 0)
 		http_reply_error(req, 503, "database_unavailable", "%s", store_error(api_rd));
 	else
-		http_reply_json(req, 200, render_protocol(&p, envvias, clock_now()));
+		http_reply_json(req, 200, render_protocol(&p, envvias, clock_now(), runconf_cal()));
 }
 
 /* The action's parameters as a JSON object, for its history entry. */
@@ -297,30 +304,47 @@ api_event(struct evhttp_request *req, const char *id)
 	json_decref(o);
 }
 
+struct api_events {
+	json_t *items;
+	int64_t last;
+};
+
 static void
 api_add_event(const struct proto_event *ev, const char *protocol, void *arg)
 {
-	json_array_append_new(arg, render_event(ev, protocol));
+	struct api_events *e = arg;
+
+	json_array_append_new(e->items, render_event(ev, protocol));
+	e->last = ev->seq;
 }
+
+static int api_query_int(struct evhttp_request *, const char *, int64_t, int64_t,
+    int64_t, int64_t *);
 
 static void
 api_history(struct evhttp_request *req, const char *id)
 {
 	struct protocol p;
-	json_t *items;
-	int rc = store_get(api_rd, id, &p);
+	struct api_events e = { 0 };
+	int64_t after, limit;
+	int rc, n;
 
-	if (rc == 0) {
+	if (api_query_int(req, "after", 0, INT64_MAX, 0, &after) != 0 ||
+	    api_query_int(req, "limit", 1, API_HISTORY_MAX, API_HISTORY_MAX, &limit) != 0)
+		return;
+	if ((rc = store_get(api_rd, id, &p)) == 0) {
 		http_reply_error(req, 404, "protocol_not_found", "no protocol %s", id);
 		return;
 	}
-	items = json_array();
-	if (rc < 0 || history_of(api_rd, p.rid, api_add_event, items) < 0) {
-		json_decref(items);
+	e.items = json_array();
+	if (rc < 0 || (n = history_of(api_rd, p.rid, after, (int)limit, api_add_event,
+	    &e)) < 0) {
+		json_decref(e.items);
 		http_reply_error(req, 503, "database_unavailable", "%s", store_error(api_rd));
 		return;
 	}
-	http_reply_json(req, 200, json_pack("{s:o}", "items", items));
+	http_reply_json(req, 200, json_pack("{s:o, s:o}", "items", e.items, "next",
+	    n == limit ? json_integer(e.last) : json_null()));
 }
 
 /* An integer query parameter in [min, max] (dflt when absent): 0, or -1 answered. */
@@ -402,21 +426,25 @@ api_seller_get(struct evhttp_request *req, const char *id)
 }
 
 static const struct http_route api_table[] = {
-	{ "POST", "/v1/protocols", api_create, true },
-	{ "GET", "/v1/protocols/{id}", api_get, false },
-	{ "POST", "/v1/protocols/{id}/actions", api_act, true },
-	{ "POST", "/v1/protocols/{id}/events", api_event, true },
-	{ "GET", "/v1/protocols/{id}/history", api_history, false },
-	{ "GET", "/v1/events", api_events, false },
-	{ "PUT", "/v1/sellers/{id}", api_seller_put, true },
-	{ "GET", "/v1/sellers/{id}", api_seller_get, false },
-	{ "GET", "/v1/stats", admin_stats, false },
-	{ "GET", "/v1/health/live", admin_live, false },
-	{ "GET", "/v1/health/ready", admin_ready, false },
-	{ "GET", "/v1/version", admin_version, false },
-	{ "POST", "/v1/reload", admin_reload, true },
-	{ "GET", "/v1/clock", admin_clock_get, false },
-	{ "POST", "/v1/clock", admin_clock_post, true },
+	{ "POST", "/v1/protocols", api_create, true, false },
+	{ "POST", "/v1/protocols:import", import_post, true, true },
+	{ "GET", "/v1/protocols", browse_list, false, false },
+	{ "GET", "/v1/forecast", browse_forecast, false, false },
+	{ "GET", "/v1/protocols/{id}", api_get, false, false },
+	{ "POST", "/v1/protocols/{id}/actions", api_act, true, false },
+	{ "POST", "/v1/protocols/{id}/events", api_event, true, false },
+	{ "GET", "/v1/protocols/{id}/history", api_history, false, false },
+	{ "GET", "/v1/events", api_events, false, false },
+	{ "PUT", "/v1/sellers/{id}", api_seller_put, true, false },
+	{ "GET", "/v1/sellers/{id}", api_seller_get, false, false },
+	{ "GET", "/v1/stats", admin_stats, false, false },
+	{ "GET", "/metrics", admin_metrics, false, false },
+	{ "GET", "/v1/health/live", admin_live, false, false },
+	{ "GET", "/v1/health/ready", admin_ready, false, false },
+	{ "GET", "/v1/version", admin_version, false, false },
+	{ "POST", "/v1/reload", admin_reload, true, false },
+	{ "GET", "/v1/clock", admin_clock_get, false, false },
+	{ "POST", "/v1/clock", admin_clock_post, true, false },
 };
 
 const struct http_route *

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "http.h"
+#include "engine.h"
 #include "problem.h"
 
 struct store;
@@ -19,6 +20,9 @@ void api_init(struct store *reader, struct store *writer);
 /* A string member of a request object: 1 (*out set), 0 (absent or null), or -1
  * (not a string; *pb is a 422 naming key). */
 int api_member_str(json_t *o, const char *key, const char **out, struct problem *pb);
+/* The fields of a create request (POST /v1/protocols, one import line): 0, or -1
+ * with *pb. r points into o. */
+int api_decode_create(json_t *o, struct engine_create *r, struct problem *pb);
 /* The route table for http_init. */
 const struct http_route *api_routes(size_t *n);
 

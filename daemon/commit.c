@@ -3,7 +3,9 @@
 #include <event2/event.h>
 #include <stdlib.h>
 
+#include "clock.h"
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -101,7 +103,10 @@ commit_flush(void)
 	bool ok = true, committed = store_in_txn(commit_st);
 
 	if (committed) {
+		int64_t t0 = clock_mono_us();
+
 		ok = store_commit(commit_st) == 0;
+		metrics_commit(ok, clock_mono_us() - t0);
 		if (ok)
 			commit_ok++;
 		else {

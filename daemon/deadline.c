@@ -1,5 +1,9 @@
 #include "deadline.h"
 
+#include <stdio.h>
+#include <string.h>
+
+#include "civil.h"
 #include "rules.h"
 #include "tz.h"
 
@@ -49,4 +53,73 @@ deadline_next(const struct config *cfg, const struct protocol *p, enum proto_clo
 	if (warn->ms > 0 && due - warn->ms > start)
 		return due - warn->ms;
 	return due;
+}
+
+void
+deadline_rule(const struct config *cfg, const struct cal *cal, const struct protocol *p,
+    enum proto_clock c, int64_t pickup_day, char *buf, size_t len)
+{
+	enum config_dl dl = rules_clock_dl(p, c);
+	enum config_src src;
+	const struct duration *d = config_deadline(cfg, p->reason[0] ? p->reason : NULL, dl,
+	    &src);
+	char value[32], tmp[32], source[80], date[CIVIL_DATE_LEN];
+	size_t n;
+
+	snprintf(value, sizeof value, "%s", duration_text(d, tmp, sizeof tmp));
+	config_src_text(src, p->reason, source, sizeof source);
+	n = (size_t)snprintf(buf, len, "rule=%s;value=%s;source=%s", config_dl_name(dl), value,
+	    source);
+	if (duration_is_bdays(d) && n < len)
+		n += (size_t)snprintf(buf + n, len - n, ";calendar=%s",
+		    cal_kind_name(cal_kind_of(cal)));
+	if (c == PROTO_CLOCK_PICKUP && n < len) {
+		civil_format_date(pickup_day, date);
+		snprintf(buf + n, len - n, ";pickup_date=%s", date);
+	}
+}
+
+/* Copy the value of key in "k=v;k=v" text to out; false when absent. */
+static bool
+deadline_field(const char *text, const char *key, char *out, size_t len)
+{
+	size_t klen = strlen(key);
+	const char *f = text;
+
+	while (f != NULL && *f) {
+		if (strncmp(f, key, klen) == 0 && f[klen] == '=') {
+			snprintf(out, len, "%.*s", (int)strcspn(f + klen + 1, ";"), f + klen + 1);
+			return true;
+		}
+		if ((f = strchr(f, ';')) != NULL)
+			f++;
+	}
+	return false;
+}
+
+int
+deadline_explain(const struct protocol *p, const struct cal *cal, struct deadline_explain *out)
+{
+	char date[CIVIL_DATE_LEN], err[DURATION_ERR_LEN];
+	struct duration d;
+
+	memset(out, 0, sizeof *out);
+	out->pickup_day = INT64_MIN;
+	if (p->clock == PROTO_CLOCK_NONE || !deadline_field(p->clock_rule, "rule", out->rule,
+	    sizeof out->rule))
+		return -1;
+	deadline_field(p->clock_rule, "value", out->value, sizeof out->value);
+	deadline_field(p->clock_rule, "source", out->source, sizeof out->source);
+	deadline_field(p->clock_rule, "calendar", out->calendar, sizeof out->calendar);
+	if (deadline_field(p->clock_rule, "pickup_date", date, sizeof date))
+		civil_parse_date(date, &out->pickup_day);
+	if (out->calendar[0] && duration_parse(out->value, &d, err) == 0 &&
+	    duration_is_bdays(&d)) {
+		int64_t from = out->pickup_day != INT64_MIN ?
+		    tz_local_midnight(out->pickup_day) : p->clock_start;
+
+		cal_add_business_days(cal, from, d.bdays, out->skips, DEADLINE_MAX_SKIPS,
+		    &out->n_skips);
+	}
+	return 0;
 }

@@ -8,6 +8,7 @@
 #include "deadline.h"
 #include "history.h"
 #include "log.h"
+#include "metrics.h"
 #include "rfc3339.h"
 #include "tz.h"
 
@@ -32,6 +33,7 @@ static int
 engine_db_error(struct problem *pb)
 {
 	log_warnx("database: %s", store_error(engine_st));
+	metrics_db_error();
 	return problem_set(pb, 503, "database_unavailable", "the change was not saved: %s",
 	    store_error(engine_st));
 }
@@ -43,11 +45,14 @@ engine_start_clock(struct protocol *p, enum proto_clock c, int64_t start, int64_
 	p->clock = c;
 	if (c == PROTO_CLOCK_NONE) {
 		p->clock_start = p->clock_due = p->clock_next = 0;
+		p->clock_rule[0] = '\0';
 		return;
 	}
 	p->clock_start = start;
 	p->clock_due = deadline_due(engine_cfg, engine_cal, p, c, start, pickup_day);
 	p->clock_next = deadline_next(engine_cfg, p, c, start, p->clock_due);
+	deadline_rule(engine_cfg, engine_cal, p, c, pickup_day, p->clock_rule,
+	    sizeof p->clock_rule);
 }
 
 static int
@@ -77,6 +82,7 @@ engine_step(struct protocol *p, int64_t now)
 		p->clock_next = due;
 		snprintf(detail, sizeof detail, "{\"expires_at\":\"%s\"}",
 		    rfc3339_format(due, when));
+		metrics_fired(now - at);
 		return engine_record(p, from, PROTO_CAUSE_WARNING, name, now, at, detail);
 	}
 	if (rule->attempt_action >= 0)
@@ -86,6 +92,7 @@ engine_step(struct protocol *p, int64_t now)
 	engine_start_clock(p, rules_entry_clock(p, p->state), due, 0);
 	p->version++;
 	p->updated_at = now;
+	metrics_fired(now - due);
 	return engine_record(p, from, PROTO_CAUSE_EXPIRY, name, now, due, NULL);
 }
 
@@ -318,7 +325,7 @@ engine_create_change(void *arg, struct problem *pb)
 	const struct engine_create *r = op->create;
 	struct protocol *p = op->p;
 	int64_t now = clock_now();
-	int rc;
+	int rc, settled;
 
 	if (engine_check_create(r, now, pb) != 0)
 		return -1;
@@ -334,7 +341,8 @@ engine_create_change(void *arg, struct problem *pb)
 	engine_start_clock(p, rules_entry_clock(p, PROTO_PENDING), p->opened_at, 0);
 	if (store_insert(engine_st, p) != 0 ||
 	    engine_record(p, -1, PROTO_CAUSE_CREATE, "create", now, 0, NULL) != 0 ||
-	    engine_settle(p, now) < 0 || store_update(engine_st, p) != 0)
+	    (settled = engine_settle(p, now)) < 0 ||
+	    (settled > 0 && store_update(engine_st, p) != 0))
 		return engine_db_error(pb);
 	return 201;
 }

@@ -17,7 +17,8 @@ static const char *const history_sql[] = {
 	    "to_state, cause, name, due_at, late_ms, detail) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[HIST_OF - STORE_SLOT_HISTORY] = "SELECT " HISTORY_COLS " FROM history h "
-	    "JOIN protocols p ON p.rid = h.rid WHERE h.rid = ?1 ORDER BY h.seq",
+	    "JOIN protocols p ON p.rid = h.rid WHERE h.rid = ?1 AND h.seq > ?2 ORDER BY h.seq "
+	    "LIMIT ?3",
 	[HIST_FEED - STORE_SLOT_HISTORY] = "SELECT " HISTORY_COLS " FROM history h "
 	    "JOIN protocols p ON p.rid = h.rid WHERE h.seq > ?1 ORDER BY h.seq LIMIT ?2",
 	[HIST_LAST_SEQ - STORE_SLOT_HISTORY] = "SELECT coalesce(max(seq), 0) FROM history",
@@ -89,13 +90,16 @@ history_rows(struct store *st, sqlite3_stmt *s, history_fn *fn, void *arg)
 }
 
 int
-history_of(struct store *st, int64_t rid, history_fn *fn, void *arg)
+history_of(struct store *st, int64_t rid, int64_t after, int limit, history_fn *fn,
+    void *arg)
 {
 	sqlite3_stmt *s = history_stmt(st, HIST_OF);
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, rid);
+	sqlite3_bind_int64(s, 2, after);
+	sqlite3_bind_int(s, 3, limit);
 	return history_rows(st, s, fn, arg);
 }
 

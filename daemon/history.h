@@ -18,8 +18,10 @@ typedef void history_fn(const struct proto_event *ev, const char *protocol, void
 
 /* Add an entry (in the caller's transaction); sets ev->seq. 0 or -1 (store_error). */
 int history_add(struct store *st, struct proto_event *ev);
-/* Every entry of one protocol (rid), oldest first: their count, or -1. */
-int history_of(struct store *st, int64_t rid, history_fn *fn, void *arg);
+/* At most limit entries of one protocol (rid) after seq `after`, oldest first: their
+ * count, or -1. */
+int history_of(struct store *st, int64_t rid, int64_t after, int limit, history_fn *fn,
+    void *arg);
 /* At most limit entries after seq `after`, in seq order: their count, or -1. */
 int history_feed(struct store *st, int64_t after, int limit, history_fn *fn, void *arg);
 /* The newest seq (0 when there is none): 0 or -1. */

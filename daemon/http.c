@@ -18,12 +18,22 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
+#include "metrics.h"
 #include "proto.h"
 #include "render.h"
 #include "xmalloc.h"
 
 #define HTTP_MAX_SEGMENTS 8
+#define HTTP_TRACK 4096		/* requests whose start time is kept (a power of 2) */
+
+/* When each request in progress arrived, for the latency metric: an open-addressing
+ * table keyed by the request's address (no user data can hang on an evhttp request). */
+static struct {
+	const void *req;
+	int64_t start_us;
+} http_track[HTTP_TRACK];
 
 static struct evhttp *http_server;
 static struct evconnlistener *http_listener;
@@ -87,6 +97,62 @@ http_request_alive(struct evhttp_request *req)
 	return evhttp_request_get_connection(req) != NULL;
 }
 
+static size_t
+http_track_slot(const void *req)
+{
+	return ((uintptr_t)req >> 4) * 0x9E3779B97F4A7C15ULL >> 52 & (HTTP_TRACK - 1);
+}
+
+static void
+http_track_start(const void *req)
+{
+	size_t i = http_track_slot(req);
+
+	for (size_t n = 0; n < HTTP_TRACK; n++, i = (i + 1) & (HTTP_TRACK - 1))
+		if (http_track[i].req == NULL) {
+			http_track[i].req = req;
+			http_track[i].start_us = clock_mono_us();
+			return;
+		}
+}
+
+/* The latency of req in µs (and forget it), or -1 when it was not tracked. */
+static int64_t
+http_track_end(const void *req)
+{
+	size_t i = http_track_slot(req);
+	int64_t start;
+
+	for (size_t n = 0; n < HTTP_TRACK && http_track[i].req != NULL; n++,
+	    i = (i + 1) & (HTTP_TRACK - 1)) {
+		if (http_track[i].req != req)
+			continue;
+		start = http_track[i].start_us;
+		/* Backward-shift deletion keeps every probe chain intact. */
+		for (size_t j = (i + 1) & (HTTP_TRACK - 1); http_track[j].req != NULL;
+		    j = (j + 1) & (HTTP_TRACK - 1)) {
+			size_t home = http_track_slot(http_track[j].req);
+
+			if (((j - home) & (HTTP_TRACK - 1)) >= ((j - i) & (HTTP_TRACK - 1))) {
+				http_track[i] = http_track[j];
+				i = j;
+			}
+		}
+		http_track[i].req = NULL;
+		return clock_mono_us() - start;
+	}
+	return -1;
+}
+
+/* Count an answer in the metrics (and stop tracking its request). */
+void
+http_count(struct evhttp_request *req, int status)
+{
+	int64_t us = http_track_end(req);
+
+	metrics_http(status, us < 0 ? 0 : us);
+}
+
 static void
 http_send(struct evhttp_request *req, int status, const char *type, json_t *body)
 {
@@ -96,6 +162,7 @@ http_send(struct evhttp_request *req, int status, const char *type, json_t *body
 	evbuffer_add(buf, text, strlen(text));
 	evbuffer_add(buf, "\n", 1);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
+	http_count(req, status);
 	evhttp_send_reply(req, status, render_status_title(status), buf);
 	evbuffer_free(buf);
 	free(text);
@@ -228,6 +295,13 @@ http_dispatch_route(struct evhttp_request *req, const struct http_route *r,
 		    "64 characters of A-Z a-z 0-9 . _ : -", id);
 		return;
 	}
+	if (!r->bulk && evbuffer_get_length(evhttp_request_get_input_buffer(req)) >
+	    HTTP_MAX_BODY) {
+		http_reply_error(req, 413, "body_too_large", "a request body may have at most "
+		    "%d bytes here (POST /v1/protocols:import takes up to %d)", HTTP_MAX_BODY,
+		    HTTP_MAX_BULK_BODY);
+		return;
+	}
 	if (r->write && !http_peer_may_write(req)) {
 		http_reply_error(req, 403, "forbidden", "writes need root, the daemon's user or "
 		    "a member of the configured write_group; this peer may only read");
@@ -244,6 +318,7 @@ http_gencb(struct evhttp_request *req, void *arg)
 	char id[256], allow[64] = "";
 	bool has_id, path_known = false;
 
+	http_track_start(req);
 	for (size_t i = 0; path != NULL && i < http_n_routes; i++) {
 		const struct http_route *r = &http_routes[i];
 
@@ -339,7 +414,7 @@ http_init(struct event_base *base, int fd, const char *path, unsigned mode,
 	}
 	http_routes = routes;
 	http_n_routes = n_routes;
-	evhttp_set_max_body_size(http_server, HTTP_MAX_BODY);
+	evhttp_set_max_body_size(http_server, HTTP_MAX_BULK_BODY);
 	evhttp_set_max_headers_size(http_server, 16 * 1024);
 	evhttp_set_timeout(http_server, 120);
 	evhttp_set_allowed_methods(http_server, EVHTTP_REQ_GET | EVHTTP_REQ_POST |

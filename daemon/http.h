@@ -16,7 +16,8 @@ struct evhttp_request;
  * permission check (SO_PEERCRED), and the helpers every handler answers with.
  */
 
-#define HTTP_MAX_BODY (64 * 1024)
+#define HTTP_MAX_BODY (64 * 1024)		/* a request's body, in general */
+#define HTTP_MAX_BULK_BODY (64 * 1024 * 1024)	/* the body of a bulk route (import) */
 
 /* A handler gets the request and the {id} segment of its path (or NULL). */
 typedef void http_handler(struct evhttp_request *req, const char *id);
@@ -26,6 +27,7 @@ struct http_route {
 	const char *pattern;	/* "/v1/protocols/{id}/actions" */
 	http_handler *fn;
 	bool write;		/* only for peers allowed to write */
+	bool bulk;		/* takes bodies up to HTTP_MAX_BULK_BODY */
 };
 
 /* Serve routes on fd (>= 0, from systemd) or on a socket bound at path with mode and
@@ -50,6 +52,8 @@ void http_reply_error(struct evhttp_request *req, int status, const char *code,
 json_t *http_body_object(struct evhttp_request *req, struct problem *pb);
 /* A query parameter of the request, copied to buf; NULL when absent. */
 const char *http_query(struct evhttp_request *req, const char *key, char *buf, size_t len);
+/* Count an answer sent without http_reply_* (a stream) in the metrics. */
+void http_count(struct evhttp_request *req, int status);
 /* True when the request's connection is still open. */
 bool http_request_alive(struct evhttp_request *req);
 

@@ -9,12 +9,14 @@
 
 #include "admin.h"
 #include "api.h"
+#include "browse.h"
 #include "clock.h"
 #include "commit.h"
 #include "config.h"
 #include "engine.h"
 #include "feed.h"
 #include "http.h"
+#include "import.h"
 #include "log.h"
 #include "rfc3339.h"
 #include "runconf.h"
@@ -161,6 +163,8 @@ start_server(struct daemon *d)
 	routes = api_routes(&n);
 	api_init(d->reader, d->writer);
 	admin_init(d->reader);
+	if (browse_init(d->reader) != 0)
+		fatalx("database: cannot read the cursor secret: %s", store_error(d->reader));
 	if (http_init(d->base, sysd_listen_fd(), cfg->socket, cfg->socket_mode,
 	    cfg->write_group, routes, n, &cause) != 0)
 		fatalx("%s", cause);
@@ -209,6 +213,7 @@ stop(struct daemon *d)
 	event_free(d->sig_hup);
 	/* Commit before the HTTP server goes: its waiters answer requests it owns. */
 	commit_shutdown();
+	import_shutdown();
 	feed_shutdown();
 	sched_shutdown();
 	http_shutdown();

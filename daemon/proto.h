@@ -8,6 +8,7 @@
 
 #define PROTO_ID_MAX 64
 #define PROTO_N_ACTIONS 12
+#define PROTO_RULE_MAX 127
 
 enum proto_state {
 	PROTO_PENDING,
@@ -61,6 +62,7 @@ struct protocol {
 	int64_t clock_start;
 	int64_t clock_due;
 	int64_t clock_next;		/* the warning point while it is pending, else due */
+	char clock_rule[PROTO_RULE_MAX + 1];	/* what the clock was started under (deadline.h) */
 	uint32_t attempts[PROTO_N_ACTIONS];
 	int64_t version;
 	int64_t updated_at;

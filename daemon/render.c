@@ -1,5 +1,9 @@
 #include "render.h"
 
+#include <stdio.h>
+
+#include "civil.h"
+#include "deadline.h"
 #include "rfc3339.h"
 #include "rules.h"
 
@@ -18,8 +22,71 @@ render_opt_string(const char *s)
 }
 
 static json_t *
-render_clock(const struct protocol *p, int64_t now)
+render_skips(const struct deadline_explain *ex)
 {
+	json_t *a = json_array();
+	char date[CIVIL_DATE_LEN];
+
+	for (size_t i = 0; i < ex->n_skips && i < DEADLINE_MAX_SKIPS; i++) {
+		civil_format_date(ex->skips[i].days, date);
+		json_array_append_new(a, json_pack("{s:s, s:s}", "date", date, "why",
+		    ex->skips[i].why));
+	}
+	return a;
+}
+
+/* One sentence: "photos_wait = 48h ([deadlines]) from … → due …". */
+static json_t *
+render_explain_text(const struct protocol *p, const struct deadline_explain *ex)
+{
+	char from[RFC3339_LEN], due[RFC3339_LEN], date[CIVIL_DATE_LEN], text[512];
+	size_t n;
+
+	n = (size_t)snprintf(text, sizeof text, "%s = %s (%s)", ex->rule, ex->value,
+	    ex->source);
+	if (ex->pickup_day != INT64_MIN) {
+		civil_format_date(ex->pickup_day, date);
+		n += (size_t)snprintf(text + n, sizeof text - n, " after 00:00 of the pickup "
+		    "date %s", date);
+	} else
+		n += (size_t)snprintf(text + n, sizeof text - n, " from %s",
+		    rfc3339_format(p->clock_start, from));
+	if (ex->calendar[0] && n < sizeof text)
+		n += (size_t)snprintf(text + n, sizeof text - n, ", business days on %s "
+		    "skipping %zu day%s", ex->calendar, ex->n_skips, ex->n_skips == 1 ? "" : "s");
+	if (n < sizeof text)
+		snprintf(text + n, sizeof text - n, " → due %s", rfc3339_format(p->clock_due, due));
+	return json_string(text);
+}
+
+static json_t *
+render_explain(const struct protocol *p, const struct cal *cal)
+{
+	struct deadline_explain ex;
+	char date[CIVIL_DATE_LEN];
+	json_t *o;
+
+	if (deadline_explain(p, cal, &ex) != 0)
+		return NULL;
+	o = json_pack("{s:s, s:s, s:s, s:o, s:o}", "rule", ex.rule, "value", ex.value,
+	    "source", ex.source, "started_at", render_time(p->clock_start), "due_at",
+	    render_time(p->clock_due));
+	if (ex.calendar[0]) {
+		json_object_set_new(o, "calendar", json_string(ex.calendar));
+		json_object_set_new(o, "skipped", render_skips(&ex));
+	}
+	if (ex.pickup_day != INT64_MIN) {
+		civil_format_date(ex.pickup_day, date);
+		json_object_set_new(o, "pickup_date", json_string(date));
+	}
+	json_object_set_new(o, "text", render_explain_text(p, &ex));
+	return o;
+}
+
+static json_t *
+render_clock(const struct protocol *p, int64_t now, const struct cal *cal)
+{
+	json_t *explain;
 	json_t *c;
 	int64_t left = p->clock_due - now;
 
@@ -31,6 +98,8 @@ render_clock(const struct protocol *p, int64_t now)
 	    "remaining_s", (json_int_t)(left > 0 ? (left + 999) / 1000 : 0));
 	if (p->clock_next < p->clock_due)
 		json_object_set_new(c, "warn_at", render_time(p->clock_next));
+	if ((explain = render_explain(p, cal)) != NULL)
+		json_object_set_new(c, "explain", explain);
 	return c;
 }
 
@@ -59,7 +128,7 @@ render_allowed(const struct protocol *p, bool envvias)
 }
 
 json_t *
-render_protocol(const struct protocol *p, bool envvias, int64_t now)
+render_protocol(const struct protocol *p, bool envvias, int64_t now, const struct cal *cal)
 {
 	return json_pack("{s:s, s:s, s:o, s:s, s:o, s:b, s:o, s:s, s:s, s:o, s:o, s:o, "
 	    "s:I, s:o}",
@@ -67,7 +136,7 @@ render_protocol(const struct protocol *p, bool envvias, int64_t now)
 	    "origin", proto_origin_name(p->origin), "reason", render_opt_string(p->reason),
 	    "critical", p->critical, "opened_at", render_time(p->opened_at),
 	    "state", proto_state_name(p->state), "state_label", proto_state_label(p->state),
-	    "clock", render_clock(p, now), "attempts", render_attempts(p),
+	    "clock", render_clock(p, now, cal), "attempts", render_attempts(p),
 	    "allowed_actions", render_allowed(p, envvias),
 	    "version", (json_int_t)p->version, "updated_at", render_time(p->updated_at));
 }

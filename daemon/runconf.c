@@ -14,7 +14,7 @@ static char *runconf_path;
 static struct config *runconf_cfg;
 static struct cal *runconf_calendar;
 static bool runconf_ok = true;
-static int64_t runconf_at;
+static int64_t runconf_success_at;	/* the start-up load counts as a success */
 
 /* Make cfg the running configuration (cfg and cal are taken over). */
 static int
@@ -44,6 +44,7 @@ runconf_init(const char *path, char **errors)
 	struct config *cfg = config_load(path, errors);
 
 	runconf_path = xstrdup(path);
+	runconf_success_at = clock_wall();
 	return cfg == NULL ? -1 : runconf_apply(cfg, errors);
 }
 
@@ -88,7 +89,6 @@ runconf_reload(char **errors)
 {
 	struct config *cfg = config_load(runconf_path, errors);
 
-	runconf_at = clock_wall();
 	runconf_ok = false;
 	if (cfg == NULL)
 		return -1;
@@ -97,13 +97,14 @@ runconf_reload(char **errors)
 		return -1;
 	http_set_write_group(runconf_cfg->write_group);
 	runconf_ok = true;
+	runconf_success_at = clock_wall();
 	log_info("configuration reloaded from %s", runconf_path);
 	return 0;
 }
 
 bool
-runconf_last_ok(int64_t *at)
+runconf_last_ok(int64_t *success_at)
 {
-	*at = runconf_at;
+	*success_at = runconf_success_at;
 	return runconf_ok;
 }

@@ -20,7 +20,8 @@ const struct config *runconf_get(void);
 const struct cal *runconf_cal(void);
 /* Reload the same file: 0, or -1 with *errors. */
 int runconf_reload(char **errors);
-/* The outcome and time (UTC ms) of the last reload attempt (0 when none). */
-bool runconf_last_ok(int64_t *at);
+/* Whether the last reload succeeded, and when (UTC ms) the configuration was last
+ * loaded successfully (the start counts). */
+bool runconf_last_ok(int64_t *success_at);
 
 #endif

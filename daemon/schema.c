@@ -60,6 +60,12 @@ static const char *const schema_migrations[] = {
 	"CREATE TRIGGER history_ins AFTER INSERT ON history BEGIN"
 	"  UPDATE counters SET n = n + 1 WHERE k = 200 + NEW.cause;"
 	"END;",
+	/* 2: the rule each clock was started under (for clock.explain), a list index by
+	 * state, and a per-database secret that signs list cursors. */
+	"ALTER TABLE protocols ADD COLUMN clock_rule TEXT;"
+	"CREATE INDEX protocols_state ON protocols(state);"
+	"CREATE TABLE meta (k TEXT PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID;"
+	"INSERT INTO meta VALUES ('cursor_key', randomblob(16));",
 };
 
 int

@@ -11,10 +11,6 @@
 #include "store_int.h"
 #include "xmalloc.h"
 
-#define STORE_COLS "rid, id, seller, ord, reason, origin, critical, opened_given, " \
-	"opened_at, state, clock, clock_start, clock_due, clock_next, attempts, version, " \
-	"updated_at"
-
 enum store_sql {
 	SQL_BEGIN, SQL_COMMIT, SQL_ROLLBACK, SQL_SAVEPOINT, SQL_RELEASE, SQL_ROLLBACK_TO,
 	SQL_GET, SQL_INSERT, SQL_UPDATE, SQL_NEXT_DUE, SQL_HEAD,
@@ -32,10 +28,10 @@ static const char *const store_sql[SQL_COUNT] = {
 	[SQL_ROLLBACK_TO] = "ROLLBACK TO change",
 	[SQL_GET] = "SELECT " STORE_COLS " FROM protocols WHERE id = ?1",
 	[SQL_INSERT] = "INSERT INTO protocols (" STORE_COLS ") VALUES (NULL, ?2, ?3, ?4, "
-	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
 	[SQL_UPDATE] = "UPDATE protocols SET state = ?10, clock = ?11, clock_start = ?12, "
 	    "clock_due = ?13, clock_next = ?14, attempts = ?15, version = ?16, "
-	    "updated_at = ?17 WHERE rid = ?1",
+	    "updated_at = ?17, clock_rule = ?18 WHERE rid = ?1",
 	[SQL_NEXT_DUE] = "SELECT " STORE_COLS " FROM protocols WHERE clock_next IS NOT NULL "
 	    "AND clock_next <= ?1 ORDER BY clock_next LIMIT 1",
 	[SQL_HEAD] = "SELECT min(clock_next) FROM protocols WHERE clock_next IS NOT NULL",
@@ -347,7 +343,7 @@ store_col_i64(sqlite3_stmt *s, int col)
 	return sqlite3_column_type(s, col) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, col);
 }
 
-static void
+void
 store_read_row(sqlite3_stmt *s, struct protocol *p)
 {
 	memset(p, 0, sizeof *p);
@@ -368,6 +364,7 @@ store_read_row(sqlite3_stmt *s, struct protocol *p)
 	rules_attempts_parse((const char *)sqlite3_column_text(s, 14), p->attempts);
 	p->version = sqlite3_column_int64(s, 15);
 	p->updated_at = sqlite3_column_int64(s, 16);
+	store_copy_text(p->clock_rule, sizeof p->clock_rule, s, 17);
 }
 
 /* Bind text, or NULL for "". */
@@ -389,7 +386,7 @@ store_bind_clock(sqlite3_stmt *s, int i, int64_t v, bool running)
 		sqlite3_bind_null(s, i);
 }
 
-/* Binds ?1..?17 in STORE_COLS order (rid as ?1). */
+/* Binds ?1..?18 in STORE_COLS order (rid as ?1). */
 static void
 store_bind_row(sqlite3_stmt *s, const struct protocol *p, char *attempts, size_t len)
 {
@@ -413,6 +410,8 @@ store_bind_row(sqlite3_stmt *s, const struct protocol *p, char *attempts, size_t
 	store_bind_opt(s, 15, attempts);
 	sqlite3_bind_int64(s, 16, p->version);
 	sqlite3_bind_int64(s, 17, p->updated_at);
+	if (running)
+		store_bind_opt(s, 18, p->clock_rule);
 }
 
 /* Step a query that returns at most one protocol row: 1, 0 or -1. */

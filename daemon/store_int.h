@@ -10,9 +10,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "proto.h"
+
 /* Statement cache slots: store.c uses 0 .. STORE_SLOT_HISTORY - 1. */
 #define STORE_SLOT_HISTORY 32
-#define STORE_MAX_STMTS 40
+#define STORE_SLOT_LISTING 40
+#define STORE_MAX_STMTS 56
 
 struct store {
 	sqlite3 *db;
@@ -31,6 +34,12 @@ int store_fail(struct store *st, const char *what);
 int store_exec_stmt(struct store *st, sqlite3_stmt *s, const char *what);
 /* A query of one integer: 0 with *out (dflt for NULL or no row), or -1. */
 int store_one_int(struct store *st, sqlite3_stmt *s, int64_t dflt, int64_t *out);
+/* Read a protocol row selected as STORE_COLS. */
+void store_read_row(sqlite3_stmt *s, struct protocol *p);
+/* The columns store_read_row reads, in its order. */
+#define STORE_COLS "rid, id, seller, ord, reason, origin, critical, opened_given, " \
+	"opened_at, state, clock, clock_start, clock_due, clock_next, attempts, version, " \
+	"updated_at, clock_rule"
 /* An integer column, 0 for NULL. */
 int64_t store_col_i64(sqlite3_stmt *s, int col);
 

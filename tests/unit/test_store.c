@@ -29,7 +29,7 @@
  */
 
 /* The number of migrations in store.c; add one here when a migration is added. */
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -1048,7 +1048,7 @@ static int
 history_count(struct store *st, int64_t rid)
 {
 	struct seen s = { 0 };
-	int n = history_of(st, rid, collect, &s);
+	int n = history_of(st, rid, 0, 1000, collect, &s);
 
 	if (n < 0)
 		fail_msg("store_history: %s", store_error(st));
@@ -1103,7 +1103,7 @@ store_history__returns_one_protocol_s_entries_oldest_first_with_every_field(
 	a3 = add_event(fx->st, a.rid, PROTO_AWAITING, PROTO_PENDING, PROTO_CAUSE_EXPIRY,
 	    "photos_wait", 5000, 4000, NULL);
 
-	assert_int_equal(history_of(fx->st, a.rid, collect, &s), 3);
+	assert_int_equal(history_of(fx->st, a.rid, 0, 1000, collect, &s), 3);
 	assert_int_equal(s.n, 3);
 	assert_int_equal(s.seq[0], a1);
 	assert_int_equal(s.seq[1], a2);

@@ -1,0 +1,20 @@
+#ifndef IMPORT_H
+#define IMPORT_H
+
+struct evhttp_request;
+
+/*
+ * POST /v1/protocols:import: an NDJSON body of create requests, applied in batches of
+ * IMPORT_BATCH lines, each batch one transaction, yielding to the loop between
+ * batches. The answer counts created, identical, conflicting and invalid lines and
+ * names the first bad ones.
+ */
+
+#define IMPORT_BATCH 2000
+#define IMPORT_MAX_ERRORS 20
+
+void import_post(struct evhttp_request *req, const char *unused);
+/* Drop the imports in progress (at shutdown: their committed batches stay). */
+void import_shutdown(void);
+
+#endif

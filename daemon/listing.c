@@ -1,0 +1,109 @@
+#include "listing.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "store_int.h"
+
+enum listing_sql {
+	LIST_FIRST = STORE_SLOT_LISTING,	/* + filter mask (0..7) */
+	LIST_FORECAST = STORE_SLOT_LISTING + 8,
+	LIST_FORECAST_SELLER,
+	LIST_KEY,
+	LIST_END
+};
+_Static_assert(LIST_END <= STORE_MAX_STMTS, "the store's statement cache has room");
+
+#define LIST_STATE 1
+#define LIST_SELLER 2
+#define LIST_DUE 4
+
+static const char *const listing_forecast_sql[] = {
+	"SELECT clock, count(*) FROM protocols WHERE clock_next IS NOT NULL AND "
+	"clock_next <= ?1 AND clock_due <= ?1 GROUP BY clock",
+	"SELECT clock, count(*) FROM protocols WHERE seller = ?2 AND clock_next IS NOT NULL "
+	"AND clock_next <= ?1 AND clock_due <= ?1 GROUP BY clock",
+};
+
+/* The statement for a combination of filters (prepared on first use). */
+static sqlite3_stmt *
+listing_stmt(struct store *st, int mask)
+{
+	char sql[512];
+
+	/* clock_next <= clock_due always: the bound on it lets the timer index help. */
+	snprintf(sql, sizeof sql, "SELECT " STORE_COLS " FROM protocols WHERE rid > ?1%s%s%s "
+	    "ORDER BY rid LIMIT ?5", mask & LIST_STATE ? " AND state = ?2" : "",
+	    mask & LIST_SELLER ? " AND seller = ?3" : "",
+	    mask & LIST_DUE ? " AND clock_next IS NOT NULL AND clock_next < ?4 AND "
+	    "clock_due < ?4" : "");
+	return store_prepared(st, LIST_FIRST + mask, sql);
+}
+
+int
+listing_protocols(struct store *st, const struct listing_filter *f, int64_t after,
+    int limit, listing_fn *fn, void *arg)
+{
+	int mask = (f->state >= 0 ? LIST_STATE : 0) | (f->seller ? LIST_SELLER : 0) |
+	    (f->has_due ? LIST_DUE : 0);
+	sqlite3_stmt *s = listing_stmt(st, mask);
+	struct protocol p;
+	int rc, n = 0;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, after);
+	if (mask & LIST_STATE)
+		sqlite3_bind_int(s, 2, f->state);
+	if (mask & LIST_SELLER)
+		sqlite3_bind_text(s, 3, f->seller, -1, SQLITE_STATIC);
+	if (mask & LIST_DUE)
+		sqlite3_bind_int64(s, 4, f->due_before);
+	sqlite3_bind_int(s, 5, limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		store_read_row(s, &p);
+		fn(&p, arg);
+		n++;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? n : store_fail(st, "list protocols");
+}
+
+int
+listing_forecast(struct store *st, int64_t until, const char *seller,
+    int64_t by_kind[PROTO_N_CLOCKS])
+{
+	enum listing_sql q = seller ? LIST_FORECAST_SELLER : LIST_FORECAST;
+	sqlite3_stmt *s = store_prepared(st, q, listing_forecast_sql[q - LIST_FORECAST]);
+	int rc, kind;
+
+	memset(by_kind, 0, sizeof(int64_t) * PROTO_N_CLOCKS);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, until);
+	if (seller != NULL)
+		sqlite3_bind_text(s, 2, seller, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if ((kind = sqlite3_column_int(s, 0)) > 0 && kind < PROTO_N_CLOCKS)
+			by_kind[kind] = sqlite3_column_int64(s, 1);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_fail(st, "forecast");
+}
+
+int
+listing_cursor_key(struct store *st, uint8_t key[CURSOR_KEY_LEN])
+{
+	sqlite3_stmt *s = store_prepared(st, LIST_KEY,
+	    "SELECT v FROM meta WHERE k = 'cursor_key'");
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 0) == CURSOR_KEY_LEN)
+		memcpy(key, sqlite3_column_blob(s, 0), CURSOR_KEY_LEN);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? -1 : store_fail(st, "cursor key");
+	return 0;
+}

@@ -1,0 +1,350 @@
+#include "metrics.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmalloc.h"
+
+#define METRICS_MAX_BUCKETS 16
+#define METRICS_MAX_CODES 32
+
+/* A histogram's upper bounds, in units of 1/per_s seconds, ascending. */
+struct metrics_hist_spec {
+	const char *name;
+	const char *help;
+	int64_t bounds[METRICS_MAX_BUCKETS];
+	size_t n;
+	double per_s;
+};
+
+struct metrics_hist {
+	uint64_t counts[METRICS_MAX_BUCKETS + 1];	/* per bucket, the last is +Inf */
+	uint64_t count;
+	int64_t sum;					/* in units, saturating */
+};
+
+static const struct metrics_hist_spec metrics_http_spec = {
+	"protocold_http_request_duration_seconds",
+	"Time from a request's arrival to its answer.",
+	{ 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000,
+	  1000000, 2500000, 5000000, 10000000 }, 14, 1e6
+};
+
+static const struct metrics_hist_spec metrics_commit_spec = {
+	"protocold_commit_duration_seconds",
+	"Time taken by a database commit.",
+	{ 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000,
+	  1000000, 2500000, 5000000, 10000000 }, 14, 1e6
+};
+
+static const struct metrics_hist_spec metrics_fired_spec = {
+	"protocold_firing_lateness_seconds",
+	"How late after its due time a clock point was applied.",
+	{ 1, 2, 5, 10, 20, 50, 100, 500, 1000, 5000, 60000, 3600000, 86400000 }, 13, 1e3
+};
+
+struct metrics_code {
+	int code;
+	uint64_t n;
+};
+
+static struct {
+	struct metrics_code codes[METRICS_MAX_CODES];	/* sorted by code */
+	size_t n_codes;
+	uint64_t codes_other;
+	struct metrics_hist http;
+	struct metrics_hist fired;
+	struct metrics_hist commit;
+	uint64_t db_errors;
+	uint64_t commits_ok;
+	uint64_t commits_failed;
+} metrics;
+
+/* A growing text buffer. */
+struct metrics_buf {
+	char *p;
+	size_t len;
+	size_t cap;
+};
+
+static void
+metrics_hist_add(const struct metrics_hist_spec *spec, struct metrics_hist *h, int64_t v)
+{
+	size_t i = 0;
+
+	if (v < 0)
+		v = 0;
+	while (i < spec->n && v > spec->bounds[i])
+		i++;
+	h->counts[i]++;
+	h->count++;
+	h->sum = v > INT64_MAX - h->sum ? INT64_MAX : h->sum + v;
+}
+
+/* The slot for code, inserted in order; NULL when the table is full. */
+static struct metrics_code *
+metrics_code_slot(int code)
+{
+	size_t i = 0;
+
+	while (i < metrics.n_codes && metrics.codes[i].code < code)
+		i++;
+	if (i < metrics.n_codes && metrics.codes[i].code == code)
+		return &metrics.codes[i];
+	if (metrics.n_codes == METRICS_MAX_CODES)
+		return NULL;
+	memmove(&metrics.codes[i + 1], &metrics.codes[i],
+	    (metrics.n_codes - i) * sizeof metrics.codes[0]);
+	metrics.n_codes++;
+	metrics.codes[i] = (struct metrics_code){ code, 0 };
+	return &metrics.codes[i];
+}
+
+void
+metrics_http(int status, int64_t latency_us)
+{
+	struct metrics_code *c = NULL;
+
+	if (status >= 100 && status <= 599)
+		c = metrics_code_slot(status);
+	if (c != NULL)
+		c->n++;
+	else
+		metrics.codes_other++;
+	metrics_hist_add(&metrics_http_spec, &metrics.http, latency_us);
+}
+
+void
+metrics_fired(int64_t late_ms)
+{
+	metrics_hist_add(&metrics_fired_spec, &metrics.fired, late_ms);
+}
+
+void
+metrics_db_error(void)
+{
+	metrics.db_errors++;
+}
+
+void
+metrics_commit(bool ok, int64_t latency_us)
+{
+	if (ok)
+		metrics.commits_ok++;
+	else
+		metrics.commits_failed++;
+	metrics_hist_add(&metrics_commit_spec, &metrics.commit, latency_us);
+}
+
+void
+metrics_reset(void)
+{
+	memset(&metrics, 0, sizeof metrics);
+}
+
+static void metrics_printf(struct metrics_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+metrics_printf(struct metrics_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			n = 0;	/* an encoding error: write nothing rather than garbage */
+		if ((size_t)n < b->cap - b->len)
+			break;
+		b->cap = b->cap * 2 > b->len + n + 1 ? b->cap * 2 : b->len + n + 1;
+		b->p = xrealloc(b->p, b->cap);
+	}
+	b->len += n;
+}
+
+/* A label value with backslash, double quote and newline escaped. */
+static void
+metrics_escaped(struct metrics_buf *b, const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++) {
+		if (*s == '\\')
+			metrics_printf(b, "\\\\");
+		else if (*s == '"')
+			metrics_printf(b, "\\\"");
+		else if (*s == '\n')
+			metrics_printf(b, "\\n");
+		else
+			metrics_printf(b, "%c", *s);
+	}
+}
+
+/* A float as Prometheus reads it: integers as integers, others in the fewest digits
+ * that read back to the same double. */
+static void
+metrics_float(struct metrics_buf *b, double v)
+{
+	char s[32];
+
+	if (isnan(v)) {
+		metrics_printf(b, "NaN");
+		return;
+	}
+	if (isinf(v)) {
+		metrics_printf(b, v > 0 ? "+Inf" : "-Inf");
+		return;
+	}
+	if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == (double)(int64_t)v) {
+		metrics_printf(b, "%" PRId64, (int64_t)v);
+		return;
+	}
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(s, sizeof s, "%.*g", prec, v);
+		if (strtod(s, NULL) == v)
+			break;
+	}
+	metrics_printf(b, "%s", s);
+}
+
+static void
+metrics_family(struct metrics_buf *b, const char *name, const char *type, const char *help)
+{
+	metrics_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* name{key="value"} v, or name v when key is NULL. */
+static void
+metrics_sample(struct metrics_buf *b, const char *name, const char *key, const char *value,
+    double v)
+{
+	metrics_printf(b, "%s", name);
+	if (key != NULL) {
+		metrics_printf(b, "{%s=\"", key);
+		metrics_escaped(b, value);
+		metrics_printf(b, "\"}");
+	}
+	metrics_printf(b, " ");
+	metrics_float(b, v);
+	metrics_printf(b, "\n");
+}
+
+static void
+metrics_render_hist(struct metrics_buf *b, const struct metrics_hist_spec *spec,
+    const struct metrics_hist *h)
+{
+	uint64_t cum = 0;
+
+	metrics_family(b, spec->name, "histogram", spec->help);
+	for (size_t i = 0; i < spec->n; i++) {
+		cum += h->counts[i];
+		metrics_printf(b, "%s_bucket{le=\"", spec->name);
+		metrics_float(b, (double)spec->bounds[i] / spec->per_s);
+		metrics_printf(b, "\"} %" PRIu64 "\n", cum);
+	}
+	metrics_printf(b, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", spec->name, h->count);
+	metrics_printf(b, "%s_sum ", spec->name);
+	metrics_float(b, (double)h->sum / spec->per_s);
+	metrics_printf(b, "\n%s_count %" PRIu64 "\n", spec->name, h->count);
+}
+
+static void
+metrics_render_store(struct metrics_buf *b, const struct metrics_snapshot *snap)
+{
+	metrics_family(b, "protocold_protocols", "gauge", "Protocols by state.");
+	for (int i = 0; i < PROTO_N_STATES; i++)
+		metrics_sample(b, "protocold_protocols", "state", proto_state_name(i),
+		    (double)snap->protocols[i]);
+	metrics_family(b, "protocold_clocks_running", "gauge", "Running clocks by kind.");
+	for (int i = 0; i < PROTO_N_CLOCKS; i++)
+		if (i != PROTO_CLOCK_NONE)
+			metrics_sample(b, "protocold_clocks_running", "kind",
+			    proto_clock_name(i), (double)snap->clocks[i]);
+	metrics_family(b, "protocold_transitions_total", "counter",
+	    "State transitions and warnings recorded, by cause.");
+	for (int i = 0; i < PROTO_N_CAUSES; i++)
+		metrics_sample(b, "protocold_transitions_total", "cause", proto_cause_name(i),
+		    (double)snap->transitions[i]);
+}
+
+static void
+metrics_render_http(struct metrics_buf *b)
+{
+	const char *name = "protocold_http_requests_total";
+
+	metrics_family(b, name, "counter", "HTTP requests answered, by status code.");
+	for (size_t i = 0; i < metrics.n_codes; i++)
+		metrics_printf(b, "%s{code=\"%d\"} %" PRIu64 "\n", name,
+		    metrics.codes[i].code, metrics.codes[i].n);
+	if (metrics.codes_other > 0)
+		metrics_printf(b, "%s{code=\"other\"} %" PRIu64 "\n", name,
+		    metrics.codes_other);
+	metrics_render_hist(b, &metrics_http_spec, &metrics.http);
+}
+
+static void
+metrics_render_db(struct metrics_buf *b)
+{
+	const char *name = "protocold_commits_total";
+
+	metrics_family(b, "protocold_database_errors_total", "counter",
+	    "Database operations that failed.");
+	metrics_printf(b, "protocold_database_errors_total %" PRIu64 "\n", metrics.db_errors);
+	metrics_family(b, name, "counter", "Database commits, by result.");
+	metrics_printf(b, "%s{result=\"ok\"} %" PRIu64 "\n", name, metrics.commits_ok);
+	metrics_printf(b, "%s{result=\"failed\"} %" PRIu64 "\n", name, metrics.commits_failed);
+	metrics_render_hist(b, &metrics_commit_spec, &metrics.commit);
+}
+
+static void
+metrics_render_process(struct metrics_buf *b, const struct metrics_snapshot *snap)
+{
+	const char *ts = "protocold_config_last_reload_success_timestamp_seconds";
+
+	metrics_family(b, "protocold_feed_waiters", "gauge",
+	    "Requests waiting on the transition feed.");
+	metrics_sample(b, "protocold_feed_waiters", NULL, NULL, (double)snap->feed_waiters);
+	metrics_family(b, "protocold_uptime_seconds", "gauge", "Seconds since start.");
+	metrics_sample(b, "protocold_uptime_seconds", NULL, NULL, snap->uptime_seconds);
+	metrics_family(b, "protocold_config_last_reload_successful", "gauge",
+	    "Whether the last configuration reload succeeded (1) or failed (0).");
+	metrics_sample(b, "protocold_config_last_reload_successful", NULL, NULL,
+	    snap->config_last_reload_successful ? 1 : 0);
+	metrics_family(b, ts, "gauge",
+	    "Unix time of the last successful configuration reload, 0 when none.");
+	metrics_sample(b, ts, NULL, NULL, snap->config_last_reload_success_timestamp_seconds);
+}
+
+static void
+metrics_render_build(struct metrics_buf *b, const struct metrics_snapshot *snap)
+{
+	metrics_family(b, "protocold_build_info", "gauge",
+	    "Versions of protocold and its libraries; always 1.");
+	metrics_printf(b, "protocold_build_info{version=\"");
+	metrics_escaped(b, snap->version);
+	metrics_printf(b, "\",sqlite=\"");
+	metrics_escaped(b, snap->sqlite_version);
+	metrics_printf(b, "\",libevent=\"");
+	metrics_escaped(b, snap->libevent_version);
+	metrics_printf(b, "\"} 1\n");
+}
+
+char *
+metrics_render(const struct metrics_snapshot *snap)
+{
+	struct metrics_buf b = { xmalloc(4096), 0, 4096 };
+
+	b.p[0] = '\0';
+	metrics_render_store(&b, snap);
+	metrics_render_hist(&b, &metrics_fired_spec, &metrics.fired);
+	metrics_render_http(&b);
+	metrics_render_db(&b);
+	metrics_render_process(&b, snap);
+	metrics_render_build(&b, snap);
+	return b.p;
+}

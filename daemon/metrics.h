@@ -1,0 +1,44 @@
+#ifndef METRICS_H
+#define METRICS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+/*
+ * GET /metrics: counters and histograms kept in memory since start, and their
+ * Prometheus text exposition (format 0.0.4). The module calls no library: what lives
+ * elsewhere (the database's counts, the feed, the configuration, versions) the caller
+ * passes in a snapshot at render time. Single-threaded, like the loop that calls it.
+ */
+
+/* What the caller gathers for one render; the database's counts survive restarts. */
+struct metrics_snapshot {
+	int64_t protocols[PROTO_N_STATES];	/* protocols by state */
+	int64_t clocks[PROTO_N_CLOCKS];		/* running clocks by kind; NONE ignored */
+	int64_t transitions[PROTO_N_CAUSES];	/* history entries by cause */
+	int64_t feed_waiters;
+	double uptime_seconds;
+	bool config_last_reload_successful;
+	double config_last_reload_success_timestamp_seconds;	/* 0 when never */
+	const char *version;			/* NULL shows as "" */
+	const char *sqlite_version;
+	const char *libevent_version;
+};
+
+/* Count one answered request by status (100–599; others, or past the table, as
+ * code="other") and record its latency (negative as 0). */
+void metrics_http(int status, int64_t latency_us);
+/* Record one clock point applied by the scheduler, late_ms after due (negative as 0). */
+void metrics_fired(int64_t late_ms);
+/* Count one database error. */
+void metrics_db_error(void);
+/* Count one commit as ok or failed and record its latency (negative as 0). */
+void metrics_commit(bool ok, int64_t latency_us);
+/* The whole exposition, every family with HELP and TYPE once: malloc'd, never NULL. */
+char *metrics_render(const struct metrics_snapshot *snap);
+/* Forget every observation (for tests). */
+void metrics_reset(void);
+
+#endif
