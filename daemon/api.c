@@ -373,13 +373,17 @@ api_query_int(struct evhttp_request *req, const char *key, int64_t min, int64_t 
 static void
 api_events(struct evhttp_request *req, const char *unused)
 {
-	int64_t after, limit, wait;
+	int64_t after, limit, wait, follow;
 
 	if (api_query_int(req, "after", 0, INT64_MAX, 0, &after) != 0 ||
 	    api_query_int(req, "limit", 1, FEED_MAX_LIMIT, FEED_DEFAULT_LIMIT, &limit) != 0 ||
-	    api_query_int(req, "wait", 0, FEED_MAX_WAIT_S, 0, &wait) != 0)
+	    api_query_int(req, "wait", 0, FEED_MAX_WAIT_S, 0, &wait) != 0 ||
+	    api_query_int(req, "follow", 0, 1, 0, &follow) != 0)
 		return;
-	feed_get(req, after, (int)limit, (int)wait);
+	if (follow)
+		feed_follow(req, after);
+	else
+		feed_get(req, after, (int)limit, (int)wait);
 }
 
 static void

@@ -1,6 +1,7 @@
 #ifndef FEED_H
 #define FEED_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct event_base;
@@ -9,9 +10,13 @@ struct store;
 
 /*
  * The transition feed, GET /v1/events: history entries of every protocol in commit
- * order. A request with nothing after its `after` waits (long-poll) until a commit
- * brings something or its wait runs out. Entries are read through the read-only
- * connection, so only committed ones are ever shown.
+ * order, read through the read-only connection, so only committed ones are ever
+ * shown. A request with nothing after its `after` waits (long-poll) until a commit
+ * brings something or its wait runs out; with follow=1 the answer is an endless NDJSON
+ * stream. Waiters cost nothing while nothing commits; when something does, the new
+ * entries are read once per distinct position and shared by everyone there. A
+ * follower gets one page at a time and the next only once the last has left, so a
+ * slow reader holds at most a page.
  */
 
 #define FEED_DEFAULT_LIMIT 100
@@ -19,13 +24,15 @@ struct store;
 #define FEED_MAX_WAIT_S 300
 
 void feed_init(struct event_base *base, struct store *reader);
-/* Answer every waiting request (empty) and stop. */
+/* Answer every waiting request (long-polls empty, streams ended) and stop. */
 void feed_shutdown(void);
 /* Answer req with up to limit entries after seq `after`, waiting up to wait_s. */
 void feed_get(struct evhttp_request *req, int64_t after, int limit, int wait_s);
+/* Stream every entry after seq `after` to req as NDJSON, as they commit. */
+void feed_follow(struct evhttp_request *req, int64_t after);
 /* Something committed: wake the waiters (a commit hook). */
 void feed_notify(void);
-/* How many requests are waiting. */
+/* How many requests are waiting or following. */
 int feed_waiting(void);
 
 #endif
