@@ -1,6 +1,5 @@
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -11,10 +10,10 @@
 
 #include <ini.h>
 
+#include "confline.h"
 #include "confval.h"
 #include "xmalloc.h"
 
-#define CONFIG_MAX_LINE 199	/* what fits inih's 200-byte line buffer */
 #define CONFIG_REASON_MAX 64
 #define CONFIG_KEYS_MAX CONFIG_DL_COUNT	/* the most keys a section has */
 #define CONFIG_REASON_CHARS \
@@ -44,33 +43,18 @@ struct config_section {
 	size_t n_keys;
 };
 
-/* What a line is, by the rules inih applies to it. */
-enum config_line {
-	CONFIG_LINE_BLANK,	/* empty or a comment */
-	CONFIG_LINE_SECTION,
-	CONFIG_LINE_KEY,
-	CONFIG_LINE_MORE,	/* indented: inih continues the previous value */
-	CONFIG_LINE_BAD		/* already reported */
-};
-
 struct config_ctx {
 	struct config *cfg;
 	const char *path;
 	char *dir;		/* absolute directory of path */
 	FILE *fp;
-	int read_errno;
-	char *line;
-	size_t cap;
-	int lineno;
-	enum config_line kind;
+	struct confline *lines;
 	char *section;		/* as written; NULL before the first header */
 	const struct config_section *sec; /* NULL: none, or one already reported */
 	int reason;		/* index in cfg->reasons, or -1 */
 	int *seen;		/* the line each key of sec was set on, 0 if not */
 	int seen_fixed[3][CONFIG_KEYS_MAX];
 	int (*seen_reason)[CONFIG_KEYS_MAX];
-	char *prev_key;		/* what an indented line continues */
-	int first_bad;		/* the first line inih must find malformed, 0 if none */
 	char *errors;
 };
 
@@ -79,15 +63,15 @@ static const struct {
 	struct duration def;
 	bool zero_ok;		/* may be 0, must not be business days */
 } config_dls[CONFIG_DL_COUNT] = {
-	[CONFIG_DL_RESPONSE_NORMAL] = { "response_normal", { 48 * H, 0 }, false },
-	[CONFIG_DL_RESPONSE_CRITICAL] = { "response_critical", { 24 * H, 0 }, false },
-	[CONFIG_DL_WARN_BEFORE] = { "warn_before", { 4 * H, 0 }, true },
-	[CONFIG_DL_PHOTOS_WAIT] = { "photos_wait", { 48 * H, 0 }, false },
-	[CONFIG_DL_ADDRESS_WAIT] = { "address_wait", { 48 * H, 0 }, false },
-	[CONFIG_DL_POSTING_WAIT] = { "posting_wait", { 15 * D, 0 }, false },
-	[CONFIG_DL_PICKUP_GRACE] = { "pickup_grace", { 1 * D, 0 }, true },
-	[CONFIG_DL_LETTER_WAIT] = { "letter_wait", { 0, 6 }, false },
-	[CONFIG_DL_REPLY_WINDOW] = { "reply_window", { 60 * D, 0 }, false },
+	[CONFIG_DL_RESPONSE_NORMAL] = { "response_normal", { 48 * H, 0, "48h" }, false },
+	[CONFIG_DL_RESPONSE_CRITICAL] = { "response_critical", { 24 * H, 0, "24h" }, false },
+	[CONFIG_DL_WARN_BEFORE] = { "warn_before", { 4 * H, 0, "4h" }, true },
+	[CONFIG_DL_PHOTOS_WAIT] = { "photos_wait", { 48 * H, 0, "48h" }, false },
+	[CONFIG_DL_ADDRESS_WAIT] = { "address_wait", { 48 * H, 0, "48h" }, false },
+	[CONFIG_DL_POSTING_WAIT] = { "posting_wait", { 15 * D, 0, "15d" }, false },
+	[CONFIG_DL_PICKUP_GRACE] = { "pickup_grace", { 1 * D, 0, "1d" }, true },
+	[CONFIG_DL_LETTER_WAIT] = { "letter_wait", { 0, 6, "6bd" }, false },
+	[CONFIG_DL_REPLY_WINDOW] = { "reply_window", { 60 * D, 0, "60d" }, false },
 };
 
 static config_parse_fn config_parse_database, config_parse_socket, config_parse_mode,
@@ -185,7 +169,7 @@ config_error_key(struct config_ctx *ctx, const char *key, const char *fmt, ...)
 	else
 		where = xstrdup(key);
 	va_start(ap, fmt);
-	config_verror(ctx, ctx->lineno, where, fmt, ap);
+	config_verror(ctx, confline_lineno(ctx->lines), where, fmt, ap);
 	va_end(ap);
 	free(where);
 }
@@ -328,31 +312,6 @@ config_unknown_key(struct config_ctx *ctx, const char *name)
 	free(known);
 }
 
-/* Where value has a '#' that its writer surely meant as a comment, or -1. */
-static int
-config_hash_comment(const char *value)
-{
-	const char *p;
-
-	for (p = value; (p = strchr(p, '#')) != NULL; p++) {
-		if (p == value || isspace((unsigned char)p[-1]))
-			return (int)(p - value);
-	}
-	return -1;
-}
-
-/* What is wrong with a value whose '#' at hash starts no comment. */
-static char *
-config_hash_why(const char *value, int hash)
-{
-	int end = hash;
-
-	while (end > 0 && isspace((unsigned char)value[end - 1]))
-		end--;
-	return xasprintf("\"%s\": '#' starts no comment inside a line, only ';' after "
-	    "a space does (write \"%.*s ;%s\")", value, end, value, value + hash + 1);
-}
-
 /* Each line of why as an error about key. */
 static void
 config_error_why(struct config_ctx *ctx, const char *key, const char *why)
@@ -369,7 +328,7 @@ config_error_why(struct config_ctx *ctx, const char *key, const char *why)
 static void
 config_set(struct config_ctx *ctx, const struct config_key *key, const char *value)
 {
-	int i = (int)(key - ctx->sec->keys), hash;
+	int i = (int)(key - ctx->sec->keys);
 	char *why = NULL;
 
 	if (ctx->seen[i] != 0) {
@@ -377,12 +336,11 @@ config_set(struct config_ctx *ctx, const struct config_key *key, const char *val
 		    "keep one)", ctx->seen[i]);
 		return;
 	}
-	ctx->seen[i] = ctx->lineno;
+	ctx->seen[i] = confline_lineno(ctx->lines);
 	if (*value == '\0' && !key->empty_ok)
 		why = xstrdup("empty value (give one, or remove the line for the default)");
-	else if ((hash = config_hash_comment(value)) != -1)
-		why = config_hash_why(value, hash);
-	else if (key->parse(ctx, key->arg, value, &why) == 0)
+	else if (confline_hash_comment(value, &why) == 0 &&
+	    key->parse(ctx, key->arg, value, &why) == 0)
 		return;
 	config_error_why(ctx, key->name, why);
 	free(why);
@@ -423,9 +381,9 @@ static void
 config_enter_reason(struct config_ctx *ctx, const char *name)
 {
 	if (!config_reason_valid(name)) {
-		config_error_line(ctx, ctx->lineno, "[%s]: bad reason name (a reason is 1 "
-		    "to %d of A-Z a-z 0-9 . _ : -, e.g. [reason.cancel_after_delivery])",
-		    ctx->section, CONFIG_REASON_MAX);
+		config_error_line(ctx, confline_lineno(ctx->lines), "[%s]: bad reason "
+		    "name (a reason is 1 to %d of A-Z a-z 0-9 . _ : -, e.g. "
+		    "[reason.cancel_after_delivery])", ctx->section, CONFIG_REASON_MAX);
 		return;
 	}
 	ctx->sec = CONFIG_SECTION_REASON;
@@ -435,13 +393,13 @@ config_enter_reason(struct config_ctx *ctx, const char *name)
 
 /* A "[name]" header: the keys that follow go to that section. */
 static void
-config_enter(struct config_ctx *ctx, const char *name, size_t len)
+config_enter(struct config_ctx *ctx, const char *name)
 {
 	const char *prefix = CONFIG_SECTION_REASON->name;
 	size_t i;
 
 	free(ctx->section);
-	ctx->section = xstrndup(name, len);
+	ctx->section = xstrdup(name);
 	ctx->sec = NULL;
 	ctx->reason = -1;
 	for (i = 0; i < nitems(config_sections) - 1; i++) {
@@ -454,141 +412,56 @@ config_enter(struct config_ctx *ctx, const char *name, size_t len)
 	if (strncmp(ctx->section, prefix, strlen(prefix)) == 0)
 		config_enter_reason(ctx, ctx->section + strlen(prefix));
 	else
-		config_error_line(ctx, ctx->lineno, "[%s]: unknown section (known: [daemon], "
-		    "[deadlines], [calendar], [reason.NAME])", ctx->section);
+		config_error_line(ctx, confline_lineno(ctx->lines), "[%s]: unknown "
+		    "section (known: [daemon], [deadlines], [calendar], [reason.NAME])",
+		    ctx->section);
 }
 
-/* Lines */
+/* Lines: confline.h reads and classifies them, these act on them */
 
-/* The first of chars or of an inline comment (';' after a space) in s, as inih
- * finds it; the terminating NUL when neither is there. */
-static char *
-config_find(char *s, const char *chars)
-{
-	bool was_space = false;
-
-	while (*s != '\0' && strchr(chars, *s) == NULL && !(was_space && *s == ';')) {
-		was_space = isspace((unsigned char)*s);
-		s++;
-	}
-	return s;
-}
-
-/* The current line is one that inih also finds malformed (and has been reported). */
-static void
-config_bad_line(struct config_ctx *ctx)
-{
-	ctx->kind = CONFIG_LINE_BAD;
-	if (ctx->first_bad == 0)
-		ctx->first_bad = ctx->lineno;
-}
-
-/* A line that starts with '['. */
-static void
-config_header_line(struct config_ctx *ctx, char *s)
-{
-	char *end = config_find(s + 1, "]"), *rest;
-
-	if (*end != ']') {
-		config_error_line(ctx, ctx->lineno, "%s: a section header needs a closing "
-		    "']' (e.g. [daemon])", s);
-		config_bad_line(ctx);
-		free(ctx->section);
-		ctx->section = xstrdup(s);
-		ctx->sec = NULL;	/* skip its keys: their section is unknown */
-		ctx->reason = -1;
-		return;
-	}
-	for (rest = end + 1; isspace((unsigned char)*rest); rest++)
-		continue;
-	if (*rest != '\0' && *rest != ';' && *rest != '#')
-		config_error_line(ctx, ctx->lineno, "%.*s: unexpected \"%s\" after the "
-		    "section header (a comment starts with ';')", (int)(end - s + 1), s, rest);
-	ctx->kind = CONFIG_LINE_SECTION;
-	free(ctx->prev_key);
-	ctx->prev_key = NULL;
-	config_enter(ctx, s + 1, end - s - 1);
-}
-
-/* A line that is no comment, header or continuation: "key = value". */
-static void
-config_key_line(struct config_ctx *ctx, char *s)
-{
-	char *end = config_find(s, "=:");
-
-	if (*end != '=' && *end != ':') {
-		config_error_line(ctx, ctx->lineno, "\"%s\": not a \"key = value\", a "
-		    "[section] header or a comment (comments start with ';' or '#')", s);
-		config_bad_line(ctx);
-		return;
-	}
-	while (end > s && isspace((unsigned char)end[-1]))
-		end--;
-	free(ctx->prev_key);
-	ctx->prev_key = end > s ? xstrndup(s, end - s) : NULL;
-	ctx->kind = end > s ? CONFIG_LINE_KEY : CONFIG_LINE_BAD;
-	if (end == s)
-		config_error_line(ctx, ctx->lineno, "\"%s\": the key name is missing "
-		    "(write key = value)", s);
-}
-
-/* Classify line as inih (r55) will: what the handler is then called for. */
-static void
-config_classify(struct config_ctx *ctx, char *line)
-{
-	char *s = line;
-
-	if (ctx->lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
-		s += 3;
-	while (isspace((unsigned char)*s))
-		s++;
-	if (*s == '\0' || *s == ';' || *s == '#')
-		ctx->kind = CONFIG_LINE_BLANK;
-	else if (ctx->prev_key != NULL && s > line)
-		ctx->kind = CONFIG_LINE_MORE;
-	else if (*s == '[')
-		config_header_line(ctx, s);
-	else
-		config_key_line(ctx, s);
-}
-
-/* inih's reader: whole lines, counted, the over-long ones reported and handed on
- * empty (inih would split them into two). */
+/* inih's reader: confline's, then a header's section becomes the current one. */
 static char *
 config_reader(char *buf, int size, void *arg)
 {
 	struct config_ctx *ctx = arg;
-	ssize_t n;
+	const char *header;
 
-	if ((n = getline(&ctx->line, &ctx->cap, ctx->fp)) == -1) {
-		if (ferror(ctx->fp))
-			ctx->read_errno = errno ? errno : EIO;
+	if (confline_read(ctx->lines, buf, size) == NULL)
 		return NULL;
-	}
-	ctx->lineno++;
-	if (n > 0 && ctx->line[n - 1] == '\n')
-		ctx->line[--n] = '\0';
-	if (n > CONFIG_MAX_LINE || n >= size) {
-		config_error_line(ctx, ctx->lineno, "line too long: %zd bytes (at most %d; "
-		    "shorten it)", n, CONFIG_MAX_LINE);
-		ctx->kind = CONFIG_LINE_BAD;
-		if (ctx->line[strspn(ctx->line, " \t")] == '[')
-			ctx->sec = NULL;
-		buf[0] = '\0';
+	if ((header = confline_header(ctx->lines)) == NULL)
+		return buf;
+	if (confline_kind(ctx->lines) == CONFLINE_SECTION) {
+		config_enter(ctx, header);
 		return buf;
 	}
-	memcpy(buf, ctx->line, n + 1);
-	config_classify(ctx, buf);
+	if (confline_kind(ctx->lines) == CONFLINE_BAD) {
+		free(ctx->section);
+		ctx->section = xstrdup(header);
+		ctx->reason = -1;
+	}
+	ctx->sec = NULL;	/* skip its keys: their section is unknown */
 	return buf;
+}
+
+/* A line's errors as they are found, about the line as a whole. */
+static void
+config_line_error(void *arg, int line, const char *fmt, ...)
+{
+	struct config_ctx *ctx = arg;
+	va_list ap;
+
+	va_start(ap, fmt);
+	config_verror(ctx, line, NULL, fmt, ap);
+	va_end(ap);
 }
 
 /* inih calls this for an indented line with the previous key: a second value. */
 static void
 config_more(struct config_ctx *ctx, const char *value)
 {
-	config_error_key(ctx, ctx->prev_key, "duplicate value from the indented line "
-	    "\"%s\" (an indented line continues the previous value; remove the "
-	    "indentation)", value);
+	config_error_key(ctx, confline_key(ctx->lines), "duplicate value from the "
+	    "indented line \"%s\" (an indented line continues the previous value; remove "
+	    "the indentation)", value);
 }
 
 /* A key before the first section header. */
@@ -609,11 +482,12 @@ static int
 config_handler(void *arg, const char *section, const char *name, const char *value)
 {
 	struct config_ctx *ctx = arg;
+	enum confline_kind kind = confline_kind(ctx->lines);
 	const struct config_key *key;
 
-	if (ctx->kind == CONFIG_LINE_MORE)
+	if (kind == CONFLINE_MORE)
 		config_more(ctx, value);
-	else if (ctx->kind != CONFIG_LINE_KEY)
+	else if (kind != CONFLINE_KEY)
 		return 1;
 	else if (ctx->section == NULL)
 		config_outside(ctx, name);
@@ -666,14 +540,15 @@ config_dir(struct config_ctx *ctx)
 static void
 config_parse(struct config_ctx *ctx)
 {
-	int rc;
+	int rc, err;
 
 	if (config_dir(ctx) == -1)
 		return;
+	ctx->lines = confline_new(ctx->fp, config_line_error, ctx);
 	rc = ini_parse_stream(config_reader, ctx, config_handler, ctx);
-	if (ctx->read_errno != 0)
-		config_error_line(ctx, 0, "cannot read: %s", strerror(ctx->read_errno));
-	else if (rc != 0 && rc != ctx->first_bad)	/* inih's rules differ from ours */
+	if ((err = confline_errno(ctx->lines)) != 0)
+		config_error_line(ctx, 0, "cannot read: %s", strerror(err));
+	else if (rc != 0 && rc != confline_first_bad(ctx->lines))	/* a line confline missed */
 		config_error_line(ctx, rc > 0 ? rc : 0, "inih cannot parse this (%d)", rc);
 }
 
@@ -691,9 +566,8 @@ config_load(const char *path, char **errors)
 		fclose(ctx.fp);
 	}
 	free(ctx.dir);
-	free(ctx.line);
+	confline_free(ctx.lines);
 	free(ctx.section);
-	free(ctx.prev_key);
 	free(ctx.seen_reason);
 	if (ctx.errors != NULL) {
 		config_free(ctx.cfg);

@@ -134,7 +134,7 @@ confval_synchronous__full_or_normal__only(void **state)
 static void
 confval_deadline__positive_rule__refuses_zero_allows_business_days(void **state)
 {
-	struct duration eg = { 48 * H, 0 }, d = { 0, 0 };
+	struct duration eg = { .ms = 48 * H }, d = { .ms = 0 };
 	char *why = NULL;
 
 	assert_int_equal(confval_deadline("2bd", false, &eg, &d, &why), 0);
@@ -147,7 +147,7 @@ confval_deadline__positive_rule__refuses_zero_allows_business_days(void **state)
 static void
 confval_deadline__zero_ok_rule__allows_zero_refuses_business_days(void **state)
 {
-	struct duration eg = { 4 * H, 0 }, d = { 1, 0 };
+	struct duration eg = { .ms = 4 * H }, d = { .ms = 1 };
 	char *why = NULL;
 
 	assert_int_equal(confval_deadline("0s", true, &eg, &d, &why), 0);

@@ -54,7 +54,7 @@ static const char *
 format(int64_t ms, int bdays)
 {
 	static char buf[64];
-	struct duration d = { ms, bdays };
+	struct duration d = { .ms = ms, .bdays = bdays };
 
 	return duration_format(&d, buf, sizeof(buf));
 }
@@ -256,7 +256,7 @@ duration_format__round_trips_through_parse(void **state)
 static void
 duration_format__small_buffer__is_truncated_not_overrun(void **state)
 {
-	struct duration d = { W + D + H + MIN + S, 0 };
+	struct duration d = { .ms = W + D + H + MIN + S };
 	char buf[6];
 
 	duration_format(&d, buf, sizeof(buf));
@@ -266,10 +266,23 @@ duration_format__small_buffer__is_truncated_not_overrun(void **state)
 static void
 duration_is_bdays__tells_business_days_apart(void **state)
 {
-	struct duration bd = { 0, 6 }, cal = { 48 * H, 0 };
+	struct duration bd = { .bdays = 6 }, cal = { .ms = 48 * H };
 
 	assert_true(duration_is_bdays(&bd));
 	assert_false(duration_is_bdays(&cal));
+}
+
+static void
+duration_text__keeps_what_was_written_and_formats_the_rest(void **state)
+{
+	struct duration d, plain = { .ms = 48 * H };
+	char err[DURATION_ERR_LEN], buf[32];
+
+	assert_int_equal(duration_parse("  48h ", &d, err), 0);
+	assert_string_equal(duration_text(&d, buf, sizeof buf), "48h");
+	assert_int_equal(duration_parse("1d12h", &d, err), 0);
+	assert_string_equal(duration_text(&d, buf, sizeof buf), "1d12h");
+	assert_string_equal(duration_text(&plain, buf, sizeof buf), "2d");
 }
 
 int
@@ -298,6 +311,7 @@ main(void)
 		cmocka_unit_test(duration_format__round_trips_through_parse),
 		cmocka_unit_test(duration_format__small_buffer__is_truncated_not_overrun),
 		cmocka_unit_test(duration_is_bdays__tells_business_days_apart),
+		cmocka_unit_test(duration_text__keeps_what_was_written_and_formats_the_rest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
