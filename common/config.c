@@ -76,7 +76,8 @@ static const struct {
 
 static config_parse_fn config_parse_database, config_parse_socket, config_parse_mode,
     config_parse_group, config_parse_timezone, config_parse_sync, config_parse_deadline,
-    config_parse_holidays, config_parse_extra;
+    config_parse_holidays, config_parse_extra, config_parse_log, config_parse_maxconn,
+    config_parse_idle;
 
 static const struct config_key config_daemon_keys[] = {
 	{ "database", config_parse_database, 0, false },
@@ -85,6 +86,9 @@ static const struct config_key config_daemon_keys[] = {
 	{ "write_group", config_parse_group, 0, false },
 	{ "timezone", config_parse_timezone, 0, false },
 	{ "synchronous", config_parse_sync, 0, false },
+	{ "log_transitions", config_parse_log, 0, false },
+	{ "max_connections", config_parse_maxconn, 0, false },
+	{ "idle_timeout", config_parse_idle, 0, false },
 };
 
 static const struct config_key config_deadline_keys[] = {
@@ -228,6 +232,29 @@ static int
 config_parse_sync(struct config_ctx *ctx, int arg, const char *value, char **why)
 {
 	return confval_synchronous(value, &ctx->cfg->sync_full, why);
+}
+
+static int
+config_parse_log(struct config_ctx *ctx, int arg, const char *value, char **why)
+{
+	return confval_log_level(value, &ctx->cfg->log_transitions_info, why);
+}
+
+static int
+config_parse_maxconn(struct config_ctx *ctx, int arg, const char *value, char **why)
+{
+	long n;
+
+	if (confval_count(value, 1, 65536, &n, why) == -1)
+		return -1;
+	ctx->cfg->max_connections = (unsigned)n;
+	return 0;
+}
+
+static int
+config_parse_idle(struct config_ctx *ctx, int arg, const char *value, char **why)
+{
+	return confval_timeout(value, &ctx->cfg->idle_timeout_ms, why);
 }
 
 /* Into [deadlines], or the current [reason.X]. */
@@ -514,6 +541,9 @@ config_new(const char *path)
 	cfg->socket_mode = CONFIG_DEFAULT_SOCKET_MODE;
 	cfg->timezone = xstrdup(CONFIG_DEFAULT_TIMEZONE);
 	cfg->sync_full = true;
+	cfg->log_transitions_info = true;
+	cfg->max_connections = CONFIG_DEFAULT_MAX_CONNECTIONS;
+	cfg->idle_timeout_ms = CONFIG_DEFAULT_IDLE_TIMEOUT_MS;
 	for (i = 0; i < CONFIG_DL_COUNT; i++)
 		cfg->dl[i] = config_dls[i].def;
 	cfg->holidays = CAL_BR_NATIONAL;

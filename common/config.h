@@ -45,6 +45,9 @@ struct config {
 	char *write_group;	/* NULL when not set */
 	char *timezone;
 	bool sync_full;		/* synchronous = full (true) | normal */
+	bool log_transitions_info;	/* log_transitions = info (true) | debug */
+	unsigned max_connections;	/* open client connections at most */
+	int64_t idle_timeout_ms;	/* an idle client connection is closed after this */
 	/* [deadlines] */
 	struct duration dl[CONFIG_DL_COUNT];
 	bool dl_set[CONFIG_DL_COUNT];
@@ -85,6 +88,8 @@ const char *config_src_text(enum config_src src, const char *reason, char *buf, 
 #define CONFIG_DEFAULT_DATABASE "/var/lib/protocold/protocold.db"
 #define CONFIG_DEFAULT_SOCKET "/run/protocold.sock"
 #define CONFIG_DEFAULT_TIMEZONE "America/Sao_Paulo"
+#define CONFIG_DEFAULT_MAX_CONNECTIONS 1024
+#define CONFIG_DEFAULT_IDLE_TIMEOUT_MS (120 * 1000)
 #define CONFIG_DEFAULT_SOCKET_MODE 0660
 
 #endif

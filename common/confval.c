@@ -1,6 +1,7 @@
 #include "confval.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <grp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,53 @@ confval_synchronous(const char *value, bool *full, char **why)
 		return -1;
 	}
 	*full = strcmp(value, "full") == 0;
+	return 0;
+}
+
+int
+confval_log_level(const char *value, bool *info, char **why)
+{
+	if (strcmp(value, "info") != 0 && strcmp(value, "debug") != 0) {
+		*why = xasprintf("\"%s\" is not a level (info or debug)", value);
+		return -1;
+	}
+	*info = strcmp(value, "info") == 0;
+	return 0;
+}
+
+int
+confval_count(const char *value, long min, long max, long *out, char **why)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(value, &end, 10);
+	if (!isdigit((unsigned char)value[0]) || *end != '\0' || errno != 0 || n < min ||
+	    n > max) {
+		*why = xasprintf("\"%s\" is not a whole number from %ld to %ld", value, min,
+		    max);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+int
+confval_timeout(const char *value, int64_t *ms, char **why)
+{
+	struct duration d;
+	char err[DURATION_ERR_LEN];
+
+	if (duration_parse(value, &d, err) != 0) {
+		*why = xstrdup(err);
+		return -1;
+	}
+	if (duration_is_bdays(&d) || d.ms < 1000) {
+		*why = xasprintf("\"%s\" must be at least 1s, in plain time (e.g. 2min)", value);
+		return -1;
+	}
+	*ms = d.ms;
 	return 0;
 }
 

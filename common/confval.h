@@ -29,6 +29,12 @@ int confval_group(const char *value, char **out, char **why);
 int confval_timezone(const char *value, char **out, char **why);
 /* "full" (*full = true) or "normal" (false). */
 int confval_synchronous(const char *value, bool *full, char **why);
+/* "info" (*info = true) or "debug" (false). */
+int confval_log_level(const char *value, bool *info, char **why);
+/* A whole number from min to max. */
+int confval_count(const char *value, long min, long max, long *out, char **why);
+/* A plain duration of at least 1 s, in ms. */
+int confval_timeout(const char *value, int64_t *ms, char **why);
 /* A duration (duration.h); zero_ok: may be 0 but not business days, else more than
  * 0. example (the key's default) is what the messages suggest. */
 int confval_deadline(const char *value, bool zero_ok, const struct duration *example,

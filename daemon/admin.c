@@ -4,6 +4,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -259,4 +260,29 @@ admin_metrics(struct evhttp_request *req, const char *unused)
 	evhttp_send_reply(req, 200, "OK", buf);
 	evbuffer_free(buf);
 	free(text);
+}
+
+void
+admin_status_text(char *buf, size_t len)
+{
+	struct store_stats st;
+	int64_t total = 0, in;
+
+	if (store_stats(admin_rd, &st) != 0) {
+		snprintf(buf, len, "database unavailable: %s", store_error(admin_rd));
+		return;
+	}
+	for (int i = 0; i < PROTO_N_STATES; i++)
+		total += st.by_state[i];
+	if (!st.has_next) {
+		snprintf(buf, len, "%lld protocols, %lld awaiting, no clock running",
+		    (long long)total, (long long)st.by_state[PROTO_AWAITING]);
+		return;
+	}
+	in = (st.next_at - clock_now()) / 60000;
+	if (in < 0)
+		in = 0;
+	snprintf(buf, len, "%lld protocols, %lld awaiting, next due in %lldh%02lldm",
+	    (long long)total, (long long)st.by_state[PROTO_AWAITING], (long long)(in / 60),
+	    (long long)(in % 60));
 }

@@ -1,6 +1,8 @@
 #ifndef ADMIN_H
 #define ADMIN_H
 
+#include <stddef.h>
+
 struct evhttp_request;
 struct store;
 
@@ -10,6 +12,8 @@ struct store;
 
 /* Read stats through reader (the read-only connection). */
 void admin_init(struct store *reader);
+/* One line for systemd's STATUS=: "1234 protocols, 210 awaiting, next due in 3h12m". */
+void admin_status_text(char *buf, size_t len);
 /* Reload the configuration, telling systemd (SIGHUP and POST /v1/reload):
  * 0, or -1 with *errors (malloc'd). */
 int admin_do_reload(char **errors);

@@ -1,25 +1,88 @@
 #include "engine.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "civil.h"
 #include "clock.h"
+#include "commit.h"
 #include "deadline.h"
 #include "history.h"
 #include "log.h"
 #include "metrics.h"
 #include "rfc3339.h"
+#include "sysd.h"
 #include "tz.h"
+#include "xmalloc.h"
 
 static struct store *engine_st;
 static const struct config *engine_cfg;
 static const struct cal *engine_cal;
 
+/* The turn's transitions, logged once their commit succeeds. */
+struct engine_log {
+	char id[PROTO_ID_MAX + 1];
+	int from;
+	enum proto_state to;
+	enum proto_cause cause;
+	const char *name;	/* static: an action, event or clock name */
+	int64_t late_ms;
+	bool has_late;
+};
+static struct engine_log *engine_logs;
+static size_t engine_n_logs, engine_cap_logs;
+static bool engine_logs_armed;
+
+static void
+engine_log_flush(void *arg, bool ok)
+{
+	for (size_t i = 0; ok && i < engine_n_logs; i++) {
+		struct engine_log *l = &engine_logs[i];
+
+		sysd_transition(engine_cfg->log_transitions_info, l->id,
+		    l->from >= 0 ? proto_state_name(l->from) : "-", proto_state_name(l->to),
+		    proto_cause_name(l->cause), l->name, l->late_ms, l->has_late);
+	}
+	engine_n_logs = 0;
+	engine_logs_armed = false;
+}
+
+static void
+engine_log(const struct proto_event *ev, const char *id)
+{
+	struct engine_log *l;
+
+	if (engine_n_logs == engine_cap_logs) {
+		engine_cap_logs = engine_cap_logs ? engine_cap_logs * 2 : 256;
+		engine_logs = xrealloc(engine_logs, engine_cap_logs * sizeof *engine_logs);
+	}
+	l = &engine_logs[engine_n_logs++];
+	snprintf(l->id, sizeof l->id, "%s", id);
+	l->from = ev->from;
+	l->to = ev->to;
+	l->cause = ev->cause;
+	l->name = ev->name;
+	l->late_ms = ev->late_ms;
+	l->has_late = ev->due_at != 0;
+	if (!engine_logs_armed) {
+		engine_logs_armed = true;
+		commit_after(engine_log_flush, NULL);
+	}
+}
+
 void
 engine_init(struct store *st)
 {
 	engine_st = st;
+}
+
+void
+engine_shutdown(void)
+{
+	free(engine_logs);
+	engine_logs = NULL;
+	engine_n_logs = engine_cap_logs = 0;
 }
 
 void
@@ -64,7 +127,10 @@ engine_record(const struct protocol *p, int from, enum proto_cause cause, const 
 		.name = name, .due_at = due, .late_ms = due ? at - due : 0, .detail = detail,
 	};
 
-	return history_add(engine_st, &ev);
+	if (history_add(engine_st, &ev) != 0)
+		return -1;
+	engine_log(&ev, p->id);
+	return 0;
 }
 
 /* Apply the next due point of p's clock (a warning or the expiry) at instant now. */
@@ -127,18 +193,17 @@ engine_load(const char *id, struct protocol *p, int64_t now, struct problem *pb)
 static int
 engine_change(int (*change)(void *, struct problem *), void *ctx, struct problem *pb)
 {
+	size_t logged = engine_n_logs;
 	int rc;
 
 	if (store_savepoint(engine_st) != 0)
 		return engine_db_error(pb);
 	rc = change(ctx, pb);
+	if (rc >= 0 && store_release(engine_st) != 0)
+		rc = engine_db_error(pb);
 	if (rc < 0) {
 		store_rollback_to(engine_st);
-		return -1;
-	}
-	if (store_release(engine_st) != 0) {
-		store_rollback_to(engine_st);
-		return engine_db_error(pb);
+		engine_n_logs = logged;	/* what was undone is not logged */
 	}
 	return rc;
 }

@@ -32,6 +32,8 @@ struct engine_create {
 
 /* Set the store (writer connection) the engine works on. */
 void engine_init(struct store *st);
+/* Free what the engine holds. */
+void engine_shutdown(void);
 /* Use this configuration and calendar for clocks started from now on. */
 void engine_configure(const struct config *cfg, const struct cal *cal);
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -397,11 +398,82 @@ http_bind_path(const char *path, unsigned mode, const char *group, char **cause)
 	return fd;
 }
 
-int
-http_init(struct event_base *base, int fd, const char *path, unsigned mode,
-    const char *group, const struct http_route *routes, size_t n_routes, char **cause)
+/* The kernel enforces max_connections: the descriptors the process may open are the
+ * connections plus a reserve for the database, the journal and the loop. */
+#define HTTP_FD_RESERVE 64
+
+static void
+http_limit_connections(unsigned max)
 {
-	if (fd < 0 && (fd = http_bind_path(path, mode, group, cause)) < 0)
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	rl.rlim_cur = (rlim_t)max + HTTP_FD_RESERVE;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max) {
+		log_warnx("max_connections %u is above the hard limit of open files (%llu); "
+		    "using that", max, (unsigned long long)rl.rlim_max);
+		rl.rlim_cur = rl.rlim_max;
+	}
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		log_warn("cannot set the limit of open files for max_connections");
+}
+
+static void
+http_accept_again(evutil_socket_t fd, short what, void *arg)
+{
+	evconnlistener_enable(arg);
+}
+
+/* accept() failed: at the connection limit, pause accepting for a moment rather than
+ * spin on the waiting connection. */
+static void
+http_accept_error(struct evconnlistener *lev, void *arg)
+{
+	static int64_t warned;
+	struct timeval pause = { 0, 100000 };
+	int err = EVUTIL_SOCKET_ERROR();
+
+	if (clock_mono_us() - warned > 60 * 1000000LL) {
+		log_warnx("cannot accept connections: %s%s", strerror(err),
+		    err == EMFILE || err == ENFILE ? " (max_connections reached)" : "");
+		warned = clock_mono_us();
+	}
+	evconnlistener_disable(lev);
+	event_base_once(evconnlistener_get_base(lev), -1, EV_TIMEOUT, http_accept_again, lev,
+	    &pause);
+}
+
+static void
+http_configure(const struct config *cfg)
+{
+	struct timeval idle = { cfg->idle_timeout_ms / 1000, cfg->idle_timeout_ms % 1000 * 1000 };
+
+	evhttp_set_max_body_size(http_server, HTTP_MAX_BULK_BODY);
+	evhttp_set_max_headers_size(http_server, 16 * 1024);
+	evhttp_set_timeout_tv(http_server, &idle);
+	evhttp_set_allowed_methods(http_server, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+	    EVHTTP_REQ_PATCH);
+	evhttp_set_gencb(http_server, http_gencb, NULL);
+	http_set_write_group(cfg->write_group);
+}
+
+void
+http_reconfigure(const struct config *cfg)
+{
+	http_limit_connections(cfg->max_connections);
+	if (http_server != NULL)
+		http_configure(cfg);
+}
+
+int
+http_init(struct event_base *base, int fd, const struct config *cfg,
+    const struct http_route *routes, size_t n_routes, char **cause)
+{
+	http_limit_connections(cfg->max_connections);
+	if (fd < 0 && (fd = http_bind_path(cfg->socket, cfg->socket_mode, cfg->write_group,
+	    cause)) < 0)
 		return -1;
 	/* evconnlistener does not make a passed descriptor non-blocking itself. */
 	evutil_make_socket_nonblocking(fd);
@@ -409,19 +481,14 @@ http_init(struct event_base *base, int fd, const char *path, unsigned mode,
 	http_server = evhttp_new(base);
 	if (http_listener == NULL || http_server == NULL ||
 	    evhttp_bind_listener(http_server, http_listener) == NULL) {
-		*cause = xasprintf("cannot listen on %s", path ? path : "the passed socket");
+		*cause = xasprintf("cannot listen on %s", fd == 3 ? "the passed socket" :
+		    cfg->socket);
 		return -1;
 	}
+	evconnlistener_set_error_cb(http_listener, http_accept_error);
 	http_routes = routes;
 	http_n_routes = n_routes;
-	evhttp_set_max_body_size(http_server, HTTP_MAX_BULK_BODY);
-	evhttp_set_max_headers_size(http_server, 16 * 1024);
-	evhttp_set_timeout(http_server, 120);
-	evhttp_set_allowed_methods(http_server, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
-	    EVHTTP_REQ_PATCH);
-	evhttp_set_gencb(http_server, http_gencb, NULL);
-	http_set_write_group(group);
+	http_configure(cfg);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "config.h"
 #include "problem.h"
 
 struct event_base;
@@ -30,16 +31,18 @@ struct http_route {
 	bool bulk;		/* takes bodies up to HTTP_MAX_BULK_BODY */
 };
 
-/* Serve routes on fd (>= 0, from systemd) or on a socket bound at path with mode and
- * group. 0, or -1 with *cause. */
-int http_init(struct event_base *base, int fd, const char *path, unsigned mode,
-    const char *group, const struct http_route *routes, size_t n_routes, char **cause);
+/* Serve routes on fd (>= 0, from systemd) or on the socket cfg names (bound with its
+ * mode and group), with cfg's connection limits. 0, or -1 with *cause. */
+int http_init(struct event_base *base, int fd, const struct config *cfg,
+    const struct http_route *routes, size_t n_routes, char **cause);
 /* Stop accepting connections (the open ones are still served). */
 void http_stop_listening(void);
 /* Close the listener and every connection (and unlink the path it bound). */
 void http_shutdown(void);
 /* Which group may write, besides root and the daemon's own user (NULL: none). */
 void http_set_write_group(const char *group);
+/* Apply a reloaded configuration's write group, idle timeout and connection limit. */
+void http_reconfigure(const struct config *cfg);
 
 /* Answer with JSON (takes the reference) or a problem document. */
 void http_reply_json(struct evhttp_request *req, int status, json_t *body);

@@ -165,8 +165,7 @@ start_server(struct daemon *d)
 	admin_init(d->reader);
 	if (browse_init(d->reader) != 0)
 		fatalx("database: cannot read the cursor secret: %s", store_error(d->reader));
-	if (http_init(d->base, sysd_listen_fd(), cfg->socket, cfg->socket_mode,
-	    cfg->write_group, routes, n, &cause) != 0)
+	if (http_init(d->base, sysd_listen_fd(), cfg, routes, n, &cause) != 0)
 		fatalx("%s", cause);
 }
 
@@ -201,6 +200,7 @@ start(struct daemon *d)
 	commit_add_hook(feed_notify);
 	start_server(d);
 	start_signals(d);
+	sysd_start(d->base, admin_status_text);
 	/* Whatever expired while we were down is applied first, in due order. */
 	sched_kick();
 }
@@ -217,6 +217,8 @@ stop(struct daemon *d)
 	feed_shutdown();
 	sched_shutdown();
 	http_shutdown();
+	sysd_shutdown();
+	engine_shutdown();
 	store_close(d->reader);
 	store_close(d->writer);
 	runconf_shutdown();
@@ -229,6 +231,7 @@ main(int argc, char **argv)
 {
 	struct options o;
 	struct daemon d = { 0 };
+	char status[256];
 
 	parse_args(argc, argv, &o);
 	log_init("protocold", o.debug);
@@ -237,7 +240,8 @@ main(int argc, char **argv)
 	start(&d);
 	log_info("ready: database %s, socket %s", runconf_get()->database,
 	    runconf_get()->socket);
-	sysd_ready("running");
+	admin_status_text(status, sizeof status);
+	sysd_ready(status);
 	event_base_dispatch(d.base);
 	stop(&d);
 	log_info("stopped");

@@ -95,7 +95,7 @@ runconf_reload(char **errors)
 	runconf_warn_static(runconf_cfg, cfg);
 	if (runconf_apply(cfg, errors) != 0)
 		return -1;
-	http_set_write_group(runconf_cfg->write_group);
+	http_reconfigure(runconf_cfg);
 	runconf_ok = true;
 	runconf_success_at = clock_wall();
 	log_info("configuration reloaded from %s", runconf_path);

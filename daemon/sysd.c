@@ -1,10 +1,20 @@
 #include "sysd.h"
 
+#include <event2/event.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <syslog.h>
 #include <systemd/sd-daemon.h>
+#include <systemd/sd-journal.h>
 #include <time.h>
 
 #include "log.h"
+
+#define SYSD_STATUS_EVERY_S 10
+
+static struct event *sysd_watchdog_ev, *sysd_status_ev;
+static void (*sysd_status_fn)(char *, size_t);
+static bool sysd_journal;
 
 int
 sysd_listen_fd(void)
@@ -48,4 +58,76 @@ void
 sysd_stopping(void)
 {
 	sd_notify(0, "STOPPING=1");
+}
+
+static void
+sysd_watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	sd_notify(0, "WATCHDOG=1");
+}
+
+static void
+sysd_status_cb(evutil_socket_t fd, short what, void *arg)
+{
+	char buf[256];
+
+	sysd_status_fn(buf, sizeof buf);
+	sysd_status(buf);
+}
+
+void
+sysd_start(struct event_base *base, void (*status_fn)(char *, size_t))
+{
+	struct timeval every = { SYSD_STATUS_EVERY_S, 0 };
+	uint64_t usec;
+
+	/* JOURNAL_STREAM: our stderr goes to journald, so the journal is there. */
+	sysd_journal = getenv("JOURNAL_STREAM") != NULL;
+	sysd_status_fn = status_fn;
+	sysd_status_ev = event_new(base, -1, EV_PERSIST, sysd_status_cb, NULL);
+	event_add(sysd_status_ev, &every);
+	if (sd_watchdog_enabled(0, &usec) > 0) {
+		struct timeval half = { (time_t)(usec / 2 / 1000000),
+		    (suseconds_t)(usec / 2 % 1000000) };
+
+		sysd_watchdog_ev = event_new(base, -1, EV_PERSIST, sysd_watchdog_cb, NULL);
+		event_add(sysd_watchdog_ev, &half);
+		sd_notify(0, "WATCHDOG=1");
+		log_info("watchdog: pinging systemd every %llu ms",
+		    (unsigned long long)(usec / 2000));
+	}
+}
+
+void
+sysd_shutdown(void)
+{
+	if (sysd_watchdog_ev != NULL)
+		event_free(sysd_watchdog_ev);
+	if (sysd_status_ev != NULL)
+		event_free(sysd_status_ev);
+	sysd_watchdog_ev = sysd_status_ev = NULL;
+}
+
+void
+sysd_transition(bool info, const char *id, const char *from, const char *to,
+    const char *cause, const char *name, int64_t late_ms, bool has_late)
+{
+	if (!info && !log_debug_enabled())
+		return;
+	if (!sysd_journal) {
+		if (info)
+			log_info("%s: %s -> %s (%s %s)", id, from, to, cause, name);
+		else
+			log_debug("%s: %s -> %s (%s %s)", id, from, to, cause, name);
+		return;
+	}
+	if (has_late)
+		sd_journal_send("MESSAGE=%s: %s -> %s (%s %s, %lld ms late)", id, from, to,
+		    cause, name, (long long)late_ms, "PRIORITY=%d", info ? LOG_INFO : LOG_DEBUG,
+		    "PROTOCOL_ID=%s", id, "FROM=%s", from, "TO=%s", to, "CAUSE=%s", cause,
+		    "NAME=%s", name, "LATE_MS=%lld", (long long)late_ms, NULL);
+	else
+		sd_journal_send("MESSAGE=%s: %s -> %s (%s %s)", id, from, to, cause, name,
+		    "PRIORITY=%d", info ? LOG_INFO : LOG_DEBUG, "PROTOCOL_ID=%s", id,
+		    "FROM=%s", from, "TO=%s", to, "CAUSE=%s", cause, "NAME=%s", name, NULL);
 }

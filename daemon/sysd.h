@@ -1,7 +1,16 @@
 #ifndef SYSD_H
 #define SYSD_H
 
-/* The systemd glue: socket activation and sd_notify. Harmless outside systemd. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+
+/*
+ * The systemd glue: socket activation, sd_notify (READY, RELOADING, STATUS, STOPPING,
+ * WATCHDOG) and structured journal entries. Harmless outside systemd.
+ */
 
 /* The listening socket systemd passed (socket activation), or -1. */
 int sysd_listen_fd(void);
@@ -13,5 +22,15 @@ void sysd_reloading(void);
 void sysd_status(const char *status);
 /* STOPPING=1. */
 void sysd_stopping(void);
+/* When systemd asks for a watchdog (WatchdogSec=), ping it from base's loop at half
+ * the interval, so a stuck loop gets the service killed and restarted; and refresh
+ * STATUS= with status_fn's text every few seconds. */
+void sysd_start(struct event_base *base, void (*status_fn)(char *buf, size_t len));
+void sysd_shutdown(void);
+/* Log one committed transition: to the journal with PROTOCOL_ID=, FROM=, TO=, CAUSE=,
+ * NAME= (and LATE_MS=) fields when journald reads us, else as a log line. info picks
+ * the priority (info, else debug; debug entries only when debug logging is on). */
+void sysd_transition(bool info, const char *id, const char *from, const char *to,
+    const char *cause, const char *name, int64_t late_ms, bool has_late);
 
 #endif
