@@ -48,6 +48,14 @@ for build in "$@"; do
 		count "$name" "$log" $?
 	done
 done
+# Tests of the installed service under a real systemd: once, with the first build.
+for t in tests/systemd/test_*.sh; do
+	[ -f "$t" ] || continue
+	name="systemd/$(basename "$t" .sh)"
+	log="$logdir/$(echo "$name" | tr / _).log"
+	BUILD="$1" timeout 900 bash "$t" >"$log" 2>&1
+	count "$name" "$log" $?
+done
 echo "logs: $logdir"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
