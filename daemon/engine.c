@@ -20,6 +20,21 @@ static struct store *engine_st;
 static const struct config *engine_cfg;
 static const struct cal *engine_cal;
 
+/*
+ * A batch of due points: the earliest rows read at once, merged with the points the
+ * batch itself makes due (a wait that ran out starts a response clock that may be
+ * overdue too), so every point is applied in due order, across protocols, each once.
+ */
+struct engine_batch {
+	struct protocol *rows;	/* read from the store, in due order */
+	int n_rows, next_row;
+	struct protocol *again;	/* a min-heap by (clock_next, rid) of re-due protocols */
+	int n_again;
+	int cap;
+};
+
+static struct engine_batch engine_fb;
+
 /* The turn's transitions, logged once their commit succeeds. */
 struct engine_log {
 	char id[PROTO_ID_MAX + 1];
@@ -80,6 +95,9 @@ engine_init(struct store *st)
 void
 engine_shutdown(void)
 {
+	free(engine_fb.rows);
+	free(engine_fb.again);
+	memset(&engine_fb, 0, sizeof engine_fb);
 	free(engine_logs);
 	engine_logs = NULL;
 	engine_n_logs = engine_cap_logs = 0;
@@ -441,20 +459,94 @@ engine_seller_put(const char *id, bool envvias, struct problem *pb)
 	return engine_change(engine_seller_change, &op, pb);
 }
 
+
+static bool
+engine_before(const struct protocol *a, const struct protocol *b)
+{
+	return a->clock_next < b->clock_next ||
+	    (a->clock_next == b->clock_next && a->rid < b->rid);
+}
+
+static void
+engine_again_push(struct engine_batch *b, const struct protocol *p)
+{
+	int i = b->n_again++;
+
+	b->again[i] = *p;
+	while (i > 0 && engine_before(&b->again[i], &b->again[(i - 1) / 2])) {
+		struct protocol t = b->again[i];
+
+		b->again[i] = b->again[(i - 1) / 2];
+		b->again[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+}
+
+static void
+engine_again_pop(struct engine_batch *b, struct protocol *out)
+{
+	int i = 0;
+
+	*out = b->again[0];
+	b->again[0] = b->again[--b->n_again];
+	for (;;) {
+		int l = 2 * i + 1, r = l + 1, m = i;
+		struct protocol t;
+
+		if (l < b->n_again && engine_before(&b->again[l], &b->again[m]))
+			m = l;
+		if (r < b->n_again && engine_before(&b->again[r], &b->again[m]))
+			m = r;
+		if (m == i)
+			break;
+		t = b->again[i];
+		b->again[i] = b->again[m];
+		b->again[m] = t;
+		i = m;
+	}
+}
+
+/* The next protocol to step, or false when the batch has none left. */
+static bool
+engine_batch_next(struct engine_batch *b, struct protocol *p)
+{
+	bool have_row = b->next_row < b->n_rows;
+
+	if (b->n_again > 0 && (!have_row || engine_before(&b->again[0],
+	    &b->rows[b->next_row]))) {
+		engine_again_pop(b, p);
+		return true;
+	}
+	if (!have_row)
+		return false;
+	*p = b->rows[b->next_row++];
+	return true;
+}
+
 static int
 engine_fire_change(void *arg, struct problem *pb)
 {
 	struct engine_op *op = arg;
+	struct engine_batch *b = &engine_fb;
 	struct protocol p;
-	int n = 0, rc = 0;
+	int n = 0;
 
-	/* One point at a time, always the earliest: chains replay in due order. */
-	while (n < op->max && (rc = store_next_due(engine_st, op->now, &p)) == 1) {
+	if (b->cap < op->max) {
+		b->cap = op->max;
+		b->rows = xrealloc(b->rows, (size_t)b->cap * sizeof *b->rows);
+		b->again = xrealloc(b->again, (size_t)b->cap * sizeof *b->again);
+	}
+	b->next_row = b->n_again = 0;
+	if ((b->n_rows = store_due(engine_st, op->now, op->max, b->rows)) < 0)
+		return engine_db_error(pb);
+	while (n < op->max && engine_batch_next(b, &p)) {
 		if (engine_step(&p, op->now) != 0 || store_update(engine_st, &p) != 0)
 			return engine_db_error(pb);
 		n++;
+		if (p.clock != PROTO_CLOCK_NONE && p.clock_next <= op->now)
+			engine_again_push(b, &p);
 	}
-	return rc < 0 ? engine_db_error(pb) : n;
+	return n;
 }
 
 int

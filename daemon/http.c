@@ -39,6 +39,7 @@ static struct {
 static struct evhttp *http_server;
 static struct evconnlistener *http_listener;
 static char *http_bound_path;
+static struct stat http_bound_st;	/* what we bound, so we unlink only that */
 static const struct http_route *http_routes;
 static size_t http_n_routes;
 static bool http_has_group;
@@ -395,6 +396,8 @@ http_bind_path(const char *path, unsigned mode, const char *group, char **cause)
 	if (group != NULL && (gr = getgrnam(group)) != NULL && chown(path, -1, gr->gr_gid) != 0)
 		log_warn("%s: cannot give the socket to group %s", path, group);
 	http_bound_path = xstrdup(path);
+	if (lstat(path, &http_bound_st) != 0)
+		memset(&http_bound_st, 0, sizeof http_bound_st);
 	return fd;
 }
 
@@ -502,12 +505,16 @@ http_stop_listening(void)
 void
 http_shutdown(void)
 {
+	struct stat sb;
+
 	/* evhttp_free frees the bound listener too. */
 	if (http_server != NULL)
 		evhttp_free(http_server);
 	http_server = NULL;
 	http_listener = NULL;
-	if (http_bound_path != NULL)
+	/* Another daemon may have replaced a socket file it thought stale: leave its. */
+	if (http_bound_path != NULL && lstat(http_bound_path, &sb) == 0 &&
+	    sb.st_ino == http_bound_st.st_ino && sb.st_dev == http_bound_st.st_dev)
 		unlink(http_bound_path);
 	free(http_bound_path);
 	http_bound_path = NULL;

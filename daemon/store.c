@@ -33,7 +33,7 @@ static const char *const store_sql[SQL_COUNT] = {
 	    "clock_due = ?13, clock_next = ?14, attempts = ?15, version = ?16, "
 	    "updated_at = ?17, clock_rule = ?18 WHERE rid = ?1",
 	[SQL_NEXT_DUE] = "SELECT " STORE_COLS " FROM protocols WHERE clock_next IS NOT NULL "
-	    "AND clock_next <= ?1 ORDER BY clock_next LIMIT 1",
+	    "AND clock_next <= ?1 ORDER BY clock_next, rid LIMIT ?2",
 	[SQL_HEAD] = "SELECT min(clock_next) FROM protocols WHERE clock_next IS NOT NULL",
 	[SQL_SELLER_GET] = "SELECT envvias FROM sellers WHERE id = ?1",
 	[SQL_SELLER_PUT] = "INSERT INTO sellers (id, envvias) VALUES (?1, ?2) "
@@ -211,6 +211,11 @@ store_setup(struct store *st, bool read_only, bool sync_full)
 	const char *bad;
 
 	sqlite3_busy_timeout(st->db, 5000);
+	/* Savepoints keep their undo pages in memory, and a big batch fits the cache,
+	 * so nothing but the commit itself writes. */
+	if (store_exec(st, "PRAGMA temp_store = MEMORY") != 0 ||
+	    store_exec(st, "PRAGMA cache_size = -2000") != 0)
+		return -1;
 	if (store_pragma_int(st, "PRAGMA user_version", &version) != 0)
 		return -1;
 	if ((bad = store_check_owner(st, version)) != NULL) {
@@ -220,6 +225,7 @@ store_setup(struct store *st, bool read_only, bool sync_full)
 	if (read_only)
 		return store_exec(st, "PRAGMA query_only = 1");
 	if (store_exec(st, "PRAGMA journal_mode = WAL") != 0 ||
+	    store_exec(st, "PRAGMA wal_autocheckpoint = 10000") != 0 ||
 	    store_set_sync(st, sync_full) != 0)
 		return -1;
 	return store_migrate(st, version);
@@ -477,15 +483,29 @@ store_update(struct store *st, const struct protocol *p)
 int
 store_next_due(struct store *st, int64_t limit, struct protocol *p)
 {
+	int n = store_due(st, limit, 1, p);
+
+	return n < 0 ? -1 : n;
+}
+
+int
+store_due(struct store *st, int64_t limit, int max, struct protocol *out)
+{
 	sqlite3_stmt *s = store_stmt(st, SQL_NEXT_DUE);
+	int rc, n = 0;
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, limit);
-	return store_one_row(st, s, p, "next due");
+	sqlite3_bind_int(s, 2, max);
+	while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		store_read_row(s, &out[n++]);
+	if (n == max)
+		rc = SQLITE_DONE;
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? n : store_fail(st, "due protocols");
 }
 
-/* A query of one integer: 0 with *out (dflt for NULL or no row), or -1. */
 int
 store_one_int(struct store *st, sqlite3_stmt *s, int64_t dflt, int64_t *out)
 {

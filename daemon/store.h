@@ -48,6 +48,9 @@ int store_insert(struct store *st, struct protocol *p);
 int store_update(struct store *st, const struct protocol *p);
 /* The protocol whose clock_next is the smallest and <= limit: 1, 0 (none), -1. */
 int store_next_due(struct store *st, int64_t limit, struct protocol *p);
+/* Up to max protocols whose clock_next <= limit, earliest first (ties by row id),
+ * into out: their count, or -1. */
+int store_due(struct store *st, int64_t limit, int max, struct protocol *out);
 /* The smallest clock_next of all protocols in *at (INT64_MAX when none): 0 or -1. */
 int store_head(struct store *st, int64_t *at);
 
