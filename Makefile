@@ -104,3 +104,79 @@ check: all unit
 
 clean:
 	rm -rf build
+
+# Installation (see protocold(8), "INSTALLATION"). PREFIX is /usr by default because the
+# systemd units go where systemd looks for the distribution's units and name the
+# binaries by absolute path: `make install` writes protocold.service from
+# systemd/protocold.service.in with @BINDIR@ replaced. DESTDIR stages a tree for a
+# package; with no DESTDIR, as root, install also creates the user (systemd-sysusers)
+# and the directories (systemd-tmpfiles) and reloads systemd. The configuration path
+# /etc/protocold/protocold.ini is built into protocold and the units: it does not move
+# with PREFIX, and an existing file is never overwritten.
+PREFIX  ?= /usr
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+CONFDIR := /etc/protocold
+INSTALL ?= install
+pc_systemd = $(shell pkg-config --variable=$(1) systemd 2>/dev/null)
+SYSTEMDUNITDIR ?= $(or $(call pc_systemd,systemdsystemunitdir),/lib/systemd/system)
+SYSUSERSDIR    ?= $(or $(call pc_systemd,sysusersdir),/usr/lib/sysusers.d)
+TMPFILESDIR    ?= $(or $(call pc_systemd,tmpfilesdir),/usr/lib/tmpfiles.d)
+# Man pages: protocolctl.1 is installed when doc/ has it.
+MAN_PAGES := $(wildcard doc/protocolctl.1) doc/protocold.ini.5 doc/protocold.8
+
+.PHONY: install uninstall
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(CONFDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	$(INSTALL) -m 0755 $(BUILD)/protocold $(BUILD)/protocolctl $(DESTDIR)$(BINDIR)/
+	sed 's|@BINDIR@|$(BINDIR)|g' systemd/protocold.service.in \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/protocold.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/protocold.service
+	$(INSTALL) -m 0644 systemd/protocold.socket $(DESTDIR)$(SYSTEMDUNITDIR)/
+	$(INSTALL) -m 0644 systemd/protocold.sysusers $(DESTDIR)$(SYSUSERSDIR)/protocold.conf
+	$(INSTALL) -m 0644 systemd/protocold.tmpfiles $(DESTDIR)$(TMPFILESDIR)/protocold.conf
+	@if [ -e $(DESTDIR)$(CONFDIR)/protocold.ini ]; then \
+		echo "keeping the existing $(DESTDIR)$(CONFDIR)/protocold.ini"; \
+	else \
+		echo "$(INSTALL) -m 0640 conf/protocold.ini $(DESTDIR)$(CONFDIR)/protocold.ini"; \
+		$(INSTALL) -m 0640 conf/protocold.ini $(DESTDIR)$(CONFDIR)/protocold.ini; \
+		chgrp protocold $(DESTDIR)$(CONFDIR)/protocold.ini 2>/dev/null || true; \
+	fi
+	@for m in $(MAN_PAGES); do \
+		s=$${m##*.}; \
+		echo "$(INSTALL) -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/"; \
+		$(INSTALL) -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; \
+	done
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v systemd-sysusers >/dev/null; then \
+		echo "systemd-sysusers $(SYSUSERSDIR)/protocold.conf"; \
+		systemd-sysusers $(SYSUSERSDIR)/protocold.conf && \
+		echo "systemd-tmpfiles --create $(TMPFILESDIR)/protocold.conf" && \
+		systemd-tmpfiles --create $(TMPFILESDIR)/protocold.conf || exit 1; \
+		if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \
+		echo "installed; start it with: systemctl enable --now protocold.socket protocold.service"; \
+	fi
+
+# Removes what install put, except the configuration when it differs from the shipped
+# one (it was edited), the database in /var/lib/protocold and the user.
+uninstall:
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && [ "$$(id -u)" = 0 ]; then \
+		systemctl disable --now protocold.service protocold.socket 2>/dev/null || true; \
+	fi
+	rm -f $(DESTDIR)$(BINDIR)/protocold $(DESTDIR)$(BINDIR)/protocolctl
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/protocold.service $(DESTDIR)$(SYSTEMDUNITDIR)/protocold.socket
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/protocold.conf $(DESTDIR)$(TMPFILESDIR)/protocold.conf
+	rm -f $(DESTDIR)$(MANDIR)/man1/protocolctl.1 $(DESTDIR)$(MANDIR)/man5/protocold.ini.5 \
+		$(DESTDIR)$(MANDIR)/man8/protocold.8
+	@if cmp -s conf/protocold.ini $(DESTDIR)$(CONFDIR)/protocold.ini; then \
+		echo "rm -f $(DESTDIR)$(CONFDIR)/protocold.ini"; \
+		rm -f $(DESTDIR)$(CONFDIR)/protocold.ini; \
+		rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null || true; \
+	elif [ -e $(DESTDIR)$(CONFDIR)/protocold.ini ]; then \
+		echo "keeping $(DESTDIR)$(CONFDIR)/protocold.ini: it differs from conf/protocold.ini"; \
+	fi
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && [ "$$(id -u)" = 0 ]; then \
+		systemctl daemon-reload; \
+	fi

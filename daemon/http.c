@@ -57,15 +57,40 @@ http_set_write_group(const char *group)
 		    "may write", group);
 }
 
-static bool
-http_uid_in_group(uid_t uid, gid_t primary)
+/* The groups the peer process really has (SO_PEERGROUPS: also those it got at run
+ * time, e.g. from a unit's SupplementaryGroups=); -1 when the kernel cannot say. */
+static int
+http_peer_groups(int fd, gid_t *groups, int max)
+{
+	socklen_t len = (socklen_t)(max * sizeof(gid_t));
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) != 0)
+		return -1;
+	return (int)(len / sizeof(gid_t));
+}
+
+/* The groups of uid as the user database lists them (the fallback). */
+static int
+http_user_groups(uid_t uid, gid_t primary, gid_t *groups, int max)
 {
 	struct passwd *pw = getpwuid(uid);
-	gid_t groups[256];
-	int n = 256;
+	int n = max;
 
 	if (pw == NULL || getgrouplist(pw->pw_name, primary, groups, &n) < 0)
-		return false;
+		return 0;
+	return n;
+}
+
+static bool
+http_peer_in_group(int fd, const struct ucred *uc)
+{
+	gid_t groups[256];
+	int n;
+
+	if (uc->gid == http_write_gid)
+		return true;
+	if ((n = http_peer_groups(fd, groups, 256)) < 0)
+		n = http_user_groups(uc->uid, uc->gid, groups, 256);
 	for (int i = 0; i < n; i++)
 		if (groups[i] == http_write_gid)
 			return true;
@@ -88,9 +113,7 @@ http_peer_may_write(struct evhttp_request *req)
 		return false;
 	if (uc.uid == 0 || uc.uid == geteuid())
 		return true;
-	if (!http_has_group)
-		return false;
-	return uc.gid == http_write_gid || http_uid_in_group(uc.uid, uc.gid);
+	return http_has_group && http_peer_in_group(fd, &uc);
 }
 
 bool
@@ -493,6 +516,12 @@ http_init(struct event_base *base, int fd, const struct config *cfg,
 	http_n_routes = n_routes;
 	http_configure(cfg);
 	return 0;
+}
+
+const char *
+http_socket_name(void)
+{
+	return http_bound_path ? http_bound_path : "passed by systemd (socket activation)";
 }
 
 void

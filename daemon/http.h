@@ -35,6 +35,8 @@ struct http_route {
  * mode and group), with cfg's connection limits. 0, or -1 with *cause. */
 int http_init(struct event_base *base, int fd, const struct config *cfg,
     const struct http_route *routes, size_t n_routes, char **cause);
+/* Where we listen, for people: the path we bound, or "the socket systemd passed". */
+const char *http_socket_name(void);
 /* Stop accepting connections (the open ones are still served). */
 void http_stop_listening(void);
 /* Close the listener and every connection (and unlink the path it bound). */

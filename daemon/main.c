@@ -239,7 +239,7 @@ main(int argc, char **argv)
 	start_clock(&o);
 	start(&d);
 	log_info("ready: database %s, socket %s", runconf_get()->database,
-	    runconf_get()->socket);
+	    http_socket_name());
 	admin_status_text(status, sizeof status);
 	sysd_ready(status);
 	event_base_dispatch(d.base);
