@@ -88,7 +88,7 @@ const char *config_src_text(enum config_src src, const char *reason, char *buf, 
 #define CONFIG_DEFAULT_DATABASE "/var/lib/protocold/protocold.db"
 #define CONFIG_DEFAULT_SOCKET "/run/protocold.sock"
 #define CONFIG_DEFAULT_TIMEZONE "America/Sao_Paulo"
-#define CONFIG_DEFAULT_MAX_CONNECTIONS 1024
+#define CONFIG_DEFAULT_MAX_CONNECTIONS 4096
 #define CONFIG_DEFAULT_IDLE_TIMEOUT_MS (120 * 1000)
 #define CONFIG_DEFAULT_SOCKET_MODE 0660
 
