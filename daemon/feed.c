@@ -173,7 +173,13 @@ feed_sent(struct evhttp_connection *conn, void *arg)
 static void
 feed_gone(struct evhttp_connection *conn, void *arg)
 {
-	feed_unlink(arg);
+	struct feed_waiter *w = arg;
+
+	/* A peer that went away leaves the request detached and ours to free; at a
+	 * shutdown it is still attached and the connection frees it. */
+	if (evhttp_request_get_connection(w->req) == NULL)
+		evhttp_request_free(w->req);
+	feed_unlink(w);
 }
 
 /* Send a follower its next page when it has none on its way. */

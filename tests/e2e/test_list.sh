@@ -383,7 +383,7 @@ echo 0 >"$T/pages.read"
 		done
 		curl -K "$f.curl" >>"$T/writer.codes"
 	done
-	echo done >"$T/writer.done"
+	echo "done" >"$T/writer.done"
 ) &
 WRITER=$!
 
