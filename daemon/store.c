@@ -492,7 +492,7 @@ int
 store_due(struct store *st, int64_t limit, int max, struct protocol *out)
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_NEXT_DUE);
-	int rc, n = 0;
+	int rc = SQLITE_DONE, n = 0;
 
 	if (s == NULL)
 		return -1;
