@@ -1,6 +1,6 @@
 /*
- * The command table, help, and the commands on one protocol: show, history, create,
- * act, event. Each checks its arguments (usage errors never reach the daemon), builds
+ * The command table, help, and the commands on one protocol: show, create, act,
+ * event. Each checks its arguments (usage errors never reach the daemon), builds
  * the request and hands it to ctlreq.
  */
 
@@ -12,20 +12,27 @@
 
 #include "ctladm.h"
 #include "ctlarg.h"
+#include "ctldue.h"
+#include "ctlimport.h"
+#include "ctllist.h"
 #include "ctlreq.h"
 #include "ctlshow.h"
+#include "ctlwatch.h"
 #include "log.h"
 #include "xmalloc.h"
 
-static ctlcmd_fn ctlcmd_help, ctlcmd_show, ctlcmd_history, ctlcmd_create, ctlcmd_act,
-    ctlcmd_event;
+static ctlcmd_fn ctlcmd_help, ctlcmd_show, ctlcmd_create, ctlcmd_act, ctlcmd_event;
 
 static const struct ctlcmd ctlcmd_table[] = {
 	{ "status", "", "counts per state, running clocks, next due, uptime",
 	    ctladm_status },
 	{ "show", "ID", "one protocol, its clock and what it allows", ctlcmd_show },
+	{ "explain", "ID", "how the running clock's due time was worked out",
+	    ctldue_explain },
+	{ "list", "[--state S] [--seller S] [--due-before RFC3339] [--limit N]",
+	    "protocols, every page (a table, or one JSON object a line)", ctllist_list },
 	{ "history", "ID", "every transition of one protocol, oldest first",
-	    ctlcmd_history },
+	    ctllist_history },
 	{ "create", "ID --seller S [--order O] [--origin customer|preventive]\n"
 	    "\t[--reason R] [--critical] [--opened-at RFC3339]",
 	    "open a protocol (again with the same fields: no change)", ctlcmd_create },
@@ -34,7 +41,15 @@ static const struct ctlcmd ctlcmd_table[] = {
 	{ "event", "ID EVENT [--if-version N]",
 	    "customer_replied, document_attached or mediation_resolved", ctlcmd_event },
 	{ "events", "[--after SEQ] [--limit N] [--wait SECONDS]",
-	    "the feed of transitions of all protocols", ctladm_events },
+	    "one page of the feed of transitions of all protocols", ctladm_events },
+	{ "watch", "[--after SEQ] [--retry-for SECONDS]",
+	    "follow the feed as it happens, across daemon restarts", ctlwatch_watch },
+	{ "import", "FILE.ndjson | -",
+	    "create protocols in bulk from NDJSON (one create object a line)",
+	    ctlimport_import },
+	{ "forecast", "[--within DURATION] [--seller S]",
+	    "the clocks that run out within 24h (or DURATION), by outcome",
+	    ctldue_forecast },
 	{ "seller", "ID [--envvias yes|no]", "a seller's counts; set whether it uses Envvias",
 	    ctladm_seller },
 	{ "reload", "", "reload the configuration and wait for the outcome",
@@ -71,7 +86,7 @@ ctlcmd_usage(FILE *f, const struct ctlcmd *cmd)
 	fprintf(f, "usage: protocolctl [--socket PATH] [-c CONFIG] [--json] "
 	    "[--timeout SECONDS] COMMAND ...\n\ncommands:\n");
 	for (i = 0; i < CTLCMD_N; i++)
-		fprintf(f, "  %-8s %s\n", ctlcmd_table[i].name, ctlcmd_table[i].summary);
+		fprintf(f, "  %-9s %s\n", ctlcmd_table[i].name, ctlcmd_table[i].summary);
 	fprintf(f, "\nThe socket is --socket, else $PROTOCOLD_SOCKET, else the configuration's"
 	    " (-c,\nelse $PROTOCOLD_CONFIG, else /etc/protocold/protocold.ini).\n"
 	    "Exit: 0 ok, 1 refused by the daemon, 2 usage, 3 no daemon, "
@@ -105,13 +120,11 @@ ctlcmd_help(struct ctl_opts *o, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
-/* GET /v1/protocols/ID<suffix> for the one argument ID. */
 static int
-ctlcmd_get(struct ctl_opts *o, int argc, char **argv, const char *suffix,
-    ctlshow_fn *show)
+ctlcmd_show(struct ctl_opts *o, int argc, char **argv)
 {
 	static const struct option opts[] = { CTLARG_LONGOPTS };
-	struct ctlreq rq = { .method = "GET", .show = show };
+	struct ctlreq rq = { .method = "GET", .show = ctlshow_protocol };
 	char *target;
 	int rc;
 
@@ -119,22 +132,10 @@ ctlcmd_get(struct ctl_opts *o, int argc, char **argv, const char *suffix,
 	    (rc = ctlarg_count(argc, argv, 1, 1)) != CTL_EXIT_OK ||
 	    (rc = ctlarg_id("protocol id", argv[optind])) != CTL_EXIT_OK)
 		return rc;
-	rq.target = target = xasprintf("/v1/protocols/%s%s", argv[optind], suffix);
+	rq.target = target = xasprintf("/v1/protocols/%s", argv[optind]);
 	rc = ctlreq_run(o, &rq);
 	free(target);
 	return rc;
-}
-
-static int
-ctlcmd_show(struct ctl_opts *o, int argc, char **argv)
-{
-	return ctlcmd_get(o, argc, argv, "", ctlshow_protocol);
-}
-
-static int
-ctlcmd_history(struct ctl_opts *o, int argc, char **argv)
-{
-	return ctlcmd_get(o, argc, argv, "/history", ctlshow_history);
 }
 
 /* POST body to /v1/protocols/ID<suffix>; the answer is a protocol. */

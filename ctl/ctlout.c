@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "xmalloc.h"
@@ -29,11 +30,19 @@ static const char *const ctlout_labels[] = {
 	"Pendente", "Aguardando", "Encerrado", "Não resolvido", "Mediado", "Resolvido"
 };
 
+static size_t ctlout_json_flags = JSON_INDENT(2);
+
 void
 ctlout_json(const json_t *v)
 {
-	json_dumpf(v, stdout, JSON_INDENT(2));
+	json_dumpf(v, stdout, ctlout_json_flags | JSON_ENCODE_ANY);
 	fputc('\n', stdout);
+}
+
+void
+ctlout_json_lines(void)
+{
+	ctlout_json_flags = JSON_COMPACT;
 }
 
 /* A problem's list member (a string, or an object with a message) for people. */
@@ -175,25 +184,54 @@ void
 ctlout_kv(const char *label, const char *fmt, ...)
 {
 	int pad = CTLOUT_LABEL_WIDTH - 1 - (int)strlen(label);
-	va_list ap;
-
 	char value[2048];
+	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(value, sizeof value, fmt, ap);
 	va_end(ap);
-	if (value[0] == '\0')
+	if (label[0] == '\0')
+		printf("%*s%s\n", CTLOUT_LABEL_WIDTH, "", value);
+	else if (value[0] == '\0')
 		printf("%s:\n", label);
 	else
 		printf("%s:%*s%s\n", label, pad > 1 ? pad : 1, "", value);
 }
 
-/* Tables keep every cell until printed, so a column is as wide as its widest cell. */
+static int ctlout_progress_shown;
+
+void
+ctlout_progress(const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+
+	if (!isatty(STDERR_FILENO))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\r%s\033[K", line);	/* the terminal's progress line, not a log */
+	fflush(stderr);
+	ctlout_progress_shown = 1;
+}
+
+void
+ctlout_progress_end(void)
+{
+	if (!ctlout_progress_shown)
+		return;
+	fputc('\n', stderr);
+	ctlout_progress_shown = 0;
+}
+
+/* Tables keep their cells until printed; the widths of all cells added are kept. */
 struct ctlout_table {
 	size_t ncols;
-	size_t nrows;		/* with the header */
+	size_t nrows;		/* not printed yet, the header included before the first print */
 	size_t cap;		/* rows allocated */
 	char **cells;		/* nrows * ncols */
+	size_t *w;		/* the widest cell of each column so far */
 };
 
 /* Characters in a UTF-8 string: the bytes that do not continue a sequence. */
@@ -214,6 +252,7 @@ ctlout_table_new(size_t ncols, const char *const *header)
 	struct ctlout_table *t = xcalloc(1, sizeof *t);
 
 	t->ncols = ncols;
+	t->w = xcalloc(ncols, sizeof *t->w);
 	ctlout_table_add(t, header);
 	return t;
 }
@@ -221,50 +260,72 @@ ctlout_table_new(size_t ncols, const char *const *header)
 void
 ctlout_table_add(struct ctlout_table *t, const char *const *cells)
 {
-	size_t i;
+	size_t i, cw;
+	char *cell;
 
 	if (t->nrows == t->cap) {
 		t->cap = t->cap == 0 ? 64 : t->cap * 2;
 		t->cells = xrealloc(t->cells, t->cap * t->ncols * sizeof *t->cells);
 	}
-	for (i = 0; i < t->ncols; i++)
-		t->cells[t->nrows * t->ncols + i] = xstrdup(cells[i] != NULL ? cells[i] : "-");
+	for (i = 0; i < t->ncols; i++) {
+		cell = xstrdup(cells[i] != NULL ? cells[i] : "-");
+		if ((cw = ctlout_table_width(cell)) > t->w[i])
+			t->w[i] = cw;
+		t->cells[t->nrows * t->ncols + i] = cell;
+	}
 	t->nrows++;
+}
+
+void
+ctlout_table_min(struct ctlout_table *t, size_t col, size_t width)
+{
+	if (col < t->ncols && t->w[col] < width)
+		t->w[col] = width;
 }
 
 void
 ctlout_table_print(const struct ctlout_table *t, FILE *f)
 {
-	size_t *w = xcalloc(t->ncols, sizeof *w), r, c, cw;
 	const char *cell;
+	size_t r, c;
 	int pad;
 
-	for (r = 0; r < t->nrows; r++)
-		for (c = 0; c < t->ncols; c++)
-			if ((cw = ctlout_table_width(t->cells[r * t->ncols + c])) > w[c])
-				w[c] = cw;
 	for (r = 0; r < t->nrows; r++) {
 		for (c = 0; c < t->ncols; c++) {
 			cell = t->cells[r * t->ncols + c];
-			pad = (int)(w[c] - ctlout_table_width(cell) + 2);
+			pad = (int)(t->w[c] - ctlout_table_width(cell) + 2);
 			if (c + 1 == t->ncols)
 				fprintf(f, "%s\n", cell);
 			else
 				fprintf(f, "%s%*s", cell, pad, "");
 		}
 	}
-	free(w);
+}
+
+static void
+ctlout_table_clear(struct ctlout_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	t->nrows = 0;
+}
+
+void
+ctlout_table_flush(struct ctlout_table *t, FILE *f)
+{
+	ctlout_table_print(t, f);
+	ctlout_table_clear(t);
 }
 
 void
 ctlout_table_free(struct ctlout_table *t)
 {
-	size_t i;
-
 	if (t == NULL)
 		return;
-	for (i = 0; i < t->nrows * t->ncols; i++)
-		free(t->cells[i]);
+	ctlout_table_clear(t);
 	free(t->cells);
+	free(t->w);
 	free(t);
 }

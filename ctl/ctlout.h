@@ -15,8 +15,11 @@
 extern const char *const ctlout_states[];
 extern const char *const ctlout_kinds[];
 
-/* v on stdout, indented by two, in the daemon's key order, then a newline. */
+/* v on stdout, indented by two (on one line after ctlout_json_lines), in the daemon's
+ * key order, then a newline. */
 void ctlout_json(const json_t *v);
+/* From now on, ctlout_json prints one line per value: for commands that print NDJSON. */
+void ctlout_json_lines(void);
 /*
  * A refused request for people, on stderr: "protocolctl: TITLE: DETAIL", then the
  * allowed actions and the listed errors when the problem document has them. When
@@ -35,7 +38,13 @@ char *ctlout_span_ms(long long ms, char *buf, size_t len);
 const char *ctlout_value(const json_t *v, char *buf, size_t len);
 /* The portal label of a state ("awaiting" → "Aguardando"), or NULL. */
 const char *ctlout_state_label(const char *state);
-/* One aligned "label: value" line on stdout. */
+/* A progress line on stderr when it is a terminal: rewritten in place ("\r"), ended
+ * by ctlout_progress_end. Does nothing when stderr is not a terminal. */
+void ctlout_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* End the progress line (a newline), if one was printed. */
+void ctlout_progress_end(void);
+/* One aligned "label: value" line on stdout; an empty label continues the line above
+ * (the value aligned under its value). */
 void ctlout_kv(const char *label, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -46,8 +55,16 @@ struct ctlout_table;
 struct ctlout_table *ctlout_table_new(size_t ncols, const char *const *header);
 /* Append a row of ncols cells (copied; NULL is written "-"). */
 void ctlout_table_add(struct ctlout_table *t, const char *const *cells);
+/* Make column col at least width characters wide. */
+void ctlout_table_min(struct ctlout_table *t, size_t col, size_t width);
 /* Print the header and the rows, two spaces between columns, no trailing blanks. */
 void ctlout_table_print(const struct ctlout_table *t, FILE *f);
+/*
+ * Print the rows added since the last flush (the header with the first) and forget
+ * them: for tables that arrive in pieces. Columns are as wide as the widest cell added
+ * so far, so a wider cell later widens the rows after it only.
+ */
+void ctlout_table_flush(struct ctlout_table *t, FILE *f);
 /* Free; NULL is a no-op. */
 void ctlout_table_free(struct ctlout_table *t);
 

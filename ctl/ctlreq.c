@@ -22,6 +22,9 @@ struct ctlreq_sock {
 	char *cfg_errors;
 };
 
+/* Located once per run: a command may send many requests (pages, batches, retries). */
+static struct ctlreq_sock ctlreq_sock;
+
 static const char *
 ctlreq_env(const char *name)
 {
@@ -74,9 +77,27 @@ ctlreq_config_note(const struct ctlreq_sock *s)
 	free(copy);
 }
 
-static int
-ctlreq_unreachable(int err, const char *cause, const struct ctlreq_sock *s)
+const char *
+ctlreq_socket(const struct ctl_opts *o)
 {
+	if (ctlreq_sock.path == NULL)
+		ctlreq_locate(o, &ctlreq_sock);
+	return ctlreq_sock.path;
+}
+
+void
+ctlreq_shutdown(void)
+{
+	free(ctlreq_sock.path);
+	free(ctlreq_sock.cfg_errors);
+	memset(&ctlreq_sock, 0, sizeof ctlreq_sock);
+}
+
+int
+ctlreq_unreachable(int err, const char *cause)
+{
+	const struct ctlreq_sock *s = &ctlreq_sock;
+
 	switch (httpc_classify(err)) {
 	case HTTPC_FAIL_NODAEMON:
 		log_warnx("no daemon at %s", cause);
@@ -92,25 +113,20 @@ ctlreq_unreachable(int err, const char *cause, const struct ctlreq_sock *s)
 	}
 }
 
+/* A 2xx answer: its JSON into *answer. */
 static int
-ctlreq_success(const struct ctl_opts *o, const struct ctlreq *rq, const struct httpmsg *m,
-    const json_t *v, const char *jerr)
+ctlreq_success(const struct httpmsg *m, json_t *v, const char *jerr, json_t **answer)
 {
 	if (v == NULL && m->body_len > 0) {
 		log_warnx("the daemon's answer (HTTP %d) is not JSON: %s", m->status, jerr);
 		return CTL_EXIT_REFUSED;
 	}
-	if (v == NULL)
-		return CTL_EXIT_OK;
-	if (o->json)
-		ctlout_json(v);
-	else if (rq->show != NULL)
-		rq->show(v, m->status);
+	*answer = json_incref(v);
 	return CTL_EXIT_OK;
 }
 
 static int
-ctlreq_refused(const struct ctl_opts *o, const struct httpmsg *m, const json_t *v)
+ctlreq_refused_json(const struct ctl_opts *o, const struct httpmsg *m, const json_t *v)
 {
 	const json_t *problem = json_is_object(v) ? v : NULL;
 	json_t *stand_in;
@@ -128,8 +144,21 @@ ctlreq_refused(const struct ctl_opts *o, const struct httpmsg *m, const json_t *
 	return m->status == 403 ? CTL_EXIT_DENIED : CTL_EXIT_REFUSED;
 }
 
+int
+ctlreq_refused(const struct ctl_opts *o, const struct httpmsg *m)
+{
+	json_t *v = NULL;
+	int rc;
+
+	if (m->body_len > 0)
+		v = json_loadb(m->body, m->body_len, 0, NULL);
+	rc = ctlreq_refused_json(o, m, v);
+	json_decref(v);
+	return rc;
+}
+
 static int
-ctlreq_answer(const struct ctl_opts *o, const struct ctlreq *rq, const struct httpmsg *m)
+ctlreq_answer(const struct ctl_opts *o, const struct httpmsg *m, json_t **answer)
 {
 	json_error_t jerr = { .text = "" };
 	json_t *v = NULL;
@@ -138,41 +167,72 @@ ctlreq_answer(const struct ctl_opts *o, const struct ctlreq *rq, const struct ht
 	if (m->body_len > 0)
 		v = json_loadb(m->body, m->body_len, 0, &jerr);
 	if (m->status / 100 == 2)
-		rc = ctlreq_success(o, rq, m, v, jerr.text);
+		rc = ctlreq_success(m, v, jerr.text, answer);
 	else
-		rc = ctlreq_refused(o, m, v);
+		rc = ctlreq_refused_json(o, m, v);
 	json_decref(v);
+	return rc;
+}
+
+/* The body to send: rq->raw as it is, or rq->body encoded (*owned, to free). */
+static int
+ctlreq_body(const struct ctlreq *rq, struct httpc_request *hr, char **owned)
+{
+	*owned = NULL;
+	if (rq->raw != NULL) {
+		hr->body = rq->raw;
+		hr->body_len = rq->raw_len;
+		hr->content_type = rq->content_type;
+	} else if (rq->body != NULL) {
+		if ((*owned = json_dumps(rq->body, JSON_COMPACT)) == NULL) {
+			log_warnx("cannot encode the request as JSON");
+			return CTL_EXIT_USAGE;
+		}
+		hr->body = *owned;
+		hr->body_len = strlen(*owned);
+	}
+	return CTL_EXIT_OK;
+}
+
+int
+ctlreq_fetch(const struct ctl_opts *o, const struct ctlreq *rq, json_t **answer,
+    int *status)
+{
+	struct httpc_request hr = { .method = rq->method, .target = rq->target };
+	struct httpmsg *m;
+	char *body, *cause;
+	int r, rc;
+
+	*answer = NULL;
+	*status = 0;
+	if ((rc = ctlreq_body(rq, &hr, &body)) != CTL_EXIT_OK)
+		return rc;
+	hr.connect_timeout_ms = o->timeout_s * 1000;
+	hr.io_timeout_ms = (o->timeout_s + rq->extra_s) * 1000;
+	if ((r = httpc_do(ctlreq_socket(o), &hr, &m, &cause)) < 0)
+		rc = ctlreq_unreachable(r, cause);
+	else {
+		*status = m->status;
+		rc = ctlreq_answer(o, m, answer);
+	}
+	httpmsg_free(m);
+	free(cause);
+	free(body);
 	return rc;
 }
 
 int
 ctlreq_run(const struct ctl_opts *o, const struct ctlreq *rq)
 {
-	struct httpc_request hr = { .method = rq->method, .target = rq->target };
-	struct ctlreq_sock s;
-	struct httpmsg *m;
-	char *body = NULL, *cause;
-	int r, rc;
+	json_t *v;
+	int rc, status;
 
-	if (rq->body != NULL && (body = json_dumps(rq->body, JSON_COMPACT)) == NULL) {
-		log_warnx("cannot encode the request as JSON");
-		return CTL_EXIT_USAGE;
-	}
-	if (body != NULL) {
-		hr.body = body;
-		hr.body_len = strlen(body);
-	}
-	ctlreq_locate(o, &s);
-	hr.connect_timeout_ms = o->timeout_s * 1000;
-	hr.io_timeout_ms = (o->timeout_s + rq->extra_s) * 1000;
-	if ((r = httpc_do(s.path, &hr, &m, &cause)) < 0)
-		rc = ctlreq_unreachable(r, cause, &s);
-	else
-		rc = ctlreq_answer(o, rq, m);
-	httpmsg_free(m);
-	free(cause);
-	free(body);
-	free(s.path);
-	free(s.cfg_errors);
-	return rc;
+	if ((rc = ctlreq_fetch(o, rq, &v, &status)) != CTL_EXIT_OK || v == NULL)
+		return rc;
+	if (o->json)
+		ctlout_json(v);
+	else if (rq->show != NULL)
+		rq->show(v, status);
+	json_decref(v);
+	return CTL_EXIT_OK;
 }

@@ -7,15 +7,21 @@
  * $PROTOCOLD_CONFIG, else /etc/protocold/protocold.ini), else /run/protocold.sock.
  */
 
+#include <stddef.h>
+
 #include <jansson.h>
 
 #include "ctl.h"
 #include "ctlshow.h"
+#include "httpmsg.h"
 
 struct ctlreq {
 	const char *method;	/* "GET", "POST", "PUT" */
 	const char *target;	/* path and query, already encoded */
 	const json_t *body;	/* sent compact; NULL: none */
+	const char *raw;	/* instead of body: sent as it is */
+	size_t raw_len;
+	const char *content_type;	/* of raw; NULL: application/json */
 	int extra_s;		/* added to the read timeout: long polls, clock moves */
 	ctlshow_fn *show;	/* the view without --json; NULL prints nothing */
 };
@@ -27,5 +33,21 @@ struct ctlreq {
  * Returns the exit code (enum ctl_exit).
  */
 int ctlreq_run(const struct ctl_opts *o, const struct ctlreq *rq);
+/*
+ * Like ctlreq_run, but a 2xx answer is not printed: CTL_EXIT_OK with *answer (a new
+ * reference, NULL for an empty body) and *status. Any other outcome is reported as
+ * ctlreq_run does, and *answer is NULL.
+ */
+int ctlreq_fetch(const struct ctl_opts *o, const struct ctlreq *rq, json_t **answer,
+    int *status);
+/* The path of the daemon's socket (see above), located on the first call. */
+const char *ctlreq_socket(const struct ctl_opts *o);
+/* Report on stderr that httpc or httpstream failed with err (and its cause): the exit
+ * code, CTL_EXIT_NODAEMON, CTL_EXIT_DENIED or CTL_EXIT_REFUSED. */
+int ctlreq_unreachable(int err, const char *cause);
+/* Report a whole answer that is not 2xx as ctlreq_run does: the exit code. */
+int ctlreq_refused(const struct ctl_opts *o, const struct httpmsg *m);
+/* Forget the located socket (after the last request). */
+void ctlreq_shutdown(void);
 
 #endif

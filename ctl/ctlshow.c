@@ -12,7 +12,7 @@
 #include "ctlout.h"
 #include "rfc3339.h"
 
-#define CTLSHOW_BUF 512
+#define CTLSHOW_BUF CTLSHOW_CELL
 
 /* Member key of o for people, in buf (CTLSHOW_BUF bytes). */
 static const char *
@@ -57,24 +57,14 @@ ctlshow_list(const char *label, const json_t *a, const char *none)
 	ctlout_kv(label, "%s", out[0] != '\0' ? out : none);
 }
 
+/* The explanation's sentence (clock.explain.text), when the daemon gives one. */
 static void
 ctlshow_explain(const json_t *ex)
 {
-	char label[64], buf[CTLSHOW_BUF];
-	const char *k;
-	json_t *v;
+	const char *text = json_string_value(json_object_get(ex, "text"));
 
-	if (ex == NULL)
-		return;
-	if (!json_is_object(ex)) {
-		ctlout_kv("explain", "%s", ctlout_value(ex, buf, sizeof buf));
-		return;
-	}
-	ctlout_kv("explain", "%s", "");
-	json_object_foreach((json_t *)ex, k, v) {
-		snprintf(label, sizeof label, "  %s", k);
-		ctlshow_line(label, ex, k);
-	}
+	if (text != NULL)
+		ctlout_kv("explain", "%s", text);
 }
 
 static void
@@ -127,51 +117,64 @@ ctlshow_protocol(const json_t *p, int status)
 	ctlshow_line("updated at", p, "updated_at");
 }
 
-/* The feed and a history share their rows; the feed adds the protocol. */
-static void
-ctlshow_entries(const json_t *items, int with_protocol)
+const char *const ctlshow_feed_header[] = {
+	"SEQ", "AT", "PROTOCOL", "FROM", "TO", "CAUSE", "NAME", "LATE"
+};
+const char *const ctlshow_history_header[] = {
+	"SEQ", "AT", "FROM", "TO", "CAUSE", "NAME", "LATE"
+};
+const char *const ctlshow_list_header[] = {
+	"ID", "SELLER", "STATE", "CLOCK", "DUE_AT", "VERSION"
+};
+
+size_t
+ctlshow_entry_row(const json_t *e, int with_protocol, struct ctlshow_row *r)
 {
-	static const char *const hdr_feed[] = {
-		"SEQ", "AT", "PROTOCOL", "FROM", "TO", "CAUSE", "NAME", "LATE"
-	};
-	static const char *const hdr_history[] = {
-		"SEQ", "AT", "FROM", "TO", "CAUSE", "NAME", "LATE"
-	};
 	static const char *const keys[] = {
 		"seq", "at", "protocol", "from", "to", "cause", "name"
 	};
-	char b[8][CTLSHOW_BUF];
-	const char *row[8];
-	struct ctlout_table *t;
-	json_t *e, *late;
-	size_t i, c, n;
+	json_t *late = json_object_get(e, "late_ms");
+	size_t c, n;
 
-	t = ctlout_table_new(with_protocol ? 8 : 7, with_protocol ? hdr_feed : hdr_history);
-	json_array_foreach(items, i, e) {
-		for (c = 0, n = 0; c < 7; c++)
-			if (with_protocol || c != 2)
-				row[n++] = ctlshow_get(e, keys[c], b[c]);
-		late = json_object_get(e, "late_ms");
-		row[n] = json_is_integer(late) ? ctlout_span_ms(
-		    (long long)json_integer_value(late), b[7], CTLSHOW_BUF) : "-";
-		ctlout_table_add(t, row);
-	}
-	ctlout_table_print(t, stdout);
-	ctlout_table_free(t);
+	for (c = 0, n = 0; c < 7; c++)
+		if (with_protocol || c != 2) {
+			r->cell[n] = ctlshow_get(e, keys[c], r->buf[n]);
+			n++;
+		}
+	r->cell[n] = json_is_integer(late) ? ctlout_span_ms(
+	    (long long)json_integer_value(late), r->buf[n], CTLSHOW_CELL) : "-";
+	return n + 1;
 }
 
-void
-ctlshow_history(const json_t *answer, int status)
+size_t
+ctlshow_list_row(const json_t *p, struct ctlshow_row *r)
 {
-	ctlshow_entries(json_object_get(answer, "items"), 0);
+	const json_t *clock = json_object_get(p, "clock");
+
+	r->cell[0] = ctlshow_get(p, "id", r->buf[0]);
+	r->cell[1] = ctlshow_get(p, "seller", r->buf[1]);
+	r->cell[2] = ctlshow_get(p, "state", r->buf[2]);
+	r->cell[3] = ctlshow_get(clock, "kind", r->buf[3]);
+	r->cell[4] = ctlshow_get(clock, "due_at", r->buf[4]);
+	r->cell[5] = ctlshow_get(p, "version", r->buf[5]);
+	return 6;
 }
 
 void
 ctlshow_events(const json_t *answer, int status)
 {
+	struct ctlout_table *t = ctlout_table_new(8, ctlshow_feed_header);
+	struct ctlshow_row r;
 	char buf[CTLSHOW_BUF];
+	json_t *e;
+	size_t i;
 
-	ctlshow_entries(json_object_get(answer, "items"), 1);
+	json_array_foreach(json_object_get(answer, "items"), i, e) {
+		ctlshow_entry_row(e, 1, &r);
+		ctlout_table_add(t, r.cell);
+	}
+	ctlout_table_print(t, stdout);
+	ctlout_table_free(t);
 	printf("next: %s\n", ctlshow_get(answer, "next", buf));
 }
 
@@ -184,8 +187,7 @@ ctlshow_known(const char *key, const char *const *order)
 	return 0;
 }
 
-/* "  key: n" for the keys of order (all of them, or those present), then the others. */
-static void
+void
 ctlshow_by(const json_t *counts, const char *const *order, int all)
 {
 	char label[80], buf[64];

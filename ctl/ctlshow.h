@@ -9,13 +9,35 @@
 
 #include <jansson.h>
 
+#include <stddef.h>
+
 /* Prints a view of a successful answer. */
 typedef void ctlshow_fn(const json_t *answer, int status);
 
-/* A protocol (SPEC §2) as aligned "label: value" lines. */
+/* The cells of one table row, and where they are kept. */
+#define CTLSHOW_COLS 8
+#define CTLSHOW_CELL 512
+struct ctlshow_row {
+	const char *cell[CTLSHOW_COLS];
+	char buf[CTLSHOW_COLS][CTLSHOW_CELL];
+};
+
+/* Headers: a feed entry's 8 columns, a history entry's 7, a protocol's 6 in a list. */
+extern const char *const ctlshow_feed_header[];
+extern const char *const ctlshow_history_header[];
+extern const char *const ctlshow_list_header[];
+/* The row of a feed entry (with_protocol) or a history entry: SEQ AT [PROTOCOL] FROM
+ * TO CAUSE NAME LATE. Returns the number of cells. */
+size_t ctlshow_entry_row(const json_t *e, int with_protocol, struct ctlshow_row *r);
+/* The row of a protocol in a list: ID SELLER STATE CLOCK DUE_AT VERSION. */
+size_t ctlshow_list_row(const json_t *p, struct ctlshow_row *r);
+
+/* "  key: n" lines of an object of counts: the keys of order (NULL-terminated; all of
+ * them, 0 for those missing, or only those present), then the other keys. */
+void ctlshow_by(const json_t *counts, const char *const *order, int all);
+/* A protocol (SPEC §2) as aligned "label: value" lines, its clock's explanation in
+ * one sentence. */
 ctlshow_fn ctlshow_protocol;
-/* {items} of a protocol's history as a table SEQ AT FROM TO CAUSE NAME LATE. */
-ctlshow_fn ctlshow_history;
 /* {items, next} of the feed as a table with a PROTOCOL column, then "next: N". */
 ctlshow_fn ctlshow_events;
 /* /v1/stats: counts per state, clocks per kind, next due, counters, uptime. */

@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -131,19 +132,17 @@ httpc_send(int fd, const char *buf, size_t len, int timeout_ms)
 static char *
 httpc_format(const struct httpc_request *req, size_t *len)
 {
-	char *head, *out;
+	char *head, *out, ctype[128] = "";
 	size_t hlen;
 
 	if (req->body != NULL)
-		head = xasprintf("%s %s HTTP/1.1\r\nHost: localhost\r\n"
-		    "User-Agent: protocolctl\r\nAccept: application/json\r\n"
-		    "Content-Type: application/json\r\nContent-Length: %zu\r\n"
-		    "Connection: close\r\n\r\n", req->method, req->target, req->body_len);
-	else
-		head = xasprintf("%s %s HTTP/1.1\r\nHost: localhost\r\n"
-		    "User-Agent: protocolctl\r\nAccept: application/json\r\n"
-		    "Content-Length: 0\r\nConnection: close\r\n\r\n",
-		    req->method, req->target);
+		snprintf(ctype, sizeof ctype, "Content-Type: %s\r\n",
+		    req->content_type != NULL ? req->content_type : "application/json");
+	head = xasprintf("%s %s HTTP/1.1\r\nHost: localhost\r\n"
+	    "User-Agent: protocolctl\r\nAccept: %s\r\n%sContent-Length: %zu\r\n"
+	    "Connection: close\r\n\r\n", req->method, req->target,
+	    req->accept != NULL ? req->accept : "application/json", ctype,
+	    req->body != NULL ? req->body_len : 0);
 	hlen = strlen(head);
 	*len = hlen + (req->body != NULL ? req->body_len : 0);
 	out = xrealloc(head, *len + 1);
@@ -151,6 +150,26 @@ httpc_format(const struct httpc_request *req, size_t *len)
 		memcpy(out + hlen, req->body, req->body_len);
 	out[*len] = '\0';
 	return out;
+}
+
+ssize_t
+httpc_recv(int fd, char *buf, size_t len, int timeout_ms)
+{
+	int64_t deadline = timeout_ms < 0 ? INT64_MAX : httpc_now_ms() + timeout_ms;
+	ssize_t n;
+	int r;
+
+	for (;;) {
+		n = recv(fd, buf, len, 0);
+		if (n >= 0)
+			return n;
+		if (errno == ECONNRESET)
+			return 0;	/* the daemon closed with some of our request unread */
+		if (errno != EINTR && errno != EAGAIN)
+			return -errno;
+		if (errno == EAGAIN && (r = httpc_wait(fd, POLLIN, deadline)) < 0)
+			return r;
+	}
 }
 
 /* Read until the answer is complete: 0, or -errno. */
@@ -165,25 +184,15 @@ httpc_read(struct httpc_conn *c, int timeout_ms)
 			c->cap = c->cap == 0 ? 16384 : c->cap * 2;
 			c->buf = xrealloc(c->buf, c->cap);
 		}
-		n = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && errno == EAGAIN) {
-			if ((r = httpc_wait(c->fd, POLLIN, httpc_now_ms() + timeout_ms)) < 0)
-				return r;
-			continue;
-		}
-		if (n == -1 && errno == ECONNRESET)
-			n = 0;	/* the daemon closed with some of our request unread */
-		if (n == -1)
-			return -errno;
+		if ((n = httpc_recv(c->fd, c->buf + c->len, c->cap - c->len, timeout_ms)) < 0)
+			return (int)n;
 		c->len += (size_t)n;
 		if ((r = httpmsg_parse(c->parser, c->buf, c->len, n == 0)) != 0)
 			return r < 0 ? r : 0;
 	}
 }
 
-static char *
+char *
 httpc_cause(const char *path, int err, int timeout_ms)
 {
 	if (err == -ETIMEDOUT)
@@ -205,21 +214,28 @@ httpc_cause(const char *path, int err, int timeout_ms)
 	return xasprintf("%s: %s", path, strerror(-err));
 }
 
-/* Send the request and read the answer on c's connected socket: 0 or -errno. */
-static int
-httpc_exchange(struct httpc_conn *c, const struct httpc_request *req)
+int
+httpc_open(const char *path, const struct httpc_request *req, char **cause)
 {
 	char *out;
 	size_t outlen;
-	int werr;
+	int fd, werr;
 
+	*cause = NULL;
+	if ((fd = httpc_connect(path, req->connect_timeout_ms)) < 0) {
+		*cause = httpc_cause(path, fd, req->connect_timeout_ms);
+		return fd;
+	}
 	out = httpc_format(req, &outlen);
-	werr = httpc_send(c->fd, out, outlen, req->io_timeout_ms);
+	werr = httpc_send(fd, out, outlen, req->io_timeout_ms);
 	free(out);
 	/* A daemon may answer (413) and close before reading it all: read anyway. */
-	if (werr != 0 && werr != -EPIPE && werr != -ECONNRESET)
+	if (werr != 0 && werr != -EPIPE && werr != -ECONNRESET) {
+		*cause = httpc_cause(path, werr, req->io_timeout_ms);
+		close(fd);
 		return werr;
-	return httpc_read(c, req->io_timeout_ms);
+	}
+	return fd;
 }
 
 int
@@ -230,13 +246,10 @@ httpc_do(const char *path, const struct httpc_request *req, struct httpmsg **res
 	int r;
 
 	*resp = NULL;
-	*cause = NULL;
-	if ((c.fd = httpc_connect(path, req->connect_timeout_ms)) < 0) {
-		*cause = httpc_cause(path, c.fd, req->connect_timeout_ms);
+	if ((c.fd = httpc_open(path, req, cause)) < 0)
 		return c.fd;
-	}
 	c.parser = httpmsg_parser_new();
-	if ((r = httpc_exchange(&c, req)) == 0)
+	if ((r = httpc_read(&c, req->io_timeout_ms)) == 0)
 		*resp = httpmsg_take(c.parser, c.buf, c.len);
 	else
 		*cause = httpc_cause(path, r, req->io_timeout_ms);

@@ -3,18 +3,22 @@
 
 /*
  * A small blocking HTTP/1.1 client over a Unix stream socket: one request per
- * connection (Connection: close), the whole answer read into memory.
+ * connection (Connection: close), the whole answer read into memory (httpc_do), or the
+ * pieces a stream reader (httpstream) is made of.
  */
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "httpmsg.h"
 
 struct httpc_request {
 	const char *method;	/* "GET", "POST", "PUT" */
 	const char *target;	/* "/v1/stats?x=1": already encoded */
-	const char *body;	/* sent as application/json; NULL: no body */
+	const char *body;	/* NULL: no body */
 	size_t body_len;
+	const char *content_type;	/* of body; NULL: application/json */
+	const char *accept;	/* NULL: application/json */
 	int connect_timeout_ms;
 	int io_timeout_ms;	/* the longest wait for any progress while sending or reading */
 };
@@ -34,6 +38,19 @@ enum httpc_fail {
  */
 int httpc_do(const char *path, const struct httpc_request *req, struct httpmsg **resp,
     char **cause);
+/*
+ * Connect to the socket at path and send req: a connected non-blocking socket (the
+ * caller closes it), or a negative errno and *cause as httpc_do. A peer that closes
+ * before it has read the whole request may have answered: that is not an error here.
+ */
+int httpc_open(const char *path, const struct httpc_request *req, char **cause);
+/*
+ * Wait up to timeout_ms (negative: without a limit) for bytes on fd and read up to len
+ * of them: how many, 0 at the end of the stream, or a negative errno (-ETIMEDOUT).
+ */
+ssize_t httpc_recv(int fd, char *buf, size_t len, int timeout_ms);
+/* A malloc'd sentence for a negative errno of this module or of httpmsg, naming path. */
+char *httpc_cause(const char *path, int err, int timeout_ms);
 /* Classify a negative errno returned by httpc_do. */
 enum httpc_fail httpc_classify(int err);
 /* s percent-encoded for a query value (RFC 3986 unreserved kept). Malloc'd. */

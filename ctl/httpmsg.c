@@ -1,13 +1,15 @@
 /*
  * Parsing an HTTP/1.1 answer held in one buffer that grows as it is read. The parser
  * parses the head once, then only checks whether the body is all there; the body is
- * copied out (and de-chunked) once, by httpmsg_take.
+ * copied out (and de-chunked) once, by httpmsg_take. A stream takes the head alone and
+ * decodes the chunked coding as it arrives, with httpmsg_dechunk.
  */
 
 #include "httpmsg.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -16,58 +18,97 @@
 
 #define HTTPMSG_MAX_HEAD (64 * 1024)
 
-enum httpmsg_framing { HTTPMSG_NONE, HTTPMSG_LENGTH, HTTPMSG_CHUNKED, HTTPMSG_EOF };
+#define HTTPMSG_MAX_LINE 4096	/* a chunk-size or trailer line */
 
 struct httpmsg_parser {
 	struct httpmsg *msg;	/* NULL until the head is parsed */
 	size_t body_off;
 	enum httpmsg_framing framing;
 	size_t clen;
+	struct httpmsg_dechunk dc;	/* HTTPMSG_CHUNKED: how far the body is checked */
+	size_t dc_used, dc_len;
 };
 
-/* Walk (and with out, copy) a chunked body: 1 complete, 0 needs more, -1 malformed. */
-static int
-httpmsg_chunked(const char *p, size_t len, char *out, size_t *outlen)
-{
-	size_t pos = 0, size, o = 0;
-	const char *nl;
-	int digits;
+enum { HTTPMSG_DC_SIZE, HTTPMSG_DC_DATA, HTTPMSG_DC_CRLF, HTTPMSG_DC_TRAILER, HTTPMSG_DC_DONE };
 
-	for (;;) {
-		if ((nl = memchr(p + pos, '\n', len - pos)) == NULL)
-			return 0;
-		for (size = 0, digits = 0; isxdigit((unsigned char)p[pos]); pos++, digits++) {
-			size = size * 16 + (size_t)(isdigit((unsigned char)p[pos]) ?
-			    p[pos] - '0' : tolower((unsigned char)p[pos]) - 'a' + 10);
-			if (size + o > HTTPMSG_MAX_BODY)
-				return -1;
-		}
-		if (digits == 0)
+/* The hex size at the start of a chunk-size line that ends at nl: 0, or -1. */
+static int
+httpmsg_chunk_size(const char *p, const char *nl, size_t *size)
+{
+	const char *start = p;
+	int digit;
+
+	for (*size = 0; p < nl && isxdigit((unsigned char)*p); p++) {
+		digit = isdigit((unsigned char)*p) ? *p - '0' :
+		    tolower((unsigned char)*p) - 'a' + 10;
+		if (*size > (SIZE_MAX - 15) / 16)
 			return -1;
-		pos = (size_t)(nl - p) + 1;
-		if (size == 0)
-			break;
-		if (len - pos < size + 2)
-			return 0;
-		if (out != NULL)
-			memcpy(out + o, p + pos, size);
-		o += size;
-		pos += size;
-		if (p[pos] == '\r')
-			pos++;
-		if (p[pos++] != '\n')
-			return -1;
+		*size = *size * 16 + (size_t)digit;
 	}
-	for (;;) {	/* trailer lines, up to an empty one */
-		if ((nl = memchr(p + pos, '\n', len - pos)) == NULL)
-			return 0;
-		if (nl == p + pos || (nl == p + pos + 1 && p[pos] == '\r'))
-			break;
-		pos = (size_t)(nl - p) + 1;
-	}
-	if (outlen != NULL)
-		*outlen = o;
+	return p == start ? -1 : 0;
+}
+
+/* A chunk-size or trailer line at in[*pos]: 1 consumed, 0 incomplete, -EPROTO. */
+static int
+httpmsg_dechunk_line(struct httpmsg_dechunk *d, const char *in, size_t inlen, size_t *pos)
+{
+	const char *line = in + *pos, *nl = memchr(line, '\n', inlen - *pos);
+
+	if (nl == NULL)
+		return inlen - *pos > HTTPMSG_MAX_LINE ? -EPROTO : 0;
+	if (d->state == HTTPMSG_DC_TRAILER) {
+		if (nl == line || (nl == line + 1 && *line == '\r'))
+			d->state = HTTPMSG_DC_DONE;
+	} else if (httpmsg_chunk_size(line, nl, &d->left) != 0)
+		return -EPROTO;
+	else
+		d->state = d->left == 0 ? HTTPMSG_DC_TRAILER : HTTPMSG_DC_DATA;
+	*pos = (size_t)(nl - in) + 1;
 	return 1;
+}
+
+/* The line end after a chunk's data: 1 consumed, 0 incomplete, -EPROTO. */
+static int
+httpmsg_dechunk_crlf(struct httpmsg_dechunk *d, const char *in, size_t inlen, size_t *pos)
+{
+	size_t n = in[*pos] == '\r' ? 2 : 1;
+
+	if (inlen - *pos < n)
+		return 0;
+	if (in[*pos + n - 1] != '\n')
+		return -EPROTO;
+	*pos += n;
+	d->state = HTTPMSG_DC_SIZE;
+	return 1;
+}
+
+int
+httpmsg_dechunk(struct httpmsg_dechunk *d, const char *in, size_t inlen, size_t *used,
+    char *out, size_t *outlen)
+{
+	size_t pos = 0, n;
+	int r = 1;
+
+	while (r > 0 && d->state != HTTPMSG_DC_DONE) {
+		if (d->state == HTTPMSG_DC_DATA) {
+			n = d->left < inlen - pos ? d->left : inlen - pos;
+			if (out != NULL)
+				memcpy(out + *outlen, in + pos, n);
+			*outlen += n;
+			pos += n;
+			if ((d->left -= n) == 0)
+				d->state = HTTPMSG_DC_CRLF;
+			else
+				r = 0;
+		} else if (pos == inlen)
+			r = 0;
+		else if (d->state == HTTPMSG_DC_CRLF)
+			r = httpmsg_dechunk_crlf(d, in, inlen, &pos);
+		else
+			r = httpmsg_dechunk_line(d, in, inlen, &pos);
+	}
+	*used = pos;
+	return r < 0 ? r : d->state == HTTPMSG_DC_DONE;
 }
 
 /* "HTTP/1.x SSS reason" into m: 0 or -1. */
@@ -183,7 +224,7 @@ httpmsg_framing(struct httpmsg_parser *p)
 }
 
 static int
-httpmsg_parse_head(struct httpmsg_parser *p, const char *buf, size_t len, bool eof)
+httpmsg_read_head(struct httpmsg_parser *p, const char *buf, size_t len, bool eof)
 {
 	size_t end;
 
@@ -213,15 +254,40 @@ httpmsg_parser_free(struct httpmsg_parser *p)
 }
 
 int
+httpmsg_parse_head(struct httpmsg_parser *p, const char *buf, size_t len, bool eof)
+{
+	int r;
+
+	if (p->msg == NULL && (r = httpmsg_read_head(p, buf, len, eof)) != 0)
+		return r;
+	return p->msg != NULL;
+}
+
+/* Whether a chunked body is complete, going on from where the last call stopped. */
+static int
+httpmsg_parse_chunked(struct httpmsg_parser *p, const char *body, size_t avail)
+{
+	size_t used;
+	int r;
+
+	r = httpmsg_dechunk(&p->dc, body + p->dc_used, avail - p->dc_used, &used, NULL,
+	    &p->dc_len);
+	p->dc_used += used;
+	if (r < 0)
+		return -EPROTO;
+	if (p->dc_len > HTTPMSG_MAX_BODY || p->dc.left > HTTPMSG_MAX_BODY - p->dc_len)
+		return -EMSGSIZE;
+	return r;
+}
+
+int
 httpmsg_parse(struct httpmsg_parser *p, const char *buf, size_t len, bool eof)
 {
 	size_t avail;
 	int r;
 
-	if (p->msg == NULL && (r = httpmsg_parse_head(p, buf, len, eof)) != 0)
+	if ((r = httpmsg_parse_head(p, buf, len, eof)) <= 0)
 		return r;
-	if (p->msg == NULL)
-		return 0;
 	avail = len - p->body_off;
 	switch (p->framing) {
 	case HTTPMSG_NONE:
@@ -230,8 +296,8 @@ httpmsg_parse(struct httpmsg_parser *p, const char *buf, size_t len, bool eof)
 		r = avail >= p->clen;
 		break;
 	case HTTPMSG_CHUNKED:
-		if ((r = httpmsg_chunked(buf + p->body_off, avail, NULL, NULL)) < 0)
-			return -EPROTO;
+		if ((r = httpmsg_parse_chunked(p, buf + p->body_off, avail)) < 0)
+			return r;
 		break;
 	default:
 		if (avail > HTTPMSG_MAX_BODY)
@@ -245,17 +311,33 @@ struct httpmsg *
 httpmsg_take(struct httpmsg_parser *p, const char *buf, size_t len)
 {
 	struct httpmsg *m = p->msg;
-	size_t avail = len - p->body_off;
+	struct httpmsg_dechunk dc = { 0 };
+	size_t avail = len - p->body_off, used;
 
 	m->body = xmalloc(avail + 1);
 	if (p->framing == HTTPMSG_CHUNKED)
-		httpmsg_chunked(buf + p->body_off, avail, m->body, &m->body_len);
+		httpmsg_dechunk(&dc, buf + p->body_off, avail, &used, m->body, &m->body_len);
 	else {
 		m->body_len = p->framing == HTTPMSG_NONE ? 0 :
 		    p->framing == HTTPMSG_LENGTH ? p->clen : avail;
 		memcpy(m->body, buf + p->body_off, m->body_len);
 	}
 	m->body[m->body_len] = '\0';
+	p->msg = NULL;
+	return m;
+}
+
+struct httpmsg *
+httpmsg_take_head(struct httpmsg_parser *p, size_t *body_off,
+    enum httpmsg_framing *framing, size_t *clen)
+{
+	struct httpmsg *m = p->msg;
+
+	m->body = xstrdup("");
+	m->body_len = 0;
+	*body_off = p->body_off;
+	*framing = p->framing;
+	*clen = p->clen;
 	p->msg = NULL;
 	return m;
 }

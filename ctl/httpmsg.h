@@ -2,8 +2,9 @@
 #define HTTPMSG_H
 
 /*
- * An HTTP/1.1 answer: the parsed value, and a parser that says when the bytes read so
- * far hold a complete one (Content-Length, chunked coding, or end of stream).
+ * An HTTP/1.1 answer: the parsed value, a parser that says when the bytes read so far
+ * hold a complete head or a complete answer (Content-Length, chunked coding, or end of
+ * stream), and an incremental decoder of the chunked coding for bodies read as a stream.
  */
 
 #include <stdbool.h>
@@ -26,7 +27,21 @@ struct httpmsg {
 /* The most body bytes an answer may have (EMSGSIZE beyond). */
 #define HTTPMSG_MAX_BODY (64u * 1024 * 1024)
 
+/* How a body is delimited (RFC 9112 §6.3). */
+enum httpmsg_framing {
+	HTTPMSG_NONE,		/* no body (1xx, 204, 304) */
+	HTTPMSG_LENGTH,		/* Content-Length */
+	HTTPMSG_CHUNKED,	/* Transfer-Encoding: chunked */
+	HTTPMSG_EOF		/* until the stream ends */
+};
+
 struct httpmsg_parser;
+
+/* The state of a chunked body being decoded; zero it before the first call. */
+struct httpmsg_dechunk {
+	int state;
+	size_t left;	/* bytes of the current chunk still to come */
+};
 
 /* A parser for one answer. */
 struct httpmsg_parser *httpmsg_parser_new(void);
@@ -42,6 +57,24 @@ void httpmsg_parser_free(struct httpmsg_parser *p);
 int httpmsg_parse(struct httpmsg_parser *p, const char *buf, size_t len, bool eof);
 /* After httpmsg_parse returned 1 for buf: the answer, owned by the caller. */
 struct httpmsg *httpmsg_take(struct httpmsg_parser *p, const char *buf, size_t len);
+/* Like httpmsg_parse, but 1 as soon as the head is complete (the body is not looked at). */
+int httpmsg_parse_head(struct httpmsg_parser *p, const char *buf, size_t len, bool eof);
+/*
+ * After httpmsg_parse_head returned 1 for buf: the head as an answer with an empty body
+ * (owned by the caller), where the body starts in buf, how it is delimited and, for
+ * HTTPMSG_LENGTH, its length.
+ */
+struct httpmsg *httpmsg_take_head(struct httpmsg_parser *p, size_t *body_off,
+    enum httpmsg_framing *framing, size_t *clen);
+/*
+ * Decode the chunked bytes in[0..inlen) that follow those of earlier calls: consumes
+ * what it can (*used; an incomplete size or trailer line is left for the next call),
+ * appends the data to out (when not NULL; room for inlen bytes) and adds its length to
+ * *outlen. 1 once the last chunk and the trailer are consumed, 0 when more is needed,
+ * -EPROTO for bytes that are not the chunked coding.
+ */
+int httpmsg_dechunk(struct httpmsg_dechunk *d, const char *in, size_t inlen,
+    size_t *used, char *out, size_t *outlen);
 /* The first header named name (case-insensitive), or NULL. */
 const char *httpmsg_header(const struct httpmsg *m, const char *name);
 /* Free; NULL is a no-op. */

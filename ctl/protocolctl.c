@@ -10,6 +10,7 @@
 #include "ctl.h"
 #include "ctlarg.h"
 #include "ctlcmd.h"
+#include "ctlreq.h"
 #include "log.h"
 
 /* The global options, before the command ("+": stop at the first argument). */
@@ -72,6 +73,7 @@ main(int argc, char **argv)
 		return rc;
 	}
 	rc = ctl_run(&o, argc - optind, argv + optind);
+	ctlreq_shutdown();
 	fflush(stdout);
 	return ferror(stdout) ? CTL_EXIT_REFUSED : rc;
 }
