@@ -90,8 +90,9 @@ sched_kick(void)
 	}
 	now = clock_now();
 	if (head <= now) {
-		/* Due now: run as soon as the loop has served what is waiting. */
-		event_active(sched_timer, EV_TIMEOUT, 0);
+		/* Due now: a zero timeout, not an immediate activation, so the loop polls
+		 * its sockets between two batches (a long catch-up never starves them). */
+		sched_arm(0);
 		return;
 	}
 	wait = head - now;
