@@ -124,10 +124,12 @@ admin_do_reload(char **errors)
 {
 	int rc;
 
+	char status[256];
+
 	sysd_reloading();
 	rc = runconf_reload(errors);
-	sysd_ready(rc == 0 ? "configuration reloaded" :
-	    "reload failed; the previous configuration is running");
+	admin_status_text(status, sizeof status);
+	sysd_ready(status);
 	return rc;
 }
 

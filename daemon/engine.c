@@ -523,37 +523,52 @@ engine_batch_next(struct engine_batch *b, struct protocol *p)
 	return true;
 }
 
+/* Apply one due point of p (its own savepoint: a batch keeps what it applied before a
+ * failure, each point whole). 0, or -1 with *pb. */
 static int
-engine_fire_change(void *arg, struct problem *pb)
+engine_fire_one(struct protocol *p, int64_t now, struct problem *pb)
 {
-	struct engine_op *op = arg;
-	struct engine_batch *b = &engine_fb;
-	struct protocol p;
-	int n = 0;
+	size_t logged = engine_n_logs;
 
-	if (b->cap < op->max) {
-		b->cap = op->max;
-		b->rows = xrealloc(b->rows, (size_t)b->cap * sizeof *b->rows);
-		b->again = xrealloc(b->again, (size_t)b->cap * sizeof *b->again);
-	}
-	b->next_row = b->n_again = 0;
-	if ((b->n_rows = store_due(engine_st, op->now, op->max, b->rows)) < 0)
+	if (store_savepoint(engine_st) != 0)
 		return engine_db_error(pb);
-	while (n < op->max && engine_batch_next(b, &p)) {
-		if (engine_step(&p, op->now) != 0 || store_update(engine_st, &p) != 0)
-			return engine_db_error(pb);
-		n++;
-		if (p.clock != PROTO_CLOCK_NONE && p.clock_next <= op->now)
-			engine_again_push(b, &p);
+	if (engine_step(p, now) != 0 || store_update(engine_st, p) != 0 ||
+	    store_release(engine_st) != 0) {
+		engine_db_error(pb);
+		store_rollback_to(engine_st);
+		engine_n_logs = logged;
+		return -1;
 	}
-	return n;
+	return 0;
 }
 
 int
 engine_fire(int64_t now, int max)
 {
-	struct engine_op op = { .now = now, .max = max };
+	struct engine_batch *b = &engine_fb;
 	struct problem pb;
+	struct protocol p;
+	int n = 0;
 
-	return engine_change(engine_fire_change, &op, &pb);
+	if (b->cap < max) {
+		b->cap = max;
+		b->rows = xrealloc(b->rows, (size_t)b->cap * sizeof *b->rows);
+		b->again = xrealloc(b->again, (size_t)b->cap * sizeof *b->again);
+	}
+	b->next_row = b->n_again = 0;
+	if ((b->n_rows = store_due(engine_st, now, max, b->rows)) < 0) {
+		engine_db_error(&pb);
+		return -1;
+	}
+	/* A savepoint per point, not per batch: SQLite's in-memory statement journal
+	 * is walked from its start at every statement, so one big savepoint would make
+	 * a batch quadratic. */
+	while (n < max && engine_batch_next(b, &p)) {
+		if (engine_fire_one(&p, now, &pb) != 0)
+			return n > 0 ? n : -1;
+		n++;
+		if (p.clock != PROTO_CLOCK_NONE && p.clock_next <= now)
+			engine_again_push(b, &p);
+	}
+	return n;
 }
