@@ -124,11 +124,13 @@ admin_do_reload(char **errors)
 {
 	int rc;
 
-	char status[256];
+	char counts[200], status[256];
 
 	sysd_reloading();
 	rc = runconf_reload(errors);
-	admin_status_text(status, sizeof status);
+	admin_status_text(counts, sizeof counts);
+	snprintf(status, sizeof status, "%s%s", rc == 0 ? "" :
+	    "reload failed, previous configuration kept; ", counts);
 	sysd_ready(status);
 	return rc;
 }

@@ -117,7 +117,7 @@ api POST /v1/reload
 check_status "POST /v1/reload" 200
 wait_for ' READY=1' "$N"
 check "a reload is RELOADING=1 + MONOTONIC_USEC=, then READY=1" \
-	"RELOADING=1|MONOTONIC_USEC=# / READY=1|STATUS=configuration reloaded" \
+	"RELOADING=1|MONOTONIC_USEC=# / READY=1|STATUS=1 protocols, 1 awaiting, next due in 48h00m" \
 	"$(notes_after "$N" | sed -E 's/MONOTONIC_USEC=[0-9]+/MONOTONIC_USEC=#/')"
 line=$(tail -n +$((N + 1)) "$NLOG" | grep -m1 'RELOADING=1')
 recv=${line%% *}
@@ -137,7 +137,7 @@ api POST /v1/reload
 check_status "POST /v1/reload with a bad file" 422
 wait_for ' READY=1' "$N"
 check "a bad reload still ends with READY=1" \
-	"RELOADING=1|MONOTONIC_USEC=# / READY=1|STATUS=reload failed; the previous configuration is running" \
+	"RELOADING=1|MONOTONIC_USEC=# / READY=1|STATUS=reload failed, previous configuration kept; 1 protocols, 1 awaiting, next due in 48h00m" \
 	"$(notes_after "$N" | sed -E 's/MONOTONIC_USEC=[0-9]+/MONOTONIC_USEC=#/')"
 api GET /v1/stats
 check_status "after a bad reload the daemon keeps serving" 200
@@ -148,7 +148,7 @@ N=$(wc -l <"$NLOG")
 kill -HUP "$PID"
 wait_for ' READY=1' "$N"
 check "SIGHUP: RELOADING=1 + MONOTONIC_USEC=, then READY=1" \
-	"RELOADING=1|MONOTONIC_USEC=# / READY=1|STATUS=configuration reloaded" \
+	"RELOADING=1|MONOTONIC_USEC=# / READY=1|STATUS=1 protocols, 1 awaiting, next due in 48h00m" \
 	"$(notes_after "$N" | sed -E 's/MONOTONIC_USEC=[0-9]+/MONOTONIC_USEC=#/')"
 
 # The watchdog: WATCHDOG_USEC=400000, so a ping every 200 ms.
