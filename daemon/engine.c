@@ -151,7 +151,11 @@ engine_record(const struct protocol *p, int from, enum proto_cause cause, const 
 	return 0;
 }
 
-/* Apply the next due point of p's clock (a warning or the expiry) at instant now. */
+#define ENGINE_EXPIRED 0
+#define ENGINE_WARNED 1
+
+/* Apply the next due point of p's clock at instant now: ENGINE_WARNED (only
+ * clock_next moved), ENGINE_EXPIRED, or -1. */
 static int
 engine_step(struct protocol *p, int64_t now)
 {
@@ -167,7 +171,9 @@ engine_step(struct protocol *p, int64_t now)
 		snprintf(detail, sizeof detail, "{\"expires_at\":\"%s\"}",
 		    rfc3339_format(due, when));
 		metrics_fired(now - at);
-		return engine_record(p, from, PROTO_CAUSE_WARNING, name, now, at, detail);
+		if (engine_record(p, from, PROTO_CAUSE_WARNING, name, now, at, detail) != 0)
+			return -1;
+		return ENGINE_WARNED;
 	}
 	if (rule->attempt_action >= 0)
 		p->attempts[rule->attempt_action]++;
@@ -187,7 +193,7 @@ engine_settle(struct protocol *p, int64_t now)
 	int n = 0;
 
 	while (p->clock != PROTO_CLOCK_NONE && p->clock_next <= now) {
-		if (engine_step(p, now) != 0)
+		if (engine_step(p, now) < 0)
 			return -1;
 		n++;
 	}
@@ -529,10 +535,12 @@ static int
 engine_fire_one(struct protocol *p, int64_t now, struct problem *pb)
 {
 	size_t logged = engine_n_logs;
+	int kind;
 
 	if (store_savepoint(engine_st) != 0)
 		return engine_db_error(pb);
-	if (engine_step(p, now) != 0 || store_update(engine_st, p) != 0 ||
+	if ((kind = engine_step(p, now)) < 0 || (kind == ENGINE_WARNED ?
+	    store_update_next(engine_st, p) : store_update(engine_st, p)) != 0 ||
 	    store_release(engine_st) != 0) {
 		engine_db_error(pb);
 		store_rollback_to(engine_st);

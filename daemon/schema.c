@@ -61,9 +61,12 @@ static const char *const schema_migrations[] = {
 	"  UPDATE counters SET n = n + 1 WHERE k = 200 + NEW.cause;"
 	"END;",
 	/* 2: the rule each clock was started under (for clock.explain), a list index by
-	 * state, and a per-database secret that signs list cursors. */
+	 * state, a seller index without the state (so a transition does not move an
+	 * entry in it), and a per-database secret that signs list cursors. */
 	"ALTER TABLE protocols ADD COLUMN clock_rule TEXT;"
 	"CREATE INDEX protocols_state ON protocols(state);"
+	"DROP INDEX protocols_seller;"
+	"CREATE INDEX protocols_seller ON protocols(seller);"
 	"CREATE TABLE meta (k TEXT PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID;"
 	"INSERT INTO meta VALUES ('cursor_key', randomblob(16));",
 };

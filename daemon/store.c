@@ -13,7 +13,7 @@
 
 enum store_sql {
 	SQL_BEGIN, SQL_COMMIT, SQL_ROLLBACK, SQL_SAVEPOINT, SQL_RELEASE, SQL_ROLLBACK_TO,
-	SQL_GET, SQL_INSERT, SQL_UPDATE, SQL_NEXT_DUE, SQL_HEAD,
+	SQL_GET, SQL_INSERT, SQL_UPDATE, SQL_UPDATE_NEXT, SQL_NEXT_DUE, SQL_HEAD,
 	SQL_SELLER_GET, SQL_SELLER_PUT, SQL_SELLER_COUNTS, SQL_SELLER_MEDIATIONS,
 	SQL_COUNTERS, SQL_NEXT,
 	SQL_COUNT
@@ -32,6 +32,9 @@ static const char *const store_sql[SQL_COUNT] = {
 	[SQL_UPDATE] = "UPDATE protocols SET state = ?10, clock = ?11, clock_start = ?12, "
 	    "clock_due = ?13, clock_next = ?14, attempts = ?15, version = ?16, "
 	    "updated_at = ?17, clock_rule = ?18 WHERE rid = ?1",
+	/* Only what a warning changes: an UPDATE that names a column rewrites its
+	 * index entries even when the value stays the same. */
+	[SQL_UPDATE_NEXT] = "UPDATE protocols SET clock_next = ?2 WHERE rid = ?1",
 	[SQL_NEXT_DUE] = "SELECT " STORE_COLS " FROM protocols WHERE clock_next IS NOT NULL "
 	    "AND clock_next <= ?1 ORDER BY clock_next, rid LIMIT ?2",
 	[SQL_HEAD] = "SELECT min(clock_next) FROM protocols WHERE clock_next IS NOT NULL",
@@ -478,6 +481,18 @@ store_update(struct store *st, const struct protocol *p)
 		return -1;
 	}
 	return 0;
+}
+
+int
+store_update_next(struct store *st, const struct protocol *p)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_UPDATE_NEXT);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, p->rid);
+	sqlite3_bind_int64(s, 2, p->clock_next);
+	return store_exec_stmt(st, s, "update protocol");
 }
 
 int

@@ -46,6 +46,8 @@ void store_rollback_to(struct store *st);
 int store_get(struct store *st, const char *id, struct protocol *p);
 int store_insert(struct store *st, struct protocol *p);
 int store_update(struct store *st, const struct protocol *p);
+/* Save only p's clock_next (a warning moved it; nothing else changed). */
+int store_update_next(struct store *st, const struct protocol *p);
 /* The protocol whose clock_next is the smallest and <= limit: 1, 0 (none), -1. */
 int store_next_due(struct store *st, int64_t limit, struct protocol *p);
 /* Up to max protocols whose clock_next <= limit, earliest first (ties by row id),
