@@ -102,6 +102,62 @@ test: deps-test
 check: all unit
 	@sh tests/run.sh $(BUILD)
 
+# The benchmarks of issue 5 (not part of test): tools in $(BUILD)/bench, then
+# tests/bench/run.sh writes tests/bench/RESULTS.md. `make bench QUICK=1`: the short run.
+BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
+$(BENCH_BINS): $(BUILD)/bench/%: tests/bench/%.c daemon/sched.h daemon/proto.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS) -lm
+
+bench: all $(BENCH_BINS)
+	@bash tests/bench/run.sh $(if $(QUICK),--quick) $(BENCH_FLAGS)
+
+# Fuzzing (tests/fuzz/README.md): libFuzzer targets, built with clang, ASan and UBSan
+# into $(FUZZ_DIR). `make fuzz-run FUZZ_TIME=S` runs each for S seconds on its corpus
+# and prints one TAP line per target.
+FUZZ_CC     ?= clang
+FUZZ_DIR    ?= build/fuzz
+FUZZ_TIME   ?= 20
+FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Wshadow \
+               -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter \
+               -Icommon -Idaemon -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+               -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_BINS   := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(FUZZ_DIR)/libcommon.a: $(COMMON_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_DIR)/libdaemon.a: $(DAEMON_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BINS): $(FUZZ_DIR)/%: $(FUZZ_DIR)/obj/tests/fuzz/%.o $(FUZZ_DIR)/libdaemon.a \
+    $(FUZZ_DIR)/libcommon.a
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) -lm
+
+.PHONY: fuzz fuzz-run
+fuzz: $(FUZZ_BINS)
+
+fuzz-run: fuzz
+	@sh tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_TIME)
+
+-include $(shell find $(FUZZ_DIR)/obj -name '*.d' 2>/dev/null)
+
+# The torture tests of issue 6 (tests/torture/) in their long mode, against the normal
+# and the ASan+UBSan builds; `make test` runs their short mode. faketime: the real-clock
+# jump of test_clocksteps.
+.PHONY: torture
+torture: deps-test
+	@sh tests/deps.sh faketime
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory BUILD=build/san SAN=1 OPT=-O1 all
+	@TORTURE=long sh tests/torture/run.sh build build/san
+
 clean:
 	rm -rf build
 

@@ -1,11 +1,14 @@
 #include "feed.h"
 
+#include <errno.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "history.h"
 #include "http.h"
@@ -24,7 +27,10 @@ struct feed_waiter {
 	struct feed_waiter *prev, *next;
 };
 
+#define FEED_SWEEP_S 5	/* how often waiting connections are checked for a hang-up */
+
 static struct event_base *feed_base;
+static struct event *feed_sweeper;
 static struct store *feed_st;
 static struct feed_waiter *feed_head;
 static int feed_n;
@@ -246,12 +252,56 @@ feed_notify(void)
 	feed_cache_clear();
 }
 
+/* True when the peer of req closed its end (a read would say end of file). */
+static bool
+feed_hung_up(struct evhttp_request *req)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	char c;
+	ssize_t n;
+	int fd;
+
+	if (conn == NULL)
+		return true;
+	fd = bufferevent_getfd(evhttp_connection_get_bufferevent(conn));
+	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+/* libevent does not read a connection while its answer is pending, so a client that
+ * hangs up is not noticed by itself: look for them now and then, and let them go. */
+static void
+feed_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct evhttp_connection *conn;
+	struct feed_waiter *w, *next;
+
+	for (w = feed_head; w != NULL; w = next) {
+		next = w->next;
+		if (!feed_hung_up(w->req))
+			continue;
+		if (w->follow && (conn = evhttp_request_get_connection(w->req)) != NULL) {
+			evhttp_connection_set_closecb(conn, NULL, NULL);
+			evhttp_send_reply_end(w->req);
+		} else if (w->follow)
+			evhttp_request_free(w->req);
+		else
+			http_reply_json(w->req, 200, json_pack("{s:[], s:I}", "items", "next",
+			    (json_int_t)w->after));
+		feed_unlink(w);
+	}
+}
+
 void
 feed_init(struct event_base *base, struct store *reader)
 {
+	struct timeval every = { FEED_SWEEP_S, 0 };
+
 	feed_base = base;
 	feed_st = reader;
 	history_last_seq(reader, &feed_last);
+	feed_sweeper = event_new(base, -1, EV_PERSIST, feed_sweep, NULL);
+	event_add(feed_sweeper, &every);
 }
 
 static void
@@ -272,6 +322,9 @@ feed_shutdown(void)
 		feed_unlink(feed_head);
 	}
 	feed_cache_clear();
+	if (feed_sweeper != NULL)
+		event_free(feed_sweeper);
+	feed_sweeper = NULL;
 }
 
 int

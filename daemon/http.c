@@ -99,21 +99,67 @@ http_peer_in_group(int fd, const struct ucred *uc)
 
 /* Root, the daemon's own user and members of write_group may write. */
 static bool
-http_peer_may_write(struct evhttp_request *req)
+http_fd_may_write(int fd)
 {
-	struct evhttp_connection *conn = evhttp_request_get_connection(req);
 	struct ucred uc;
 	socklen_t len = sizeof uc;
-	int fd;
 
-	if (conn == NULL)
-		return false;
-	fd = bufferevent_getfd(evhttp_connection_get_bufferevent(conn));
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) != 0)
 		return false;
 	if (uc.uid == 0 || uc.uid == geteuid())
 		return true;
 	return http_has_group && http_peer_in_group(fd, &uc);
+}
+
+static bool
+http_peer_may_write(struct evhttp_request *req)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+
+	return conn != NULL &&
+	    http_fd_may_write(bufferevent_getfd(evhttp_connection_get_bufferevent(conn)));
+}
+
+/*
+ * libevent 2.1 reads a whole body before the daemon sees its request, up to the
+ * connection's limit. So that only a writer importing may make it buffer a bulk body,
+ * the limit is chosen as each request starts to arrive, from its request line and the
+ * peer: HTTP_MAX_BULK_BODY for a writer's POST /v1/protocols:import, else
+ * HTTP_MAX_READ (bodies between HTTP_MAX_BODY and it get the daemon's 413; past it,
+ * libevent's own).
+ */
+static void
+http_input_cb(struct evbuffer *in, const struct evbuffer_cb_info *info, void *arg)
+{
+	static const char import[] = "POST /v1/protocols:import";
+	struct bufferevent *bev = arg;
+	struct evhttp_connection *conn;
+	char head[sizeof import];
+	bool bulk;
+	void *cbarg;
+
+	if (info->n_added == 0 || evbuffer_get_length(in) < sizeof import - 1)
+		return;
+	/* Only where a request starts: a body being read never begins with a method. */
+	evbuffer_copyout(in, head, sizeof head - 1);
+	head[sizeof head - 1] = '\0';
+	if (head[0] < 'A' || head[0] > 'Z' || strchr(head, ' ') == NULL)
+		return;
+	bufferevent_getcb(bev, NULL, NULL, NULL, &cbarg);
+	if ((conn = cbarg) == NULL)
+		return;
+	bulk = strcmp(head, import) == 0 && http_fd_may_write(bufferevent_getfd(bev));
+	evhttp_connection_set_max_body_size(conn, bulk ? HTTP_MAX_BULK_BODY : HTTP_MAX_READ);
+}
+
+static struct bufferevent *
+http_new_bev(struct event_base *base, void *arg)
+{
+	struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+
+	if (bev != NULL)
+		evbuffer_add_cb(bufferevent_get_input(bev), http_input_cb, bev);
+	return bev;
 }
 
 bool
@@ -475,13 +521,14 @@ http_configure(const struct config *cfg)
 {
 	struct timeval idle = { cfg->idle_timeout_ms / 1000, cfg->idle_timeout_ms % 1000 * 1000 };
 
-	evhttp_set_max_body_size(http_server, HTTP_MAX_BULK_BODY);
+	evhttp_set_max_body_size(http_server, HTTP_MAX_READ);
 	evhttp_set_max_headers_size(http_server, 16 * 1024);
 	evhttp_set_timeout_tv(http_server, &idle);
 	evhttp_set_allowed_methods(http_server, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
 	    EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(http_server, http_gencb, NULL);
+	evhttp_set_bevcb(http_server, http_new_bev, NULL);
 	http_set_write_group(cfg->write_group);
 }
 

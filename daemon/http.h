@@ -18,7 +18,8 @@ struct evhttp_request;
  */
 
 #define HTTP_MAX_BODY (64 * 1024)		/* a request's body, in general */
-#define HTTP_MAX_BULK_BODY (64 * 1024 * 1024)	/* the body of a bulk route (import) */
+#define HTTP_MAX_BULK_BODY (8 * 1024 * 1024)	/* the body of a bulk route (import) */
+#define HTTP_MAX_READ (1024 * 1024)	/* what is read of another body before refusing */
 
 /* A handler gets the request and the {id} segment of its path (or NULL). */
 typedef void http_handler(struct evhttp_request *req, const char *id);

@@ -56,6 +56,16 @@ for t in tests/systemd/test_*.sh; do
 	BUILD="$1" timeout 900 bash "$t" >"$log" 2>&1
 	count "$name" "$log" $?
 done
+# The torture tests of issue 6 in their short mode (TORTURE=long: `make torture`): once,
+# with the first build.
+for t in tests/torture/test_*.sh; do
+	[ -f "$t" ] || continue
+	name="$1/torture/$(basename "$t" .sh)"
+	log="$logdir/$(echo "$name" | tr / _).log"
+	PROTOCOLD="$PWD/$1/protocold" PROTOCOLCTL="$PWD/$1/protocolctl" \
+		timeout 300 bash "$t" >"$log" 2>&1
+	count "$name" "$log" $?
+done
 echo "logs: $logdir"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,7 +1,7 @@
 # SPEC §8: POST /v1/protocols:import — an NDJSON body of protocols: per-line outcomes
 # (created, identical, conflicting, invalid) with the errors' line numbers and codes;
 # idempotent re-import; a large import; clocks that ran out before the import; the
-# body limits (64 MiB here, 64 KiB elsewhere); protocolctl import.
+# body limits (8 MiB here, 64 KiB elsewhere); protocolctl import.
 . "$(dirname "$0")/lib.sh"
 
 B=2026-11-23T12:00:00-03:00
@@ -162,8 +162,8 @@ check "the 20000 again: all identical" "200 20000 0 20000 0 0" "$STATUS $(counts
 check "…and no protocol more" "$((BEFORE + 20000))" "$(total)"
 
 # --- body limits -----------------------------------------------------------------------------------
-# Exactly 64 MiB (a good line, then one long line of spaces): accepted.
-LIMIT=$((64 * 1024 * 1024))
+# Exactly 8 MiB (a good line, then one long line of spaces): accepted.
+LIMIT=$((8 * 1024 * 1024))
 # edge_body ID SIZE: a line creating ID, then spaces and a newline: SIZE bytes in all.
 edge_body() {
 	local first="{\"id\":\"$1\",\"seller\":\"S1\"}"
@@ -172,15 +172,15 @@ edge_body() {
 	echo
 }
 edge_body EDGE-1 "$LIMIT" >"$T/edge"
-check "the edge body is 64 MiB exactly" "$LIMIT" "$(stat -c %s "$T/edge")"
+check "the edge body is 8 MiB exactly" "$LIMIT" "$(stat -c %s "$T/edge")"
 import "$T/edge"
-check "a body of exactly 64 MiB is imported" "200 1" "$STATUS $(j .created)"
+check "a body of exactly 8 MiB is imported" "200 1" "$STATUS $(j .created)"
 # One byte more: 413.
 edge_body EDGE-2 $((LIMIT + 1)) >"$T/over"
-check "the next body is 64 MiB + 1" "$((LIMIT + 1))" "$(stat -c %s "$T/over")"
+check "the next body is 8 MiB + 1" "$((LIMIT + 1))" "$(stat -c %s "$T/over")"
 import "$T/over"
-check "a body over 64 MiB is refused with 413" "413" "$STATUS"
-# Past 64 MiB libevent 2.1 answers by itself, before the daemon sees the request:
+check "a body over 8 MiB is refused with 413" "413" "$STATUS"
+# Past 8 MiB libevent 2.1 answers by itself, before the daemon sees the request:
 # the status is right but the body is its HTML page (README, "decisions").
 show EDGE-2
 check "…and nothing of it is imported" "404" "$STATUS"

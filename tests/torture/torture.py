@@ -1,0 +1,490 @@
+"""Shared by the torture tests (tests/torture/*.py): TAP output, a protocold in a temp
+directory (config, socket, database, log), a small HTTP/1.1 client over the Unix socket
+(blocking and asyncio), and read-only checks of the database after the daemon stopped.
+
+Debian's /usr/bin/python3 standard library only. TORTURE=long selects the long mode.
+"""
+
+import asyncio
+import datetime
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+LONG = os.environ.get("TORTURE", "") == "long"
+PROTOCOLD = os.environ.get("PROTOCOLD") or os.path.join(ROOT, "build", "protocold")
+PROTOCOLCTL = os.environ.get("PROTOCOLCTL") or os.path.join(ROOT, "build", "protocolctl")
+
+# The store's enums (daemon/proto.h), as the database keeps them.
+STATES = ["pending", "awaiting", "closed", "unresolved", "mediation", "resolved"]
+CLOCKS = ["none", "response", "photos_wait", "address_wait", "posting_wait", "pickup_wait",
+          "letter_wait", "reply_window"]
+CAUSES = ["create", "action", "event", "expiry", "warning"]
+# The clock each waiting action starts (SPEC §4) and what each clock leads to (§3).
+WAIT_OF_ACTION = {"request_photos": "photos_wait", "confirm_address": "address_wait",
+                  "inform_posting_code": "posting_wait", "inform_pickup_date": "pickup_wait",
+                  "request_cancellation_letter": "letter_wait"}
+ACTION_OF_WAIT = {v: k for k, v in WAIT_OF_ACTION.items()}
+NEXT_STATE = {"request_photos": "awaiting", "confirm_address": "awaiting",
+              "inform_posting_code": "awaiting", "inform_pickup_date": "awaiting",
+              "request_cancellation_letter": "awaiting", "message_customer": "closed",
+              "approve_cancellation": "resolved", "cancel_sale": "resolved",
+              "send_part": "resolved", "inform_carrier_pickup": "resolved",
+              "inform_shipping": "resolved", "inform_new_delivery_date": "resolved"}
+ON_EXPIRY = {"response": "mediation", "photos_wait": "pending", "address_wait": "pending",
+             "posting_wait": "pending", "pickup_wait": "pending", "letter_wait": "pending",
+             "reply_window": "resolved"}
+
+
+class Tap:
+    """TAP lines as tests/run.sh counts them: "ok - …", "not ok - …", "# …"."""
+
+    def __init__(self):
+        self.fails = 0
+        self.oks = 0
+
+    def ok(self, desc):
+        self.oks += 1
+        print(f"ok - {desc}", flush=True)
+
+    def not_ok(self, desc, detail=None):
+        self.fails += 1
+        print(f"not ok - {desc}", flush=True)
+        if detail:
+            for line in str(detail).splitlines()[:40]:
+                print(f"#   {line}", flush=True)
+
+    def check(self, desc, cond, detail=None):
+        if cond:
+            self.ok(desc)
+        else:
+            self.not_ok(desc, detail)
+        return bool(cond)
+
+    def eq(self, desc, expected, actual):
+        return self.check(desc, expected == actual,
+                          f"expected {expected!r}\ngot      {actual!r}")
+
+    def skip(self, desc, reason):
+        self.oks += 1
+        print(f"ok - {desc} # SKIP {reason}", flush=True)
+
+    def note(self, msg):
+        for line in str(msg).splitlines():
+            print(f"# {line}", flush=True)
+
+
+def ms_of(text):
+    """An RFC 3339 instant (as the API writes it) in ms since the epoch."""
+    if text is None:
+        return None
+    return round(datetime.datetime.fromisoformat(text).timestamp() * 1000)
+
+
+def rfc3339(ms, offset_h=-3):
+    """ms since the epoch as RFC 3339 in a fixed offset (São Paulo has no DST now)."""
+    tz = datetime.timezone(datetime.timedelta(hours=offset_h))
+    d = datetime.datetime.fromtimestamp(ms / 1000, tz)
+    return d.isoformat(timespec="milliseconds" if ms % 1000 else "seconds")
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def percentile(values, p):
+    if not values:
+        return 0.0
+    v = sorted(values)
+    k = min(len(v) - 1, max(0, int(round(p / 100.0 * (len(v) - 1)))))
+    return v[k]
+
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, path, timeout=30):
+        super().__init__("localhost", timeout=timeout)
+        self.unix_path = path
+
+    def connect(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(self.timeout)
+        s.connect(self.unix_path)
+        self.sock = s
+
+
+class Client:
+    """A blocking keep-alive client: api() returns (status, decoded JSON or text)."""
+
+    def __init__(self, sock_path, timeout=60):
+        self.path = sock_path
+        self.timeout = timeout
+        self.conn = None
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+        self.conn = None
+
+    def raw(self, method, path, body=None, headers=None):
+        data = None
+        hdrs = dict(headers or {})
+        if body is not None:
+            data = body if isinstance(body, (bytes, bytearray)) else \
+                json.dumps(body).encode()
+            hdrs.setdefault("Content-Type", "application/json")
+        for attempt in (0, 1):
+            if self.conn is None:
+                self.conn = UnixHTTPConnection(self.path, self.timeout)
+            try:
+                self.conn.request(method, path, body=data, headers=hdrs)
+                r = self.conn.getresponse()
+                payload = r.read()
+                if r.getheader("Connection", "").lower() == "close":
+                    self.close()
+                return r.status, r.getheader("Content-Type", ""), payload
+            except (http.client.RemoteDisconnected, BrokenPipeError,
+                    ConnectionResetError, http.client.BadStatusLine):
+                # A kept-alive connection the server closed (idle): once more, anew.
+                self.close()
+                if attempt:
+                    raise
+        raise RuntimeError("unreachable")
+
+    def api(self, method, path, body=None):
+        status, ctype, payload = self.raw(method, path, body)
+        try:
+            return status, json.loads(payload) if payload else None
+        except ValueError:
+            return status, payload.decode(errors="replace")
+
+
+class Daemon:
+    """protocold on a temp directory. The directory is removed by cleanup() unless the
+    test failed (then it is kept and named)."""
+
+    def __init__(self, tap, name="torture", binary=None, dirpath=None):
+        self.tap = tap
+        self.binary = binary or PROTOCOLD
+        self.dir = dirpath or tempfile.mkdtemp(prefix=f"pd-{name}.",
+                                               dir=os.environ.get("TMPDIR", "/tmp"))
+        self.sock = os.path.join(self.dir, "protocold.sock")
+        self.db = os.path.join(self.dir, "protocold.db")
+        self.conf = os.path.join(self.dir, "protocold.ini")
+        self.log = os.path.join(self.dir, "daemon.log")
+        self.proc = None
+        self.client = Client(self.sock)
+        self.starts = 0
+
+    def write_config(self, daemon_extra="", rest=""):
+        with open(self.conf, "w") as f:
+            f.write(f"""[daemon]
+database = {self.db}
+socket = {self.sock}
+socket_mode = 0660
+timezone = America/Sao_Paulo
+synchronous = full
+{daemon_extra}
+
+[calendar]
+holidays = br-national
+
+{rest}
+""")
+
+    def start(self, test_clock=None, env=None, wait=True, args=()):
+        if not os.path.exists(self.conf):
+            self.write_config()
+        cmd = [self.binary, "-c", self.conf]
+        if test_clock is not None:
+            cmd.append("--test-clock" + ("" if test_clock is True else "=" + test_clock))
+        cmd += list(args)
+        e = dict(os.environ)
+        e.update(env or {})
+        logf = open(self.log, "ab")
+        self.proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT, env=e,
+                                     stdin=subprocess.DEVNULL)
+        logf.close()
+        self.starts += 1
+        if wait and not self.wait_ready():
+            raise RuntimeError(f"protocold did not start (see {self.log}):\n" +
+                               self.log_tail(20))
+        return self.proc
+
+    def wait_ready(self, timeout=20.0):
+        end = time.time() + timeout
+        while time.time() < end:
+            if self.proc.poll() is not None:
+                return False
+            try:
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.settimeout(1)
+                s.connect(self.sock)
+                s.sendall(b"GET /v1/health/ready HTTP/1.1\r\nHost: x\r\n"
+                          b"Connection: close\r\n\r\n")
+                data = s.recv(64)
+                s.close()
+                if data.startswith(b"HTTP/1.1 200"):
+                    return True
+            except OSError:
+                pass
+            time.sleep(0.02)
+        return False
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill9(self):
+        self.client.close()
+        if self.proc is not None:
+            try:
+                self.proc.send_signal(signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+        self.proc = None
+
+    def stop(self, timeout=60):
+        """SIGTERM and wait: the exit status (None if it had to be killed)."""
+        self.client.close()
+        if self.proc is None:
+            return None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            rc = None
+        self.proc = None
+        return rc
+
+    def api(self, method, path, body=None):
+        return self.client.api(method, path, body)
+
+    def rss_kib(self):
+        try:
+            with open(f"/proc/{self.proc.pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1])
+        except (OSError, AttributeError):
+            pass
+        return -1
+
+    def log_tail(self, n=40):
+        try:
+            with open(self.log, errors="replace") as f:
+                return "".join(f.readlines()[-n:])
+        except OSError:
+            return ""
+
+    def sanitizer_report(self):
+        """The sanitizer lines of the log, or "" (checked once at the end)."""
+        try:
+            with open(self.log, errors="replace") as f:
+                bad = [l for l in f if "Sanitizer" in l or "runtime error" in l]
+        except OSError:
+            return ""
+        return "".join(bad[:20])
+
+    def finish(self, stop=True):
+        """Stop (SIGTERM, must exit 0: under ASan a leak makes it non-zero), check the
+        log for sanitizer reports."""
+        if stop and self.alive():
+            rc = self.stop()
+            self.tap.eq("protocold exits 0 on SIGTERM (LeakSanitizer reports at exit)",
+                        0, rc)
+        rep = self.sanitizer_report()
+        self.tap.check("no sanitizer report in the daemon's log", rep == "", rep)
+
+    def cleanup(self):
+        if self.alive():
+            self.kill9()
+        if self.tap.fails or os.environ.get("TORTURE_KEEP"):
+            self.tap.note(f"kept {self.dir} for inspection; daemon log tail:")
+            self.tap.note(self.log_tail(40))
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def db_ro(path):
+    """A read-only connection (the daemon is stopped: it never writes the file)."""
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+
+def feed_all(client, after=0):
+    """Every entry of GET /v1/events from after, paged by 1000."""
+    out = []
+    while True:
+        st, body = client.api("GET", f"/v1/events?after={after}&limit=1000")
+        if st != 200:
+            raise RuntimeError(f"GET /v1/events answered {st}: {body}")
+        items = body["items"]
+        if not items:
+            return out
+        out += items
+        after = body["next"]
+
+
+# --- an asyncio HTTP/1.1 client over the Unix socket --------------------------------
+
+class ConnLost(Exception):
+    pass
+
+
+class AConn:
+    """One keep-alive connection; request() returns (status, headers, body bytes)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.r = None
+        self.w = None
+
+    async def open(self):
+        self.r, self.w = await asyncio.open_unix_connection(self.path, limit=1 << 22)
+
+    def close(self):
+        if self.w is not None:
+            self.w.close()
+        self.r = self.w = None
+
+    async def read_head(self):
+        try:
+            head = await self.r.readuntil(b"\r\n\r\n")
+        except (asyncio.IncompleteReadError, ConnectionError, OSError) as e:
+            raise ConnLost(str(e))
+        lines = head.decode("latin-1").split("\r\n")
+        parts = lines[0].split(" ", 2)
+        if len(parts) < 2 or not parts[1].isdigit():
+            raise ConnLost(f"bad status line {lines[0]!r}")
+        headers = {}
+        for l in lines[1:]:
+            if ":" in l:
+                k, v = l.split(":", 1)
+                headers[k.strip().lower()] = v.strip()
+        return int(parts[1]), headers
+
+    async def request(self, method, path, body=None):
+        if self.w is None:
+            await self.open()
+        data = b""
+        if body is not None:
+            data = body if isinstance(body, (bytes, bytearray)) else json.dumps(body).encode()
+        req = (f"{method} {path} HTTP/1.1\r\nHost: localhost\r\n"
+               f"Content-Length: {len(data)}\r\n"
+               + ("Content-Type: application/json\r\n" if data else "") + "\r\n").encode()
+        try:
+            self.w.write(req + data)
+            await self.w.drain()
+        except (ConnectionError, OSError) as e:
+            self.close()
+            raise ConnLost(str(e))
+        try:
+            status, headers = await self.read_head()
+            n = int(headers.get("content-length", "0"))
+            payload = await self.r.readexactly(n) if n else b""
+        except (asyncio.IncompleteReadError, ConnectionError, OSError, ConnLost) as e:
+            self.close()
+            raise ConnLost(str(e))
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        return status, headers, payload
+
+    async def json(self, method, path, body=None):
+        status, headers, payload = await self.request(method, path, body)
+        try:
+            return status, json.loads(payload) if payload else None
+        except ValueError:
+            return status, None
+
+
+async def read_chunk(r):
+    """One chunk of a chunked body: bytes, b"" at the end."""
+    line = await r.readuntil(b"\r\n")
+    size = int(line.split(b";")[0].strip(), 16)
+    if size == 0:
+        await r.readuntil(b"\r\n")
+        return b""
+    data = await r.readexactly(size)
+    await r.readexactly(2)
+    return data
+
+
+def is_asan(binary):
+    """True when the binary links AddressSanitizer's runtime."""
+    try:
+        out = subprocess.run(["ldd", binary], capture_output=True, text=True).stdout
+    except OSError:
+        return False
+    return "libasan" in out
+
+
+def main_guard(fn):
+    """Run a test's main: an exception is a failed test, not a silent exit."""
+    tap = Tap()
+    try:
+        fn(tap)
+    except Exception as e:  # noqa: BLE001 — report anything as a TAP failure
+        import traceback
+        tap.not_ok(f"the test itself failed: {type(e).__name__}: {e}",
+                   traceback.format_exc())
+    sys.exit(1 if tap.fails else 0)
+
+
+# --- the br-national calendar (SPEC §6), to compute business-day deadlines ----------
+
+SP_TZ = datetime.timezone(datetime.timedelta(hours=-3))   # São Paulo: no DST since 2019
+
+
+def easter(y):
+    a, b, c = y % 19, y // 100, y % 100
+    d, e = b // 4, b % 4
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = c // 4, c % 4
+    l = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * l) // 451
+    month = (h + l - 7 * m + 114) // 31
+    day = (h + l - 7 * m + 114) % 31 + 1
+    return datetime.date(y, month, day)
+
+
+def br_national(y):
+    days = {datetime.date(y, m, d) for m, d in ((1, 1), (4, 21), (5, 1), (9, 7), (10, 12),
+                                                  (11, 2), (11, 15), (12, 25))}
+    if y >= 2024:
+        days.add(datetime.date(y, 11, 20))
+    days.add(easter(y) - datetime.timedelta(days=2))
+    return days
+
+
+def is_business_day(d):
+    return d.weekday() < 5 and d not in br_national(d.year)
+
+
+def local_date(ms):
+    return datetime.datetime.fromtimestamp(ms / 1000, SP_TZ).date()
+
+
+def local_midnight(d):
+    return int(datetime.datetime(d.year, d.month, d.day, tzinfo=SP_TZ).timestamp() * 1000)
+
+
+def bdays_due(start_ms, n):
+    """The end (24:00 local) of the n-th business day after start's local date."""
+    d = local_date(start_ms)
+    while n > 0:
+        d += datetime.timedelta(days=1)
+        if is_business_day(d):
+            n -= 1
+    return local_midnight(d + datetime.timedelta(days=1))
