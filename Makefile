@@ -10,7 +10,7 @@ OPT      ?= -O2
 # Debian packages: what the build needs, then what the tests need.
 DEB_BUILD := gcc make pkg-config libevent-dev libsqlite3-dev libsystemd-dev \
              libinih-dev libjansson-dev tzdata
-DEB_TEST  := libcmocka-dev curl jq sqlite3 procps python3 systemd
+DEB_TEST  := libcmocka-dev curl jq sqlite3 procps python3 systemd clang libclang-rt-14-dev
 
 CFLAGS   ?= $(OPT) -g
 CFLAGS   += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
@@ -96,6 +96,7 @@ e2e: all
 test: deps-test
 	@$(MAKE) --no-print-directory all unit
 	@$(MAKE) --no-print-directory BUILD=build/san SAN=1 OPT=-O1 all unit
+	@$(MAKE) --no-print-directory fuzz
 	@sh tests/run.sh build build/san
 
 # Tests against one existing build, without the set-up.

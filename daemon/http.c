@@ -227,9 +227,19 @@ http_count(struct evhttp_request *req, int status)
 static void
 http_send(struct evhttp_request *req, int status, const char *type, json_t *body)
 {
+	static const char broken[] = "{\"type\":\"urn:protocold:problem:internal\","
+	    "\"title\":\"Internal Server Error\",\"status\":500,\"detail\":\"the answer "
+	    "could not be encoded\",\"code\":\"internal\"}";
 	struct evbuffer *buf = evbuffer_new();
-	char *text = json_dumps(body, JSON_COMPACT);
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 
+	if (text == NULL) {
+		/* Never crash on an answer jansson refused: say so instead. */
+		log_warnx("an answer could not be encoded as JSON");
+		status = 500;
+		type = "application/problem+json";
+		text = xstrdup(broken);
+	}
 	evbuffer_add(buf, text, strlen(text));
 	evbuffer_add(buf, "\n", 1);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
@@ -272,6 +282,7 @@ http_reply_error(struct evhttp_request *req, int status, const char *code,
 	va_start(ap, fmt);
 	vsnprintf(pb.detail, sizeof pb.detail, fmt, ap);
 	va_end(ap);
+	problem_clean(pb.detail);
 	http_reply_problem(req, &pb);
 }
 

@@ -20,10 +20,14 @@ struct problem {
 	bool list_allowed;	/* show "allowed" even when empty */
 };
 
-/* Fill p (status, code, printf detail); clears the allowed list. Returns -1, so a
+/* Fill p (status, code, printf detail, made valid UTF-8); clears the allowed list. Returns -1, so a
  * refusal can be `return problem_set(...)`. */
 int problem_set(struct problem *p, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Make text valid UTF-8 in place (what a JSON document may carry): every byte that does
+ * not start a well-formed sequence, e.g. of a request's path or a cut-off character,
+ * becomes '?'. */
+void problem_clean(char *text);
 /* Add a name to the allowed list (ignored past PROBLEM_MAX_ALLOWED); the list is
  * shown from then on, even when nothing is added. */
 void problem_allow(struct problem *p, const char *name);

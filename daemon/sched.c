@@ -95,8 +95,9 @@ sched_kick(void)
 		sched_arm(0);
 		return;
 	}
-	wait = head - now;
-	sched_arm(wait < SCHED_MAX_SLEEP_MS ? wait : SCHED_MAX_SLEEP_MS);
+	/* Far away (or no clock at all): compare before subtracting, so nothing wraps. */
+	wait = head - SCHED_MAX_SLEEP_MS > now ? SCHED_MAX_SLEEP_MS : head - now;
+	sched_arm(wait);
 	if (sched_n_idle > 0)
 		sched_run_idlers();
 }

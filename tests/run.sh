@@ -66,6 +66,12 @@ for t in tests/torture/test_*.sh; do
 		timeout 300 bash "$t" >"$log" 2>&1
 	count "$name" "$log" $?
 done
+# The fuzz targets (libFuzzer, ASan, UBSan), a short budget each: once.
+if ls build/fuzz/fuzz_* >/dev/null 2>&1; then
+	log="$logdir/fuzz.log"
+	FUZZ_LOGS="$logdir/fuzz" sh tests/fuzz/run.sh build/fuzz "${FUZZ_TIME:-10}" >"$log" 2>&1
+	count fuzz "$log" $?
+fi
 echo "logs: $logdir"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,90 @@
+#!/bin/sh
+# Runs each libFuzzer target in DIR (default build/fuzz) for SECONDS each (default
+# 20) on its corpus, and prints a TAP line per target:
+#   ok - fuzz_X: N executions, no crash
+#   not ok - fuzz_X: crash (…): tests/fuzz/corpus/fuzz_X/crash-…
+# usage: tests/fuzz/run.sh [-k] [DIR [SECONDS [TARGET…]]]
+#   -k  keep what was found: new inputs are merged into tests/fuzz/corpus/fuzz_X
+#       (-merge=1, only those that add coverage); without it they go to a temp dir.
+# A crash, leak, UB report or timeout is copied into the target's corpus as crash-…
+# (leak-… and timeout-… are renamed crash-…), so from then on every run replays it
+# first: a regression input, until the bug is fixed (then keep the file: it stays a
+# test). The full report is in the log named on the not ok line.
+set -u
+cd "$(dirname "$0")/../.."
+keep=0
+if [ "${1:-}" = "-k" ]; then
+	keep=1
+	shift
+fi
+dir=${1:-build/fuzz}
+secs=${2:-20}
+[ $# -gt 2 ] && shift 2 || set --
+targets=${*:-$(ls tests/fuzz/fuzz_*.c | sed 's|.*/||; s|\.c$||')}
+# The targets' temp files (fuzz_http's database and socket) go to memory when it can.
+tmp=${TMPDIR:-/tmp}
+[ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] && tmp=/dev/shm
+work=$(mktemp -d "$tmp/protocold-fuzz.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+logs=${FUZZ_LOGS:-$dir/logs}
+mkdir -p "$logs"
+failed=0
+
+# The longest input each target is given.
+max_len() {
+	case $1 in
+	fuzz_http) echo 16384 ;;
+	fuzz_config) echo 4096 ;;
+	*) echo 256 ;;
+	esac
+}
+
+# found TARGET ARTIFACTS: copy what libFuzzer wrote into the corpus; print its path.
+found() {
+	for f in "$2"/*; do
+		[ -f "$f" ] || continue
+		name=crash-${f##*-}
+		cp "$f" "tests/fuzz/corpus/$1/$name"
+		echo "tests/fuzz/corpus/$1/$name"
+	done
+}
+
+# run TARGET: fuzz it for $secs seconds; print its TAP line.
+run() {
+	t=$1
+	bin=$dir/$t
+	corpus=tests/fuzz/corpus/$t
+	log=$logs/$t.log
+	new=$work/$t.new
+	art=$work/$t.art
+	mkdir -p "$new" "$art" "$corpus" "$work/tmp"
+	if [ ! -x "$bin" ]; then
+		echo "not ok - $t: $bin is missing (make fuzz)"
+		return 1
+	fi
+	dict=
+	[ -f "tests/fuzz/$t.dict" ] && dict=-dict=tests/fuzz/$t.dict
+	TMPDIR=$work/tmp ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
+	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+		"$bin" -max_total_time="$secs" -print_final_stats=1 -timeout=10 \
+		-rss_limit_mb=2048 -max_len="$(max_len "$t")" -artifact_prefix="$art/" \
+		$dict "$new" "$corpus" >"$log" 2>&1
+	rc=$?
+	n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+	if [ "$rc" -ne 0 ] || [ -z "$n" ] || [ -n "$(ls "$art")" ]; then
+		why=$(grep -m 1 -o 'ERROR: [A-Za-z]*Sanitizer: [a-z-]*\|runtime error: .*\|ERROR: libFuzzer: [a-z-]*\|check failed: .*' "$log")
+		echo "not ok - $t: ${why:-exit status $rc} after ${n:-?} executions:" \
+		    $(found "$t" "$art") "(log: $log)"
+		return 1
+	fi
+	if [ "$keep" -eq 1 ] && [ -n "$(ls "$new")" ]; then
+		"$bin" -merge=1 -max_len="$(max_len "$t")" "$corpus" "$new" \
+			>>"$log" 2>&1 || echo "# $t: merging into $corpus failed (see $log)"
+	fi
+	echo "ok - $t: $n executions, no crash"
+}
+
+for t in $targets; do
+	run "$t" || failed=$((failed + 1))
+done
+[ "$failed" -eq 0 ]
