@@ -30,6 +30,14 @@ logs=${FUZZ_LOGS:-$dir/logs}
 mkdir -p "$logs"
 failed=0
 
+# The budget: SECONDS of fuzzing, or with FUZZ_RUNS=N exactly N executions (the long
+# mode of `make torture`: 10 million a target).
+if [ -n "${FUZZ_RUNS:-}" ]; then
+	budget="-runs=$FUZZ_RUNS"
+else
+	budget="-max_total_time=$secs"
+fi
+
 # The longest input each target is given.
 max_len() {
 	case $1 in
@@ -66,7 +74,7 @@ run() {
 	[ -f "tests/fuzz/$t.dict" ] && dict=-dict=tests/fuzz/$t.dict
 	TMPDIR=$work/tmp ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-		"$bin" -max_total_time="$secs" -print_final_stats=1 -timeout=10 \
+		"$bin" $budget -print_final_stats=1 -timeout=10 \
 		-rss_limit_mb=2048 -max_len="$(max_len "$t")" -artifact_prefix="$art/" \
 		$dict "$new" "$corpus" >"$log" 2>&1
 	rc=$?
