@@ -7,21 +7,16 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "clock.h"
+#include "listen.h"
 #include "log.h"
 #include "metrics.h"
+#include "peer.h"
 #include "proto.h"
 #include "render.h"
 #include "xmalloc.h"
@@ -38,78 +33,8 @@ static struct {
 
 static struct evhttp *http_server;
 static struct evconnlistener *http_listener;
-static char *http_bound_path;
-static struct stat http_bound_st;	/* what we bound, so we unlink only that */
 static const struct http_route *http_routes;
 static size_t http_n_routes;
-static bool http_has_group;
-static gid_t http_write_gid;
-
-void
-http_set_write_group(const char *group)
-{
-	struct group *gr = group ? getgrnam(group) : NULL;
-
-	http_has_group = gr != NULL;
-	http_write_gid = gr ? gr->gr_gid : 0;
-	if (group != NULL && gr == NULL)
-		log_warnx("write_group %s does not exist: only root and the daemon's user "
-		    "may write", group);
-}
-
-/* The groups the peer process really has (SO_PEERGROUPS: also those it got at run
- * time, e.g. from a unit's SupplementaryGroups=); -1 when the kernel cannot say. */
-static int
-http_peer_groups(int fd, gid_t *groups, int max)
-{
-	socklen_t len = (socklen_t)(max * sizeof(gid_t));
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) != 0)
-		return -1;
-	return (int)(len / sizeof(gid_t));
-}
-
-/* The groups of uid as the user database lists them (the fallback). */
-static int
-http_user_groups(uid_t uid, gid_t primary, gid_t *groups, int max)
-{
-	struct passwd *pw = getpwuid(uid);
-	int n = max;
-
-	if (pw == NULL || getgrouplist(pw->pw_name, primary, groups, &n) < 0)
-		return 0;
-	return n;
-}
-
-static bool
-http_peer_in_group(int fd, const struct ucred *uc)
-{
-	gid_t groups[256];
-	int n;
-
-	if (uc->gid == http_write_gid)
-		return true;
-	if ((n = http_peer_groups(fd, groups, 256)) < 0)
-		n = http_user_groups(uc->uid, uc->gid, groups, 256);
-	for (int i = 0; i < n; i++)
-		if (groups[i] == http_write_gid)
-			return true;
-	return false;
-}
-
-/* Root, the daemon's own user and members of write_group may write. */
-static bool
-http_fd_may_write(int fd)
-{
-	struct ucred uc;
-	socklen_t len = sizeof uc;
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) != 0)
-		return false;
-	if (uc.uid == 0 || uc.uid == geteuid())
-		return true;
-	return http_has_group && http_peer_in_group(fd, &uc);
-}
 
 static bool
 http_peer_may_write(struct evhttp_request *req)
@@ -117,7 +42,7 @@ http_peer_may_write(struct evhttp_request *req)
 	struct evhttp_connection *conn = evhttp_request_get_connection(req);
 
 	return conn != NULL &&
-	    http_fd_may_write(bufferevent_getfd(evhttp_connection_get_bufferevent(conn)));
+	    peer_may_write(bufferevent_getfd(evhttp_connection_get_bufferevent(conn)));
 }
 
 /*
@@ -148,7 +73,7 @@ http_input_cb(struct evbuffer *in, const struct evbuffer_cb_info *info, void *ar
 	bufferevent_getcb(bev, NULL, NULL, NULL, &cbarg);
 	if ((conn = cbarg) == NULL)
 		return;
-	bulk = strcmp(head, import) == 0 && http_fd_may_write(bufferevent_getfd(bev));
+	bulk = strcmp(head, import) == 0 && peer_may_write(bufferevent_getfd(bev));
 	evhttp_connection_set_max_body_size(conn, bulk ? HTTP_MAX_BULK_BODY : HTTP_MAX_READ);
 }
 
@@ -424,84 +349,6 @@ http_gencb(struct evhttp_request *req, void *arg)
 	    "allowed: %s", method, path, allow);
 }
 
-/* Remove a stale socket file left by a dead daemon; refuse to steal a live one. */
-static int
-http_clear_path(const struct sockaddr_un *sun, char **cause)
-{
-	struct stat sb;
-	int fd, rc;
-
-	if (lstat(sun->sun_path, &sb) != 0)
-		return errno == ENOENT ? 0 : (*cause = xasprintf("%s: %s", sun->sun_path,
-		    strerror(errno)), -1);
-	if (!S_ISSOCK(sb.st_mode)) {
-		*cause = xasprintf("%s exists and is not a socket; not replacing it",
-		    sun->sun_path);
-		return -1;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	rc = connect(fd, (const struct sockaddr *)sun, sizeof *sun);
-	close(fd);
-	if (rc == 0) {
-		*cause = xasprintf("%s: another daemon is listening there", sun->sun_path);
-		return -1;
-	}
-	unlink(sun->sun_path);
-	return 0;
-}
-
-static int
-http_bind_path(const char *path, unsigned mode, const char *group, char **cause)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct group *gr;
-	int fd;
-
-	if (strlen(path) >= sizeof sun.sun_path) {
-		*cause = xasprintf("%s: a socket path must be shorter than %zu bytes", path,
-		    sizeof sun.sun_path);
-		return -1;
-	}
-	strcpy(sun.sun_path, path);
-	if (http_clear_path(&sun, cause) != 0)
-		return -1;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0 ||
-	    chmod(path, mode) != 0 || listen(fd, 1024) != 0) {
-		*cause = xasprintf("%s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	if (group != NULL && (gr = getgrnam(group)) != NULL && chown(path, -1, gr->gr_gid) != 0)
-		log_warn("%s: cannot give the socket to group %s", path, group);
-	http_bound_path = xstrdup(path);
-	if (lstat(path, &http_bound_st) != 0)
-		memset(&http_bound_st, 0, sizeof http_bound_st);
-	return fd;
-}
-
-/* The kernel enforces max_connections: the descriptors the process may open are the
- * connections plus a reserve for the database, the journal and the loop. */
-#define HTTP_FD_RESERVE 64
-
-static void
-http_limit_connections(unsigned max)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-		return;
-	rl.rlim_cur = (rlim_t)max + HTTP_FD_RESERVE;
-	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max) {
-		log_warnx("max_connections %u is above the hard limit of open files (%llu); "
-		    "using that", max, (unsigned long long)rl.rlim_max);
-		rl.rlim_cur = rl.rlim_max;
-	}
-	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-		log_warn("cannot set the limit of open files for max_connections");
-}
-
 static void
 http_accept_again(evutil_socket_t fd, short what, void *arg)
 {
@@ -540,13 +387,13 @@ http_configure(const struct config *cfg)
 	    EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(http_server, http_gencb, NULL);
 	evhttp_set_bevcb(http_server, http_new_bev, NULL);
-	http_set_write_group(cfg->write_group);
+	peer_set_write_group(cfg->write_group);
 }
 
 void
 http_reconfigure(const struct config *cfg)
 {
-	http_limit_connections(cfg->max_connections);
+	listen_limit_connections(cfg->max_connections);
 	if (http_server != NULL)
 		http_configure(cfg);
 }
@@ -555,8 +402,8 @@ int
 http_init(struct event_base *base, int fd, const struct config *cfg,
     const struct http_route *routes, size_t n_routes, char **cause)
 {
-	http_limit_connections(cfg->max_connections);
-	if (fd < 0 && (fd = http_bind_path(cfg->socket, cfg->socket_mode, cfg->write_group,
+	listen_limit_connections(cfg->max_connections);
+	if (fd < 0 && (fd = listen_bind_path(cfg->socket, cfg->socket_mode, cfg->write_group,
 	    cause)) < 0)
 		return -1;
 	/* evconnlistener does not make a passed descriptor non-blocking itself. */
@@ -579,7 +426,8 @@ http_init(struct event_base *base, int fd, const struct config *cfg,
 const char *
 http_socket_name(void)
 {
-	return http_bound_path ? http_bound_path : "passed by systemd (socket activation)";
+	return listen_bound_path() ? listen_bound_path() :
+	    "passed by systemd (socket activation)";
 }
 
 void
@@ -592,17 +440,10 @@ http_stop_listening(void)
 void
 http_shutdown(void)
 {
-	struct stat sb;
-
 	/* evhttp_free frees the bound listener too. */
 	if (http_server != NULL)
 		evhttp_free(http_server);
 	http_server = NULL;
 	http_listener = NULL;
-	/* Another daemon may have replaced a socket file it thought stale: leave its. */
-	if (http_bound_path != NULL && lstat(http_bound_path, &sb) == 0 &&
-	    sb.st_ino == http_bound_st.st_ino && sb.st_dev == http_bound_st.st_dev)
-		unlink(http_bound_path);
-	free(http_bound_path);
-	http_bound_path = NULL;
+	listen_unlink();
 }

@@ -42,8 +42,6 @@ const char *http_socket_name(void);
 void http_stop_listening(void);
 /* Close the listener and every connection (and unlink the path it bound). */
 void http_shutdown(void);
-/* Which group may write, besides root and the daemon's own user (NULL: none). */
-void http_set_write_group(const char *group);
 /* Apply a reloaded configuration's write group, idle timeout and connection limit. */
 void http_reconfigure(const struct config *cfg);
 

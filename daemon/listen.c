@@ -1,0 +1,114 @@
+#include "listen.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "xmalloc.h"
+
+static char *listen_path;
+static struct stat listen_st;	/* what we bound, so we unlink only that */
+
+/* Remove a stale socket file left by a dead daemon; refuse to steal a live one. */
+static int
+listen_clear_path(const struct sockaddr_un *sun, char **cause)
+{
+	struct stat sb;
+	int fd, rc;
+
+	if (lstat(sun->sun_path, &sb) != 0)
+		return errno == ENOENT ? 0 : (*cause = xasprintf("%s: %s", sun->sun_path,
+		    strerror(errno)), -1);
+	if (!S_ISSOCK(sb.st_mode)) {
+		*cause = xasprintf("%s exists and is not a socket; not replacing it",
+		    sun->sun_path);
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	rc = connect(fd, (const struct sockaddr *)sun, sizeof *sun);
+	close(fd);
+	if (rc == 0) {
+		*cause = xasprintf("%s: another daemon is listening there", sun->sun_path);
+		return -1;
+	}
+	unlink(sun->sun_path);
+	return 0;
+}
+
+int
+listen_bind_path(const char *path, unsigned mode, const char *group, char **cause)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct group *gr;
+	int fd;
+
+	if (strlen(path) >= sizeof sun.sun_path) {
+		*cause = xasprintf("%s: a socket path must be shorter than %zu bytes", path,
+		    sizeof sun.sun_path);
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	if (listen_clear_path(&sun, cause) != 0)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0 ||
+	    chmod(path, mode) != 0 || listen(fd, 1024) != 0) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (group != NULL && (gr = getgrnam(group)) != NULL && chown(path, -1, gr->gr_gid) != 0)
+		log_warn("%s: cannot give the socket to group %s", path, group);
+	listen_path = xstrdup(path);
+	if (lstat(path, &listen_st) != 0)
+		memset(&listen_st, 0, sizeof listen_st);
+	return fd;
+}
+
+/* The kernel enforces max_connections: the descriptors the process may open are the
+ * connections plus a reserve for the database, the journal and the loop. */
+#define LISTEN_FD_RESERVE 64
+
+void
+listen_limit_connections(unsigned max)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	rl.rlim_cur = (rlim_t)max + LISTEN_FD_RESERVE;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max) {
+		log_warnx("max_connections %u is above the hard limit of open files (%llu); "
+		    "using that", max, (unsigned long long)rl.rlim_max);
+		rl.rlim_cur = rl.rlim_max;
+	}
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		log_warn("cannot set the limit of open files for max_connections");
+}
+
+const char *
+listen_bound_path(void)
+{
+	return listen_path;
+}
+
+void
+listen_unlink(void)
+{
+	struct stat sb;
+
+	/* Another daemon may have replaced a socket file it thought stale: leave its. */
+	if (listen_path != NULL && lstat(listen_path, &sb) == 0 &&
+	    sb.st_ino == listen_st.st_ino && sb.st_dev == listen_st.st_dev)
+		unlink(listen_path);
+	free(listen_path);
+	listen_path = NULL;
+}

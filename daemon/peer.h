@@ -1,0 +1,17 @@
+#ifndef PEER_H
+#define PEER_H
+
+#include <stdbool.h>
+
+/*
+ * Who may write: the peer of a Unix socket (SO_PEERCRED, SO_PEERGROUPS) is root, the
+ * daemon's own user, or has the configured write_group among its groups.
+ */
+
+/* The group whose members may write, besides root and the daemon's user (NULL: none;
+ * a group that does not exist is logged and counts as none). */
+void peer_set_write_group(const char *group);
+/* True when the peer connected on fd may write. */
+bool peer_may_write(int fd);
+
+#endif
