@@ -18,6 +18,7 @@
 #include "rfc3339.h"
 #include "runconf.h"
 #include "sched.h"
+#include "listing.h"
 #include "store.h"
 #include "sysd.h"
 #include "xmalloc.h"
@@ -34,7 +35,7 @@ admin_init(struct store *reader)
 }
 
 static json_t *
-admin_stats_clocks(const struct store_stats *s)
+admin_stats_clocks(const struct listing_stats *s)
 {
 	json_t *kinds = json_object(), *next = json_null();
 	int64_t running = 0;
@@ -53,10 +54,10 @@ admin_stats_clocks(const struct store_stats *s)
 void
 admin_stats(struct evhttp_request *req, const char *unused)
 {
-	struct store_stats s;
+	struct listing_stats s;
 	int64_t total = 0;
 
-	if (store_stats(admin_rd, &s) != 0) {
+	if (listing_stats(admin_rd, &s) != 0) {
 		http_reply_error(req, 503, "database_unavailable", "%s", store_error(admin_rd));
 		return;
 	}
@@ -236,12 +237,12 @@ void
 admin_metrics(struct evhttp_request *req, const char *unused)
 {
 	struct metrics_snapshot snap = { 0 };
-	struct store_stats st;
+	struct listing_stats st;
 	struct evbuffer *buf;
 	int64_t success_at;
 	char *text;
 
-	if (store_stats(admin_rd, &st) != 0) {
+	if (listing_stats(admin_rd, &st) != 0) {
 		http_reply_error(req, 503, "database_unavailable", "%s", store_error(admin_rd));
 		return;
 	}
@@ -269,10 +270,10 @@ admin_metrics(struct evhttp_request *req, const char *unused)
 void
 admin_status_text(char *buf, size_t len)
 {
-	struct store_stats st;
+	struct listing_stats st;
 	int64_t total = 0, in;
 
-	if (store_stats(admin_rd, &st) != 0) {
+	if (listing_stats(admin_rd, &st) != 0) {
 		snprintf(buf, len, "database unavailable: %s", store_error(admin_rd));
 		return;
 	}

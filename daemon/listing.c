@@ -10,6 +10,8 @@ enum listing_sql {
 	LIST_FORECAST = STORE_SLOT_LISTING + 8,
 	LIST_FORECAST_SELLER,
 	LIST_KEY,
+	LIST_COUNTERS,
+	LIST_NEXT,
 	LIST_END
 };
 _Static_assert(LIST_END <= STORE_MAX_STMTS, "the store's statement cache has room");
@@ -106,4 +108,40 @@ listing_cursor_key(struct store *st, uint8_t key[CURSOR_KEY_LEN])
 	if (rc != SQLITE_ROW)
 		return rc == SQLITE_DONE ? -1 : store_fail(st, "cursor key");
 	return 0;
+}
+
+static void
+listing_counter(struct listing_stats *out, int k, int64_t n)
+{
+	if (k >= 0 && k < PROTO_N_STATES)
+		out->by_state[k] = n;
+	else if (k >= 100 && k < 100 + PROTO_N_CLOCKS)
+		out->by_clock[k - 100] = n;
+	else if (k >= 200 && k < 200 + PROTO_N_CAUSES)
+		out->by_cause[k - 200] = n;
+}
+
+int
+listing_stats(struct store *st, struct listing_stats *out)
+{
+	sqlite3_stmt *s = store_prepared(st, LIST_COUNTERS, "SELECT k, n FROM counters");
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		listing_counter(out, sqlite3_column_int(s, 0), sqlite3_column_int64(s, 1));
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE || (s = store_prepared(st, LIST_NEXT, "SELECT id, clock, clock_next FROM "
+	    "protocols WHERE clock_next IS NOT NULL ORDER BY clock_next LIMIT 1")) == NULL)
+		return store_fail(st, "stats");
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		out->has_next = true;
+		store_copy_text(out->next_id, sizeof out->next_id, s, 0);
+		out->next_clock = sqlite3_column_int(s, 1);
+		out->next_at = sqlite3_column_int64(s, 2);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(st, "stats");
 }

@@ -34,4 +34,18 @@ int listing_forecast(struct store *st, int64_t until, const char *seller,
 /* The database's secret for signing cursors: 0 or -1. */
 int listing_cursor_key(struct store *st, uint8_t key[CURSOR_KEY_LEN]);
 
+/* The counts a status needs at once: protocols by state, running clocks by kind,
+ * history entries by cause, and the next clock point. */
+struct listing_stats {
+	int64_t by_state[PROTO_N_STATES];
+	int64_t by_clock[PROTO_N_CLOCKS];
+	int64_t by_cause[PROTO_N_CAUSES];
+	bool has_next;
+	char next_id[PROTO_ID_MAX + 1];
+	enum proto_clock next_clock;
+	int64_t next_at;
+};
+/* Counts kept by the database itself (triggers), so they cost nothing to read. */
+int listing_stats(struct store *st, struct listing_stats *out);
+
 #endif

@@ -15,7 +15,6 @@ enum store_sql {
 	SQL_BEGIN, SQL_COMMIT, SQL_ROLLBACK, SQL_SAVEPOINT, SQL_RELEASE, SQL_ROLLBACK_TO,
 	SQL_GET, SQL_INSERT, SQL_UPDATE, SQL_UPDATE_NEXT, SQL_NEXT_DUE, SQL_HEAD,
 	SQL_SELLER_GET, SQL_SELLER_PUT, SQL_SELLER_COUNTS, SQL_SELLER_MEDIATIONS,
-	SQL_COUNTERS, SQL_NEXT,
 	SQL_COUNT
 };
 
@@ -46,9 +45,6 @@ static const char *const store_sql[SQL_COUNT] = {
 	[SQL_SELLER_MEDIATIONS] = "SELECT count(*) FROM history h JOIN protocols p "
 	    "ON p.rid = h.rid WHERE p.seller = ?1 AND h.to_state = ?2 AND h.cause = ?3 "
 	    "AND coalesce(h.due_at, h.at) >= ?4",
-	[SQL_COUNTERS] = "SELECT k, n FROM counters",
-	[SQL_NEXT] = "SELECT id, clock, clock_next FROM protocols WHERE clock_next IS NOT "
-	    "NULL ORDER BY clock_next LIMIT 1",
 };
 
 int
@@ -338,7 +334,7 @@ store_rollback_to(struct store *st)
 	store_simple(st, SQL_RELEASE, "release");
 }
 
-static void
+void
 store_copy_text(char *dst, size_t len, sqlite3_stmt *s, int col)
 {
 	const unsigned char *t = sqlite3_column_text(s, col);
@@ -593,39 +589,4 @@ store_seller_counts(struct store *st, const char *id, int64_t since,
 	sqlite3_bind_int(s, 3, PROTO_CAUSE_EXPIRY);
 	sqlite3_bind_int64(s, 4, since);
 	return store_one_int(st, s, 0, mediations);
-}
-
-static void
-store_counter(struct store_stats *out, int k, int64_t n)
-{
-	if (k >= 0 && k < PROTO_N_STATES)
-		out->by_state[k] = n;
-	else if (k >= 100 && k < 100 + PROTO_N_CLOCKS)
-		out->by_clock[k - 100] = n;
-	else if (k >= 200 && k < 200 + PROTO_N_CAUSES)
-		out->by_cause[k - 200] = n;
-}
-
-int
-store_stats(struct store *st, struct store_stats *out)
-{
-	sqlite3_stmt *s = store_stmt(st, SQL_COUNTERS);
-	int rc;
-
-	memset(out, 0, sizeof *out);
-	if (s == NULL)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		store_counter(out, sqlite3_column_int(s, 0), sqlite3_column_int64(s, 1));
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE || (s = store_stmt(st, SQL_NEXT)) == NULL)
-		return store_fail(st, "stats");
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		out->has_next = true;
-		store_copy_text(out->next_id, sizeof out->next_id, s, 0);
-		out->next_clock = sqlite3_column_int(s, 1);
-		out->next_at = sqlite3_column_int64(s, 2);
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(st, "stats");
 }

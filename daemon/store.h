@@ -63,16 +63,5 @@ int store_seller_put(struct store *st, const char *id, bool envvias);
 int store_seller_counts(struct store *st, const char *id, int64_t since,
     int64_t counts[PROTO_N_STATES], int64_t *mediations);
 
-struct store_stats {
-	int64_t by_state[PROTO_N_STATES];
-	int64_t by_clock[PROTO_N_CLOCKS];
-	int64_t by_cause[PROTO_N_CAUSES];
-	bool has_next;
-	char next_id[PROTO_ID_MAX + 1];
-	enum proto_clock next_clock;
-	int64_t next_at;
-};
-/* Counts kept by the database itself (triggers), so they cost nothing to read. */
-int store_stats(struct store *st, struct store_stats *out);
 
 #endif

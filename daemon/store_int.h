@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "proto.h"
@@ -40,6 +41,8 @@ void store_read_row(sqlite3_stmt *s, struct protocol *p);
 #define STORE_COLS "rid, id, seller, ord, reason, origin, critical, opened_given, " \
 	"opened_at, state, clock, clock_start, clock_due, clock_next, attempts, version, " \
 	"updated_at, clock_rule"
+/* A text column into dst ("" for NULL), cut to len. */
+void store_copy_text(char *dst, size_t len, sqlite3_stmt *s, int col);
 /* An integer column, 0 for NULL. */
 int64_t store_col_i64(sqlite3_stmt *s, int col);
 

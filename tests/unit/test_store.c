@@ -20,6 +20,7 @@
 #include "proto.h"
 #include "rules.h"
 #include "history.h"
+#include "listing.h"
 #include "store.h"
 
 /*
@@ -263,12 +264,12 @@ assert_same_protocol(const struct protocol *a, const struct protocol *b)
 	assert_int_equal(a->updated_at, b->updated_at);
 }
 
-static struct store_stats
+static struct listing_stats
 stats(struct store *st)
 {
-	struct store_stats s;
+	struct listing_stats s;
 
-	if (store_stats(st, &s) != 0)
+	if (listing_stats(st, &s) != 0)
 		fail_msg("store_stats: %s", store_error(st));
 	return s;
 }
@@ -284,7 +285,7 @@ static void
 store_open__nonexistent_file__creates_it_at_the_current_schema(void **state)
 {
 	struct fx *fx = *state;
-	struct store_stats s;
+	struct listing_stats s;
 
 	assert_false(exists(fx->path));
 	open_rw(fx);
@@ -609,7 +610,7 @@ store_rollback__leaves_no_row_no_history_and_no_counter_change(void **state)
 	struct fx *fx = *state;
 	struct protocol a = mkp("A", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
 	struct protocol b = mkp("B", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 6000);
-	struct store_stats before, after;
+	struct listing_stats before, after;
 	int64_t seq_before, seq_after;
 
 	open_rw(fx);
@@ -658,7 +659,7 @@ store_rollback_to__undoes_only_the_savepoint_s_change(void **state)
 	struct protocol a = mkp("A", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
 	struct protocol b = mkp("B", "S-1", PROTO_AWAITING, PROTO_CLOCK_PHOTOS, 6000);
 	struct protocol c = mkp("C", "S-1", PROTO_CLOSED, PROTO_CLOCK_REPLY, 7000);
-	struct store_stats s;
+	struct listing_stats s;
 	struct store *ro;
 
 	open_rw(fx);
@@ -1220,7 +1221,7 @@ store_stats__counters_follow_inserts_updates_and_history(void **state)
 	struct protocol a = mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 900);
 	struct protocol b = mkp("B", "S", PROTO_AWAITING, PROTO_CLOCK_PHOTOS, 500);
 	struct protocol c = mkp("C", "S", PROTO_RESOLVED, PROTO_CLOCK_NONE, 0);
-	struct store_stats s;
+	struct listing_stats s;
 
 	open_rw(fx);
 	s = stats(fx->st);
