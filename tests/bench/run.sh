@@ -1,0 +1,758 @@
+#!/usr/bin/env bash
+# protocold's benchmarks (issue 5): what `make bench` runs.
+#
+#   tests/bench/run.sh [--quick] [--runs N] [--out FILE] [--no-peer] [--scatter]
+#
+# Builds protocold and the tools of tests/bench/ (build/bench/), then measures, in one
+# run, every scenario of issue 5 next to its reference measured in the same run:
+#   a  N protocols whose response clocks are due at the same instant, drained after one
+#      POST /v1/clock (test clock), against the ceiling (ceiling.c: the same SQLite
+#      writes with no daemon); the same N on the real clock against BullMQ
+#   b  10k expirations/s spread evenly over a window while 32 clients read (real clock);
+#      lateness from the history (late_ms)
+#   c  memory, READY time and the catch-up of 24 h of overdue clocks at 3 sizes
+#   d  actions from 64 clients (synchronous = full): acknowledged writes/s
+#   e  GET /v1/protocols/{id} from 64 clients against a trivial evhttp handler
+#      (loadgen.c, and h2load as an independent client)
+#   f  the NDJSON import: lines/s
+# Full mode: N = 1M, sizes 100k/1M/10M, medians of 3 runs (about 18 minutes on 2 cores).
+# --quick: N = 100k, sizes 10k/100k/1M, 1 run (under 3 minutes).
+# Layout: the rows of clocks that fall due together are neighbours, as for response
+# clocks (opened_at + 48 h: protocols opened together fall due together); b is also
+# measured once with the due order scattered across the rows (the worst case: every
+# transition dirties pages of its own). --scatter scatters them in b and c throughout.
+# Writes tests/bench/RESULTS.md (one markdown table) and prints it.
+# Everything runs in a temp directory, removed at exit; nothing is left running.
+set -uo pipefail
+
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+BUILD=${BUILD:-build}
+OUT=$ROOT/tests/bench/RESULTS.md
+MODE=full
+RUNS=
+PEER=1
+LAYOUT=
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) MODE=quick ;;
+	--runs) RUNS=$2; shift ;;
+	--out) OUT=$2; shift ;;
+	--no-peer) PEER=0 ;;
+	--scatter) LAYOUT=--permute ;;
+	*) echo "usage: tests/bench/run.sh [--quick] [--runs N] [--out FILE] [--no-peer]" \
+		"[--scatter]" >&2
+	   exit 2 ;;
+	esac
+	shift
+done
+
+if [ "$MODE" = quick ]; then
+	: "${RUNS:=1}"
+	N_A=100000          # a, f: protocols due at the same instant / imported
+	N_D=100000          # d: the pool of pending protocols the actions go to
+	D_S=5               # d: seconds of actions at most
+	GET_S=2             # e: seconds per GET measurement
+	B_RATE=10000        # b: expirations per second
+	B_WIN=10            # b: seconds
+	C_SIZES="10000 100000 1000000"
+	C_STARTS=2          # c: starts per size (READY and RSS medians)
+	BULL_AOF=0          # BullMQ on redis with appendfsync always: full mode only
+else
+	: "${RUNS:=3}"
+	N_A=1000000
+	N_D=400000
+	D_S=10
+	GET_S=4
+	B_RATE=10000
+	B_WIN=60
+	C_SIZES="100000 1000000 10000000"
+	C_STARTS=3
+	BULL_AOF=1
+fi
+# BullMQ with appendfsync always is several times slower than without: a tenth of N
+# keeps the full run within its 30 minutes (rates are per second, so they compare).
+BULL_AOF_N=$((N_A / 10))
+B_N=$((B_RATE * B_WIN))
+DAY_MS=86400000
+TC0=2026-11-23T12:00:00-03:00       # the test clock's start in a (any instant works)
+TC0_MS=$(date -d "$TC0" +%s%3N)
+DUE_A=$((TC0_MS + 2 * DAY_MS))      # when a's response clocks (48 h) run out
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/pd-bench.XXXXXX")
+M=$T/metrics
+mkdir -p "$M"
+BG_PIDS=()
+T_START=$(date +%s)
+
+cleanup() {
+	local p
+	for p in "${BG_PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in "${BG_PIDS[@]}"; do
+		for _ in $(seq 50); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# forget PID: a process that has ended is no longer ours to stop (its pid may be reused).
+forget() {
+	local p keep=()
+	for p in "${BG_PIDS[@]}"; do
+		[ "$p" = "$1" ] || keep+=("$p")
+	done
+	BG_PIDS=("${keep[@]}")
+}
+
+log() {
+	printf '[bench %4ss] %s\n' $(($(date +%s) - T_START)) "$*" >&2
+}
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+now_ms() {
+	date +%s%3N
+}
+
+# put KEY VALUE: one more measurement of KEY. med KEY: their median ("" when none).
+put() {
+	[ -n "${2:-}" ] && [ "$2" != null ] && echo "$2" >>"$M/$1"
+}
+med() {
+	[ -s "$M/$1" ] || return 0
+	sort -g "$M/$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2];
+		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+count() {
+	[ -s "$M/$1" ] && wc -l <"$M/$1" || echo 0
+}
+# Keep a note (a cause, a version) for the report.
+note() {
+	printf '%s' "$2" >"$M/$1.note"
+}
+get_note() {
+	cat "$M/$1.note" 2>/dev/null
+}
+
+# ---- set-up ------------------------------------------------------------------------
+
+# ensure_cmd CMD PACKAGE: install the Debian package when CMD is missing (root only).
+ensure_cmd() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		log "installing $2 (for $1)"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >"$T/apt-$2.log" 2>&1 ||
+			{ apt-get update -qq >>"$T/apt-$2.log" 2>&1 &&
+			  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" \
+				>>"$T/apt-$2.log" 2>&1; }
+	fi
+	command -v "$1" >/dev/null 2>&1
+}
+
+for c in curl jq; do
+	ensure_cmd "$c" "$c" || die "$c is needed (apt-get install $c)"
+done
+log "building (make all + tools in $BUILD/bench)"
+BENCH_BINS="$BUILD/bench/loadgen $BUILD/bench/trivial $BUILD/bench/ceiling \
+	$BUILD/bench/benchdb $BUILD/bench/startwait"
+# shellcheck disable=SC2086
+make --no-print-directory -s BUILD="$BUILD" all $BENCH_BINS >"$T/build.log" 2>&1 ||
+	{ cat "$T/build.log" >&2; die "the build failed"; }
+# Run copies: a rebuild of build/ while the benchmark runs must not change what it measures.
+B=$T/bin
+PROTOCOLD=$B/protocold
+mkdir -p "$B"
+# shellcheck disable=SC2086
+cp "$BUILD/protocold" $BENCH_BINS "$B/"
+
+# write_conf DIR DB: the daemon's configuration for a benchmark, with its socket in DIR.
+# log_transitions = debug: a million transitions are not a million log lines;
+# warn_before = 0s: every clock is one point (its expiry), so a transition is a clock.
+write_conf() {
+	cat >"$1/pd.ini" <<INI
+[daemon]
+database = $2
+socket = $1/pd.sock
+socket_mode = 0600
+timezone = America/Sao_Paulo
+synchronous = full
+log_transitions = debug
+
+[deadlines]
+warn_before = 0s
+
+[calendar]
+holidays = br-national
+INI
+}
+
+# daemon_start DIR DB [ARGS...]: protocold on DB, started the way systemd starts it
+# (startwait: NOTIFY_SOCKET, timed to READY=1). Sets DPID, SWPID, DSOCK, READY_MS, EXEC_MS.
+daemon_start() {
+	local dir=$1 db=$2
+	shift 2
+	mkdir -p "$dir"
+	write_conf "$dir" "$db"
+	rm -f "$dir/sw.json"
+	"$B/startwait" --timeout 300 --log "$dir/daemon.log" -- "$PROTOCOLD" -c "$dir/pd.ini" \
+		"$@" >"$dir/sw.json" &
+	SWPID=$!
+	BG_PIDS+=("$SWPID")
+	DSOCK=$dir/pd.sock
+	while ! [ -s "$dir/sw.json" ]; do
+		if ! kill -0 "$SWPID" 2>/dev/null; then
+			tail -n 20 "$dir/daemon.log" >&2
+			die "protocold did not start (log above)"
+		fi
+		sleep 0.01
+	done
+	DPID=$(jq -r .pid "$dir/sw.json")
+	READY_MS=$(jq -r .ready_ms "$dir/sw.json")
+	EXEC_MS=$(jq -r .exec_ms "$dir/sw.json")
+	BG_PIDS+=("$DPID")
+}
+
+daemon_stop() {
+	local rc
+	kill -TERM "$DPID" 2>/dev/null
+	wait "$SWPID" 2>/dev/null
+	rc=$?
+	forget "$SWPID"
+	forget "$DPID"
+	[ "$rc" = 0 ] || log "protocold exited with status $rc"
+}
+
+rss_kb() {
+	awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status" 2>/dev/null
+}
+
+api() {
+	curl -s --max-time 900 --unix-socket "$DSOCK" "$@"
+}
+
+# import FILE: POST the NDJSON file in pieces of IMPORT_CHUNK bytes (whole lines; the
+# daemon takes bounded bodies), one after the other; prints "seconds created".
+IMPORT_CHUNK=4M
+import_file() {
+	local dir=$T/chunks out code created=0 t0 t1 f
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	split -C "$IMPORT_CHUNK" -a 4 "$1" "$dir/c."
+	t0=$(date +%s%N)
+	for f in "$dir"/c.*; do
+		out=$(api -w '\n%{http_code}' -H 'Content-Type: application/x-ndjson' \
+			--data-binary "@$f" http://localhost/v1/protocols:import)
+		code=${out##*$'\n'}
+		if [ "$code" != 200 ]; then
+			log "import: HTTP ${code:-000} for a piece of $IMPORT_CHUNK: $(printf '%s' \
+				"${out%$'\n'*}" | head -c 200)"
+			break
+		fi
+		created=$((created + $(printf '%s' "${out%$'\n'*}" | jq -r '.created // 0')))
+	done
+	t1=$(date +%s%N)
+	rm -rf "$dir"
+	echo "$(awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.3f", ns / 1e9 }') $created"
+}
+
+# ndjson FILE N PREFIX: N create lines (ids PREFIX00000000.., 1000 sellers).
+ndjson() {
+	awk -v n="$2" -v p="$3" 'BEGIN { for (i = 0; i < n; i++)
+		printf "{\"id\":\"%s%08d\",\"seller\":\"S%04d\"}\n", p, i, i % 1000 }' >"$1"
+}
+
+# wait_fired N [TIMEOUT_S]: until the daemon has applied N clock points since start.
+wait_fired() {
+	local deadline=$(($(date +%s) + ${2:-600})) n
+	while :; do
+		n=$(api http://localhost/v1/stats | jq -r '.fired_since_start // 0')
+		[ "${n:-0}" -ge "$1" ] && return 0
+		[ "$(date +%s)" -ge "$deadline" ] && return 1
+		sleep 0.1
+	done
+}
+
+# wait_caught_up MS: until no clock due before MS is left (the catch-up after a start).
+wait_caught_up() {
+	local deadline=$(($(date +%s) + 600)) at
+	while :; do
+		at=$(api http://localhost/v1/stats | jq -r '.clocks.next_due.at // empty')
+		[ -z "$at" ] && return 0
+		[ "$(date -d "$at" +%s%3N)" -ge "$1" ] && return 0
+		[ "$(date +%s)" -ge "$deadline" ] && return 1
+		sleep 0.02
+	done
+}
+
+# The template: a database protocold created itself, with one pending protocol, that
+# benchdb copies rows from (so generated rows are the daemon's own layout).
+make_template() {
+	daemon_start "$T/template" "$T/template.db"
+	api -o /dev/null http://localhost/v1/protocols -d '{"id":"TEMPLATE","seller":"S0000"}'
+	VERSIONS=$(api http://localhost/v1/version)
+	daemon_stop
+	[ -s "$T/template.db" ] || die "could not create the template database"
+}
+
+# ---- the scenarios -----------------------------------------------------------------
+
+# ceiling DB [--bare]: ceiling.c drains a copy of DB (the file the daemon's import
+# wrote) up to DUE_A. Sets CEIL_TPS.
+ceiling_of() {
+	local db=$T/ceil.db out
+	cp "$1" "$db"
+	out=$("$B/ceiling" "$db" --at "$DUE_A" ${2:-}) || die "ceiling failed"
+	CEIL_TPS=$(echo "$out" | jq -r .tps)
+	rm -f "$db" "$db-wal" "$db-shm"
+}
+
+# loadgen_json LABEL ARGS...: one loadgen run, its JSON line.
+loadgen() {
+	"$B/loadgen" "$@" 2>>"$T/loadgen.err"
+}
+
+# h2load_rps SOCKET URIFILE SECONDS: requests/s of 2xx answers by h2load, 64 clients.
+h2load_rps() {
+	local out
+	out=$(h2load --h1 -B "unix:$1" -c 64 -D "$3" -i "$2" 2>&1) || return 0
+	echo "$out" | awk '/^finished in/ { gsub(",", "", $4); r = $4 }
+		/^status codes:/ { ok = $3 } END { if (ok > 0) print r }'
+}
+
+# a (test clock), e, f, d and the ceiling: import, the ceiling on a copy of the file,
+# then on the daemon reads, the drain, actions.
+scen_daemon() {
+	local run=$1 dir out secs created lg tr
+	dir=$T/daemon-$run
+	daemon_start "$dir" "$dir/pd.db" --test-clock="$TC0"
+
+	# f: import N_A protocols, all opened at TC0: their response clocks coincide.
+	read -r secs created < <(import_file "$T/a.ndjson")
+	[ "$created" = "$N_A" ] || log "import: created $created of $N_A"
+	put import_lps "$(awk -v n="$created" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')"
+	daemon_stop
+
+	# The ceiling drains a copy of that very file; once also without the extras.
+	ceiling_of "$dir/pd.db"
+	put ceiling_tps "$CEIL_TPS"
+	if [ "$run" = 1 ]; then
+		ceiling_of "$dir/pd.db" --bare
+		put ceiling_bare_tps "$CEIL_TPS"
+		CEIL_TPS=$(tail -n 1 "$M/ceiling_tps")
+	fi
+	daemon_start "$dir" "$dir/pd.db" --test-clock="$TC0"
+
+	# e: GET /v1/protocols/{id} against the trivial handler, same client, same run.
+	"$B/trivial" "$dir/trivial.sock" >"$dir/trivial.out" 2>&1 &
+	tr=$!
+	BG_PIDS+=("$tr")
+	for _ in $(seq 100); do [ -S "$dir/trivial.sock" ] && break; sleep 0.01; done
+	lg=$(loadgen -s "$DSOCK" -c 64 -d "$GET_S" -p '/v1/protocols/{id}' --ids "0:$N_A" \
+		--id-prefix A --id-width 8 --random --label get)
+	put get_rps "$(echo "$lg" | jq -r .rps)"
+	put get_p99 "$(echo "$lg" | jq -r .p99_ms)"
+	put get_errors "$(echo "$lg" | jq -r .errors)"
+	lg=$(loadgen -s "$dir/trivial.sock" -c 64 -d "$GET_S" -p '/v1/protocols/{id}' \
+		--ids "0:$N_A" --id-prefix A --id-width 8 --random --label trivial)
+	put trivial_rps "$(echo "$lg" | jq -r .rps)"
+	put get_ratio "$(awk -v a="$(tail -n1 "$M/get_rps")" -v b="$(tail -n1 "$M/trivial_rps")" \
+		'BEGIN { if (b > 0) printf "%.3f", a / b }')"
+	if [ -n "$H2LOAD" ]; then
+		local a b
+		a=$(h2load_rps "$DSOCK" "$T/uris.txt" "$GET_S")
+		b=$(h2load_rps "$dir/trivial.sock" "$T/uris.txt" "$GET_S")
+		put h2_get_rps "$a"
+		put h2_trivial_rps "$b"
+		[ -n "$a" ] && [ -n "$b" ] && put h2_ratio "$(awk -v a="$a" -v b="$b" \
+			'BEGIN { if (b > 0) printf "%.3f", a / b }')"
+	fi
+	kill -TERM "$tr" 2>/dev/null
+	wait "$tr" 2>/dev/null
+	forget "$tr"
+
+	# a: advance past the instant every clock is due at; the answer comes once every
+	# transition is committed.
+	local t0 t1 applied
+	t0=$(date +%s%N)
+	out=$(api http://localhost/v1/clock -d '{"advance":"48h"}')
+	t1=$(date +%s%N)
+	applied=$(echo "$out" | jq -r '.applied // 0')
+	[ "$applied" = "$N_A" ] || log "drain: applied $applied of $N_A"
+	put drain_tps "$(awk -v n="$applied" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", n / (ns / 1e9) }')"
+	put drain_s "$(awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.3f", ns / 1e9 }')"
+	put drain_ratio "$(awk -v a="$(tail -n1 "$M/drain_tps")" -v b="$CEIL_TPS" \
+		'BEGIN { if (b > 0) printf "%.3f", a / b }')"
+
+	# d: actions from 64 clients, each on a pending protocol of its own.
+	read -r secs created < <(import_file "$T/d.ndjson")
+	lg=$(loadgen -s "$DSOCK" -c 64 -d "$D_S" -m POST -p '/v1/protocols/{id}/actions' \
+		-b '{"action":"request_photos"}' --ids "0:$N_D" --id-prefix D --id-width 8 \
+		--once --label actions)
+	put act_wps "$(echo "$lg" | jq -r '.status["2xx"] / .elapsed_s | floor')"
+	put act_p99 "$(echo "$lg" | jq -r .p99_ms)"
+	put act_errors "$(echo "$lg" | jq -r .errors)"
+	daemon_stop
+	put db_bytes_per_protocol_a "$(awk -v b="$(stat -c %s "$dir/pd.db")" -v n=$((N_A + N_D)) \
+		'BEGIN { printf "%.0f", b / n }')"
+	rm -rf "$dir"
+}
+
+# a on the real clock: N_A protocols imported into a running daemon with one opened_at,
+# chosen so that their response clocks run out a few seconds after the import ends;
+# lateness from the history (late_ms), as BullMQ's is measured.
+scen_realclock_instant() {
+	local dir=$T/instant rate lead due opened secs created lat cu
+	mkdir -p "$dir"
+	rate=$(med import_lps)
+	lead=$(awk -v n="$N_A" -v r="${rate:-20000}" 'BEGIN { printf "%d", n / r * 1500 + 3000 }')
+	due=$(($(now_ms) + lead))
+	opened=$(date -u -d "@$(((due - 2 * DAY_MS) / 1000))" +%Y-%m-%dT%H:%M:%S).$(printf %03d $(((due - 2 * DAY_MS) % 1000)))Z
+	awk -v n="$N_A" -v o="$opened" 'BEGIN { for (i = 0; i < n; i++)
+		printf "{\"id\":\"R%08d\",\"seller\":\"S%04d\",\"opened_at\":\"%s\"}\n",
+		i, i % 1000, o }' >"$dir/r.ndjson"
+	daemon_start "$dir" "$dir/pd.db"
+	read -r secs created < <(import_file "$dir/r.ndjson")
+	[ "$created" = "$N_A" ] || log "instant: created $created of $N_A"
+	[ "$(now_ms)" -lt "$due" ] || log "instant: the import ended after the clocks were due"
+	wait_fired "$N_A" 900 || log "instant: not all $N_A applied in time"
+	daemon_stop
+	lat=$("$B/benchdb" lateness "$dir/pd.db" --due-from "$due")
+	cu=$("$B/benchdb" catchup "$dir/pd.db" --due-before $((due + 1)) --start "$due")
+	put rt_late_p50 "$(echo "$lat" | jq -r .p50_ms)"
+	put rt_late_p99 "$(echo "$lat" | jq -r .p99_ms)"
+	put rt_drain_tps "$(echo "$cu" | jq -r 'if .catchup_ms > 0 then
+		(.count / (.catchup_ms / 1000) | floor) else empty end')"
+	rm -rf "$dir"
+}
+
+# b: B_RATE expirations/s evenly over B_WIN seconds (real clock) while 32 clients read.
+# scen_spread KEY [--permute]: figures under KEY_*.
+scen_spread() {
+	local key=$1 layout=${2:-} dir=$T/spread db=$T/spread/pd.db gen due end_ms secs lg lat
+	mkdir -p "$dir"
+	cp "$T/template.db" "$db"
+	gen=$("$B/benchdb" gen "$db" "$B_N" --due-start 0 --due-span $((B_WIN * 1000)) \
+		$layout --prefix B --start-after $((3000 + B_N / 150))) || die "benchdb gen failed"
+	due=$(echo "$gen" | jq -r .due_start)
+	[ "$(echo "$gen" | jq -r .lead_left_ms)" -gt 0 ] ||
+		log "spread: the database was ready only after the window began"
+	daemon_start "$dir" "$db"
+	end_ms=$((due + B_WIN * 1000 + 300))
+	secs=$(awk -v ms=$((end_ms - $(now_ms))) 'BEGIN { printf "%.3f", ms / 1000 }')
+	lg=$(loadgen -s "$DSOCK" -c 32 -d "$secs" -p '/v1/protocols/{id}' --ids "0:$B_N" \
+		--id-prefix B --id-width 8 --random --label readers)
+	wait_fired "$B_N" 120 || log "spread: not all $B_N applied"
+	daemon_stop
+	lat=$("$B/benchdb" lateness "$db" --due-from "$due")
+	[ "$(echo "$lat" | jq -r .count)" = "$B_N" ] ||
+		log "spread: $(echo "$lat" | jq -r .count) expiries of $B_N in the history"
+	put "${key}_late_p50" "$(echo "$lat" | jq -r .p50_ms)"
+	put "${key}_late_p99" "$(echo "$lat" | jq -r .p99_ms)"
+	put "${key}_late_max" "$(echo "$lat" | jq -r .max_ms)"
+	put "${key}_read_rps" "$(echo "$lg" | jq -r .rps)"
+	put "${key}_read_p99" "$(echo "$lg" | jq -r .p99_ms)"
+	rm -rf "$dir"
+}
+
+# c at one size: a database of SIZE protocols, each with a running response clock due
+# evenly over [now - 24 h, now + 58 d) (so 24 h of them are overdue at start), scattered
+# across the rows. Starts C_STARTS times: READY, RSS; the first start's catch-up.
+scen_size() {
+	local n=$1 dir db gen i cu lg bytes
+	dir=$T/size-$n
+	db=$dir/pd.db
+	mkdir -p "$dir"
+	cp "$T/template.db" "$db"
+	gen=$("$B/benchdb" gen "$db" "$n" --due-start $(($(now_ms) - DAY_MS)) \
+		--due-span $((59 * DAY_MS)) $LAYOUT --prefix G) || die "benchdb gen failed"
+	put "c_gen_s.$n" "$(echo "$gen" | jq -r .gen_s)"
+	bytes=$(stat -c %s "$db")
+	put "c_db_bpp.$n" "$(awk -v b="$bytes" -v n="$n" 'BEGIN { printf "%.0f", b / n }')"
+	put "c_db_mib.$n" "$(awk -v b="$bytes" 'BEGIN { printf "%.0f", b / 1048576 }')"
+	for i in $(seq "$C_STARTS"); do
+		daemon_start "$dir" "$db"
+		put "c_ready_ms.$n" "$READY_MS"
+		put "c_rss_ready_kb.$n" "$(rss_kb "$DPID" VmRSS)"
+		if [ "$i" = 1 ]; then
+			wait_caught_up "$EXEC_MS" || log "size $n: the catch-up did not finish"
+			put "c_rss_kb.$n" "$(rss_kb "$DPID" VmRSS)"
+			lg=$(loadgen -s "$DSOCK" -c 64 -d "$GET_S" -p '/v1/protocols/{id}' \
+				--ids "0:$n" --id-prefix G --id-width 8 --random --label get-size)
+			put "c_get_rps.$n" "$(echo "$lg" | jq -r .rps)"
+			put "c_rss_hwm_kb.$n" "$(rss_kb "$DPID" VmHWM)"
+			daemon_stop
+			cu=$("$B/benchdb" catchup "$db" --due-before "$EXEC_MS" --start "$EXEC_MS")
+			put "c_overdue.$n" "$(echo "$cu" | jq -r .count)"
+			put "c_catchup_ms.$n" "$(echo "$cu" | jq -r .catchup_ms)"
+		else
+			daemon_stop
+		fi
+	done
+	rm -rf "$dir"
+}
+
+# The RSS of a daemon on the template database alone: the base of "memory per protocol".
+scen_base_rss() {
+	local dir=$T/base
+	mkdir -p "$dir"
+	cp "$T/template.db" "$dir/pd.db"
+	daemon_start "$dir" "$dir/pd.db"
+	sleep 0.2
+	put base_rss_kb "$(rss_kb "$DPID" VmRSS)"
+	daemon_stop
+	rm -rf "$dir"
+}
+
+# ---- the peer: BullMQ on a local redis-server ------------------------------------------
+
+PEER_ERR=
+bull_setup() {
+	local dir=$ROOT/tests/bench/bullmq
+	command -v node >/dev/null 2>&1 || { PEER_ERR="node is not installed"; return 1; }
+	command -v npm >/dev/null 2>&1 || { PEER_ERR="npm is not installed"; return 1; }
+	if ! (cd "$dir" && node -e 'const p = require("./package.json");
+		for (const [k, v] of Object.entries(p.dependencies))
+			if (require("./node_modules/" + k + "/package.json").version !== v)
+				process.exit(1);' 2>/dev/null); then
+		log "npm install (bullmq, ioredis) into tests/bench/bullmq/node_modules"
+		(cd "$dir" && npm install --no-audit --no-fund --no-package-lock \
+			--loglevel=error) >"$T/npm.log" 2>&1 ||
+			{ PEER_ERR="npm install failed: $(tail -n 2 "$T/npm.log" | tr '\n' ' ')"
+			  return 1; }
+	fi
+	ensure_cmd redis-server redis-server ||
+		{ PEER_ERR="redis-server is missing and could not be installed"; return 1; }
+	note peer_versions "BullMQ $(cd "$dir" && node -p 'require("./node_modules/bullmq/package.json").version'), ioredis $(cd "$dir" && node -p 'require("./node_modules/ioredis/package.json").version'), $(redis-server --version | awk '{ print $3 }' | tr -d 'v='), Node $(node --version)"
+}
+
+# redis_start NAME ARGS...: a redis-server on a Unix socket in a temp dir. Sets RSOCK, RPID.
+redis_start() {
+	local dir=$T/redis-$1
+	shift
+	mkdir -p "$dir"
+	RSOCK=$dir/redis.sock
+	redis-server --port 0 --unixsocket "$RSOCK" --unixsocketperm 700 --dir "$dir" \
+		--save "" "$@" >"$dir/log" 2>&1 &
+	RPID=$!
+	BG_PIDS+=("$RPID")
+	for _ in $(seq 500); do
+		[ -S "$RSOCK" ] && return 0
+		kill -0 "$RPID" 2>/dev/null || break
+		sleep 0.01
+	done
+	PEER_ERR="redis-server did not start: $(tail -n 2 "$dir/log" | tr '\n' ' ')"
+	kill -TERM "$RPID" 2>/dev/null
+	wait "$RPID" 2>/dev/null
+	forget "$RPID"
+	return 1
+}
+
+redis_stop() {
+	kill -TERM "$RPID" 2>/dev/null
+	wait "$RPID" 2>/dev/null
+	forget "$RPID"
+}
+
+# bull KEY ARGS...: one bench.mjs run; its figures under KEY_*.
+bull() {
+	local key=$1 out
+	shift
+	out=$(timeout 1800 node "$ROOT/tests/bench/bullmq/bench.mjs" --socket "$RSOCK" "$@" \
+		2>>"$T/bullmq.err") || { log "bullmq $key: failed ($(tail -n 1 "$T/bullmq.err"))"
+		return 1; }
+	put "${key}_add_rate" "$(echo "$out" | jq -r .add_rate)"
+	put "${key}_drain_rate" "$(echo "$out" | jq -r .drain_rate)"
+	put "${key}_late_p50" "$(echo "$out" | jq -r .late_p50_ms)"
+	put "${key}_late_p99" "$(echo "$out" | jq -r .late_p99_ms)"
+	put "${key}_overran" "$(echo "$out" | jq -r .add_overran_due_ms)"
+}
+
+scen_peer() {
+	bull_setup || return 1
+	redis_start plain --appendonly no || return 1
+	log "BullMQ: $N_A delayed jobs due at one instant (no persistence)"
+	bull bq "--n" "$N_A" --mode instant
+	log "BullMQ: $B_N jobs spread over ${B_WIN}s (no persistence)"
+	bull bqs --n "$B_N" --mode spread --window-ms $((B_WIN * 1000))
+	redis_stop
+	[ "$BULL_AOF" = 1 ] || return 0
+	redis_start aof --appendonly yes --appendfsync always || return 1
+	log "BullMQ: $BULL_AOF_N delayed jobs due at one instant (appendfsync always)"
+	bull bqa --n "$BULL_AOF_N" --mode instant
+	redis_stop
+}
+
+# ---- run ---------------------------------------------------------------------------
+
+log "mode $MODE: N=$N_A, runs=$RUNS, sizes $C_SIZES; temp dir $T"
+H2LOAD=
+ensure_cmd h2load nghttp2-client && H2LOAD=h2load || log "h2load unavailable: skipped"
+make_template
+ndjson "$T/a.ndjson" "$N_A" A
+ndjson "$T/d.ndjson" "$N_D" D
+awk -v n="$N_A" 'BEGIN { srand(5); for (i = 0; i < 20000; i++)
+	printf "http://localhost/v1/protocols/A%08d\n", int(rand() * n) }' >"$T/uris.txt"
+
+for r in $(seq "$RUNS"); do
+	log "run $r/$RUNS: protocold (import, ceiling, reads, drain, actions)"
+	scen_daemon "$r"
+	log "run $r/$RUNS: $B_N expirations over ${B_WIN}s with 32 readers"
+	scen_spread b $LAYOUT
+done
+if [ -z "$LAYOUT" ]; then
+	log "$B_N expirations over ${B_WIN}s with 32 readers, rows scattered (once)"
+	scen_spread bx --permute
+fi
+log "$N_A clocks due at one instant, real clock (once)"
+scen_realclock_instant
+scen_base_rss
+for n in $C_SIZES; do
+	log "size $n: generate, start x$C_STARTS, catch up, read"
+	scen_size "$n"
+done
+PEER_OK=0
+if [ "$PEER" = 1 ]; then
+	if scen_peer; then PEER_OK=1; else log "peer unavailable: $PEER_ERR"; fi
+else
+	PEER_ERR="skipped (--no-peer)"
+fi
+ELAPSED=$(($(date +%s) - T_START))
+log "measured in ${ELAPSED}s; writing $OUT"
+
+# ---- the report --------------------------------------------------------------------
+
+# fmt VALUE [DECIMALS]: a number for the table ("—" when missing).
+fmt() {
+	[ -n "${1:-}" ] || { printf '—'; return; }
+	awk -v v="$1" -v d="${2:-0}" 'BEGIN { printf "%.*f", d, v }'
+}
+ratio() {
+	[ -n "${1:-}" ] && [ -n "${2:-}" ] || { printf '—'; return; }
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else printf "—" }'
+}
+# judge VALUE OP TARGET: met / missed / — (ge: VALUE >= TARGET, le: VALUE <= TARGET).
+judge() {
+	[ -n "${1:-}" ] || { printf '—'; return; }
+	awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN { ok = op == "ge" ? v >= t : v <= t
+		printf "%s", ok ? "**met**" : "**missed**" }'
+}
+mib() {
+	[ -n "${1:-}" ] || { printf '—'; return; }
+	awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'
+}
+human() {
+	awk -v n="$1" 'BEGIN { if (n >= 1e6) printf "%gM", n / 1e6; else if (n >= 1e3)
+		printf "%gk", n / 1e3; else printf "%d", n }'
+}
+
+MAX_SIZE=${C_SIZES##* }
+NA_H=$(human "$N_A")
+SIZE_H=$(human "$MAX_SIZE")
+PEER_NOTE="peer unavailable: $PEER_ERR"
+[ "$PEER_OK" = 1 ] && PEER_NOTE=$(get_note peer_versions)
+DRAIN=$(med drain_tps)
+CEIL=$(med ceiling_tps)
+RT=$(med rt_drain_tps)
+BQ=$(med bq_drain_rate)
+BQA=$(med bqa_drain_rate)
+LAT_OK=
+if [ -n "$BQ" ] && [ -n "$(med rt_late_p99)" ]; then
+	LAT_OK=$(awk -v a="$(med rt_late_p50)" -v b="$(med bq_late_p50)" -v c="$(med rt_late_p99)" \
+		-v d="$(med bq_late_p99)" 'BEGIN { print (a < b && c < d) ? "**met**" : "**missed**" }')
+fi
+BQ_RATIO=
+[ -n "$BQ" ] && [ -n "$RT" ] && BQ_RATIO=$(awk -v a="$RT" -v b="$BQ" 'BEGIN { if (b > 0) print a / b }')
+OVERDUE=$(med "c_overdue.$MAX_SIZE")
+RSS_MAX=$(med "c_rss_kb.$MAX_SIZE")
+HWM_MAX=$(med "c_rss_hwm_kb.$MAX_SIZE")
+BASE=$(med base_rss_kb)
+SYS_CORES=$(nproc)
+SYS_MEM=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+SYS_CPU=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
+V_SQLITE=$(echo "$VERSIONS" | jq -r .sqlite)
+V_LIBEVENT=$(echo "$VERSIONS" | jq -r .libevent)
+H2_COL=$(med h2_get_rps)
+
+{
+echo "# protocold benchmarks (issue 5)"
+echo
+echo "$(date -u +%Y-%m-%d) · \`make bench$([ "$MODE" = quick ] && echo " QUICK=1")\` ($MODE mode," \
+	"$RUNS run$([ "$RUNS" != 1 ] && echo s) per figure, medians; ratios are taken within each" \
+	"run, then the median) · ${ELAPSED} s"
+echo
+echo "Machine: $SYS_CORES cores ($SYS_CPU), $SYS_MEM, Linux $(uname -r); SQLite $V_SQLITE," \
+	"libevent $V_LIBEVENT; protocold $(echo "$VERSIONS" | jq -r .version) ($(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo '+changes')); peer: $PEER_NOTE."
+if [ "$MODE" = quick ]; then
+	echo
+	echo "Quick mode: N = $NA_H instead of 1M and sizes up to $SIZE_H instead of 10M, one run;" \
+		"the targets are stated for the full sizes, so met/missed here is indicative only."
+fi
+echo
+echo "| scenario | figure | protocold | reference (same run) | ratio | target | result |"
+echo "|---|---|---|---|---|---|---|"
+echo "| a · $NA_H clocks due at one instant, synchronous=full, full transition (state, clock, history/feed) | drain after \`POST /v1/clock\`, transitions/s | $(fmt "$DRAIN") ($(fmt "$(med drain_s)" 2) s) | ceiling $(fmt "$CEIL") | $(fmt "$(med drain_ratio)" 2)× | ≥ 0.7× ceiling | $(judge "$(med drain_ratio)" ge 0.7) |"
+echo "| a · the ceiling without the schema's extras | transitions/s | — | bare ceiling $(fmt "$(med ceiling_bare_tps)") (no counter triggers, no seller/state index) | $(ratio "$DRAIN" "$(med ceiling_bare_tps)") | (information) | — |"
+if [ "$BULL_AOF" = 1 ]; then
+	AOF_DRAIN="; $(fmt "$BQA") (appendfsync always, $(human "$BULL_AOF_N") jobs)"
+	AOF_RATIO="; $(ratio "$RT" "$BQA")"
+	AOF_LATE="; appendfsync always ($(human "$BULL_AOF_N") jobs) $(fmt "$(med bqa_late_p50)") / $(fmt "$(med bqa_late_p99)")"
+else
+	AOF_DRAIN="; appendfsync always: full mode only"
+	AOF_RATIO=
+	AOF_LATE=
+fi
+echo "| a · the same N vs BullMQ (real clock: due a few seconds ahead) | drain, transitions or jobs/s | $(fmt "$RT") | BullMQ $(fmt "$BQ") (no persistence)$AOF_DRAIN | $(ratio "$RT" "$BQ")$AOF_RATIO | ≥ 10× BullMQ | $(judge "$BQ_RATIO" ge 10) |"
+echo "| a · lateness (applied − due) | p50 / p99, ms | $(fmt "$(med rt_late_p50)") / $(fmt "$(med rt_late_p99)") | BullMQ $(fmt "$(med bq_late_p50)") / $(fmt "$(med bq_late_p99)")$AOF_LATE | — | lower than BullMQ | ${LAT_OK:-—} |"
+B_WHAT="$(human "$B_RATE") expirations/s evenly for ${B_WIN} s while 32 clients read"
+[ -n "$LAYOUT" ] && B_WHAT="$B_WHAT (rows scattered)"
+echo "| b · $B_WHAT | lateness p50, ms | $(fmt "$(med b_late_p50)") | BullMQ $(fmt "$(med bqs_late_p50)") (same spread, no readers) | — | ≤ 2 ms | $(judge "$(med b_late_p50)" le 2) |"
+echo "| b · (same) | lateness p99 (max), ms | $(fmt "$(med b_late_p99)") ($(fmt "$(med b_late_max)")) | BullMQ $(fmt "$(med bqs_late_p99)") | — | ≤ 20 ms | $(judge "$(med b_late_p99)" le 20) |"
+echo "| b · (same) | the 32 readers: GET/s, p99 ms | $(fmt "$(med b_read_rps)"), $(fmt "$(med b_read_p99)" 1) | | — | (information) | — |"
+if [ -z "$LAYOUT" ]; then
+echo "| b · the same with the due order scattered across the rows (worst case, once) | lateness p50 / p99 (max), ms; readers GET/s | $(fmt "$(med bx_late_p50)") / $(fmt "$(med bx_late_p99)") ($(fmt "$(med bx_late_max)")); $(fmt "$(med bx_read_rps)") | | — | ≤ 2 / ≤ 20 ms | $(judge "$(med bx_late_p50)" le 2) / $(judge "$(med bx_late_p99)" le 20) |"
+fi
+echo "| c · $SIZE_H protocols on disk, each with a running clock | RSS after the catch-up (peak) | $(mib "$RSS_MAX") ($(mib "$HWM_MAX")) | empty database $(mib "$BASE") | — | ≤ 256 MiB | $(judge "$HWM_MAX" le 262144) |"
+echo "| c · (same) | READY=1 after exec, ms | $(fmt "$(med "c_ready_ms.$MAX_SIZE")" 1) | | — | ≤ 1000 ms | $(judge "$(med "c_ready_ms.$MAX_SIZE")" le 1000) |"
+echo "| c · (same) | 24 h of overdue clocks ($(fmt "$OVERDUE")) applied, ms after exec | $(fmt "$(med "c_catchup_ms.$MAX_SIZE")") | | — | ≤ 3000 ms | $(judge "$(med "c_catchup_ms.$MAX_SIZE")" le 3000) |"
+echo "| d · actions from 64 clients, synchronous=full | acknowledged writes/s (p99 ms) | $(fmt "$(med act_wps)") ($(fmt "$(med act_p99)" 1)) | | — | ≥ 30000/s | $(judge "$(med act_wps)" ge 30000) |"
+echo "| e · \`GET /v1/protocols/{id}\` from 64 clients (loadgen) | requests/s (p99 ms) | $(fmt "$(med get_rps)") ($(fmt "$(med get_p99)" 1)) | trivial evhttp handler $(fmt "$(med trivial_rps)") | $(fmt "$(med get_ratio)" 2)× | ≥ 0.7× | $(judge "$(med get_ratio)" ge 0.7) |"
+if [ -n "$H2_COL" ]; then
+echo "| e · (same, h2load --h1) | requests/s | $(fmt "$H2_COL") | trivial evhttp handler $(fmt "$(med h2_trivial_rps)") | $(fmt "$(med h2_ratio)" 2)× | ≥ 0.7× | $(judge "$(med h2_ratio)" ge 0.7) |"
+else
+echo "| e · (same, h2load --h1) | requests/s | — | h2load unavailable | — | ≥ 0.7× | — |"
+fi
+echo "| f · import of $NA_H protocols (NDJSON, pieces of $IMPORT_CHUNK) | lines/s | $(fmt "$(med import_lps)") | | — | ≥ 100000/s | $(judge "$(med import_lps)" ge 100000) |"
+echo
+echo "Growth with the number of protocols (each with a running clock; 24 h of them overdue at start):"
+echo
+echo "| protocols | database | per protocol | RSS at READY | RSS after catch-up | RSS − empty, per protocol (= per clock) | READY | overdue at start | catch-up | GET/s (64 clients) |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+for n in $C_SIZES; do
+	rss=$(med "c_rss_kb.$n")
+	echo "| $(human "$n") | $(fmt "$(med "c_db_mib.$n")") MiB | $(fmt "$(med "c_db_bpp.$n")") B | $(mib "$(med "c_rss_ready_kb.$n")") | $(mib "$rss") | $(awk -v r="$rss" -v b="$BASE" -v n="$n" 'BEGIN { if (r != "" && b != "") printf "%.1f B", (r - b) * 1024 / n; else printf "—" }') | $(fmt "$(med "c_ready_ms.$n")" 1) ms | $(fmt "$(med "c_overdue.$n")") | $(fmt "$(med "c_catchup_ms.$n")") ms | $(fmt "$(med "c_get_rps.$n")") |"
+done
+echo
+echo "How each figure is taken:"
+echo
+echo "- **a**: $NA_H protocols imported under the test clock without \`opened_at\`, so all open at the same instant and their 48 h response clocks run out together; \`POST /v1/clock {\"advance\":\"48h\"}\` answers once every transition (pending → mediation, with its history/feed entry) is committed, and is timed. \`warn_before = 0s\`, \`log_transitions = debug\`. The **ceiling** (\`ceiling.c\`) drains a copy of the very file the import wrote (stopped daemon), with the daemon's settings (WAL, synchronous=FULL, same cache) and only the unavoidable statements: read the due rows from the timer index, UPDATE state and clock, INSERT the history row, $(grep -o 'SCHED_BATCH [0-9]*' daemon/sched.h | awk '{ print $2 }') per transaction (\`SCHED_BATCH\`); the bare ceiling first drops the counter triggers and the seller/state indexes. Against BullMQ both run on the real clock: the N protocols imported into a running daemon with one \`opened_at\` chosen so that their clocks run out a few seconds after the import (lateness = \`late_ms\` of the history), and N BullMQ delayed jobs due at one instant, drained by one Worker (concurrency 64, removeOnComplete; lateness = \`processedOn − due\`). Drain rate = N / (last applied − due)."
+echo "- **b**: $B_N protocols whose clocks fall due evenly over ${B_WIN} s (every $(awk -v r="$B_RATE" 'BEGIN { printf "%g", 1000 / r }') ms), real clock, while \`loadgen\` reads random protocols over 32 connections; lateness is \`late_ms\` of every expiry entry (applied − due, before the commit)."
+echo "- **Layout** (b, c): $([ -n "$LAYOUT" ] && echo "\`--scatter\`: the due order is scattered across the rows everywhere (the worst case)." || echo "clocks that fall due together sit in neighbouring rows, as response clocks do (protocols opened together fall due together); the scattered line of b shows the worst case, where every transition dirties pages of its own (\`run.sh --scatter\` uses it throughout.)")"
+echo "- **c**: \`benchdb\` writes the rows in the daemon's schema; each size is started $C_STARTS times by \`startwait\` (NOTIFY_SOCKET, the READY=1 of the unit's Type=notify); RSS is VmRSS after the catch-up (peak = VmHWM after a read load); the catch-up is the \`at\` of the last overdue expiry in the history minus the exec instant. The file is in the page cache (just written): a cold start from disk is slower."
+echo "- **d**: \`POST /v1/protocols/{id}/actions {\"action\":\"request_photos\"}\`, each request on a pending protocol of its own, 64 keep-alive connections for ${D_S} s; 2xx answers/s (a 2xx means committed)."
+echo "- **e**: 64 keep-alive connections, ${GET_S} s, random ids among $NA_H; the trivial handler (\`trivial.c\`) answers a fixed 70-byte JSON with the same libevent."
+echo "- **f**: the $NA_H-line NDJSON file posted to \`POST /v1/protocols:import\` by curl in pieces of $IMPORT_CHUNK (whole lines; the daemon bounds a body), one after the other, timed from the first request to the last answer."
+echo "- Clients and servers share the machine's $SYS_CORES cores; loadgen is one thread."
+} >"$OUT"
+cat "$OUT"
