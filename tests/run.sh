@@ -31,6 +31,14 @@ count() {
 	fi
 }
 
+# script NAME BUILD SECONDS FILE: run a test script against BUILD's binaries, count it.
+script() {
+	log="$logdir/$(echo "$1" | tr / _).log"
+	PROTOCOLD="$PWD/$2/protocold" PROTOCOLCTL="$PWD/$2/protocolctl" BUILD="$2" \
+		timeout "$3" bash "$4" >"$log" 2>&1
+	count "$1" "$log" $?
+}
+
 for build in "$@"; do
 	for t in "$build"/tests/test_*; do
 		[ -x "$t" ] || continue
@@ -40,31 +48,17 @@ for build in "$@"; do
 		count "$name" "$log" $?
 	done
 	for t in tests/e2e/test_*.sh; do
-		[ -f "$t" ] || continue
-		name="$build/e2e/$(basename "$t" .sh)"
-		log="$logdir/$(echo "$name" | tr / _).log"
-		PROTOCOLD="$PWD/$build/protocold" PROTOCOLCTL="$PWD/$build/protocolctl" \
-			timeout 300 bash "$t" >"$log" 2>&1
-		count "$name" "$log" $?
+		[ -f "$t" ] && script "$build/e2e/$(basename "$t" .sh)" "$build" 300 "$t"
 	done
 done
 # Tests of the installed service under a real systemd: once, with the first build.
 for t in tests/systemd/test_*.sh; do
-	[ -f "$t" ] || continue
-	name="systemd/$(basename "$t" .sh)"
-	log="$logdir/$(echo "$name" | tr / _).log"
-	BUILD="$1" timeout 900 bash "$t" >"$log" 2>&1
-	count "$name" "$log" $?
+	[ -f "$t" ] && script "systemd/$(basename "$t" .sh)" "$1" 900 "$t"
 done
 # The torture tests of issue 6 in their short mode (TORTURE=long: `make torture`): once,
 # with the first build.
 for t in tests/torture/test_*.sh; do
-	[ -f "$t" ] || continue
-	name="$1/torture/$(basename "$t" .sh)"
-	log="$logdir/$(echo "$name" | tr / _).log"
-	PROTOCOLD="$PWD/$1/protocold" PROTOCOLCTL="$PWD/$1/protocolctl" \
-		timeout 300 bash "$t" >"$log" 2>&1
-	count "$name" "$log" $?
+	[ -f "$t" ] && script "$1/torture/$(basename "$t" .sh)" "$1" 300 "$t"
 done
 # The fuzz targets (libFuzzer, ASan, UBSan), a short budget each: once.
 if ls build/fuzz/fuzz_* >/dev/null 2>&1; then
