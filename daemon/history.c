@@ -2,6 +2,7 @@
 
 #include <stddef.h>
 
+#include "counts.h"
 #include "store_int.h"
 
 enum history_sql {
@@ -38,8 +39,8 @@ history_last_seq(struct store *st, int64_t *seq)
 	return s == NULL ? -1 : store_one_int(st, s, 0, seq);
 }
 
-int
-history_add(struct store *st, struct proto_event *ev)
+static int
+history_insert(struct store *st, struct proto_event *ev)
 {
 	sqlite3_stmt *s = history_stmt(st, HIST_ADD);
 
@@ -61,7 +62,18 @@ history_add(struct store *st, struct proto_event *ev)
 	if (store_exec_stmt(st, s, "add history") != 0)
 		return -1;
 	ev->seq = sqlite3_last_insert_rowid(st->db);
+	counts_add(st->counts, COUNTS_CAUSE + (int)ev->cause, 1);
 	return 0;
+}
+
+int
+history_add(struct store *st, struct proto_event *ev)
+{
+	bool began;
+
+	if (store_auto_begin(st, &began) != 0)
+		return -1;
+	return store_auto_end(st, began, history_insert(st, ev));
 }
 
 static int

@@ -16,7 +16,8 @@ struct store;
 /* Called for each entry; protocol is the protocol's id. */
 typedef void history_fn(const struct proto_event *ev, const char *protocol, void *arg);
 
-/* Add an entry (in the caller's transaction); sets ev->seq. 0 or -1 (store_error). */
+/* Add an entry (in the caller's transaction, or one of its own); sets ev->seq. 0 or -1
+ * (store_error). */
 int history_add(struct store *st, struct proto_event *ev);
 /* At most limit entries of one protocol (rid) after seq `after`, oldest first: their
  * count, or -1. */

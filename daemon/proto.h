@@ -66,6 +66,10 @@ struct protocol {
 	uint32_t attempts[PROTO_N_ACTIONS];
 	int64_t version;
 	int64_t updated_at;
+	/* state and clock as the store last read or wrote them: a save counts the
+	 * change from these (store.c). */
+	enum proto_state stored_state;
+	enum proto_clock stored_clock;
 };
 
 /* One history (and feed) entry. */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "counts.h"
 #include "rules.h"
 #include "schema.h"
 #include "store_int.h"
@@ -15,7 +16,7 @@ enum store_sql {
 	SQL_BEGIN, SQL_COMMIT, SQL_ROLLBACK, SQL_SAVEPOINT, SQL_RELEASE, SQL_ROLLBACK_TO,
 	SQL_GET, SQL_INSERT, SQL_UPDATE, SQL_UPDATE_NEXT, SQL_NEXT_DUE, SQL_HEAD,
 	SQL_SELLER_GET, SQL_SELLER_PUT, SQL_SELLER_COUNTS, SQL_SELLER_MEDIATIONS,
-	SQL_COUNT
+	SQL_COUNTER_ADD, SQL_COUNT
 };
 
 static const char *const store_sql[SQL_COUNT] = {
@@ -45,6 +46,7 @@ static const char *const store_sql[SQL_COUNT] = {
 	[SQL_SELLER_MEDIATIONS] = "SELECT count(*) FROM history h JOIN protocols p "
 	    "ON p.rid = h.rid WHERE p.seller = ?1 AND h.to_state = ?2 AND h.cause = ?3 "
 	    "AND coalesce(h.due_at, h.at) >= ?4",
+	[SQL_COUNTER_ADD] = "UPDATE counters SET n = n + ?2 WHERE k = ?1",
 };
 
 int
@@ -239,7 +241,7 @@ store_open(const char *path, bool read_only, bool sync_full, char **cause)
 	bool had_wal = access(wal, F_OK) == 0;
 
 	free(wal);
-
+	st->counts = counts_new();
 	if (!read_only)
 		flags |= SQLITE_OPEN_CREATE;
 	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
@@ -271,6 +273,7 @@ store_close(struct store *st)
 	for (int i = 0; i < STORE_MAX_STMTS; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
+	counts_free(st->counts);
 	free(st);
 }
 
@@ -279,14 +282,38 @@ store_begin(struct store *st)
 {
 	if (store_simple(st, SQL_BEGIN, "begin") != 0)
 		return -1;
+	counts_clear(st->counts);
 	st->in_txn = true;
+	return 0;
+}
+
+/* Write the transaction's counter changes: one UPDATE per key that changed. */
+static int
+store_counts_flush(struct store *st)
+{
+	int64_t sums[COUNTS_KEYS];
+	sqlite3_stmt *s;
+
+	if (counts_sum(st->counts, sums) == 0)
+		return 0;
+	for (int k = 0; k < COUNTS_KEYS; k++) {
+		if (sums[k] == 0)
+			continue;
+		if ((s = store_stmt(st, SQL_COUNTER_ADD)) == NULL)
+			return -1;
+		sqlite3_bind_int(s, 1, k);
+		sqlite3_bind_int64(s, 2, sums[k]);
+		if (store_exec_stmt(st, s, "counters") != 0)
+			return -1;
+	}
 	return 0;
 }
 
 int
 store_commit(struct store *st)
 {
-	if (store_simple(st, SQL_COMMIT, "commit") != 0) {
+	if (store_counts_flush(st) != 0 ||
+	    store_simple(st, SQL_COMMIT, "commit") != 0) {
 		/* A failed COMMIT may leave the transaction open: end it, keep the error. */
 		int code = st->errcode;
 		char err[sizeof st->error];
@@ -297,6 +324,7 @@ store_commit(struct store *st)
 		memcpy(st->error, err, sizeof err);
 		return -1;
 	}
+	counts_clear(st->counts);
 	st->in_txn = false;
 	return 0;
 }
@@ -306,6 +334,7 @@ store_rollback(struct store *st)
 {
 	if (!sqlite3_get_autocommit(st->db))
 		store_simple(st, SQL_ROLLBACK, "rollback");
+	counts_clear(st->counts);
 	st->in_txn = false;
 }
 
@@ -316,15 +345,39 @@ store_in_txn(const struct store *st)
 }
 
 int
+store_auto_begin(struct store *st, bool *began)
+{
+	*began = !st->in_txn;
+	return *began ? store_begin(st) : 0;
+}
+
+int
+store_auto_end(struct store *st, bool began, int rc)
+{
+	if (!began)
+		return rc;
+	if (rc == 0)
+		return store_commit(st);
+	store_rollback(st);
+	return rc;
+}
+
+int
 store_savepoint(struct store *st)
 {
-	return store_simple(st, SQL_SAVEPOINT, "savepoint");
+	if (store_simple(st, SQL_SAVEPOINT, "savepoint") != 0)
+		return -1;
+	counts_mark(st->counts);
+	return 0;
 }
 
 int
 store_release(struct store *st)
 {
-	return store_simple(st, SQL_RELEASE, "release");
+	if (store_simple(st, SQL_RELEASE, "release") != 0)
+		return -1;
+	counts_release(st->counts);
+	return 0;
 }
 
 void
@@ -332,6 +385,7 @@ store_rollback_to(struct store *st)
 {
 	store_simple(st, SQL_ROLLBACK_TO, "rollback to savepoint");
 	store_simple(st, SQL_RELEASE, "release");
+	counts_undo(st->counts);
 }
 
 void
@@ -370,6 +424,8 @@ store_read_row(sqlite3_stmt *s, struct protocol *p)
 	p->version = sqlite3_column_int64(s, 15);
 	p->updated_at = sqlite3_column_int64(s, 16);
 	store_copy_text(p->clock_rule, sizeof p->clock_rule, s, 17);
+	p->stored_state = p->state;
+	p->stored_clock = p->clock;
 }
 
 /* Bind text, or NULL for "". */
@@ -444,8 +500,8 @@ store_get(struct store *st, const char *id, struct protocol *p)
 	return store_one_row(st, s, p, "get protocol");
 }
 
-int
-store_insert(struct store *st, struct protocol *p)
+static int
+store_insert_row(struct store *st, struct protocol *p)
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_INSERT);
 	char attempts[512];
@@ -456,11 +512,41 @@ store_insert(struct store *st, struct protocol *p)
 	if (store_exec_stmt(st, s, "insert protocol") != 0)
 		return -1;
 	p->rid = sqlite3_last_insert_rowid(st->db);
+	counts_add(st->counts, COUNTS_STATE + (int)p->state, 1);
+	counts_add(st->counts, COUNTS_CLOCK + (int)p->clock, 1);
+	p->stored_state = p->state;
+	p->stored_clock = p->clock;
 	return 0;
 }
 
 int
-store_update(struct store *st, const struct protocol *p)
+store_insert(struct store *st, struct protocol *p)
+{
+	bool began;
+
+	if (store_auto_begin(st, &began) != 0)
+		return -1;
+	return store_auto_end(st, began, store_insert_row(st, p));
+}
+
+/* Count p's move from what was stored to what it is now. */
+static void
+store_count_move(struct store *st, struct protocol *p)
+{
+	if (p->stored_state != p->state) {
+		counts_add(st->counts, COUNTS_STATE + (int)p->stored_state, -1);
+		counts_add(st->counts, COUNTS_STATE + (int)p->state, 1);
+	}
+	if (p->stored_clock != p->clock) {
+		counts_add(st->counts, COUNTS_CLOCK + (int)p->stored_clock, -1);
+		counts_add(st->counts, COUNTS_CLOCK + (int)p->clock, 1);
+	}
+	p->stored_state = p->state;
+	p->stored_clock = p->clock;
+}
+
+static int
+store_update_row(struct store *st, struct protocol *p)
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_UPDATE);
 	char attempts[512];
@@ -476,7 +562,18 @@ store_update(struct store *st, const struct protocol *p)
 		st->errcode = SQLITE_NOTFOUND;
 		return -1;
 	}
+	store_count_move(st, p);
 	return 0;
+}
+
+int
+store_update(struct store *st, struct protocol *p)
+{
+	bool began;
+
+	if (store_auto_begin(st, &began) != 0)
+		return -1;
+	return store_auto_end(st, began, store_update_row(st, p));
 }
 
 int

@@ -44,8 +44,11 @@ void store_rollback_to(struct store *st);
 
 /* Protocols. get: 1 found, 0 not found, -1 error. */
 int store_get(struct store *st, const char *id, struct protocol *p);
+/* insert sets p->rid; both count p's state and clock (counts.h) from what the store
+ * last read or wrote (p->stored_*), and write the counts at the commit. Outside a
+ * transaction each is one of its own. */
 int store_insert(struct store *st, struct protocol *p);
-int store_update(struct store *st, const struct protocol *p);
+int store_update(struct store *st, struct protocol *p);
 /* Save only p's clock_next (a warning moved it; nothing else changed). */
 int store_update_next(struct store *st, const struct protocol *p);
 /* The protocol whose clock_next is the smallest and <= limit: 1, 0 (none), -1. */

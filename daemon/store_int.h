@@ -18,8 +18,11 @@
 #define STORE_SLOT_LISTING 40
 #define STORE_MAX_STMTS 56
 
+struct counts;
+
 struct store {
 	sqlite3 *db;
+	struct counts *counts;	/* this transaction's counter changes (counts.h) */
 	sqlite3_stmt *stmt[STORE_MAX_STMTS];
 	bool in_txn;
 	int errcode;
@@ -35,6 +38,10 @@ int store_fail(struct store *st, const char *what);
 int store_exec_stmt(struct store *st, sqlite3_stmt *s, const char *what);
 /* A query of one integer: 0 with *out (dflt for NULL or no row), or -1. */
 int store_one_int(struct store *st, sqlite3_stmt *s, int64_t dflt, int64_t *out);
+/* A write outside a transaction gets one of its own (its counts are written with
+ * it): store_auto_begin, the write, then store_auto_end with the write's result. */
+int store_auto_begin(struct store *st, bool *began);
+int store_auto_end(struct store *st, bool began, int rc);
 /* Read a protocol row selected as STORE_COLS. */
 void store_read_row(sqlite3_stmt *s, struct protocol *p);
 /* The columns store_read_row reads, in its order. */

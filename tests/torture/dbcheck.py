@@ -1,7 +1,7 @@
 """Read-only consistency checks of a stopped protocold's database (SPEC §9): for every
 protocol its state, clock, version, attempts and history agree, each clock point fired
 once, never early and never skipped; the feed (history) has no gap; the counters the
-triggers keep match the rows.
+store writes with each commit match the rows.
 """
 
 import collections
@@ -261,7 +261,7 @@ def check_all(path, due_fn, warn_ms, monotonic_at=True):
             rep.bad("protocol without history", p.id)
             continue
         check_protocol(p, by_rid[rid], due_fn, rep, warn_ms)
-    # The counters the triggers keep in the same transactions.
+    # The counters the store writes in the same transactions (counts.h).
     st = collections.Counter(STATES.index(p.state) for p in protos.values())
     ck = collections.Counter(CLOCKS.index(p.clock) for p in protos.values())
     ca = collections.Counter(CAUSES.index(e.cause) for e in entries)

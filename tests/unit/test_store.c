@@ -15,22 +15,23 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>	/* only to build foreign and tampered files for the store to refuse */
+#include <sqlite3.h>	/* only to build foreign, tampered and old files for the store */
 
 #include "proto.h"
 #include "rules.h"
 #include "history.h"
 #include "listing.h"
+#include "schema.h"
 #include "store.h"
 
 /*
  * The SQLite store on a temporary directory per test: schema and migrations, refusal
  * of files that are not ours, transactions and savepoints, the protocol row, the timer
- * index, history and feed, sellers, and the counters the triggers keep.
+ * index, history and feed, sellers, and the counters the store keeps at each commit.
  */
 
 /* The number of migrations in store.c; add one here when a migration is added. */
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -196,7 +197,7 @@ insert(struct store *st, struct protocol *p)
 }
 
 static void
-update(struct store *st, const struct protocol *p)
+update(struct store *st, struct protocol *p)
 {
 	if (store_update(st, p) != 0)
 		fail_msg("store_update %s: %s", p->id, store_error(st));
@@ -328,6 +329,60 @@ store_open__new_database__is_marked_as_protocold_s(void **state)
 	assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
 	sqlite3_finalize(s);
 	sqlite3_close(db);
+}
+
+/* A version-2 database, as the daemon of that schema left it: counters kept by
+ * triggers, one protocol pending with its create entry. */
+static void
+make_v2_database(const char *path)
+{
+	sqlite3 *db;
+	char *err = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	for (int v = 0; v < 2; v++)
+		if (sqlite3_exec(db, schema_migration(v), NULL, NULL, &err) != SQLITE_OK)
+			fail_msg("migration %d: %s", v + 1, err);
+	if (sqlite3_exec(db, "PRAGMA application_id = 1347572804; PRAGMA user_version = 2;"
+	    "INSERT INTO protocols (id, seller, origin, critical, opened_given, opened_at, "
+	    "state, clock, clock_start, clock_due, clock_next, version, updated_at) "
+	    "VALUES ('OLD', 'S', 0, 0, 0, 1, 0, 1, 1, 900, 900, 1, 1);"
+	    "INSERT INTO history (rid, at, to_state, cause, name) VALUES (1, 1, 0, 0, "
+	    "'create');", NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("v2 rows: %s", err);
+	sqlite3_close(db);
+}
+
+static void
+store_open__version_2_database__keeps_its_counters_and_counts_each_change_once(
+    void **state)
+{
+	struct fx *fx = *state;
+	struct protocol p = mkp("NEW", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct protocol old;
+	struct listing_stats s;
+
+	make_v2_database(fx->path);
+	open_rw(fx);
+	assert_int_equal(store_schema_version(fx->st), SCHEMA_VERSION);
+	s = stats(fx->st);
+	assert_int_equal(s.by_state[PROTO_PENDING], 1);
+	assert_int_equal(s.by_clock[PROTO_CLOCK_RESPONSE], 1);
+	assert_int_equal(s.by_cause[PROTO_CAUSE_CREATE], 1);
+	/* The triggers are gone: a change is counted by the store alone, once. */
+	insert(fx->st, &p);
+	add_event(fx->st, p.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 2, 0, NULL);
+	old = get(fx->st, "OLD");
+	old.state = PROTO_MEDIATION;
+	old.clock = PROTO_CLOCK_NONE;
+	old.clock_start = old.clock_due = old.clock_next = 0;
+	update(fx->st, &old);
+	s = stats(fx->st);
+	assert_int_equal(s.by_state[PROTO_PENDING], 1);
+	assert_int_equal(s.by_state[PROTO_MEDIATION], 1);
+	assert_int_equal(s.by_clock[PROTO_CLOCK_RESPONSE], 1);
+	assert_int_equal(s.by_clock[PROTO_CLOCK_NONE], 1);
+	assert_int_equal(s.by_cause[PROTO_CAUSE_CREATE], 2);
 }
 
 static void
@@ -1433,6 +1488,7 @@ main(void)
 		T(store_open__short_text_file__is_refused_and_not_overwritten),
 		T(store_read_only__sees_committed_data_only),
 		T(store_read_only__refuses_to_write),
+		T(store_open__version_2_database__keeps_its_counters_and_counts_each_change_once),
 		T(store_rollback__leaves_no_row_no_history_and_no_counter_change),
 		T(store_rollback_to__undoes_only_the_savepoint_s_change),
 		T(store_close__with_an_open_transaction__rolls_it_back),
