@@ -23,6 +23,7 @@ static size_t commit_n, commit_cap;
 static void (*commit_hooks[COMMIT_MAX_HOOKS])(void);
 static size_t commit_n_hooks;
 static long long commit_ok, commit_failed;
+static bool commit_spoiled;
 
 static void
 commit_cb(evutil_socket_t fd, short what, void *arg)
@@ -97,6 +98,26 @@ commit_notify(bool ok, bool committed)
 			commit_hooks[i]();
 }
 
+void
+commit_spoil(void)
+{
+	if (store_in_txn(commit_st)) {
+		commit_spoiled = true;
+		event_active(commit_ev, 0, 0);
+	}
+}
+
+/* Commit the turn, or roll it back when it was spoiled: true if it was kept. */
+static bool
+commit_end(void)
+{
+	if (!commit_spoiled)
+		return store_commit(commit_st) == 0;
+	commit_spoiled = false;
+	store_rollback(commit_st);
+	return false;
+}
+
 int
 commit_flush(void)
 {
@@ -105,7 +126,7 @@ commit_flush(void)
 	if (committed) {
 		int64_t t0 = clock_mono_us();
 
-		ok = store_commit(commit_st) == 0;
+		ok = commit_end();
 		metrics_commit(ok, clock_mono_us() - t0);
 		if (ok)
 			commit_ok++;

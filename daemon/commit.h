@@ -27,6 +27,9 @@ int commit_open(void);
 void commit_after(commit_fn *fn, void *arg);
 /* fn runs after every successful commit (to wake the feed and the scheduler). */
 void commit_add_hook(void (*fn)(void));
+/* The turn's transaction holds a half-made change: at the end of the turn it is
+ * rolled back, not committed, and every waiter is told it failed. */
+void commit_spoil(void);
 /* Commit now: 0 or -1. Called at the end of each turn; callers rarely need it. */
 int commit_flush(void);
 /* How many commits succeeded and failed since start. */

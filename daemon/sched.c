@@ -67,6 +67,7 @@ sched_fire_cb(evutil_socket_t fd, short what, void *arg)
 	if (sched_busy)
 		return;
 	if (commit_open() != 0 || (n = engine_fire(now, SCHED_BATCH)) < 0) {
+		commit_spoil();
 		log_warnx("scheduler: will retry in %d ms: %s", SCHED_RETRY_MS,
 		    store_error(sched_st));
 		sched_arm(SCHED_RETRY_MS);

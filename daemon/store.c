@@ -277,6 +277,20 @@ store_close(struct store *st)
 	free(st);
 }
 
+/* SQLite ends a transaction itself on some errors (a full disk, an I/O error, no
+ * memory): what it held is gone, and statements run after it would each commit on
+ * their own. A write then fails until the group's transaction ends. */
+static int
+store_check_txn(struct store *st)
+{
+	if (!st->in_txn || !sqlite3_get_autocommit(st->db))
+		return 0;
+	snprintf(st->error, sizeof st->error, "the transaction was rolled back by an "
+	    "earlier error");
+	st->errcode = SQLITE_ABORT;
+	return -1;
+}
+
 int
 store_begin(struct store *st)
 {
@@ -312,7 +326,7 @@ store_counts_flush(struct store *st)
 int
 store_commit(struct store *st)
 {
-	if (store_counts_flush(st) != 0 ||
+	if (store_check_txn(st) != 0 || store_counts_flush(st) != 0 ||
 	    store_simple(st, SQL_COMMIT, "commit") != 0) {
 		/* A failed COMMIT may leave the transaction open: end it, keep the error. */
 		int code = st->errcode;
@@ -348,7 +362,9 @@ int
 store_auto_begin(struct store *st, bool *began)
 {
 	*began = !st->in_txn;
-	return *began ? store_begin(st) : 0;
+	if (!*began)
+		return store_check_txn(st);
+	return store_begin(st);
 }
 
 int
@@ -365,7 +381,8 @@ store_auto_end(struct store *st, bool began, int rc)
 int
 store_savepoint(struct store *st)
 {
-	if (store_simple(st, SQL_SAVEPOINT, "savepoint") != 0)
+	if (store_check_txn(st) != 0 ||
+	    store_simple(st, SQL_SAVEPOINT, "savepoint") != 0)
 		return -1;
 	counts_mark(st->counts);
 	return 0;
@@ -579,9 +596,9 @@ store_update(struct store *st, struct protocol *p)
 int
 store_update_next(struct store *st, const struct protocol *p)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_UPDATE_NEXT);
+	sqlite3_stmt *s;
 
-	if (s == NULL)
+	if (store_check_txn(st) != 0 || (s = store_stmt(st, SQL_UPDATE_NEXT)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, p->rid);
 	sqlite3_bind_int64(s, 2, p->clock_next);

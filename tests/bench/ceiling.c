@@ -3,7 +3,7 @@
  *
  *   ceiling DB [--at MS] [--batch N] [--bare]
  *
- * DB is a protocold database (the daemon's schema, triggers and indexes) whose
+ * DB is a protocold database (the daemon's schema and indexes) whose
  * protocols are pending with response clocks due at or before --at (default: all).
  * Opened with the daemon's settings (WAL, synchronous = FULL, the same cache), it
  * applies each expiry with only the work a transition cannot avoid: read the due rows
@@ -12,8 +12,8 @@
  * Prints one JSON line with transitions/s.
  *
  * --bare first drops what the schema keeps beyond the timer index and the history's
- * per-protocol index (the counter triggers, the seller and state indexes): what those
- * extras cost each transition.
+ * per-protocol index (the seller and state indexes, and the counter triggers of
+ * databases before schema 3): what those extras cost each transition.
  */
 
 #include <getopt.h>
