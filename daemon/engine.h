@@ -50,9 +50,9 @@ int engine_event(const char *id, const char *event, int64_t if_version,
 /* Set a seller's Envvias flag. 0 or -1 with *pb. */
 int engine_seller_put(const char *id, bool envvias, struct problem *pb);
 /* Apply up to max due clock points (each the earliest due at that moment, <= now),
- * in the open transaction. Returns how many were applied, or -1 (the error is logged):
+ * in the open transaction, stopping early once the monotonic clock passes until_us. Returns how many were applied, or -1 (the error is logged):
  * then the transaction may hold a half-applied point and must be rolled back, not
  * committed (commit_spoil). */
-int engine_fire(int64_t now, int max);
+int engine_fire(int64_t now, int max, int64_t until_us);
 
 #endif

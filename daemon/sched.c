@@ -66,7 +66,8 @@ sched_fire_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (sched_busy)
 		return;
-	if (commit_open() != 0 || (n = engine_fire(now, SCHED_BATCH)) < 0) {
+	if (commit_open() != 0 || (n = engine_fire(now, SCHED_BATCH,
+	    clock_mono_us() + SCHED_BATCH_US)) < 0) {
 		commit_spoil();
 		log_warnx("scheduler: will retry in %d ms: %s", SCHED_RETRY_MS,
 		    store_error(sched_st));
