@@ -143,22 +143,52 @@ rfc3339_split(int64_t ms, int offset_s, struct rfc3339_fields *f)
 	f->offset_s = offset_s;
 }
 
+/* v (0 <= v < 10^width) in width digits at buf; returns width. */
+static int
+rfc3339_put_digits(char *buf, int v, int width)
+{
+	for (int i = width - 1; i >= 0; i--, v /= 10)
+		buf[i] = (char)('0' + v % 10);
+	return width;
+}
+
 static char *
 rfc3339_write(const struct rfc3339_fields *f, bool zulu, char *buf)
 {
 	int n, off = abs(f->offset_s);
 
-	n = snprintf(buf, RFC3339_LEN, "%04d-%02d-%02dT%02d:%02d:%02d",
-	    f->year, f->month, f->day, f->hour, f->min, f->sec);
+	/* Years of four digits (all that protocold shows) are written by hand: every
+	 * answer carries several instants, and snprintf was most of their cost. */
+	if (f->year >= 0 && f->year <= 9999) {
+		n = rfc3339_put_digits(buf, f->year, 4);
+		buf[n++] = '-';
+		n += rfc3339_put_digits(buf + n, f->month, 2);
+		buf[n++] = '-';
+		n += rfc3339_put_digits(buf + n, f->day, 2);
+		buf[n++] = 'T';
+		n += rfc3339_put_digits(buf + n, f->hour, 2);
+		buf[n++] = ':';
+		n += rfc3339_put_digits(buf + n, f->min, 2);
+		buf[n++] = ':';
+		n += rfc3339_put_digits(buf + n, f->sec, 2);
+		buf[n] = '\0';
+	} else
+		n = snprintf(buf, RFC3339_LEN, "%04d-%02d-%02dT%02d:%02d:%02d",
+		    f->year, f->month, f->day, f->hour, f->min, f->sec);
 	if (f->ms != 0 && n > 0 && n < RFC3339_LEN)
 		n += snprintf(buf + n, RFC3339_LEN - n, ".%03d", f->ms);
-	if (n <= 0 || n >= RFC3339_LEN)
+	if (n <= 0 || n + 7 >= RFC3339_LEN)
 		return buf;
-	if (zulu)
-		snprintf(buf + n, RFC3339_LEN - n, "Z");
-	else
-		snprintf(buf + n, RFC3339_LEN - n, "%c%02d:%02d",
-		    f->offset_s < 0 ? '-' : '+', off / 3600, off / 60 % 60);
+	if (zulu) {
+		buf[n++] = 'Z';
+		buf[n] = '\0';
+		return buf;
+	}
+	buf[n++] = f->offset_s < 0 ? '-' : '+';
+	n += rfc3339_put_digits(buf + n, off / 3600 % 100, 2);
+	buf[n++] = ':';
+	n += rfc3339_put_digits(buf + n, off / 60 % 60, 2);
+	buf[n] = '\0';
 	return buf;
 }
 

@@ -42,7 +42,8 @@ api_init(struct store *reader, struct store *writer)
 struct api_pending {
 	struct evhttp_request *req;
 	int status;
-	json_t *body;
+	bool has_body;
+	struct jsonw body;
 	struct problem pb;
 };
 
@@ -51,14 +52,15 @@ api_pending_done(void *arg, bool ok)
 {
 	struct api_pending *w = arg;
 
-	if (!ok) {
-		json_decref(w->body);
+	if (!ok)
 		http_reply_error(w->req, 503, "database_unavailable", "the change was not "
 		    "committed (%s); nothing was changed, retry later", store_error(api_wr));
-	} else if (w->body != NULL)
-		http_reply_json(w->req, w->status, w->body);
+	else if (w->has_body)
+		http_reply_jsonw(w->req, w->status, &w->body);
 	else
 		http_reply_problem(w->req, &w->pb);
+	if (w->has_body)
+		jsonw_free(&w->body);
 	free(w);
 }
 
@@ -76,7 +78,9 @@ api_after_commit(struct evhttp_request *req, int rc, const struct protocol *p,
 	else {
 		store_seller_get(api_wr, p->seller, &envvias);
 		w->status = rc == 0 ? 200 : rc;
-		w->body = render_protocol(p, envvias, clock_now(), runconf_cal());
+		w->has_body = true;
+		jsonw_init(&w->body);
+		render_protocol(&w->body, p, envvias, clock_now(), runconf_cal());
 	}
 	commit_after(api_pending_done, w);
 }
@@ -199,6 +203,7 @@ static void
 api_get(struct evhttp_request *req, const char *id)
 {
 	struct protocol p;
+	struct jsonw w;
 	bool envvias;
 	int rc = store_get(api_rd, id, &p);
 
@@ -206,8 +211,12 @@ api_get(struct evhttp_request *req, const char *id)
 		http_reply_error(req, 404, "protocol_not_found", "no protocol %s", id);
 	else if (rc < 0 || store_seller_get(api_rd, p.seller, &envvias) < 0)
 		http_reply_error(req, 503, "database_unavailable", "%s", store_error(api_rd));
-	else
-		http_reply_json(req, 200, render_protocol(&p, envvias, clock_now(), runconf_cal()));
+	else {
+		jsonw_init(&w);
+		render_protocol(&w, &p, envvias, clock_now(), runconf_cal());
+		http_reply_jsonw(req, 200, &w);
+		jsonw_free(&w);
+	}
 }
 
 /* The action's parameters as a JSON object, for its history entry. */
@@ -405,7 +414,14 @@ api_seller_put(struct evhttp_request *req, const char *id)
 		w->req = req;
 		if (engine_seller_put(id, json_is_true(v), &w->pb) == 0) {
 			w->status = 200;
-			w->body = json_pack("{s:s, s:b}", "id", id, "envvias", json_is_true(v));
+			w->has_body = true;
+			jsonw_init(&w->body);
+			jsonw_obj(&w->body);
+			jsonw_key(&w->body, "id");
+			jsonw_str(&w->body, id);
+			jsonw_key(&w->body, "envvias");
+			jsonw_bool(&w->body, json_is_true(v));
+			jsonw_obj_end(&w->body);
 		}
 		commit_after(api_pending_done, w);
 	}

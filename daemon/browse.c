@@ -34,7 +34,7 @@ browse_init(struct store *reader)
 }
 
 struct browse_page {
-	json_t *items;
+	struct jsonw w;		/* the page so far: {"items":[… */
 	int64_t last;
 	int n;
 };
@@ -46,8 +46,7 @@ browse_add(const struct protocol *p, void *arg)
 	bool envvias = false;
 
 	store_seller_get(browse_st, p->seller, &envvias);
-	json_array_append_new(pg->items, render_protocol(p, envvias, clock_now(),
-	    runconf_cal()));
+	render_protocol(&pg->w, p, envvias, clock_now(), runconf_cal());
 	pg->last = p->rid;
 	pg->n++;
 }
@@ -129,16 +128,25 @@ browse_list(struct evhttp_request *req, const char *unused)
 	filters = cursor_filters(text);
 	if (browse_position(req, filters, &limit, &after) != 0)
 		return;
-	pg.items = json_array();
+	jsonw_init(&pg.w);
+	jsonw_obj(&pg.w);
+	jsonw_key(&pg.w, "items");
+	jsonw_arr(&pg.w);
 	if (listing_protocols(browse_st, &f, after, limit, browse_add, &pg) < 0) {
-		json_decref(pg.items);
+		jsonw_free(&pg.w);
 		http_reply_error(req, 503, "database_unavailable", "%s", store_error(browse_st));
 		return;
 	}
+	jsonw_arr_end(&pg.w);
 	/* A short page is the last one; a full one may be followed by nothing. */
-	http_reply_json(req, 200, json_pack("{s:o, s:o}", "items", pg.items, "next",
-	    pg.n == limit ? json_string(cursor_encode(pg.last, filters, next)) :
-	    json_null()));
+	jsonw_key(&pg.w, "next");
+	if (pg.n == limit)
+		jsonw_str(&pg.w, cursor_encode(pg.last, filters, next));
+	else
+		jsonw_null(&pg.w);
+	jsonw_obj_end(&pg.w);
+	http_reply_jsonw(req, 200, &pg.w);
+	jsonw_free(&pg.w);
 }
 
 static json_t *

@@ -14,11 +14,13 @@
 
 #include "clock.h"
 #include "listen.h"
+#include "jsonw.h"
 #include "log.h"
 #include "metrics.h"
 #include "peer.h"
 #include "proto.h"
 #include "render.h"
+#include "snapshot.h"
 #include "xmalloc.h"
 
 #define HTTP_MAX_SEGMENTS 8
@@ -149,30 +151,47 @@ http_count(struct evhttp_request *req, int status)
 	metrics_http(status, us < 0 ? 0 : us);
 }
 
+/* Send text (len bytes) and a newline as the answer. */
+static void
+http_send_text(struct evhttp_request *req, int status, const char *type, const char *text,
+    size_t len)
+{
+	struct evbuffer *buf = evbuffer_new();
+
+	evbuffer_add(buf, text, len);
+	evbuffer_add(buf, "\n", 1);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
+	http_count(req, status);
+	evhttp_send_reply(req, status, render_status_title(status), buf);
+	evbuffer_free(buf);
+}
+
 static void
 http_send(struct evhttp_request *req, int status, const char *type, json_t *body)
 {
 	static const char broken[] = "{\"type\":\"urn:protocold:problem:internal\","
 	    "\"title\":\"Internal Server Error\",\"status\":500,\"detail\":\"the answer "
 	    "could not be encoded\",\"code\":\"internal\"}";
-	struct evbuffer *buf = evbuffer_new();
 	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 
 	if (text == NULL) {
 		/* Never crash on an answer jansson refused: say so instead. */
 		log_warnx("an answer could not be encoded as JSON");
-		status = 500;
-		type = "application/problem+json";
-		text = xstrdup(broken);
-	}
-	evbuffer_add(buf, text, strlen(text));
-	evbuffer_add(buf, "\n", 1);
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
-	http_count(req, status);
-	evhttp_send_reply(req, status, render_status_title(status), buf);
-	evbuffer_free(buf);
+		http_send_text(req, 500, "application/problem+json", broken, sizeof broken - 1);
+	} else
+		http_send_text(req, status, type, text, strlen(text));
 	free(text);
 	json_decref(body);
+}
+
+void
+http_reply_jsonw(struct evhttp_request *req, int status, struct jsonw *w)
+{
+	size_t len;
+	char *text = jsonw_take(w, &len);
+
+	http_send_text(req, status, "application/json", text, len);
+	free(text);
 }
 
 void
@@ -314,6 +333,8 @@ http_dispatch_route(struct evhttp_request *req, const struct http_route *r,
 		    "a member of the configured write_group; this peer may only read");
 		return;
 	}
+	if (!r->write)
+		snapshot_hold();
 	r->fn(req, has_id ? id : NULL);
 }
 

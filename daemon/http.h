@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "jsonw.h"
 #include "problem.h"
 
 struct event_base;
@@ -47,6 +48,8 @@ void http_reconfigure(const struct config *cfg);
 
 /* Answer with JSON (takes the reference) or a problem document. */
 void http_reply_json(struct evhttp_request *req, int status, json_t *body);
+/* Answer with the JSON text written to w (its buffer is taken). */
+void http_reply_jsonw(struct evhttp_request *req, int status, struct jsonw *w);
 void http_reply_problem(struct evhttp_request *req, const struct problem *pb);
 /* Answer with a problem document built by the caller (takes the reference). */
 void http_reply_problem_doc(struct evhttp_request *req, int status, json_t *doc);

@@ -21,6 +21,7 @@
 #include "rfc3339.h"
 #include "runconf.h"
 #include "sched.h"
+#include "snapshot.h"
 #include "store.h"
 #include "sysd.h"
 
@@ -197,6 +198,9 @@ start(struct daemon *d)
 	commit_init(d->base, d->writer);
 	sched_init(d->base, d->writer);
 	feed_init(d->base, d->reader);
+	snapshot_init(d->base, d->reader);
+	/* The reads of the turn see the commit: the snapshot ends before the feed reads. */
+	commit_add_hook(snapshot_release);
 	commit_add_hook(feed_notify);
 	start_server(d);
 	start_signals(d);
@@ -217,6 +221,7 @@ stop(struct daemon *d)
 	feed_shutdown();
 	sched_shutdown();
 	http_shutdown();
+	snapshot_shutdown();
 	sysd_shutdown();
 	engine_shutdown();
 	store_close(d->reader);

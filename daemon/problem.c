@@ -3,8 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-/* The length of the valid UTF-8 sequence at s, or 0. */
-static size_t
+size_t
 problem_utf8_len(const unsigned char *s)
 {
 	size_t n;

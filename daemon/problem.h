@@ -28,6 +28,8 @@ int problem_set(struct problem *p, int status, const char *code, const char *fmt
  * not start a well-formed sequence, e.g. of a request's path or a cut-off character,
  * becomes '?'. */
 void problem_clean(char *text);
+/* The length of the well-formed UTF-8 sequence that starts at s, or 0. */
+size_t problem_utf8_len(const unsigned char *s);
 /* Add a name to the allowed list (ignored past PROBLEM_MAX_ALLOWED); the list is
  * shown from then on, even when nothing is added. */
 void problem_allow(struct problem *p, const char *name);

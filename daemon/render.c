@@ -15,29 +15,37 @@ render_time(int64_t ms)
 	return json_string(rfc3339_format(ms, buf));
 }
 
-static json_t *
-render_opt_string(const char *s)
+/* An instant as an RFC 3339 string in the local zone. */
+static void
+render_w_time(struct jsonw *w, int64_t ms)
 {
-	return s[0] ? json_string(s) : json_null();
+	char buf[RFC3339_LEN];
+
+	jsonw_str(w, rfc3339_format(ms, buf));
 }
 
-static json_t *
-render_skips(const struct deadline_explain *ex)
+static void
+render_skips(struct jsonw *w, const struct deadline_explain *ex)
 {
-	json_t *a = json_array();
 	char date[CIVIL_DATE_LEN];
 
+	jsonw_arr(w);
 	for (size_t i = 0; i < ex->n_skips && i < DEADLINE_MAX_SKIPS; i++) {
 		civil_format_date(ex->skips[i].days, date);
-		json_array_append_new(a, json_pack("{s:s, s:s}", "date", date, "why",
-		    ex->skips[i].why));
+		jsonw_obj(w);
+		jsonw_key(w, "date");
+		jsonw_str(w, date);
+		jsonw_key(w, "why");
+		jsonw_str(w, ex->skips[i].why);
+		jsonw_obj_end(w);
 	}
-	return a;
+	jsonw_arr_end(w);
 }
 
 /* One sentence: "photos_wait = 48h ([deadlines]) from … → due …". */
-static json_t *
-render_explain_text(const struct protocol *p, const struct deadline_explain *ex)
+static void
+render_explain_text(struct jsonw *w, const struct protocol *p,
+    const struct deadline_explain *ex)
 {
 	char from[RFC3339_LEN], due[RFC3339_LEN], date[CIVIL_DATE_LEN], text[512];
 	size_t n;
@@ -56,89 +64,131 @@ render_explain_text(const struct protocol *p, const struct deadline_explain *ex)
 		    "skipping %zu day%s", ex->calendar, ex->n_skips, ex->n_skips == 1 ? "" : "s");
 	if (n < sizeof text)
 		snprintf(text + n, sizeof text - n, " → due %s", rfc3339_format(p->clock_due, due));
-	return json_string(text);
+	jsonw_str(w, text);
 }
 
-static json_t *
-render_explain(const struct protocol *p, const struct cal *cal)
+/* The "explain" member of the clock, when the clock has its rule text. */
+static void
+render_explain(struct jsonw *w, const struct protocol *p, const struct cal *cal)
 {
 	struct deadline_explain ex;
 	char date[CIVIL_DATE_LEN];
-	json_t *o;
 
 	if (deadline_explain(p, cal, &ex) != 0)
-		return NULL;
-	o = json_pack("{s:s, s:s, s:s, s:o, s:o}", "rule", ex.rule, "value", ex.value,
-	    "source", ex.source, "started_at", render_time(p->clock_start), "due_at",
-	    render_time(p->clock_due));
+		return;
+	jsonw_key(w, "explain");
+	jsonw_obj(w);
+	jsonw_key(w, "rule");
+	jsonw_str(w, ex.rule);
+	jsonw_key(w, "value");
+	jsonw_str(w, ex.value);
+	jsonw_key(w, "source");
+	jsonw_str(w, ex.source);
+	jsonw_key(w, "started_at");
+	render_w_time(w, p->clock_start);
+	jsonw_key(w, "due_at");
+	render_w_time(w, p->clock_due);
 	if (ex.calendar[0]) {
-		json_object_set_new(o, "calendar", json_string(ex.calendar));
-		json_object_set_new(o, "skipped", render_skips(&ex));
+		jsonw_key(w, "calendar");
+		jsonw_str(w, ex.calendar);
+		jsonw_key(w, "skipped");
+		render_skips(w, &ex);
 	}
 	if (ex.pickup_day != INT64_MIN) {
 		civil_format_date(ex.pickup_day, date);
-		json_object_set_new(o, "pickup_date", json_string(date));
+		jsonw_key(w, "pickup_date");
+		jsonw_str(w, date);
 	}
-	json_object_set_new(o, "text", render_explain_text(p, &ex));
-	return o;
+	jsonw_key(w, "text");
+	render_explain_text(w, p, &ex);
+	jsonw_obj_end(w);
 }
 
-static json_t *
-render_clock(const struct protocol *p, int64_t now, const struct cal *cal)
+static void
+render_clock(struct jsonw *w, const struct protocol *p, int64_t now, const struct cal *cal)
 {
-	json_t *explain;
-	json_t *c;
 	int64_t left = p->clock_due - now;
 
-	if (p->clock == PROTO_CLOCK_NONE)
-		return json_null();
-	c = json_pack("{s:s, s:o, s:o, s:I}", "kind", proto_clock_name(p->clock),
-	    "started_at", render_time(p->clock_start), "due_at", render_time(p->clock_due),
-	    /* Rounded up, so a clock with time left never shows 0. */
-	    "remaining_s", (json_int_t)(left > 0 ? (left + 999) / 1000 : 0));
-	if (p->clock_next < p->clock_due)
-		json_object_set_new(c, "warn_at", render_time(p->clock_next));
-	if ((explain = render_explain(p, cal)) != NULL)
-		json_object_set_new(c, "explain", explain);
-	return c;
+	if (p->clock == PROTO_CLOCK_NONE) {
+		jsonw_null(w);
+		return;
+	}
+	jsonw_obj(w);
+	jsonw_key(w, "kind");
+	jsonw_str(w, proto_clock_name(p->clock));
+	jsonw_key(w, "started_at");
+	render_w_time(w, p->clock_start);
+	jsonw_key(w, "due_at");
+	render_w_time(w, p->clock_due);
+	/* Rounded up, so a clock with time left never shows 0. */
+	jsonw_key(w, "remaining_s");
+	jsonw_int(w, left > 0 ? (left + 999) / 1000 : 0);
+	if (p->clock_next < p->clock_due) {
+		jsonw_key(w, "warn_at");
+		render_w_time(w, p->clock_next);
+	}
+	render_explain(w, p, cal);
+	jsonw_obj_end(w);
 }
 
-static json_t *
-render_attempts(const struct protocol *p)
+static void
+render_attempts(struct jsonw *w, const struct protocol *p)
 {
-	json_t *o = json_object();
-
+	jsonw_obj(w);
 	for (int i = 0; i < PROTO_N_ACTIONS; i++)
-		if (p->attempts[i] > 0)
-			json_object_set_new(o, rules_action(i)->name,
-			    json_integer(p->attempts[i]));
-	return o;
+		if (p->attempts[i] > 0) {
+			jsonw_key(w, rules_action(i)->name);
+			jsonw_int(w, p->attempts[i]);
+		}
+	jsonw_obj_end(w);
 }
 
-static json_t *
-render_allowed(const struct protocol *p, bool envvias)
+static void
+render_allowed(struct jsonw *w, const struct protocol *p, bool envvias)
 {
 	const char *names[PROTO_N_ACTIONS];
 	size_t n = rules_allowed_actions(p, envvias, names, PROTO_N_ACTIONS);
-	json_t *a = json_array();
 
+	jsonw_arr(w);
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_string(names[i]));
-	return a;
+		jsonw_str(w, names[i]);
+	jsonw_arr_end(w);
 }
 
-json_t *
-render_protocol(const struct protocol *p, bool envvias, int64_t now, const struct cal *cal)
+void
+render_protocol(struct jsonw *w, const struct protocol *p, bool envvias, int64_t now,
+    const struct cal *cal)
 {
-	return json_pack("{s:s, s:s, s:o, s:s, s:o, s:b, s:o, s:s, s:s, s:o, s:o, s:o, "
-	    "s:I, s:o}",
-	    "id", p->id, "seller", p->seller, "order", render_opt_string(p->order),
-	    "origin", proto_origin_name(p->origin), "reason", render_opt_string(p->reason),
-	    "critical", p->critical, "opened_at", render_time(p->opened_at),
-	    "state", proto_state_name(p->state), "state_label", proto_state_label(p->state),
-	    "clock", render_clock(p, now, cal), "attempts", render_attempts(p),
-	    "allowed_actions", render_allowed(p, envvias),
-	    "version", (json_int_t)p->version, "updated_at", render_time(p->updated_at));
+	jsonw_obj(w);
+	jsonw_key(w, "id");
+	jsonw_str(w, p->id);
+	jsonw_key(w, "seller");
+	jsonw_str(w, p->seller);
+	jsonw_key(w, "order");
+	jsonw_str_or_null(w, p->order);
+	jsonw_key(w, "origin");
+	jsonw_str(w, proto_origin_name(p->origin));
+	jsonw_key(w, "reason");
+	jsonw_str_or_null(w, p->reason);
+	jsonw_key(w, "critical");
+	jsonw_bool(w, p->critical);
+	jsonw_key(w, "opened_at");
+	render_w_time(w, p->opened_at);
+	jsonw_key(w, "state");
+	jsonw_str(w, proto_state_name(p->state));
+	jsonw_key(w, "state_label");
+	jsonw_str(w, proto_state_label(p->state));
+	jsonw_key(w, "clock");
+	render_clock(w, p, now, cal);
+	jsonw_key(w, "attempts");
+	render_attempts(w, p);
+	jsonw_key(w, "allowed_actions");
+	render_allowed(w, p, envvias);
+	jsonw_key(w, "version");
+	jsonw_int(w, p->version);
+	jsonw_key(w, "updated_at");
+	render_w_time(w, p->updated_at);
+	jsonw_obj_end(w);
 }
 
 json_t *

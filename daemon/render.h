@@ -6,16 +6,17 @@
 #include <stdint.h>
 
 #include "cal.h"
+#include "jsonw.h"
 #include "problem.h"
 #include "proto.h"
 #include "store.h"
 
-/* The API's JSON objects (SPEC §2, §8). Each returns a new reference. */
+/* The API's JSON objects (SPEC §2, §8). Each json_t returned is a new reference. */
 
-/* A protocol as GET /v1/protocols/{id} shows it; now gives clock.remaining_s, cal
- * (the calendar configured now) the days clock.explain says a business-day rule
- * skipped. */
-json_t *render_protocol(const struct protocol *p, bool envvias, int64_t now,
+/* A protocol as GET /v1/protocols/{id} shows it, written to w; now gives
+ * clock.remaining_s, cal (the calendar configured now) the days clock.explain says a
+ * business-day rule skipped. */
+void render_protocol(struct jsonw *w, const struct protocol *p, bool envvias, int64_t now,
     const struct cal *cal);
 /* One history / feed entry; protocol is the protocol's id. */
 json_t *render_event(const struct proto_event *ev, const char *protocol);

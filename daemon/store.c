@@ -13,7 +13,7 @@
 #include "xmalloc.h"
 
 enum store_sql {
-	SQL_BEGIN, SQL_COMMIT, SQL_ROLLBACK, SQL_SAVEPOINT, SQL_RELEASE, SQL_ROLLBACK_TO,
+	SQL_BEGIN, SQL_BEGIN_READ, SQL_COMMIT, SQL_ROLLBACK, SQL_SAVEPOINT, SQL_RELEASE, SQL_ROLLBACK_TO,
 	SQL_GET, SQL_INSERT, SQL_UPDATE, SQL_UPDATE_NEXT, SQL_NEXT_DUE, SQL_HEAD,
 	SQL_SELLER_GET, SQL_SELLER_PUT, SQL_SELLER_COUNTS, SQL_SELLER_MEDIATIONS,
 	SQL_COUNTER_ADD, SQL_COUNT
@@ -21,6 +21,7 @@ enum store_sql {
 
 static const char *const store_sql[SQL_COUNT] = {
 	[SQL_BEGIN] = "BEGIN IMMEDIATE",
+	[SQL_BEGIN_READ] = "BEGIN",
 	[SQL_COMMIT] = "COMMIT",
 	[SQL_ROLLBACK] = "ROLLBACK",
 	[SQL_SAVEPOINT] = "SAVEPOINT change",
@@ -205,6 +206,10 @@ store_set_sync(struct store *st, bool sync_full)
 	    "PRAGMA synchronous = NORMAL");
 }
 
+/* The reader's page cache: random GETs over millions of protocols hit it, and it
+ * outlives transactions while nothing is written. */
+#define STORE_READER_CACHE "PRAGMA cache_size = -16384"
+
 static int
 store_setup(struct store *st, bool read_only, bool sync_full)
 {
@@ -215,7 +220,7 @@ store_setup(struct store *st, bool read_only, bool sync_full)
 	/* Savepoints keep their undo pages in memory, and a big batch fits the cache,
 	 * so nothing but the commit itself writes. */
 	if (store_exec(st, "PRAGMA temp_store = MEMORY") != 0 ||
-	    store_exec(st, "PRAGMA cache_size = -2000") != 0)
+	    store_exec(st, read_only ? STORE_READER_CACHE : "PRAGMA cache_size = -2000") != 0)
 		return -1;
 	if (store_pragma_int(st, "PRAGMA user_version", &version) != 0)
 		return -1;
@@ -376,6 +381,20 @@ store_auto_end(struct store *st, bool began, int rc)
 		return store_commit(st);
 	store_rollback(st);
 	return rc;
+}
+
+int
+store_read_begin(struct store *st)
+{
+	return store_simple(st, SQL_BEGIN_READ, "begin read");
+}
+
+void
+store_read_end(struct store *st)
+{
+	/* A read transaction SQLite already ended on an error has nothing to end. */
+	if (!sqlite3_get_autocommit(st->db))
+		store_simple(st, SQL_COMMIT, "end read");
 }
 
 int

@@ -42,6 +42,11 @@ int store_savepoint(struct store *st);
 int store_release(struct store *st);
 void store_rollback_to(struct store *st);
 
+/* A read transaction on a read-only handle: the statements between begin and end
+ * see one snapshot and take the WAL read lock once. */
+int store_read_begin(struct store *st);
+void store_read_end(struct store *st);
+
 /* Protocols. get: 1 found, 0 not found, -1 error. */
 int store_get(struct store *st, const char *id, struct protocol *p);
 /* insert sets p->rid; both count p's state and clock (counts.h) from what the store

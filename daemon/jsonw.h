@@ -1,0 +1,43 @@
+#ifndef JSONW_H
+#define JSONW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * A JSON text writer for the answers read most (a protocol, a page of them): it
+ * writes straight into one growing buffer, where building jansson objects and dumping
+ * them cost a third of a GET. Commas and nesting are tracked; strings are escaped and
+ * any byte that is not well-formed UTF-8 is written as '?'.
+ */
+
+#define JSONW_MAX_DEPTH 16
+
+struct jsonw {
+	char *buf;
+	size_t len, cap;
+	int depth;
+	bool first[JSONW_MAX_DEPTH];	/* nothing written yet in this container */
+	bool after_key;
+};
+
+void jsonw_init(struct jsonw *w);
+/* The text written (NUL-terminated, *len without it); the caller frees it. */
+char *jsonw_take(struct jsonw *w, size_t *len);
+void jsonw_free(struct jsonw *w);
+
+void jsonw_obj(struct jsonw *w);
+void jsonw_obj_end(struct jsonw *w);
+void jsonw_arr(struct jsonw *w);
+void jsonw_arr_end(struct jsonw *w);
+/* The key of the next member of the current object. */
+void jsonw_key(struct jsonw *w, const char *key);
+void jsonw_str(struct jsonw *w, const char *s);
+/* s, or null when it is empty. */
+void jsonw_str_or_null(struct jsonw *w, const char *s);
+void jsonw_int(struct jsonw *w, int64_t v);
+void jsonw_bool(struct jsonw *w, bool v);
+void jsonw_null(struct jsonw *w);
+
+#endif
