@@ -444,6 +444,17 @@ engine_create(const struct engine_create *req, struct protocol *out, struct prob
 	return engine_change(engine_create_change, &op, pb);
 }
 
+int
+engine_create_bulk(const struct engine_create *req, struct protocol *out,
+    struct problem *pb)
+{
+	struct engine_op op = { .create = req, .p = out };
+
+	/* engine_create_change refuses before its first write; only the database can
+	 * fail after it. */
+	return engine_create_change(&op, pb);
+}
+
 static int
 engine_seller_change(void *arg, struct problem *pb)
 {

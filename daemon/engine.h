@@ -40,6 +40,11 @@ void engine_configure(const struct config *cfg, const struct cal *cal);
 /* Create: 201 (created), 200 (the same protocol exists), or -1 with *pb. *out is the
  * protocol as it now stands. */
 int engine_create(const struct engine_create *req, struct protocol *out, struct problem *pb);
+/* The same without a savepoint of its own, for a bulk load: a refusal (4xx) writes
+ * nothing, but after a database failure (-1 with status 503) the transaction may
+ * hold half a protocol and must be rolled back (commit_spoil). */
+int engine_create_bulk(const struct engine_create *req, struct protocol *out,
+    struct problem *pb);
 /* Apply the seller's action (if_version < 0: no check); detail is the JSON text kept
  * in the history entry. 0 or -1 with *pb. */
 int engine_act(const char *id, const char *action, const struct rules_args *args,

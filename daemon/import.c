@@ -21,6 +21,7 @@ struct import_job {
 	size_t len, off;
 	int64_t line;		/* lines read so far */
 	int64_t created, identical, conflicting, invalid;
+	int64_t batch_created, batch_identical;	/* kept only when the batch commits */
 	json_t *errors;
 	struct event *next;
 	struct import_job *prev_job, *next_job;
@@ -78,14 +79,17 @@ import_line(struct import_job *job, const char *text, size_t n)
 		problem_set(&pb, 400, "invalid_json", "not a JSON object: %s",
 		    o ? "another JSON value" : err.text);
 	else if (api_decode_create(o, &r, &pb) == 0)
-		rc = engine_create(&r, &p, &pb);
+		rc = engine_create_bulk(&r, &p, &pb);
 	json_decref(o);
 	if (rc == 201)
-		job->created++;
+		job->batch_created++;
 	else if (rc == 200)
-		job->identical++;
-	else if (pb.status == 503)
+		job->batch_identical++;
+	else if (pb.status == 503) {
+		/* Half a protocol may be written: the whole batch goes. */
+		commit_spoil();
 		return -1;
+	}
 	else
 		import_refuse(job, &pb);
 	return 0;
@@ -109,6 +113,7 @@ import_batch(evutil_socket_t fd, short what, void *arg)
 	struct import_job *job = arg;
 	int done = 0;
 
+	job->batch_created = job->batch_identical = 0;
 	if (commit_open() != 0) {
 		import_committed(job, false);
 		return;
@@ -137,6 +142,10 @@ import_committed(void *arg, bool ok)
 	struct timeval now = { 0, 0 };
 	json_t *doc;
 
+	if (ok) {
+		job->created += job->batch_created;
+		job->identical += job->batch_identical;
+	}
 	if (ok && job->off < job->len) {
 		/* A timer, not an immediate call: the loop serves others in between. */
 		evtimer_add(job->next, &now);

@@ -209,6 +209,10 @@ store_set_sync(struct store *st, bool sync_full)
 /* The reader's page cache: random GETs over millions of protocols hit it, and it
  * outlives transactions while nothing is written. */
 #define STORE_READER_CACHE "PRAGMA cache_size = -16384"
+/* The writer's: a batch of an import or of the scheduler dirties pages all over the
+ * seller and state indexes; when they do not fit, SQLite spills them to the WAL in
+ * the middle of the transaction and reads them back. */
+#define STORE_WRITER_CACHE "PRAGMA cache_size = -65536"
 
 static int
 store_setup(struct store *st, bool read_only, bool sync_full)
@@ -220,7 +224,7 @@ store_setup(struct store *st, bool read_only, bool sync_full)
 	/* Savepoints keep their undo pages in memory, and a big batch fits the cache,
 	 * so nothing but the commit itself writes. */
 	if (store_exec(st, "PRAGMA temp_store = MEMORY") != 0 ||
-	    store_exec(st, read_only ? STORE_READER_CACHE : "PRAGMA cache_size = -2000") != 0)
+	    store_exec(st, read_only ? STORE_READER_CACHE : STORE_WRITER_CACHE) != 0)
 		return -1;
 	if (store_pragma_int(st, "PRAGMA user_version", &version) != 0)
 		return -1;

@@ -15,6 +15,7 @@ corrupt or foreign database files at start.
 """
 
 import hashlib
+import json
 import os
 import shutil
 import sqlite3
@@ -156,6 +157,44 @@ def fill(path, reserve):
     return n
 
 
+IMPORT_LINES = 5000
+IMPORT_ROOM = 640 << 10
+
+
+def import_while_full(tap, d, label, prefix):
+    """POST an import of IMPORT_LINES lines on a full disk: a 503 problem document
+    whose counts say what was committed (whole batches), or 200. Returns (prefix,
+    created claimed), None for an answer of another shape."""
+    body = "".join(json.dumps({"id": f"{prefix}{i}", "seller": "SI"}) + "\n"
+                   for i in range(IMPORT_LINES)).encode()
+    st, ct, raw = d.client.raw("POST", "/v1/protocols:import", body,
+                               {"Content-Type": "application/x-ndjson"})
+    try:
+        doc = json.loads(raw)
+    except ValueError:
+        doc = {}
+    counts = doc.get("imported", {}) if st == 503 else doc
+    ok = (st == 200 or (is_problem(st, ct, doc) and "imported" in doc)) and \
+        isinstance(counts.get("created"), int)
+    tap.check(f"{label}: an import of {IMPORT_LINES} lines answers 200 or 503 "
+              f"problem+json with the counts of what was committed ({st}, created "
+              f"{counts.get('created')})", ok, raw[:300])
+    return prefix, counts.get("created") if ok else None
+
+
+def count_prefix(d, prefix):
+    """How many protocols have an id that starts with prefix (read from the list)."""
+    n = 0
+    path = "/v1/protocols?seller=SI&limit=1000"
+    while path:
+        st, page = d.api("GET", path)
+        assert st == 200, (st, page)
+        n += sum(1 for p in page["items"] if p["id"].startswith(prefix))
+        cur = page.get("next")
+        path = f"/v1/protocols?seller=SI&limit=1000&after={cur}" if cur else None
+    return n
+
+
 def test_full(tap, d, fs):
     for i in range(10):
         st, body = d.api("POST", "/v1/protocols", {"id": f"A{i}", "seller": "S1"})
@@ -163,10 +202,16 @@ def test_full(tap, d, fs):
         d.api("POST", f"/v1/protocols/A{i}/actions", {"action": "request_photos"})
     led = Ledger(d)
     led.setup(8 * ROUNDS)
+    imports = []
     for rnd in range(ROUNDS):
         label = f"disk full (round {rnd + 1})"
         last = rnd == ROUNDS - 1
         filler = os.path.join(fs, "filler")
+        # An import on a disk with room for a batch or two: it stops with a 503
+        # whose counts must match what it committed.
+        fill(filler, IMPORT_ROOM)
+        imports.append(import_while_full(tap, d, label, f"I{rnd}-"))
+        os.unlink(filler)
         size = fill(filler, 256 * 1024)
         # Writes until the first failure.
         first = None
@@ -190,6 +235,7 @@ def test_full(tap, d, fs):
         tap.check(f"{label}: creates, actions, events and seller writes answer 503 "
                   f"database_unavailable or are committed (answers {sorted(answers)})",
                   not bad and answers.count(503) >= 8, "\n".join(bad[:6]))
+        imports.append(import_while_full(tap, d, label, f"J{rnd}-"))
         bad = reads_ok(d)
         tap.check(f"{label}: reads keep working (protocol, list, feed, history, stats, "
                   "metrics, seller, ready)", not bad, "\n".join(bad))
@@ -240,6 +286,11 @@ def test_full(tap, d, fs):
     acked, refused, bad = led.verify()
     tap.check(f"every write answered 2xx is in the database ({acked}), none of those "
               f"answered 503 left anything ({refused})", not bad, "\n".join(bad[:10]))
+    bad = [f"{prefix}: claimed {claimed}, found {found}" for prefix, claimed in imports
+           if claimed is not None and (found := count_prefix(d, prefix)) != claimed]
+    tap.check(f"imports cut short by the full disk: the protocols their answers count as "
+              f"created are exactly those in the database ({imports})",
+              not bad and all(c is not None for _, c in imports), "\n".join(bad))
     tap.note(f"figures: {ROUNDS} fill/free rounds on a {FS_SIZE} tmpfs: {acked} writes "
              f"acknowledged, {refused} refused 503 database_unavailable, all verified")
     return led
