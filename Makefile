@@ -106,7 +106,7 @@ check: all unit
 # The benchmarks of issue 5 (not part of test): tools in $(BUILD)/bench, then
 # tests/bench/run.sh writes tests/bench/RESULTS.md. `make bench QUICK=1`: the short run.
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
-$(BENCH_BINS): $(BUILD)/bench/%: tests/bench/%.c daemon/sched.h daemon/proto.h
+$(BENCH_BINS): $(BUILD)/bench/%: tests/bench/%.c daemon/sched.h daemon/proto.h daemon/store.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS) -lm
 

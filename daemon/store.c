@@ -206,13 +206,10 @@ store_set_sync(struct store *st, bool sync_full)
 	    "PRAGMA synchronous = NORMAL");
 }
 
-/* The reader's page cache: random GETs over millions of protocols hit it, and it
- * outlives transactions while nothing is written. */
-#define STORE_READER_CACHE "PRAGMA cache_size = -16384"
-/* The writer's: a batch of an import or of the scheduler dirties pages all over the
- * seller and state indexes; when they do not fit, SQLite spills them to the WAL in
- * the middle of the transaction and reads them back. */
-#define STORE_WRITER_CACHE "PRAGMA cache_size = -65536"
+#define STORE_STR(x) #x
+#define STORE_XSTR(x) STORE_STR(x)
+#define STORE_READER_CACHE "PRAGMA cache_size = -" STORE_XSTR(STORE_READER_CACHE_KIB)
+#define STORE_WRITER_CACHE "PRAGMA cache_size = -" STORE_XSTR(STORE_WRITER_CACHE_KIB)
 
 static int
 store_setup(struct store *st, bool read_only, bool sync_full)

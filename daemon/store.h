@@ -16,6 +16,14 @@
 
 struct store;
 
+/* The page caches, in KiB. The reader's: random GETs over millions of protocols hit
+ * it, and it outlives transactions while nothing is written. The writer's: a batch of
+ * an import or of the scheduler dirties pages all over the seller and state indexes;
+ * when they do not fit, SQLite spills them to the WAL in the middle of the
+ * transaction and reads them back. Both are bounds, reached only under such load. */
+#define STORE_READER_CACHE_KIB 16384
+#define STORE_WRITER_CACHE_KIB 65536
+
 /* Open (and create or migrate, unless read_only) the database at path. On failure
  * NULL and *cause set (malloc'd). A file that is not a protocold database, or one of a
  * newer schema, is refused and left untouched. */

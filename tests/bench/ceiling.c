@@ -28,6 +28,10 @@
 
 #include "proto.h"
 #include "sched.h"
+#include "store.h"
+
+#define CEIL_STR(x) #x
+#define CEIL_XSTR(x) CEIL_STR(x)
 
 struct ceil_row {
 	int64_t rid, due;
@@ -146,7 +150,7 @@ ceil_open(const struct ceil_opts *o)
 		ceil_die(o->path);
 	sqlite3_busy_timeout(ceil_db, 5000);
 	ceil_exec("PRAGMA temp_store = MEMORY");
-	ceil_exec("PRAGMA cache_size = -2000");
+	ceil_exec("PRAGMA cache_size = -" CEIL_XSTR(STORE_WRITER_CACHE_KIB));
 	ceil_exec("PRAGMA journal_mode = WAL");
 	ceil_exec("PRAGMA wal_autocheckpoint = 10000");
 	ceil_exec("PRAGMA synchronous = FULL");
