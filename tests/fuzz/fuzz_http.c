@@ -34,6 +34,7 @@
 #include "rfc3339.h"
 #include "runconf.h"
 #include "sched.h"
+#include "snapshot.h"
 #include "store.h"
 
 #define FUZZ_NOW "2026-11-23T15:00:00-03:00"	/* the test clock at each input */
@@ -71,6 +72,7 @@ fuzz_cleanup(void)
 	if (fz.dir[0] == '\0')
 		return;
 	http_shutdown();
+	snapshot_shutdown();
 	if (fz.data_version != NULL)
 		sqlite3_finalize(fz.data_version);
 	if (fz.admin != NULL)
@@ -175,6 +177,8 @@ fuzz_start(void)
 	commit_init(fz.base, fz.writer);
 	sched_init(fz.base, fz.writer);
 	feed_init(fz.base, fz.reader);
+	snapshot_init(fz.base, fz.reader);
+	commit_add_hook(snapshot_release);
 	commit_add_hook(feed_notify);
 	routes = api_routes(&n);
 	api_init(fz.reader, fz.writer);
