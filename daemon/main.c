@@ -8,8 +8,6 @@
 #include <string.h>
 
 #include "admin.h"
-#include "api.h"
-#include "browse.h"
 #include "clock.h"
 #include "commit.h"
 #include "config.h"
@@ -22,6 +20,7 @@
 #include "runconf.h"
 #include "sched.h"
 #include "snapshot.h"
+#include "wire.h"
 #include "store.h"
 #include "sysd.h"
 
@@ -154,23 +153,6 @@ open_stores(struct daemon *d)
 }
 
 static void
-start_server(struct daemon *d)
-{
-	const struct config *cfg = runconf_get();
-	const struct http_route *routes;
-	size_t n;
-	char *cause = NULL;
-
-	routes = api_routes(&n);
-	api_init(d->reader, d->writer);
-	admin_init(d->reader);
-	if (browse_init(d->reader) != 0)
-		fatalx("database: cannot read the cursor secret: %s", store_error(d->reader));
-	if (http_init(d->base, sysd_listen_fd(), cfg, routes, n, &cause) != 0)
-		fatalx("%s", cause);
-}
-
-static void
 start_signals(struct daemon *d)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -186,6 +168,7 @@ static void
 start(struct daemon *d)
 {
 	struct event_config *ec = event_config_new();
+	char *cause = NULL;
 
 	/* Deadlines want sub-millisecond timers, not epoll's millisecond rounding. */
 	event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
@@ -194,15 +177,8 @@ start(struct daemon *d)
 	if (d->base == NULL)
 		fatalx("cannot create the event loop");
 	open_stores(d);
-	engine_init(d->writer);
-	commit_init(d->base, d->writer);
-	sched_init(d->base, d->writer);
-	feed_init(d->base, d->reader);
-	snapshot_init(d->base, d->reader);
-	/* The reads of the turn see the commit: the snapshot ends before the feed reads. */
-	commit_add_hook(snapshot_release);
-	commit_add_hook(feed_notify);
-	start_server(d);
+	if (wire_start(d->base, d->writer, d->reader, sysd_listen_fd(), &cause) != 0)
+		fatalx("%s", cause);
 	start_signals(d);
 	sysd_start(d->base, admin_status_text);
 	/* Whatever expired while we were down is applied first, in due order. */

@@ -754,5 +754,11 @@ echo "- **d**: \`POST /v1/protocols/{id}/actions {\"action\":\"request_photos\"}
 echo "- **e**: 64 keep-alive connections, ${GET_S} s, random ids among $NA_H; the trivial handler (\`trivial.c\`) answers a fixed 70-byte JSON with the same libevent."
 echo "- **f**: the $NA_H-line NDJSON file posted to \`POST /v1/protocols:import\` by curl in pieces of $IMPORT_CHUNK (whole lines; the daemon bounds a body), one after the other, timed from the first request to the last answer."
 echo "- Clients and servers share the machine's $SYS_CORES cores; loadgen is one thread."
+# The causes of the misses and what was tried: analysis written by hand (it names no
+# figure of its own that the table above does not show).
+if [ -f "$ROOT/tests/bench/misses.md" ]; then
+	echo
+	cat "$ROOT/tests/bench/misses.md"
+fi
 } >"$OUT"
 cat "$OUT"

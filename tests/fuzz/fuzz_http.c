@@ -35,6 +35,7 @@
 #include "runconf.h"
 #include "sched.h"
 #include "snapshot.h"
+#include "wire.h"
 #include "store.h"
 
 #define FUZZ_NOW "2026-11-23T15:00:00-03:00"	/* the test clock at each input */
@@ -165,27 +166,13 @@ fuzz_open_stores(void)
 	fuzz_open_admin();
 }
 
-/* As main.c's start() and start_server(), without systemd and signals. */
+/* As main.c's start(), without systemd and signals. */
 static void
 fuzz_start(void)
 {
-	const struct http_route *routes;
 	char *cause = NULL;
-	size_t n;
 
-	engine_init(fz.writer);
-	commit_init(fz.base, fz.writer);
-	sched_init(fz.base, fz.writer);
-	feed_init(fz.base, fz.reader);
-	snapshot_init(fz.base, fz.reader);
-	commit_add_hook(snapshot_release);
-	commit_add_hook(feed_notify);
-	routes = api_routes(&n);
-	api_init(fz.reader, fz.writer);
-	admin_init(fz.reader);
-	if (browse_init(fz.reader) != 0)
-		fatalx("fuzz: cursor secret: %s", store_error(fz.reader));
-	if (http_init(fz.base, -1, runconf_get(), routes, n, &cause) != 0)
+	if (wire_start(fz.base, fz.writer, fz.reader, -1, &cause) != 0)
 		fatalx("fuzz: %s", cause);
 	sched_kick();
 }
