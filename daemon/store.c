@@ -393,9 +393,10 @@ store_read_begin(struct store *st)
 void
 store_read_end(struct store *st)
 {
-	/* A read transaction SQLite already ended on an error has nothing to end. */
-	if (!sqlite3_get_autocommit(st->db))
-		store_simple(st, SQL_COMMIT, "end read");
+	/* A read transaction SQLite already ended on an error has nothing to end; one
+	 * that will not end must not stay open, or later reads would see an old state. */
+	if (!sqlite3_get_autocommit(st->db) && store_simple(st, SQL_COMMIT, "end read") != 0)
+		store_simple(st, SQL_ROLLBACK, "end read");
 }
 
 int
