@@ -172,6 +172,7 @@ start(struct daemon *d)
 
 	/* Deadlines want sub-millisecond timers, not epoll's millisecond rounding. */
 	event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
+	event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
 	d->base = event_base_new_with_config(ec);
 	event_config_free(ec);
 	if (d->base == NULL)

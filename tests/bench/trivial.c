@@ -42,6 +42,7 @@ int
 main(int argc, char **argv)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct event_config *ec;
 	struct event_base *base;
 	struct evconnlistener *lis;
 	struct evhttp *http;
@@ -55,7 +56,13 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	memcpy(sun.sun_path, argv[1], strlen(argv[1]) + 1);
 	unlink(sun.sun_path);
-	base = event_base_new();
+	/* The event loop protocold runs (daemon/main.c), so that the yardstick is not
+	 * handicapped by a configuration the daemon does not use. */
+	ec = event_config_new();
+	event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
+	event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	base = event_base_new_with_config(ec);
+	event_config_free(ec);
 	buf = evbuffer_new();
 	http = evhttp_new(base);
 	lis = evconnlistener_new_bind(base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE, -1,
