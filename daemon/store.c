@@ -14,7 +14,7 @@
 
 enum store_sql {
 	SQL_BEGIN, SQL_BEGIN_READ, SQL_COMMIT, SQL_ROLLBACK, SQL_SAVEPOINT, SQL_RELEASE, SQL_ROLLBACK_TO,
-	SQL_GET, SQL_INSERT, SQL_UPDATE, SQL_UPDATE_NEXT, SQL_NEXT_DUE, SQL_HEAD,
+	SQL_GET, SQL_INSERT, SQL_INSERT_NEW, SQL_UPDATE, SQL_UPDATE_NEXT, SQL_NEXT_DUE, SQL_HEAD,
 	SQL_SELLER_GET, SQL_SELLER_PUT, SQL_SELLER_COUNTS, SQL_SELLER_MEDIATIONS,
 	SQL_COUNTER_ADD, SQL_COUNT
 };
@@ -30,6 +30,10 @@ static const char *const store_sql[SQL_COUNT] = {
 	[SQL_GET] = "SELECT " STORE_COLS " FROM protocols WHERE id = ?1",
 	[SQL_INSERT] = "INSERT INTO protocols (" STORE_COLS ") VALUES (NULL, ?2, ?3, ?4, "
 	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+	/* The id's unique index answers "is it new?" during the insert itself. */
+	[SQL_INSERT_NEW] = "INSERT INTO protocols (" STORE_COLS ") VALUES (NULL, ?2, ?3, "
+	    "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
+	    "ON CONFLICT (id) DO NOTHING",
 	[SQL_UPDATE] = "UPDATE protocols SET state = ?10, clock = ?11, clock_start = ?12, "
 	    "clock_due = ?13, clock_next = ?14, attempts = ?15, version = ?16, "
 	    "updated_at = ?17, clock_rule = ?18 WHERE rid = ?1",
@@ -538,10 +542,11 @@ store_get(struct store *st, const char *id, struct protocol *p)
 	return store_one_row(st, s, p, "get protocol");
 }
 
+/* 1 inserted, 0 the id exists (nothing written; only with SQL_INSERT_NEW), -1. */
 static int
-store_insert_row(struct store *st, struct protocol *p)
+store_insert_row(struct store *st, struct protocol *p, int sql)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_INSERT);
+	sqlite3_stmt *s = store_stmt(st, sql);
 	char attempts[512];
 
 	if (s == NULL)
@@ -549,12 +554,14 @@ store_insert_row(struct store *st, struct protocol *p)
 	store_bind_row(s, p, attempts, sizeof attempts);
 	if (store_exec_stmt(st, s, "insert protocol") != 0)
 		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return 0;
 	p->rid = sqlite3_last_insert_rowid(st->db);
 	counts_add(st->counts, COUNTS_STATE + (int)p->state, 1);
 	counts_add(st->counts, COUNTS_CLOCK + (int)p->clock, 1);
 	p->stored_state = p->state;
 	p->stored_clock = p->clock;
-	return 0;
+	return 1;
 }
 
 int
@@ -564,7 +571,19 @@ store_insert(struct store *st, struct protocol *p)
 
 	if (store_auto_begin(st, &began) != 0)
 		return -1;
-	return store_auto_end(st, began, store_insert_row(st, p));
+	return store_auto_end(st, began, store_insert_row(st, p, SQL_INSERT) == 1 ? 0 : -1);
+}
+
+int
+store_insert_new(struct store *st, struct protocol *p)
+{
+	bool began;
+	int rc;
+
+	if (store_auto_begin(st, &began) != 0)
+		return -1;
+	rc = store_insert_row(st, p, SQL_INSERT_NEW);
+	return store_auto_end(st, began, rc < 0 ? -1 : 0) != 0 ? -1 : rc;
 }
 
 /* Count p's move from what was stored to what it is now. */

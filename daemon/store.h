@@ -61,6 +61,9 @@ int store_get(struct store *st, const char *id, struct protocol *p);
  * last read or wrote (p->stored_*), and write the counts at the commit. Outside a
  * transaction each is one of its own. */
 int store_insert(struct store *st, struct protocol *p);
+/* Insert p unless a protocol with its id exists: 1 inserted, 0 it exists (nothing
+ * written), -1 error. */
+int store_insert_new(struct store *st, struct protocol *p);
 int store_update(struct store *st, struct protocol *p);
 /* Save only p's clock_next (a warning moved it; nothing else changed). */
 int store_update_next(struct store *st, const struct protocol *p);

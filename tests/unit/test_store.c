@@ -966,6 +966,33 @@ store_insert__duplicate_id__fails_unique_and_keeps_the_first(void **state)
 }
 
 static void
+store_insert_new__existing_id__is_0_and_writes_nothing(void **state)
+{
+	struct fx *fx = *state;
+	struct protocol a = mkp("NEW", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct protocol b = mkp("NEW", "S-2", PROTO_CLOSED, PROTO_CLOCK_REPLY, 6000);
+	struct protocol q;
+
+	open_rw(fx);
+	assert_int_equal(store_insert_new(fx->st, &a), 1);
+	assert_true(a.rid > 0);
+	b.rid = 0;
+	assert_int_equal(store_insert_new(fx->st, &b), 0);
+	assert_int_equal(b.rid, 0);
+	q = get(fx->st, "NEW");
+	assert_same_protocol(&q, &a);
+	assert_int_equal(stats(fx->st).by_state[PROTO_CLOSED], 0);
+	assert_int_equal(stats(fx->st).by_state[PROTO_PENDING], 1);
+	/* Inside a transaction too: the refusal does not end it. */
+	assert_int_equal(store_begin(fx->st), 0);
+	assert_int_equal(store_insert_new(fx->st, &b), 0);
+	b = mkp("NEW-2", "S-2", PROTO_CLOSED, PROTO_CLOCK_REPLY, 6000);
+	assert_int_equal(store_insert_new(fx->st, &b), 1);
+	assert_int_equal(store_commit(fx->st), 0);
+	assert_int_equal(stats(fx->st).by_state[PROTO_CLOSED], 1);
+}
+
+static void
 store_get__unknown_id__is_0(void **state)
 {
 	struct fx *fx = *state;
@@ -1499,6 +1526,7 @@ main(void)
 		T(store_update__changed_state_clock_attempts_version__round_trip),
 		T(store_update__every_action_s_attempts__round_trip_at_once),
 		T(store_insert__duplicate_id__fails_unique_and_keeps_the_first),
+		T(store_insert_new__existing_id__is_0_and_writes_nothing),
 		T(store_get__unknown_id__is_0),
 		T(store_next_due__returns_the_smallest_clock_next_at_or_below_the_limit),
 		T(store_next_due__negative_instants__are_ordered_too),
