@@ -24,9 +24,26 @@ static void (*commit_hooks[COMMIT_MAX_HOOKS])(void);
 static size_t commit_n_hooks;
 static long long commit_ok, commit_failed;
 static bool commit_spoiled;
+/* A hold (commit_hold): asked for again this turn, and its deadline. */
+static bool commit_held;
+static int64_t commit_hold_until;
+static struct event *commit_hold_ev;
 
 static void
 commit_cb(evutil_socket_t fd, short what, void *arg)
+{
+	/* Held: the transaction stays open into the next turn, whose changes join it. A
+	 * turn that does not renew the hold, a spoiled turn or the deadline ends it. */
+	if (commit_held && !commit_spoiled && store_in_txn(commit_st) &&
+	    clock_mono_us() < commit_hold_until) {
+		commit_held = false;
+		return;
+	}
+	commit_flush();
+}
+
+static void
+commit_hold_cb(evutil_socket_t fd, short what, void *arg)
 {
 	commit_flush();
 }
@@ -38,7 +55,8 @@ commit_init(struct event_base *base, struct store *st)
 	/* Activated by the turn's first change: it runs after the callbacks already
 	 * queued in this turn, so they all share the commit. */
 	commit_ev = event_new(base, -1, 0, commit_cb, NULL);
-	if (commit_ev == NULL)
+	commit_hold_ev = evtimer_new(base, commit_hold_cb, NULL);
+	if (commit_ev == NULL || commit_hold_ev == NULL)
 		fatalx("commit: event_new failed");
 }
 
@@ -47,7 +65,8 @@ commit_shutdown(void)
 {
 	commit_flush();
 	event_free(commit_ev);
-	commit_ev = NULL;
+	event_free(commit_hold_ev);
+	commit_ev = commit_hold_ev = NULL;
 	free(commit_waiters);
 	commit_waiters = NULL;
 	commit_n = commit_cap = 0;
@@ -71,6 +90,20 @@ commit_after(commit_fn *fn, void *arg)
 	}
 	commit_waiters[commit_n++] = (struct commit_waiter){ fn, arg };
 	event_active(commit_ev, 0, 0);
+}
+
+void
+commit_hold(int64_t max_us)
+{
+	if (!store_in_txn(commit_st))
+		return;
+	if (commit_hold_until == 0) {
+		struct timeval tv = { max_us / 1000000, max_us % 1000000 };
+
+		commit_hold_until = clock_mono_us() + max_us;
+		evtimer_add(commit_hold_ev, &tv);
+	}
+	commit_held = true;
 }
 
 void
@@ -123,6 +156,11 @@ commit_flush(void)
 {
 	bool ok = true, committed = store_in_txn(commit_st);
 
+	commit_held = false;
+	if (commit_hold_until != 0) {
+		commit_hold_until = 0;
+		evtimer_del(commit_hold_ev);
+	}
 	if (committed) {
 		int64_t t0 = clock_mono_us();
 

@@ -2,6 +2,7 @@
 #define COMMIT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct event_base;
 struct store;
@@ -25,6 +26,13 @@ int commit_open(void);
 /* Run fn(arg, ok) after this turn's commit: ok is false when it failed (nothing of
  * the turn was kept). */
 void commit_after(commit_fn *fn, void *arg);
+/* Keep this turn's transaction open into the next turn instead of committing it at
+ * the end of this one, so that a bulk writer (the import) commits many batches at
+ * once while the loop still serves others between them. The hold lasts while every
+ * turn renews it, at most max_us (monotonic) from the first call; a turn that does
+ * not renew it, a spoiled turn or commit_flush ends it. Writes of other clients made
+ * meanwhile join the transaction: they are acknowledged at its commit. */
+void commit_hold(int64_t max_us);
 /* fn runs after every successful commit (to wake the feed and the scheduler). */
 void commit_add_hook(void (*fn)(void));
 /* The turn's transaction holds a half-made change: at the end of the turn it is

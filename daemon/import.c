@@ -21,7 +21,9 @@ struct import_job {
 	size_t len, off;
 	int64_t line;		/* lines read so far */
 	int64_t created, identical, conflicting, invalid;
-	int64_t batch_created, batch_identical;	/* kept only when the batch commits */
+	/* Since the last commit: counted only once it commits. */
+	int64_t pending_created, pending_identical, txn_lines;
+	bool waiting;		/* on the commit of the transaction holding our lines */
 	json_t *errors;
 	struct event *next;
 	struct import_job *prev_job, *next_job;
@@ -82,9 +84,9 @@ import_line(struct import_job *job, const char *text, size_t n)
 		rc = engine_create_bulk(&r, &p, &pb);
 	json_decref(o);
 	if (rc == 201)
-		job->batch_created++;
+		job->pending_created++;
 	else if (rc == 200)
-		job->batch_identical++;
+		job->pending_identical++;
 	else if (pb.status == 503) {
 		/* Half a protocol may be written: the whole batch goes. */
 		commit_spoil();
@@ -106,14 +108,17 @@ import_blank(const char *s, size_t n)
 
 static void import_committed(void *, bool);
 
-/* Apply the next batch of lines in this turn's transaction. */
+/* Apply the next batch of lines in the open transaction. Batches go on in later
+ * turns (the loop serves others in between) and share one transaction of up to
+ * IMPORT_TXN_LINES lines: each commit writes the pages of the indexes those lines
+ * touched once, not once per batch. */
 static void
 import_batch(evutil_socket_t fd, short what, void *arg)
 {
 	struct import_job *job = arg;
+	struct timeval now = { 0, 0 };
 	int done = 0;
 
-	job->batch_created = job->batch_identical = 0;
 	if (commit_open() != 0) {
 		import_committed(job, false);
 		return;
@@ -132,7 +137,15 @@ import_batch(evutil_socket_t fd, short what, void *arg)
 		}
 		done++;
 	}
-	commit_after(import_committed, job);
+	job->txn_lines += done;
+	if (!job->waiting) {
+		job->waiting = true;
+		commit_after(import_committed, job);
+	}
+	if (job->off < job->len && job->txn_lines < IMPORT_TXN_LINES) {
+		commit_hold(IMPORT_HOLD_US);
+		evtimer_add(job->next, &now);
+	}
 }
 
 static void
@@ -140,18 +153,24 @@ import_committed(void *arg, bool ok)
 {
 	struct import_job *job = arg;
 	struct timeval now = { 0, 0 };
+	bool failed = !ok || job->off > job->len;
 	json_t *doc;
 
-	if (ok) {
-		job->created += job->batch_created;
-		job->identical += job->batch_identical;
+	job->waiting = false;
+	/* A failed line spoiled the transaction (or SQLite rolled it back itself):
+	 * nothing of it is counted. */
+	if (!failed) {
+		job->created += job->pending_created;
+		job->identical += job->pending_identical;
 	}
-	if (ok && job->off < job->len) {
-		/* A timer, not an immediate call: the loop serves others in between. */
-		evtimer_add(job->next, &now);
+	job->pending_created = job->pending_identical = job->txn_lines = 0;
+	if (!failed && job->off < job->len) {
+		/* Committed early (a turn without our batch, or the hold's deadline): go on. */
+		if (!evtimer_pending(job->next, NULL))
+			evtimer_add(job->next, &now);
 		return;
 	}
-	if (ok && job->off == job->len)
+	if (!failed)
 		http_reply_json(job->req, 200, import_counts(job));
 	else {
 		doc = json_pack("{s:s, s:s, s:i, s:s, s:s, s:o}", "type",

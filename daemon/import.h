@@ -5,12 +5,15 @@ struct evhttp_request;
 
 /*
  * POST /v1/protocols:import: an NDJSON body of create requests, applied in batches of
- * IMPORT_BATCH lines, each batch one transaction, yielding to the loop between
- * batches. The answer counts created, identical, conflicting and invalid lines and
- * names the first bad ones.
+ * IMPORT_BATCH lines, yielding to the loop between batches. Up to IMPORT_TXN_LINES
+ * lines (at most IMPORT_HOLD_US) share one transaction (commit_hold); other clients'
+ * writes made meanwhile join it and are acknowledged at its commit. The answer counts
+ * created, identical, conflicting and invalid lines and names the first bad ones.
  */
 
 #define IMPORT_BATCH 2000
+#define IMPORT_TXN_LINES 16000
+#define IMPORT_HOLD_US 500000
 #define IMPORT_MAX_ERRORS 20
 
 void import_post(struct evhttp_request *req, const char *unused);

@@ -161,6 +161,33 @@ import "$T/bulk.ndjson"
 check "the 20000 again: all identical" "200 20000 0 20000 0 0" "$STATUS $(counts)"
 check "…and no protocol more" "$((BEFORE + 20000))" "$(total)"
 
+# --- others are served while a long import runs -----------------------------------------
+# Lines share transactions of up to 16000 (commit_hold); the loop serves others between
+# batches of 2000, and their writes are acknowledged once committed.
+awk 'BEGIN { for (i = 1; i <= 60000; i++)
+	printf "{\"id\":\"LONG-%05d\",\"seller\":\"S%d\"}\n", i, i % 13 }' >"$T/long.ndjson"
+BEFORE=$(total)
+( import "$T/long.ndjson"; echo "$STATUS $(counts)" >"$T/long.out" ) &
+IMP=$!
+n=0 during=0 bad=
+while [ "$n" -lt 400 ]; do
+	n=$((n + 1))
+	create "BESIDE-$n"
+	[ "$STATUS" = 201 ] || bad="$bad create:$STATUS"
+	show "BESIDE-$n"
+	[ "$STATUS" = 200 ] || bad="$bad get:$STATUS"
+	[ -s "$T/long.out" ] && break
+	during=$n
+done
+wait "$IMP"
+echo "# $during creates and reads answered while the import ran"
+check "a 60000-line import beside writes and reads: 200, all created" \
+	"200 60000 60000 0 0 0" "$(cat "$T/long.out")"
+check "…every write beside it answered 201 and read back at once" "" "$bad"
+check "…all of them are there" "$((BEFORE + 60000 + n))" "$(total)"
+show LONG-59999
+check "…the import's last lines too" "200 S4" "$STATUS $(j .seller)"
+
 # --- body limits -----------------------------------------------------------------------------------
 # Exactly 8 MiB (a good line, then one long line of spaces): accepted.
 LIMIT=$((8 * 1024 * 1024))
