@@ -15,7 +15,7 @@ DEB_TEST  := libcmocka-dev curl jq sqlite3 procps python3 systemd clang libclang
 CFLAGS   ?= $(OPT) -g
 CFLAGS   += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
             -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter \
-            -Icommon -Idaemon
+            -iquote common -iquote daemon
 ifneq ($(SAN),)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
@@ -121,7 +121,7 @@ FUZZ_DIR    ?= build/fuzz
 FUZZ_TIME   ?= 20
 FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Wshadow \
                -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter \
-               -Icommon -Idaemon -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+               -iquote common -iquote daemon -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
                -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_BINS   := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.c))
 
