@@ -5,6 +5,7 @@
 
 #include "civil.h"
 #include "rules.h"
+#include "strcopy.h"
 #include "tz.h"
 
 #define DEADLINE_DAY_MS (24 * 3600 * 1000LL)
@@ -66,7 +67,7 @@ deadline_rule(const struct config *cfg, const struct cal *cal, const struct prot
 	char value[32], tmp[32], source[80], date[CIVIL_DATE_LEN];
 	size_t n;
 
-	snprintf(value, sizeof value, "%s", duration_text(d, tmp, sizeof tmp));
+	strcopy(value, sizeof value, duration_text(d, tmp, sizeof tmp));
 	config_src_text(src, p->reason, source, sizeof source);
 	n = (size_t)snprintf(buf, len, "rule=%s;value=%s;source=%s", config_dl_name(dl), value,
 	    source);

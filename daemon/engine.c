@@ -12,6 +12,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "rfc3339.h"
+#include "strcopy.h"
 #include "sysd.h"
 #include "tz.h"
 #include "xmalloc.h"
@@ -73,7 +74,7 @@ engine_log(const struct proto_event *ev, const char *id)
 		engine_logs = xrealloc(engine_logs, engine_cap_logs * sizeof *engine_logs);
 	}
 	l = &engine_logs[engine_n_logs++];
-	snprintf(l->id, sizeof l->id, "%s", id);
+	strcopy(l->id, sizeof l->id, id);
 	l->from = ev->from;
 	l->to = ev->to;
 	l->cause = ev->cause;
@@ -394,10 +395,10 @@ static void
 engine_fill(struct protocol *p, const struct engine_create *r, int64_t now)
 {
 	memset(p, 0, sizeof *p);
-	snprintf(p->id, sizeof p->id, "%s", r->id);
-	snprintf(p->seller, sizeof p->seller, "%s", r->seller);
-	snprintf(p->order, sizeof p->order, "%s", r->order ? r->order : "");
-	snprintf(p->reason, sizeof p->reason, "%s", r->reason ? r->reason : "");
+	strcopy(p->id, sizeof p->id, r->id);
+	strcopy(p->seller, sizeof p->seller, r->seller);
+	strcopy(p->order, sizeof p->order, r->order ? r->order : "");
+	strcopy(p->reason, sizeof p->reason, r->reason ? r->reason : "");
 	p->origin = r->origin;
 	p->critical = r->critical;
 	p->opened_given = r->has_opened_at;

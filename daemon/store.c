@@ -10,6 +10,7 @@
 #include "rules.h"
 #include "schema.h"
 #include "store_int.h"
+#include "strcopy.h"
 #include "xmalloc.h"
 
 enum store_sql {
@@ -236,7 +237,8 @@ store_setup(struct store *st, bool read_only, bool sync_full)
 	if (read_only)
 		return store_exec(st, "PRAGMA query_only = 1");
 	if (store_exec(st, "PRAGMA journal_mode = WAL") != 0 ||
-	    store_exec(st, "PRAGMA wal_autocheckpoint = 10000") != 0 ||
+	    store_exec(st, "PRAGMA wal_autocheckpoint = "
+	    STORE_XSTR(STORE_WAL_AUTOCHECKPOINT)) != 0 ||
 	    store_set_sync(st, sync_full) != 0)
 		return -1;
 	return store_migrate(st, version);
@@ -251,6 +253,10 @@ store_open(const char *path, bool read_only, bool sync_full, char **cause)
 	bool had_wal = access(wal, F_OK) == 0;
 
 	free(wal);
+	/* Before SQLite initializes (the first open): no memory statistics, which take a
+	 * global mutex around every allocation and that nothing here reads. Later calls
+	 * are refused harmlessly. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	st->counts = counts_new();
 	if (!read_only)
 		flags |= SQLITE_OPEN_CREATE;
@@ -435,7 +441,7 @@ store_copy_text(char *dst, size_t len, sqlite3_stmt *s, int col)
 {
 	const unsigned char *t = sqlite3_column_text(s, col);
 
-	snprintf(dst, len, "%s", t ? (const char *)t : "");
+	strcopy(dst, len, t ? (const char *)t : "");
 }
 
 int64_t
