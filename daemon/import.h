@@ -12,7 +12,7 @@ struct evhttp_request;
  */
 
 #define IMPORT_BATCH 2000
-#define IMPORT_TXN_LINES 16000
+#define IMPORT_TXN_LINES 32000
 #define IMPORT_HOLD_US 500000
 #define IMPORT_MAX_ERRORS 20
 

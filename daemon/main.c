@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "ckpt.h"
 #include "clock.h"
 #include "commit.h"
 #include "config.h"
@@ -150,6 +151,10 @@ open_stores(struct daemon *d)
 	d->reader = store_open(cfg->database, true, cfg->sync_full, &cause);
 	if (d->reader == NULL)
 		fatalx("database (reader) %s", cause);
+	if (ckpt_start(d->writer, cfg->database, CKPT_PAGES, CKPT_MAX_PAGES, &cause) != 0) {
+		log_warnx("%s; the commits checkpoint the WAL themselves", cause);
+		free(cause);
+	}
 }
 
 static void
@@ -201,6 +206,7 @@ stop(struct daemon *d)
 	snapshot_shutdown();
 	sysd_shutdown();
 	engine_shutdown();
+	ckpt_stop();
 	store_close(d->reader);
 	store_close(d->writer);
 	runconf_shutdown();

@@ -18,6 +18,9 @@
 #define STORE_SLOT_LISTING 40
 #define STORE_MAX_STMTS 56
 
+/* SQLite's own checkpoint threshold (pages), when no checkpointer thread runs. */
+#define STORE_WAL_AUTOCHECKPOINT 10000
+
 struct counts;
 
 struct store {

@@ -1,0 +1,43 @@
+#ifndef CKPT_H
+#define CKPT_H
+
+#include <stdint.h>
+
+struct store;
+
+/*
+ * WAL checkpoints in a thread of their own. SQLite's automatic checkpoint runs inside
+ * the commit that crosses its threshold, on the loop thread: it copies tens of MiB
+ * into the database file and fsyncs it while no client is served and no clock fires.
+ * Here the writer's commits only wake a checkpointer thread (its own connection, a
+ * PASSIVE checkpoint: it never blocks the writer or the readers). When writes never
+ * pause long enough for it to finish, the WAL cannot restart and grows; past
+ * CKPT_MAX_PAGES the writer checkpoints at its commit itself, as SQLite would, so the
+ * WAL stays bounded.
+ */
+
+/* Wake the thread when the WAL holds CKPT_PAGES pages (4 KiB each); the writer
+ * checkpoints itself past CKPT_MAX_PAGES. */
+#define CKPT_PAGES 4000
+#define CKPT_MAX_PAGES 20000
+
+struct ckpt_stats {
+	int64_t runs;		/* checkpoints the thread completed */
+	int64_t failures;	/* checkpoints that failed (a full disk, I/O) */
+	int64_t inline_runs;	/* checkpoints the writer had to run itself */
+};
+
+/* Start checkpointing path (the database writer has open) from a thread, woken at
+ * pages, the writer taking over past max_pages: 0, or -1 with *cause (allocated).
+ * Without it the writer checkpoints at its commits as SQLite does by default. */
+int ckpt_start(struct store *writer, const char *path, int pages, int max_pages,
+    char **cause);
+/* Finish the checkpoint in progress, stop the thread, close its connection (before
+ * the writer closes, so that the last close removes the WAL). */
+void ckpt_stop(void);
+/* Wait until the thread has nothing to do (for tests). */
+void ckpt_wait_idle(void);
+/* Counted since ckpt_start. */
+void ckpt_get_stats(struct ckpt_stats *out);
+
+#endif
