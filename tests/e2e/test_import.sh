@@ -162,7 +162,7 @@ check "the 20000 again: all identical" "200 20000 0 20000 0 0" "$STATUS $(counts
 check "…and no protocol more" "$((BEFORE + 20000))" "$(total)"
 
 # --- others are served while a long import runs -----------------------------------------
-# Lines share transactions of up to 16000 (commit_hold); the loop serves others between
+# Lines share transactions of up to 32000 (commit_hold); the loop serves others between
 # batches of 2000, and their writes are acknowledged once committed.
 awk 'BEGIN { for (i = 1; i <= 60000; i++)
 	printf "{\"id\":\"LONG-%05d\",\"seller\":\"S%d\"}\n", i, i % 13 }' >"$T/long.ndjson"

@@ -30,7 +30,7 @@ import dbcheck  # noqa: E402
 
 H = 3600 * 1000
 T0 = "2026-11-23T12:00:00-03:00"
-FS_SIZE = "64m" if LONG else "24m"
+FS_SIZE = "128m" if LONG else "48m"
 ROUNDS = 5 if LONG else 2        # fill / free cycles
 
 
@@ -159,10 +159,10 @@ def fill(path, reserve):
     return n
 
 
-# An import commits up to 16000 lines at once (IMPORT_TXN_LINES, about 3.4 MiB of
-# WAL for these lines): room for one such transaction and not two.
-IMPORT_LINES = 32000
-IMPORT_ROOM = 4608 << 10
+# An import commits up to 32000 lines at once (IMPORT_TXN_LINES, about 7 MiB of WAL
+# for these lines): room for one such transaction and not two.
+IMPORT_LINES = 64000
+IMPORT_ROOM = 9 << 20
 
 
 def import_while_full(tap, d, label, prefix):
