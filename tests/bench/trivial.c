@@ -3,7 +3,11 @@
  * fixed small JSON object. The yardstick of GET /v1/protocols/{id}: same library, same
  * transport, same client, no database and no rendering.
  *
- *   trivial SOCKET        (runs until SIGTERM or SIGINT; prints "ready" once listening)
+ *   trivial SOCKET [--default-loop]
+ *
+ * Runs until SIGTERM or SIGINT; prints "ready" once listening. Its event loop is
+ * configured as protocold's (daemon/main.c); --default-loop takes libevent's defaults
+ * instead, as a minimal evhttp program would.
  */
 
 #include <event2/buffer.h>
@@ -49,8 +53,9 @@ main(int argc, char **argv)
 	struct evbuffer *buf;
 	struct event *term, *intr;
 
-	if (argc != 2 || strlen(argv[1]) >= sizeof sun.sun_path) {
-		fprintf(stderr, "usage: trivial SOCKET\n");
+	if (argc < 2 || argc > 3 || strlen(argv[1]) >= sizeof sun.sun_path ||
+	    (argc == 3 && strcmp(argv[2], "--default-loop") != 0)) {
+		fprintf(stderr, "usage: trivial SOCKET [--default-loop]\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -59,8 +64,10 @@ main(int argc, char **argv)
 	/* The event loop protocold runs (daemon/main.c), so that the yardstick is not
 	 * handicapped by a configuration the daemon does not use. */
 	ec = event_config_new();
-	event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
-	event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	if (argc == 2) {
+		event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
+		event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	}
 	base = event_base_new_with_config(ec);
 	event_config_free(ec);
 	buf = evbuffer_new();
