@@ -106,9 +106,15 @@ check: all unit
 # The benchmarks of issue 5 (not part of test): tools in $(BUILD)/bench, then
 # tests/bench/run.sh writes tests/bench/RESULTS.md. `make bench QUICK=1`: the short run.
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
-$(BENCH_BINS): $(BUILD)/bench/%: tests/bench/%.c daemon/sched.h daemon/proto.h daemon/store.h
+BENCH_ALONE := $(filter-out $(BUILD)/bench/ceiling,$(BENCH_BINS))
+$(BENCH_ALONE): $(BUILD)/bench/%: tests/bench/%.c daemon/sched.h daemon/proto.h daemon/store.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS) -lm
+# The ceiling checkpoints as the daemon does (daemon/ckpt.c).
+$(BUILD)/bench/ceiling: tests/bench/ceiling.c $(LIBD) $(LIBC) daemon/sched.h daemon/proto.h \
+    daemon/store.h daemon/ckpt.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIBD) $(LIBC) $(PKG_LIBS) -lm
 
 bench: all $(BENCH_BINS)
 	@bash tests/bench/run.sh $(if $(QUICK),--quick) $(BENCH_FLAGS)

@@ -16,7 +16,7 @@ static struct {
 	pthread_cond_t wake, idle;
 	pthread_t thread;
 	sqlite3 *db;		/* the checkpointer's own connection */
-	struct store *writer;
+	sqlite3 *writer;
 	int pages, max_pages;
 	bool started, want, busy, stop;
 	struct ckpt_stats stats;
@@ -118,6 +118,12 @@ ckpt_open(const char *path, char **cause)
 int
 ckpt_start(struct store *writer, const char *path, int pages, int max_pages, char **cause)
 {
+	return ckpt_start_db(writer->db, path, pages, max_pages, cause);
+}
+
+int
+ckpt_start_db(sqlite3 *writer, const char *path, int pages, int max_pages, char **cause)
+{
 	if (ckpt_open(path, cause) != 0)
 		return -1;
 	ck.writer = writer;
@@ -133,7 +139,7 @@ ckpt_start(struct store *writer, const char *path, int pages, int max_pages, cha
 	}
 	ck.started = true;
 	/* Replaces SQLite's automatic checkpoint (itself a WAL hook). */
-	sqlite3_wal_hook(writer->db, ckpt_hook, NULL);
+	sqlite3_wal_hook(writer, ckpt_hook, NULL);
 	return 0;
 }
 
@@ -150,7 +156,7 @@ ckpt_stop(void)
 	ck.started = false;
 	sqlite3_close(ck.db);
 	ck.db = NULL;
-	sqlite3_wal_autocheckpoint(ck.writer->db, STORE_WAL_AUTOCHECKPOINT);
+	sqlite3_wal_autocheckpoint(ck.writer, STORE_WAL_AUTOCHECKPOINT);
 }
 
 void

@@ -1,6 +1,7 @@
 #ifndef CKPT_H
 #define CKPT_H
 
+#include <sqlite3.h>
 #include <stdint.h>
 
 struct store;
@@ -31,6 +32,9 @@ struct ckpt_stats {
  * pages, the writer taking over past max_pages: 0, or -1 with *cause (allocated).
  * Without it the writer checkpoints at its commits as SQLite does by default. */
 int ckpt_start(struct store *writer, const char *path, int pages, int max_pages,
+    char **cause);
+/* The same for a writer's SQLite connection (the benchmark's ceiling uses it). */
+int ckpt_start_db(sqlite3 *writer, const char *path, int pages, int max_pages,
     char **cause);
 /* Finish the checkpoint in progress, stop the thread, close its connection (before
  * the writer closes, so that the last close removes the WAL). */

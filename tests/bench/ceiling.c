@@ -5,8 +5,8 @@
  *
  * DB is a protocold database (the daemon's schema and indexes) whose
  * protocols are pending with response clocks due at or before --at (default: all).
- * Opened with the daemon's settings (WAL, synchronous = FULL, the same cache), it
- * applies each expiry with only the work a transition cannot avoid: read the due rows
+ * Opened with the daemon's settings (WAL, synchronous = FULL, the same cache, the
+ * checkpoints in a thread of their own: daemon/ckpt.c), it applies each expiry with only the work a transition cannot avoid: read the due rows
  * from the timer index, UPDATE the protocol's state and clock, INSERT its history
  * (feed) entry; SCHED_BATCH transitions per transaction, as the scheduler does.
  * Prints one JSON line with transitions/s.
@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ckpt.h"
 #include "proto.h"
 #include "sched.h"
 #include "store.h"
@@ -146,6 +147,8 @@ ceil_args(int argc, char **argv, struct ceil_opts *o)
 static void
 ceil_open(const struct ceil_opts *o)
 {
+	char *cause = NULL;
+
 	if (sqlite3_open_v2(o->path, &ceil_db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
 		ceil_die(o->path);
 	sqlite3_busy_timeout(ceil_db, 5000);
@@ -154,6 +157,10 @@ ceil_open(const struct ceil_opts *o)
 	ceil_exec("PRAGMA journal_mode = WAL");
 	ceil_exec("PRAGMA wal_autocheckpoint = 10000");
 	ceil_exec("PRAGMA synchronous = FULL");
+	if (ckpt_start_db(ceil_db, o->path, CKPT_PAGES, CKPT_MAX_PAGES, &cause) != 0) {
+		fprintf(stderr, "ceiling: %s\n", cause);
+		exit(1);
+	}
 	if (o->bare)
 		ceil_bare();
 	ceil_due = ceil_prepare("SELECT rid, state, clock_due FROM protocols WHERE clock_next "
@@ -240,6 +247,7 @@ main(int argc, char **argv)
 	sqlite3_finalize(ceil_due);
 	sqlite3_finalize(ceil_upd);
 	sqlite3_finalize(ceil_hist);
+	ckpt_stop();
 	sqlite3_close(ceil_db);
 	free(rows);
 	printf("{\"bare\":%s,\"transitions\":%" PRId64 ",\"batch\":%d,\"commits\":%" PRId64
