@@ -64,11 +64,14 @@ $(BUILD)/protocold: $(OBJ)/daemon/main.o $(LIBD) $(LIBC)
 $(BUILD)/protocolctl: $(CTL_OBJS) $(LIBC)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-$(UNIT_COMMON_BINS): $(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(LIBC)
+# What the unit tests share (tests/unit/tmpdir.c).
+UNIT_HELPERS := $(OBJ)/tests/unit/tmpdir.o
+
+$(UNIT_COMMON_BINS): $(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(UNIT_HELPERS) $(LIBC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) -lm
 
-$(UNIT_DAEMON_BINS): $(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(LIBD) $(LIBC)
+$(UNIT_DAEMON_BINS): $(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(UNIT_HELPERS) $(LIBD) $(LIBC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) -lm
 

@@ -4,8 +4,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
-#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +12,7 @@
 
 #include "ckpt.h"
 #include "store.h"
+#include "tmpdir.h"
 
 /*
  * The checkpointer thread: woken by the writer's commits once the WAL holds enough
@@ -31,15 +30,9 @@ static int
 setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof *fx);
-	const char *tmp = getenv("TMPDIR");
 	char *cause = NULL;
 
-	if (fx == NULL)
-		return -1;
-	snprintf(fx->dir, sizeof fx->dir, "%s/test_ckpt.XXXXXX",
-	    tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
-	if (mkdtemp(fx->dir) == NULL) {
-		print_error("mkdtemp %s: %s\n", fx->dir, strerror(errno));
+	if (fx == NULL || tmpdir_make(fx->dir, sizeof fx->dir, "test_ckpt") != 0) {
 		free(fx);
 		return -1;
 	}
@@ -57,21 +50,10 @@ static int
 teardown(void **state)
 {
 	struct fx *fx = *state;
-	DIR *d;
-	struct dirent *e;
-	char p[600];
 
 	ckpt_stop();
 	store_close(fx->st);
-	if ((d = opendir(fx->dir)) != NULL) {
-		while ((e = readdir(d)) != NULL)
-			if (e->d_name[0] != '.') {
-				snprintf(p, sizeof p, "%s/%s", fx->dir, e->d_name);
-				unlink(p);
-			}
-		closedir(d);
-	}
-	rmdir(fx->dir);
+	tmpdir_remove(fx->dir);
 	free(fx);
 	return 0;
 }

@@ -4,8 +4,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
-#include <errno.h>
 #include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +13,7 @@
 #include "clock.h"
 #include "commit.h"
 #include "store.h"
+#include "tmpdir.h"
 
 /*
  * Group commit and its hold: a turn's changes are committed at the end of the turn
@@ -47,15 +46,9 @@ static int
 setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof *fx);
-	const char *tmp = getenv("TMPDIR");
 	char *cause = NULL;
 
-	if (fx == NULL)
-		return -1;
-	snprintf(fx->dir, sizeof fx->dir, "%s/test_commit.XXXXXX",
-	    tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
-	if (mkdtemp(fx->dir) == NULL) {
-		print_error("mkdtemp %s: %s\n", fx->dir, strerror(errno));
+	if (fx == NULL || tmpdir_make(fx->dir, sizeof fx->dir, "test_commit") != 0) {
 		free(fx);
 		return -1;
 	}
@@ -77,23 +70,12 @@ static int
 teardown(void **state)
 {
 	struct fx *fx = *state;
-	DIR *d;
-	struct dirent *e;
-	char p[600];
 
 	commit_shutdown();
 	store_close(fx->rd);
 	store_close(fx->st);
 	event_base_free(fx->base);
-	if ((d = opendir(fx->dir)) != NULL) {
-		while ((e = readdir(d)) != NULL)
-			if (e->d_name[0] != '.') {
-				snprintf(p, sizeof p, "%s/%s", fx->dir, e->d_name);
-				unlink(p);
-			}
-		closedir(d);
-	}
-	rmdir(fx->dir);
+	tmpdir_remove(fx->dir);
 	free(fx);
 	return 0;
 }

@@ -4,8 +4,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,6 +21,7 @@
 #include "listing.h"
 #include "schema.h"
 #include "store.h"
+#include "tmpdir.h"
 
 /*
  * The SQLite store on a temporary directory per test: schema and migrations, refusal
@@ -47,14 +46,8 @@ static int
 setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof *fx);
-	const char *tmp = getenv("TMPDIR");
 
-	if (fx == NULL)
-		return -1;
-	snprintf(fx->dir, sizeof fx->dir, "%s/test_store.XXXXXX",
-	    tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
-	if (mkdtemp(fx->dir) == NULL) {
-		print_error("mkdtemp %s: %s\n", fx->dir, strerror(errno));
+	if (fx == NULL || tmpdir_make(fx->dir, sizeof fx->dir, "test_store") != 0) {
 		free(fx);
 		return -1;
 	}
@@ -67,23 +60,11 @@ static int
 teardown(void **state)
 {
 	struct fx *fx = *state;
-	DIR *d;
-	struct dirent *e;
-	char p[600];
 
 	store_close(fx->st);
 	for (size_t i = 0; i < fx->nbufs; i++)
 		free(fx->bufs[i]);
-	if ((d = opendir(fx->dir)) != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			snprintf(p, sizeof p, "%s/%s", fx->dir, e->d_name);
-			unlink(p);
-		}
-		closedir(d);
-	}
-	rmdir(fx->dir);
+	tmpdir_remove(fx->dir);
 	free(fx);
 	return 0;
 }
