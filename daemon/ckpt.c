@@ -1,6 +1,7 @@
 #include "ckpt.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -124,6 +125,9 @@ ckpt_start(struct store *writer, const char *path, int pages, int max_pages, cha
 int
 ckpt_start_db(sqlite3 *writer, const char *path, int pages, int max_pages, char **cause)
 {
+	sigset_t all, old;
+	int rc;
+
 	if (ckpt_open(path, cause) != 0)
 		return -1;
 	ck.writer = writer;
@@ -131,7 +135,12 @@ ckpt_start_db(sqlite3 *writer, const char *path, int pages, int max_pages, char 
 	ck.max_pages = max_pages;
 	ck.want = ck.stop = ck.error_new = false;
 	ck.stats = (struct ckpt_stats){ 0 };
-	if (pthread_create(&ck.thread, NULL, ckpt_main, NULL) != 0) {
+	/* Signals are the loop's: the thread starts with all of them blocked. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&ck.thread, NULL, ckpt_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
 		*cause = xasprintf("checkpointer: cannot start a thread");
 		sqlite3_close(ck.db);
 		ck.db = NULL;
