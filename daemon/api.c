@@ -21,6 +21,7 @@
 #include "rfc3339.h"
 #include "runconf.h"
 #include "history.h"
+#include "sellers.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -76,7 +77,7 @@ api_after_commit(struct evhttp_request *req, int rc, const struct protocol *p,
 	if (rc < 0)
 		w->pb = *pb;
 	else {
-		store_seller_get(api_wr, p->seller, &envvias);
+		sellers_get(api_wr, p->seller, &envvias);
 		w->status = rc == 0 ? 200 : rc;
 		w->has_body = true;
 		jsonw_init(&w->body);
@@ -209,7 +210,7 @@ api_get(struct evhttp_request *req, const char *id)
 
 	if (rc == 0)
 		http_reply_error(req, 404, "protocol_not_found", "no protocol %s", id);
-	else if (rc < 0 || store_seller_get(api_rd, p.seller, &envvias) < 0)
+	else if (rc < 0 || sellers_get(api_rd, p.seller, &envvias) < 0)
 		http_reply_error(req, 503, "database_unavailable", "%s", store_error(api_rd));
 	else {
 		jsonw_init(&w);
@@ -434,8 +435,8 @@ api_seller_get(struct evhttp_request *req, const char *id)
 	int64_t counts[PROTO_N_STATES], mediations;
 	bool envvias;
 
-	if (store_seller_get(api_rd, id, &envvias) < 0 ||
-	    store_seller_counts(api_rd, id, clock_now() - 30 * API_DAY_MS, counts,
+	if (sellers_get(api_rd, id, &envvias) < 0 ||
+	    sellers_counts(api_rd, id, clock_now() - 30 * API_DAY_MS, counts,
 	    &mediations) < 0) {
 		http_reply_error(req, 503, "database_unavailable", "%s", store_error(api_rd));
 		return;

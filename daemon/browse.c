@@ -14,6 +14,7 @@
 #include "rfc3339.h"
 #include "rules.h"
 #include "runconf.h"
+#include "sellers.h"
 #include "store.h"
 
 #define BROWSE_DEFAULT_LIMIT 100
@@ -45,7 +46,7 @@ browse_add(const struct protocol *p, void *arg)
 	struct browse_page *pg = arg;
 	bool envvias = false;
 
-	store_seller_get(browse_st, p->seller, &envvias);
+	sellers_get(browse_st, p->seller, &envvias);
 	render_protocol(&pg->w, p, envvias, clock_now(), runconf_cal());
 	pg->last = p->rid;
 	pg->n++;

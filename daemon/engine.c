@@ -12,6 +12,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "rfc3339.h"
+#include "sellers.h"
 #include "strcopy.h"
 #include "sysd.h"
 #include "tz.h"
@@ -289,7 +290,7 @@ engine_act_change(void *arg, struct problem *pb)
 	a = rules_action(i);
 	if ((rc = engine_load(op->id, p, now, pb)) <= 0)
 		return -1;
-	if (store_seller_get(engine_st, p->seller, &op->envvias) < 0)
+	if (sellers_get(engine_st, p->seller, &op->envvias) < 0)
 		return engine_db_error(pb);
 	if (engine_check_version(p, op->if_version, pb) != 0 ||
 	    rules_action_allowed(p, i, op->envvias, pb) != 0 ||
@@ -468,7 +469,7 @@ engine_seller_change(void *arg, struct problem *pb)
 	if (!proto_valid_id(op->id))
 		return problem_set(pb, 422, "invalid_field", "a seller id is 1 to 64 "
 		    "characters of A-Z a-z 0-9 . _ : -");
-	if (store_seller_put(engine_st, op->id, op->envvias) != 0)
+	if (sellers_put(engine_st, op->id, op->envvias) != 0)
 		return engine_db_error(pb);
 	return 0;
 }

@@ -16,7 +16,6 @@
 enum store_sql {
 	SQL_BEGIN, SQL_BEGIN_READ, SQL_COMMIT, SQL_ROLLBACK, SQL_SAVEPOINT, SQL_RELEASE, SQL_ROLLBACK_TO,
 	SQL_GET, SQL_INSERT, SQL_INSERT_NEW, SQL_UPDATE, SQL_UPDATE_NEXT, SQL_NEXT_DUE, SQL_HEAD,
-	SQL_SELLER_GET, SQL_SELLER_PUT, SQL_SELLER_COUNTS, SQL_SELLER_MEDIATIONS,
 	SQL_COUNTER_ADD, SQL_COUNT
 };
 
@@ -44,14 +43,6 @@ static const char *const store_sql[SQL_COUNT] = {
 	[SQL_NEXT_DUE] = "SELECT " STORE_COLS " FROM protocols WHERE clock_next IS NOT NULL "
 	    "AND clock_next <= ?1 ORDER BY clock_next, rid LIMIT ?2",
 	[SQL_HEAD] = "SELECT min(clock_next) FROM protocols WHERE clock_next IS NOT NULL",
-	[SQL_SELLER_GET] = "SELECT envvias FROM sellers WHERE id = ?1",
-	[SQL_SELLER_PUT] = "INSERT INTO sellers (id, envvias) VALUES (?1, ?2) "
-	    "ON CONFLICT (id) DO UPDATE SET envvias = excluded.envvias",
-	[SQL_SELLER_COUNTS] = "SELECT state, count(*) FROM protocols WHERE seller = ?1 "
-	    "GROUP BY state",
-	[SQL_SELLER_MEDIATIONS] = "SELECT count(*) FROM history h JOIN protocols p "
-	    "ON p.rid = h.rid WHERE p.seller = ?1 AND h.to_state = ?2 AND h.cause = ?3 "
-	    "AND coalesce(h.due_at, h.at) >= ?4",
 	[SQL_COUNTER_ADD] = "UPDATE counters SET n = n + ?2 WHERE k = ?1",
 };
 
@@ -694,59 +685,4 @@ store_head(struct store *st, int64_t *at)
 	sqlite3_stmt *s = store_stmt(st, SQL_HEAD);
 
 	return s == NULL ? -1 : store_one_int(st, s, INT64_MAX, at);
-}
-
-int
-store_seller_get(struct store *st, const char *id, bool *envvias)
-{
-	sqlite3_stmt *s = store_stmt(st, SQL_SELLER_GET);
-	int rc;
-
-	*envvias = false;
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*envvias = sqlite3_column_int(s, 0) != 0;
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE ? 0 : store_fail(st, "get seller");
-}
-
-int
-store_seller_put(struct store *st, const char *id, bool envvias)
-{
-	sqlite3_stmt *s = store_stmt(st, SQL_SELLER_PUT);
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, envvias);
-	return store_exec_stmt(st, s, "put seller");
-}
-
-int
-store_seller_counts(struct store *st, const char *id, int64_t since,
-    int64_t counts[PROTO_N_STATES], int64_t *mediations)
-{
-	sqlite3_stmt *s = store_stmt(st, SQL_SELLER_COUNTS);
-	int rc, state;
-
-	memset(counts, 0, sizeof(int64_t) * PROTO_N_STATES);
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if ((state = sqlite3_column_int(s, 0)) >= 0 && state < PROTO_N_STATES)
-			counts[state] = sqlite3_column_int64(s, 1);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE || (s = store_stmt(st, SQL_SELLER_MEDIATIONS)) == NULL)
-		return store_fail(st, "seller counts");
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, PROTO_MEDIATION);
-	sqlite3_bind_int(s, 3, PROTO_CAUSE_EXPIRY);
-	sqlite3_bind_int64(s, 4, since);
-	return store_one_int(st, s, 0, mediations);
 }

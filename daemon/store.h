@@ -75,12 +75,7 @@ int store_due(struct store *st, int64_t limit, int max, struct protocol *out);
 /* The smallest clock_next of all protocols in *at (INT64_MAX when none): 0 or -1. */
 int store_head(struct store *st, int64_t *at);
 
-/* Sellers. get: 1 known, 0 unknown (envvias false), -1 error. */
-int store_seller_get(struct store *st, const char *id, bool *envvias);
-int store_seller_put(struct store *st, const char *id, bool envvias);
-/* The seller's protocols per state, and its mediations at or after since. */
-int store_seller_counts(struct store *st, const char *id, int64_t since,
-    int64_t counts[PROTO_N_STATES], int64_t *mediations);
+/* Sellers: sellers.h. */
 
 
 #endif

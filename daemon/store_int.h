@@ -15,6 +15,7 @@
 
 /* Statement cache slots: store.c uses 0 .. STORE_SLOT_HISTORY - 1. */
 #define STORE_SLOT_HISTORY 32
+#define STORE_SLOT_SELLERS 36
 #define STORE_SLOT_LISTING 40
 #define STORE_MAX_STMTS 56
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ckpt.h"
+#include "sellers.h"
 #include "store.h"
 #include "tmpdir.h"
 
@@ -67,7 +68,7 @@ write_sellers(struct fx *fx, int from, int n)
 	assert_int_equal(store_begin(fx->st), 0);
 	for (int i = from; i < from + n; i++) {
 		snprintf(id, sizeof id, "SELLER-%08d-with-a-long-name", i);
-		assert_int_equal(store_seller_put(fx->st, id, i % 2), 0);
+		assert_int_equal(sellers_put(fx->st, id, i % 2), 0);
 	}
 	assert_int_equal(store_commit(fx->st), 0);
 }

@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "commit.h"
+#include "sellers.h"
 #include "store.h"
 #include "tmpdir.h"
 
@@ -85,7 +86,7 @@ static void
 write_seller(struct fx *fx, const char *id, struct waiter *w)
 {
 	assert_int_equal(commit_open(), 0);
-	assert_int_equal(store_seller_put(fx->st, id, true), 0);
+	assert_int_equal(sellers_put(fx->st, id, true), 0);
 	commit_after(on_commit, w);
 }
 
@@ -102,7 +103,7 @@ committed(struct fx *fx, const char *id)
 {
 	bool envvias = false;
 
-	return store_seller_get(fx->rd, id, &envvias) == 1;
+	return sellers_get(fx->rd, id, &envvias) == 1;
 }
 
 static void

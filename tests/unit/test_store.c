@@ -20,6 +20,7 @@
 #include "history.h"
 #include "listing.h"
 #include "schema.h"
+#include "sellers.h"
 #include "store.h"
 #include "tmpdir.h"
 
@@ -390,7 +391,7 @@ store_open__existing_database__keeps_its_data_and_schema(void **state)
 	open_rw(fx);
 	insert(fx->st, &p);
 	add_event(fx->st, p.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
-	assert_int_equal(store_seller_put(fx->st, "S-1", true), 0);
+	assert_int_equal(sellers_put(fx->st, "S-1", true), 0);
 	store_close(fx->st);
 	fx->st = NULL;
 
@@ -403,7 +404,7 @@ store_open__existing_database__keeps_its_data_and_schema(void **state)
 	{
 		bool envvias = false;
 
-		assert_int_equal(store_seller_get(fx->st, "S-1", &envvias), 1);
+		assert_int_equal(sellers_get(fx->st, "S-1", &envvias), 1);
 		assert_true(envvias);
 	}
 }
@@ -635,7 +636,7 @@ store_read_only__refuses_to_write(void **state)
 	ro = open_ro(fx->path);
 	assert_int_equal(store_insert(ro, &p), -1);
 	assert_true(strlen(store_error(ro)) > 0);
-	assert_int_equal(store_seller_put(ro, "S-1", true), -1);
+	assert_int_equal(sellers_put(ro, "S-1", true), -1);
 	assert_true(absent(fx->st, "P-1"));
 	store_close(ro);
 }
@@ -664,7 +665,7 @@ store_rollback__leaves_no_row_no_history_and_no_counter_change(void **state)
 	update(fx->st, &a);
 	add_event(fx->st, a.rid, PROTO_PENDING, PROTO_AWAITING, PROTO_CAUSE_ACTION,
 	    "request_photos", 3, 0, NULL);
-	assert_int_equal(store_seller_put(fx->st, "S-9", true), 0);
+	assert_int_equal(sellers_put(fx->st, "S-9", true), 0);
 	store_rollback(fx->st);
 	assert_false(store_in_txn(fx->st));
 
@@ -683,7 +684,7 @@ store_rollback__leaves_no_row_no_history_and_no_counter_change(void **state)
 	{
 		bool envvias = true;
 
-		assert_int_equal(store_seller_get(fx->st, "S-9", &envvias), 0);
+		assert_int_equal(sellers_get(fx->st, "S-9", &envvias), 0);
 		assert_false(envvias);
 	}
 }
@@ -1394,26 +1395,26 @@ store_stats__no_running_clock__has_no_next(void **state)
 /* -------------------------------------------------------------- sellers */
 
 static void
-store_seller__put_then_get__upserts_envvias(void **state)
+sellers_put_get__upserts_envvias(void **state)
 {
 	struct fx *fx = *state;
 	bool envvias = true;
 
 	open_rw(fx);
-	assert_int_equal(store_seller_get(fx->st, "S-1", &envvias), 0);
+	assert_int_equal(sellers_get(fx->st, "S-1", &envvias), 0);
 	assert_false(envvias);
-	assert_int_equal(store_seller_put(fx->st, "S-1", true), 0);
-	assert_int_equal(store_seller_get(fx->st, "S-1", &envvias), 1);
+	assert_int_equal(sellers_put(fx->st, "S-1", true), 0);
+	assert_int_equal(sellers_get(fx->st, "S-1", &envvias), 1);
 	assert_true(envvias);
-	assert_int_equal(store_seller_put(fx->st, "S-1", false), 0);
+	assert_int_equal(sellers_put(fx->st, "S-1", false), 0);
 	envvias = true;
-	assert_int_equal(store_seller_get(fx->st, "S-1", &envvias), 1);
+	assert_int_equal(sellers_get(fx->st, "S-1", &envvias), 1);
 	assert_false(envvias);
-	assert_int_equal(store_seller_get(fx->st, "s-1", &envvias), 0);
+	assert_int_equal(sellers_get(fx->st, "s-1", &envvias), 0);
 }
 
 static void
-store_seller_counts__count_states_and_mediations_since_an_instant(void **state)
+sellers_counts__count_states_and_mediations_since_an_instant(void **state)
 {
 	struct fx *fx = *state;
 	static const struct {
@@ -1452,7 +1453,7 @@ store_seller_counts__count_states_and_mediations_since_an_instant(void **state)
 	add_event(fx->st, p[0].rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create",
 	    since + 3, 0, NULL);
 
-	assert_int_equal(store_seller_counts(fx->st, "S", since, counts, &med), 0);
+	assert_int_equal(sellers_counts(fx->st, "S", since, counts, &med), 0);
 	assert_int_equal(counts[PROTO_PENDING], 2);
 	assert_int_equal(counts[PROTO_AWAITING], 1);
 	assert_int_equal(counts[PROTO_CLOSED], 0);
@@ -1461,17 +1462,17 @@ store_seller_counts__count_states_and_mediations_since_an_instant(void **state)
 	assert_int_equal(counts[PROTO_RESOLVED], 1);
 	assert_int_equal(med, 2);
 
-	assert_int_equal(store_seller_counts(fx->st, "S", 0, counts, &med), 0);
+	assert_int_equal(sellers_counts(fx->st, "S", 0, counts, &med), 0);
 	assert_int_equal(med, 3);
-	assert_int_equal(store_seller_counts(fx->st, "S", since + 2, counts, &med), 0);
+	assert_int_equal(sellers_counts(fx->st, "S", since + 2, counts, &med), 0);
 	assert_int_equal(med, 0);
 
-	assert_int_equal(store_seller_counts(fx->st, "T", since, counts, &med), 0);
+	assert_int_equal(sellers_counts(fx->st, "T", since, counts, &med), 0);
 	assert_int_equal(counts[PROTO_PENDING], 1);
 	assert_int_equal(counts[PROTO_MEDIATION], 1);
 	assert_int_equal(med, 1);
 
-	assert_int_equal(store_seller_counts(fx->st, "nobody", 0, counts, &med), 0);
+	assert_int_equal(sellers_counts(fx->st, "nobody", 0, counts, &med), 0);
 	for (int i = 0; i < PROTO_N_STATES; i++)
 		assert_int_equal(counts[i], 0);
 	assert_int_equal(med, 0);
@@ -1517,8 +1518,8 @@ main(void)
 		T(store_feed__pages_without_skipping_or_repeating),
 		T(store_stats__counters_follow_inserts_updates_and_history),
 		T(store_stats__no_running_clock__has_no_next),
-		T(store_seller__put_then_get__upserts_envvias),
-		T(store_seller_counts__count_states_and_mediations_since_an_instant),
+		T(sellers_put_get__upserts_envvias),
+		T(sellers_counts__count_states_and_mediations_since_an_instant),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
