@@ -168,7 +168,7 @@ torture: deps-test
 	@$(MAKE) --no-print-directory BUILD=build/san SAN=1 OPT=-O1 all
 	@TORTURE=long sh tests/torture/run.sh build build/san
 	@$(MAKE) --no-print-directory fuzz
-	@FUZZ_RUNS=10000000 sh tests/fuzz/run.sh build/fuzz
+	@FUZZ_RUNS=10000000 FUZZ_JOBS=$$(nproc) sh tests/fuzz/run.sh build/fuzz
 
 clean:
 	rm -rf build

@@ -31,11 +31,14 @@ mkdir -p "$logs"
 failed=0
 
 # The budget: SECONDS of fuzzing, or with FUZZ_RUNS=N exactly N executions (the long
-# mode of `make torture`: 10 million a target).
+# mode of `make torture`: 10 million a target), shared by FUZZ_JOBS processes side by
+# side (N / FUZZ_JOBS each, on the same corpus; `make torture` runs one a core).
+jobs=${FUZZ_JOBS:-1}
 if [ -n "${FUZZ_RUNS:-}" ]; then
-	budget="-runs=$FUZZ_RUNS"
+	budget="-runs=$(( (FUZZ_RUNS + jobs - 1) / jobs ))"
 else
 	budget="-max_total_time=$secs"
+	jobs=1
 fi
 
 # The longest input each target is given.
@@ -57,7 +60,25 @@ found() {
 	done
 }
 
-# run TARGET: fuzz it for $secs seconds; print its TAP line.
+# fuzz1 TARGET J: one libFuzzer process (job J) with the budget; its exit status. Its
+# log is $logs/TARGET.log (TARGET.J.log when several run), its findings in $art.
+fuzz1() {
+	jl=$logs/$1.log
+	[ "$jobs" -gt 1 ] && jl=$logs/$1.$2.log
+	mkdir -p "$new/$2" "$work/tmp/$2"
+	TMPDIR=$work/tmp/$2 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
+	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+		"$bin" $budget -print_final_stats=1 -timeout=10 \
+		-rss_limit_mb=2048 -max_len="$(max_len "$1")" -artifact_prefix="$art/" \
+		$dict "$new/$2" "$corpus" >"$jl" 2>&1
+}
+
+# executed LOG: the executions libFuzzer reported at its end, or nothing.
+executed() {
+	sed -n 's/^stat::number_of_executed_units: *//p' "$1" | tail -n 1
+}
+
+# run TARGET: fuzz it ($jobs processes side by side); print its TAP line.
 run() {
 	t=$1
 	bin=$dir/$t
@@ -72,24 +93,40 @@ run() {
 	fi
 	dict=
 	[ -f "tests/fuzz/$t.dict" ] && dict=-dict=tests/fuzz/$t.dict
-	TMPDIR=$work/tmp ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
-	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-		"$bin" $budget -print_final_stats=1 -timeout=10 \
-		-rss_limit_mb=2048 -max_len="$(max_len "$t")" -artifact_prefix="$art/" \
-		$dict "$new" "$corpus" >"$log" 2>&1
-	rc=$?
-	n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-	if [ "$rc" -ne 0 ] || [ -z "$n" ] || [ -n "$(ls "$art")" ]; then
+	pids=
+	for j in $(seq "$jobs"); do
+		fuzz1 "$t" "$j" &
+		pids="$pids $!"
+	done
+	# Each job's status and count; the first that failed names the log.
+	j=0 n=0 rc=0 bad=
+	for p in $pids; do
+		j=$((j + 1))
+		wait "$p"
+		r=$?
+		jl=$log
+		[ "$jobs" -gt 1 ] && jl=$logs/$t.$j.log
+		k=$(executed "$jl")
+		n=$((n + ${k:-0}))
+		if [ -z "$bad" ] && { [ "$r" -ne 0 ] || [ -z "$k" ]; }; then
+			bad=$jl
+			rc=$r
+		fi
+	done
+	if [ -n "$bad" ] || [ -n "$(ls "$art")" ]; then
+		log=${bad:-$log}
 		why=$(grep -m 1 -o 'ERROR: [A-Za-z]*Sanitizer: [a-z-]*\|runtime error: .*\|ERROR: libFuzzer: [a-z-]*\|check failed: .*' "$log")
-		echo "not ok - $t: ${why:-exit status $rc} after ${n:-?} executions:" \
+		echo "not ok - $t: ${why:-exit status $rc} after $n executions:" \
 		    $(found "$t" "$art") "(log: $log)"
 		return 1
 	fi
-	if [ "$keep" -eq 1 ] && [ -n "$(ls "$new")" ]; then
-		"$bin" -merge=1 -max_len="$(max_len "$t")" "$corpus" "$new" \
+	if [ "$keep" -eq 1 ] && [ -n "$(find "$new" -type f | head -n 1)" ]; then
+		"$bin" -merge=1 -max_len="$(max_len "$t")" "$corpus" "$new"/* \
 			>>"$log" 2>&1 || echo "# $t: merging into $corpus failed (see $log)"
 	fi
-	echo "ok - $t: $n executions, no crash"
+	by=
+	[ "$jobs" -gt 1 ] && by=" ($jobs processes)"
+	echo "ok - $t: $n executions$by, no crash"
 }
 
 for t in $targets; do
