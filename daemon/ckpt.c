@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "store_int.h"
+#include "strcopy.h"
 #include "xmalloc.h"
 
 /* What the loop thread and the checkpointer share, under mu. */
@@ -45,7 +46,7 @@ ckpt_run(void)
 	else if (rc != SQLITE_BUSY) {
 		/* The changes stay in the WAL: nothing is lost, the next wake retries. */
 		ck.stats.failures++;
-		snprintf(ck.error, sizeof ck.error, "%s", sqlite3_errmsg(ck.db));
+		strcopy(ck.error, sizeof ck.error, sqlite3_errmsg(ck.db));
 		ck.error_new = true;
 	}
 }
@@ -88,7 +89,7 @@ ckpt_hook(void *arg, sqlite3 *db, const char *name, int pages)
 		pthread_cond_signal(&ck.wake);
 	}
 	if (ck.error_new) {
-		snprintf(error, sizeof error, "%s", ck.error);
+		strcopy(error, sizeof error, ck.error);
 		ck.error_new = false;
 		failed = true;
 	}
