@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "ckpt.h"
 #include "clock.h"
 #include "duration.h"
 #include "feed.h"
@@ -238,6 +239,7 @@ admin_metrics(struct evhttp_request *req, const char *unused)
 {
 	struct metrics_snapshot snap = { 0 };
 	struct listing_stats st;
+	struct ckpt_stats ck;
 	struct evbuffer *buf;
 	int64_t success_at;
 	char *text;
@@ -250,6 +252,11 @@ admin_metrics(struct evhttp_request *req, const char *unused)
 	memcpy(snap.clocks, st.by_clock, sizeof snap.clocks);
 	memcpy(snap.transitions, st.by_cause, sizeof snap.transitions);
 	snap.feed_waiters = feed_waiting();
+	ckpt_get_stats(&ck);
+	snap.checkpoints_ok = ck.runs;
+	snap.checkpoints_failed = ck.failures;
+	snap.checkpoints_inline = ck.inline_runs;
+	snap.wal_pages = ck.wal_pages;
 	snap.uptime_seconds = (double)clock_uptime_s();
 	snap.config_last_reload_successful = runconf_last_ok(&success_at);
 	snap.config_last_reload_success_timestamp_seconds = (double)success_at / 1000;

@@ -84,6 +84,7 @@ ckpt_hook(void *arg, sqlite3 *db, const char *name, int pages)
 		    NULL) == SQLITE_OK;
 	pthread_mutex_lock(&ck.mu);
 	ck.stats.inline_runs += inline_run;
+	ck.stats.wal_pages = pages;
 	if (pages >= ck.pages && !ck.want) {
 		ck.want = true;
 		pthread_cond_signal(&ck.wake);

@@ -26,6 +26,7 @@ struct ckpt_stats {
 	int64_t runs;		/* checkpoints the thread completed */
 	int64_t failures;	/* checkpoints that failed (a full disk, I/O) */
 	int64_t inline_runs;	/* checkpoints the writer had to run itself */
+	int64_t wal_pages;	/* the WAL's size after the writer's last commit */
 };
 
 /* Start checkpointing path (the database writer has open) from a thread, woken at

@@ -287,6 +287,27 @@ metrics_render_http(struct metrics_buf *b)
 	metrics_render_hist(b, &metrics_http_spec, &metrics.http);
 }
 
+/* The WAL and its checkpoints (ckpt.h): a WAL that keeps growing, or inline
+ * checkpoints, say the checkpointer thread cannot keep up with the writes. */
+static void
+metrics_render_wal(struct metrics_buf *b, const struct metrics_snapshot *snap)
+{
+	const char *ck = "protocold_checkpoints_total";
+	const char *in = "protocold_checkpoints_inline_total";
+
+	metrics_family(b, ck, "counter",
+	    "WAL checkpoints run by the checkpointer thread, by result.");
+	metrics_printf(b, "%s{result=\"ok\"} %" PRId64 "\n", ck, snap->checkpoints_ok);
+	metrics_printf(b, "%s{result=\"failed\"} %" PRId64 "\n", ck,
+	    snap->checkpoints_failed);
+	metrics_family(b, in, "counter",
+	    "WAL checkpoints the writer ran at its commit, the WAL past its bound.");
+	metrics_sample(b, in, NULL, NULL, (double)snap->checkpoints_inline);
+	metrics_family(b, "protocold_wal_pages", "gauge",
+	    "Pages (4 KiB) in the write-ahead log after the last commit.");
+	metrics_sample(b, "protocold_wal_pages", NULL, NULL, (double)snap->wal_pages);
+}
+
 static void
 metrics_render_db(struct metrics_buf *b)
 {
@@ -344,6 +365,7 @@ metrics_render(const struct metrics_snapshot *snap)
 	metrics_render_hist(&b, &metrics_fired_spec, &metrics.fired);
 	metrics_render_http(&b);
 	metrics_render_db(&b);
+	metrics_render_wal(&b, snap);
 	metrics_render_process(&b, snap);
 	metrics_render_build(&b, snap);
 	return b.p;

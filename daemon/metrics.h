@@ -19,6 +19,10 @@ struct metrics_snapshot {
 	int64_t clocks[PROTO_N_CLOCKS];		/* running clocks by kind; NONE ignored */
 	int64_t transitions[PROTO_N_CAUSES];	/* history entries by cause */
 	int64_t feed_waiters;
+	int64_t checkpoints_ok;			/* by the checkpointer thread */
+	int64_t checkpoints_failed;
+	int64_t checkpoints_inline;		/* by the writer, the WAL past its bound */
+	int64_t wal_pages;			/* after the last commit */
 	double uptime_seconds;
 	bool config_last_reload_successful;
 	double config_last_reload_success_timestamp_seconds;	/* 0 when never */

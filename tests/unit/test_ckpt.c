@@ -110,7 +110,7 @@ ckpt__past_its_pages__the_thread_copies_the_wal(void **state)
 }
 
 static void
-ckpt__below_its_pages__does_not_wake(void **state)
+ckpt__below_its_pages__does_not_wake_and_counts_the_wal(void **state)
 {
 	struct fx *fx = *state;
 	struct ckpt_stats s;
@@ -121,6 +121,11 @@ ckpt__below_its_pages__does_not_wake(void **state)
 	ckpt_wait_idle();
 	ckpt_get_stats(&s);
 	assert_int_equal(s.runs + s.inline_runs, 0);
+	/* The WAL's size as the commit left it, the same another connection sees. */
+	int log = -1, done = -2;
+	wal_state(fx, &log, &done);
+	assert_true(s.wal_pages > 0);
+	assert_int_equal(s.wal_pages, log);
 }
 
 static void
@@ -176,7 +181,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(ckpt__past_its_pages__the_thread_copies_the_wal),
-		T(ckpt__below_its_pages__does_not_wake),
+		T(ckpt__below_its_pages__does_not_wake_and_counts_the_wal),
 		T(ckpt__past_the_high_mark__the_writer_checkpoints),
 		T(ckpt_stop__the_last_close__removes_the_wal),
 		T(ckpt_start__no_such_file__fails_with_a_cause),

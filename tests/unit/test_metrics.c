@@ -75,6 +75,9 @@ static const struct {
 	{ "protocold_database_errors_total", "counter" },
 	{ "protocold_commits_total", "counter" },
 	{ "protocold_commit_duration_seconds", "histogram" },
+	{ "protocold_checkpoints_total", "counter" },
+	{ "protocold_checkpoints_inline_total", "counter" },
+	{ "protocold_wal_pages", "gauge" },
 	{ "protocold_feed_waiters", "gauge" },
 	{ "protocold_uptime_seconds", "gauge" },
 	{ "protocold_config_last_reload_successful", "gauge" },
@@ -401,6 +404,10 @@ fill_snap(struct metrics_snapshot *snap)
 	for (int i = 0; i < PROTO_N_CAUSES; i++)
 		snap->transitions[i] = 1000 + i;
 	snap->feed_waiters = 3;
+	snap->checkpoints_ok = 7;
+	snap->checkpoints_failed = 2;
+	snap->checkpoints_inline = 1;
+	snap->wal_pages = 4321;
 	snap->uptime_seconds = 42;
 	snap->config_last_reload_successful = true;
 	snap->config_last_reload_success_timestamp_seconds = 1700000000.25;
@@ -831,6 +838,10 @@ metrics_render__snapshot__values_appear_by_their_labels(void **state)
 	}
 	assert_non_null(find(e, "protocold_protocols", "state=\"mediation\""));
 	assert_true(value(e, "protocold_feed_waiters", "") == 3);
+	assert_true(value(e, "protocold_checkpoints_total", "result=\"ok\"") == 7);
+	assert_true(value(e, "protocold_checkpoints_total", "result=\"failed\"") == 2);
+	assert_true(value(e, "protocold_checkpoints_inline_total", "") == 1);
+	assert_true(value(e, "protocold_wal_pages", "") == 4321);
 	assert_true(value(e, "protocold_config_last_reload_successful", "") == 1);
 	assert_true(value(e, "protocold_build_info",
 	    "version=\"1.2.3\",sqlite=\"3.40.1\",libevent=\"2.1.12-stable\"") == 1);
