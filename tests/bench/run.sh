@@ -187,7 +187,7 @@ database = $2
 socket = $1/pd.sock
 socket_mode = 0600
 timezone = America/Sao_Paulo
-synchronous = full
+synchronous = ${BENCH_SYNC:-full}
 log_transitions = debug
 
 [deadlines]
@@ -333,8 +333,28 @@ h2load_rps() {
 
 # a (test clock), e, f, d and the ceiling: import, the ceiling on a copy of the file,
 # then on the daemon reads, the drain, actions.
+# cpu_ticks PID: the process's CPU time (every thread, user + system), in clock ticks.
+cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+# cpu_per_req T0 T1 LOADGEN_JSON: µs of the server's CPU per request answered.
+cpu_per_req() {
+	echo "$3" | jq -r --argjson t "$(( $2 - $1 ))" --argjson hz "$CLK_TCK" \
+		'(.rps * .elapsed_s) as $n | if $n > 0 then ($t * 1e6 / $hz / $n * 10 | floor) / 10 else empty end'
+}
+# act_run PREFIX: actions from 64 clients on the pool PREFIX (pending protocols);
+# prints the loadgen's JSON, then the server's CPU µs per request.
+act_run() {
+	local c0 lg
+	c0=$(cpu_ticks "$DPID")
+	lg=$(loadgen -s "$DSOCK" -c 64 -d "$D_S" -m POST -p '/v1/protocols/{id}/actions' \
+		-b '{"action":"request_photos"}' --ids "0:$N_D" --id-prefix "$1" --id-width 8 \
+		--once --label actions)
+	echo "$lg"
+	cpu_per_req "$c0" "$(cpu_ticks "$DPID")" "$lg"
+}
 scen_daemon() {
-	local run=$1 dir out secs created lg tr
+	local run=$1 dir out secs created lg tr c0
 	dir=$T/daemon-$run
 	daemon_start "$dir" "$dir/pd.db" --test-clock="$TC0"
 
@@ -359,13 +379,17 @@ scen_daemon() {
 	tr=$!
 	BG_PIDS+=("$tr")
 	for _ in $(seq 100); do [ -S "$dir/trivial.sock" ] && break; sleep 0.01; done
+	c0=$(cpu_ticks "$DPID")
 	lg=$(loadgen -s "$DSOCK" -c 64 -d "$GET_S" -p '/v1/protocols/{id}' --ids "0:$N_A" \
 		--id-prefix A --id-width 8 --random --label get)
+	put get_cpu_us "$(cpu_per_req "$c0" "$(cpu_ticks "$DPID")" "$lg")"
 	put get_rps "$(echo "$lg" | jq -r .rps)"
 	put get_p99 "$(echo "$lg" | jq -r .p99_ms)"
 	put get_errors "$(echo "$lg" | jq -r .errors)"
+	c0=$(cpu_ticks "$tr")
 	lg=$(loadgen -s "$dir/trivial.sock" -c 64 -d "$GET_S" -p '/v1/protocols/{id}' \
 		--ids "0:$N_A" --id-prefix A --id-width 8 --random --label trivial)
+	put trivial_cpu_us "$(cpu_per_req "$c0" "$(cpu_ticks "$tr")" "$lg")"
 	put trivial_rps "$(echo "$lg" | jq -r .rps)"
 	put get_ratio "$(awk -v a="$(tail -n1 "$M/get_rps")" -v b="$(tail -n1 "$M/trivial_rps")" \
 		'BEGIN { if (b > 0) printf "%.3f", a / b }')"
@@ -412,15 +436,24 @@ scen_daemon() {
 
 	# d: actions from 64 clients, each on a pending protocol of its own.
 	read -r secs created < <(import_file "$T/d.ndjson")
-	lg=$(loadgen -s "$DSOCK" -c 64 -d "$D_S" -m POST -p '/v1/protocols/{id}/actions' \
-		-b '{"action":"request_photos"}' --ids "0:$N_D" --id-prefix D --id-width 8 \
-		--once --label actions)
+	out=$(act_run D)
+	lg=$(echo "$out" | head -n 1)
 	put act_wps "$(echo "$lg" | jq -r '.status["2xx"] / .elapsed_s | floor')"
 	put act_p99 "$(echo "$lg" | jq -r .p99_ms)"
 	put act_errors "$(echo "$lg" | jq -r .errors)"
+	put act_cpu_us "$(echo "$out" | sed -n 2p)"
 	daemon_stop
 	put db_bytes_per_protocol_a "$(awk -v b="$(stat -c %s "$dir/pd.db")" -v n=$((N_A + N_D)) \
 		'BEGIN { printf "%.0f", b / n }')"
+
+	# d, for information: the same with synchronous = normal (no fsync at the commits),
+	# on a fresh pool, to show how much of d's time the fsync takes.
+	BENCH_SYNC=normal daemon_start "$dir" "$dir/pd.db" --test-clock="$TC0"
+	read -r secs created < <(import_file "$T/e.ndjson")
+	out=$(act_run E)
+	put act_normal_wps "$(echo "$out" | head -n 1 | jq -r '.status["2xx"] / .elapsed_s | floor')"
+	put act_normal_cpu_us "$(echo "$out" | sed -n 2p)"
+	daemon_stop
 	rm -rf "$dir"
 }
 
@@ -617,6 +650,8 @@ ensure_cmd h2load nghttp2-client && H2LOAD=h2load || log "h2load unavailable: sk
 make_template
 ndjson "$T/a.ndjson" "$N_A" A
 ndjson "$T/d.ndjson" "$N_D" D
+ndjson "$T/e.ndjson" "$N_D" E
+CLK_TCK=$(getconf CLK_TCK)
 awk -v n="$N_A" 'BEGIN { srand(5); for (i = 0; i < 20000; i++)
 	printf "http://localhost/v1/protocols/A%08d\n", int(rand() * n) }' >"$T/uris.txt"
 
@@ -742,7 +777,9 @@ echo "| c · $SIZE_H protocols on disk, each with a running clock | RSS after th
 echo "| c · (same) | READY=1 after exec, ms | $(fmt "$(med "c_ready_ms.$MAX_SIZE")" 1) | | — | ≤ 1000 ms | $(judge "$(med "c_ready_ms.$MAX_SIZE")" le 1000) |"
 echo "| c · (same) | 24 h of overdue clocks ($(fmt "$OVERDUE")) applied, ms after exec | $(fmt "$(med "c_catchup_ms.$MAX_SIZE")") | | — | ≤ 3000 ms | $(judge "$(med "c_catchup_ms.$MAX_SIZE")" le 3000) |"
 echo "| d · actions from 64 clients, synchronous=full | acknowledged writes/s (p99 ms) | $(fmt "$(med act_wps)") ($(fmt "$(med act_p99)" 1)) | | — | ≥ 30000/s | $(judge "$(med act_wps)" ge 30000) |"
+echo "| d · (same) with synchronous=normal: no fsync at the commits | acknowledged writes/s; protocold's CPU per action, full / normal | $(fmt "$(med act_normal_wps)"); $(fmt "$(med act_cpu_us)" 1) / $(fmt "$(med act_normal_cpu_us)" 1) µs | d at synchronous=full $(fmt "$(med act_wps)") | $(ratio "$(med act_normal_wps)" "$(med act_wps)") | (information) | — |"
 echo "| e · \`GET /v1/protocols/{id}\` from 64 clients (loadgen) | requests/s (p99 ms) | $(fmt "$(med get_rps)") ($(fmt "$(med get_p99)" 1)) | trivial evhttp handler $(fmt "$(med trivial_rps)") | $(fmt "$(med get_ratio)" 2)× | ≥ 0.7× | $(judge "$(med get_ratio)" ge 0.7) |"
+echo "| e · (same): the server's CPU per request (every thread) | µs | $(fmt "$(med get_cpu_us)" 1) | trivial evhttp handler $(fmt "$(med trivial_cpu_us)" 1) | $(ratio "$(med get_cpu_us)" "$(med trivial_cpu_us)") | (information) | — |"
 echo "| e · (same) against the trivial handler on libevent's default loop | requests/s | $(fmt "$(med get_rps)") | trivial evhttp handler, default loop $(fmt "$(med trivial_default_rps)") | $(fmt "$(med get_ratio_default)" 2)× | (information) | — |"
 if [ -n "$H2_COL" ]; then
 echo "| e · (same, h2load --h1) | requests/s | $(fmt "$H2_COL") | trivial evhttp handler $(fmt "$(med h2_trivial_rps)") | $(fmt "$(med h2_ratio)" 2)× | ≥ 0.7× | $(judge "$(med h2_ratio)" ge 0.7) |"
@@ -766,7 +803,7 @@ echo "- **a**: $NA_H protocols imported under the test clock without \`opened_at
 echo "- **b**: $B_N protocols whose clocks fall due evenly over ${B_WIN} s (every $(awk -v r="$B_RATE" 'BEGIN { printf "%g", 1000 / r }') ms), real clock, while \`loadgen\` reads random protocols over 32 connections; lateness is \`late_ms\` of every expiry entry (applied − due, before the commit)."
 echo "- **Layout** (b, c): $([ -n "$LAYOUT" ] && echo "\`--scatter\`: the due order is scattered across the rows everywhere (the worst case)." || echo "clocks that fall due together sit in neighbouring rows, as response clocks do (protocols opened together fall due together); the scattered line of b shows the worst case, where every transition dirties pages of its own (\`run.sh --scatter\` uses it throughout.)")"
 echo "- **c**: \`benchdb\` writes the rows in the daemon's schema; each size is started $C_STARTS times by \`startwait\` (NOTIFY_SOCKET, the READY=1 of the unit's Type=notify); RSS is VmRSS after the catch-up (peak = VmHWM after a read load); the catch-up is the \`at\` of the last overdue expiry in the history minus the exec instant. The file is in the page cache (just written): a cold start from disk is slower."
-echo "- **d**: \`POST /v1/protocols/{id}/actions {\"action\":\"request_photos\"}\`, each request on a pending protocol of its own, 64 keep-alive connections for ${D_S} s; 2xx answers/s (a 2xx means committed)."
+echo "- **d**: \`POST /v1/protocols/{id}/actions {\"action\":\"request_photos\"}\`, each request on a pending protocol of its own, 64 keep-alive connections for ${D_S} s; 2xx answers/s (a 2xx means committed). The information row repeats it with \`synchronous = normal\` on a fresh pool of pending protocols. CPU per request (d, e): utime + stime of the server process from /proc (every thread: the loop and the checkpointer) over the loadgen's run, divided by the requests answered."
 echo "- **e**: 64 keep-alive connections, ${GET_S} s, random ids among $NA_H; the trivial handler (\`trivial.c\`) answers a fixed 70-byte JSON with the same libevent and the daemon's loop configuration (epoll changelist); the information row runs it on libevent's default loop."
 echo "- **f**: the $NA_H-line NDJSON file posted to \`POST /v1/protocols:import\` by curl in pieces of $IMPORT_CHUNK (whole lines; the daemon bounds a body), one after the other, timed from the first request to the last answer."
 echo "- Clients and servers share the machine's $SYS_CORES cores; loadgen is one thread."
