@@ -22,6 +22,7 @@
 #include "runconf.h"
 #include "history.h"
 #include "sellers.h"
+#include "rows.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -206,7 +207,7 @@ api_get(struct evhttp_request *req, const char *id)
 	struct protocol p;
 	struct jsonw w;
 	bool envvias;
-	int rc = store_get(api_rd, id, &p);
+	int rc = rows_get(api_rd, id, &p);
 
 	if (rc == 0)
 		http_reply_error(req, 404, "protocol_not_found", "no protocol %s", id);
@@ -342,7 +343,7 @@ api_history(struct evhttp_request *req, const char *id)
 	if (api_query_int(req, "after", 0, INT64_MAX, 0, &after) != 0 ||
 	    api_query_int(req, "limit", 1, API_HISTORY_MAX, API_HISTORY_MAX, &limit) != 0)
 		return;
-	if ((rc = store_get(api_rd, id, &p)) == 0) {
+	if ((rc = rows_get(api_rd, id, &p)) == 0) {
 		http_reply_error(req, 404, "protocol_not_found", "no protocol %s", id);
 		return;
 	}

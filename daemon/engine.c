@@ -12,6 +12,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "rfc3339.h"
+#include "rows.h"
 #include "sellers.h"
 #include "strcopy.h"
 #include "sysd.h"
@@ -206,7 +207,7 @@ engine_settle(struct protocol *p, int64_t now)
 static int
 engine_load(const char *id, struct protocol *p, int64_t now, struct problem *pb)
 {
-	int rc = store_get(engine_st, id, p);
+	int rc = rows_get(engine_st, id, p);
 
 	if (rc == 0)
 		return problem_set(pb, 404, "protocol_not_found", "no protocol %s", id), 0;
@@ -271,7 +272,7 @@ engine_transition(struct protocol *p, enum proto_state to, enum proto_clock c,
 	p->updated_at = now;
 	if (engine_record(p, from, cause, name, now, 0, detail) != 0)
 		return -1;
-	return store_update(engine_st, p);
+	return rows_update(engine_st, p);
 }
 
 static int
@@ -425,10 +426,10 @@ engine_create_change(void *arg, struct problem *pb)
 	engine_start_clock(p, rules_entry_clock(p, PROTO_PENDING), p->opened_at, 0);
 	/* Insert first: the id's index finds an existing protocol during the insert, so
 	 * a new one (the common case, and every line of an import) costs no lookup. */
-	if ((rc = store_insert_new(engine_st, p)) < 0)
+	if ((rc = rows_insert_new(engine_st, p)) < 0)
 		return engine_db_error(pb);
 	if (rc == 0) {
-		if (store_get(engine_st, r->id, p) != 1)
+		if (rows_get(engine_st, r->id, p) != 1)
 			return engine_db_error(pb);
 		if (engine_same_create(r, p))
 			return 200;
@@ -437,7 +438,7 @@ engine_create_change(void *arg, struct problem *pb)
 	}
 	if (engine_record(p, -1, PROTO_CAUSE_CREATE, "create", now, 0, NULL) != 0 ||
 	    (settled = engine_settle(p, now)) < 0 ||
-	    (settled > 0 && store_update(engine_st, p) != 0))
+	    (settled > 0 && rows_update(engine_st, p) != 0))
 		return engine_db_error(pb);
 	return 201;
 }
@@ -555,7 +556,7 @@ engine_fire_one(struct protocol *p, int64_t now, struct problem *pb)
 	int kind;
 
 	if ((kind = engine_step(p, now)) < 0 || (kind == ENGINE_WARNED ?
-	    store_update_next(engine_st, p) : store_update(engine_st, p)) != 0)
+	    rows_update_next(engine_st, p) : rows_update(engine_st, p)) != 0)
 		return engine_db_error(pb);
 	return 0;
 }
@@ -574,7 +575,7 @@ engine_fire(int64_t now, int max, int64_t until_us)
 		b->again = xrealloc(b->again, (size_t)b->cap * sizeof *b->again);
 	}
 	b->next_row = b->n_again = 0;
-	if ((b->n_rows = store_due(engine_st, now, max, b->rows)) < 0) {
+	if ((b->n_rows = rows_due(engine_st, now, max, b->rows)) < 0) {
 		engine_db_error(&pb);
 		return -1;
 	}

@@ -63,7 +63,7 @@ listing_protocols(struct store *st, const struct listing_filter *f, int64_t afte
 		sqlite3_bind_int64(s, 4, f->due_before);
 	sqlite3_bind_int(s, 5, limit);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		store_read_row(s, &p);
+		rows_read_row(s, &p);
 		fn(&p, arg);
 		n++;
 	}

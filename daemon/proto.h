@@ -67,7 +67,7 @@ struct protocol {
 	int64_t version;
 	int64_t updated_at;
 	/* state and clock as the store last read or wrote them: a save counts the
-	 * change from these (store.c). */
+	 * change from these (rows.c). */
 	enum proto_state stored_state;
 	enum proto_clock stored_clock;
 };

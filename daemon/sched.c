@@ -8,6 +8,7 @@
 #include "commit.h"
 #include "engine.h"
 #include "log.h"
+#include "rows.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -85,7 +86,7 @@ sched_kick(void)
 
 	if (sched_busy)
 		return;
-	if (store_head(sched_st, &head) != 0) {
+	if (rows_head(sched_st, &head) != 0) {
 		log_warnx("scheduler: %s", store_error(sched_st));
 		sched_arm(SCHED_RETRY_MS);
 		return;

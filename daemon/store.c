@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "counts.h"
-#include "rules.h"
 #include "schema.h"
 #include "store_int.h"
 #include "strcopy.h"
@@ -15,9 +14,10 @@
 
 enum store_sql {
 	SQL_BEGIN, SQL_BEGIN_READ, SQL_COMMIT, SQL_ROLLBACK, SQL_SAVEPOINT, SQL_RELEASE, SQL_ROLLBACK_TO,
-	SQL_GET, SQL_INSERT, SQL_INSERT_NEW, SQL_UPDATE, SQL_UPDATE_NEXT, SQL_NEXT_DUE, SQL_HEAD,
 	SQL_COUNTER_ADD, SQL_COUNT
 };
+
+_Static_assert(SQL_COUNT <= STORE_SLOT_ROWS, "the store's slots end where the rows' begin");
 
 static const char *const store_sql[SQL_COUNT] = {
 	[SQL_BEGIN] = "BEGIN IMMEDIATE",
@@ -27,22 +27,6 @@ static const char *const store_sql[SQL_COUNT] = {
 	[SQL_SAVEPOINT] = "SAVEPOINT change",
 	[SQL_RELEASE] = "RELEASE change",
 	[SQL_ROLLBACK_TO] = "ROLLBACK TO change",
-	[SQL_GET] = "SELECT " STORE_COLS " FROM protocols WHERE id = ?1",
-	[SQL_INSERT] = "INSERT INTO protocols (" STORE_COLS ") VALUES (NULL, ?2, ?3, ?4, "
-	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-	/* The id's unique index answers "is it new?" during the insert itself. */
-	[SQL_INSERT_NEW] = "INSERT INTO protocols (" STORE_COLS ") VALUES (NULL, ?2, ?3, "
-	    "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
-	    "ON CONFLICT (id) DO NOTHING",
-	[SQL_UPDATE] = "UPDATE protocols SET state = ?10, clock = ?11, clock_start = ?12, "
-	    "clock_due = ?13, clock_next = ?14, attempts = ?15, version = ?16, "
-	    "updated_at = ?17, clock_rule = ?18 WHERE rid = ?1",
-	/* Only what a warning changes: an UPDATE that names a column rewrites its
-	 * index entries even when the value stays the same. */
-	[SQL_UPDATE_NEXT] = "UPDATE protocols SET clock_next = ?2 WHERE rid = ?1",
-	[SQL_NEXT_DUE] = "SELECT " STORE_COLS " FROM protocols WHERE clock_next IS NOT NULL "
-	    "AND clock_next <= ?1 ORDER BY clock_next, rid LIMIT ?2",
-	[SQL_HEAD] = "SELECT min(clock_next) FROM protocols WHERE clock_next IS NOT NULL",
 	[SQL_COUNTER_ADD] = "UPDATE counters SET n = n + ?2 WHERE k = ?1",
 };
 
@@ -287,7 +271,7 @@ store_close(struct store *st)
 /* SQLite ends a transaction itself on some errors (a full disk, an I/O error, no
  * memory): what it held is gone, and statements run after it would each commit on
  * their own. A write then fails until the group's transaction ends. */
-static int
+int
 store_check_txn(struct store *st)
 {
 	if (!st->in_txn || !sqlite3_get_autocommit(st->db))
@@ -441,233 +425,6 @@ store_col_i64(sqlite3_stmt *s, int col)
 	return sqlite3_column_type(s, col) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, col);
 }
 
-void
-store_read_row(sqlite3_stmt *s, struct protocol *p)
-{
-	memset(p, 0, sizeof *p);
-	p->rid = sqlite3_column_int64(s, 0);
-	store_copy_text(p->id, sizeof p->id, s, 1);
-	store_copy_text(p->seller, sizeof p->seller, s, 2);
-	store_copy_text(p->order, sizeof p->order, s, 3);
-	store_copy_text(p->reason, sizeof p->reason, s, 4);
-	p->origin = sqlite3_column_int(s, 5);
-	p->critical = sqlite3_column_int(s, 6);
-	p->opened_given = sqlite3_column_int(s, 7);
-	p->opened_at = sqlite3_column_int64(s, 8);
-	p->state = sqlite3_column_int(s, 9);
-	p->clock = sqlite3_column_int(s, 10);
-	p->clock_start = store_col_i64(s, 11);
-	p->clock_due = store_col_i64(s, 12);
-	p->clock_next = store_col_i64(s, 13);
-	rules_attempts_parse((const char *)sqlite3_column_text(s, 14), p->attempts);
-	p->version = sqlite3_column_int64(s, 15);
-	p->updated_at = sqlite3_column_int64(s, 16);
-	store_copy_text(p->clock_rule, sizeof p->clock_rule, s, 17);
-	p->stored_state = p->state;
-	p->stored_clock = p->clock;
-}
-
-/* Bind text, or NULL for "". */
-static void
-store_bind_opt(sqlite3_stmt *s, int i, const char *t)
-{
-	if (t[0])
-		sqlite3_bind_text(s, i, t, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(s, i);
-}
-
-static void
-store_bind_clock(sqlite3_stmt *s, int i, int64_t v, bool running)
-{
-	if (running)
-		sqlite3_bind_int64(s, i, v);
-	else
-		sqlite3_bind_null(s, i);
-}
-
-/* Binds ?1..?18 in STORE_COLS order (rid as ?1). */
-static void
-store_bind_row(sqlite3_stmt *s, const struct protocol *p, char *attempts, size_t len)
-{
-	bool running = p->clock != PROTO_CLOCK_NONE;
-
-	rules_attempts_format(p->attempts, attempts, len);
-	sqlite3_bind_int64(s, 1, p->rid);
-	sqlite3_bind_text(s, 2, p->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, p->seller, -1, SQLITE_STATIC);
-	store_bind_opt(s, 4, p->order);
-	store_bind_opt(s, 5, p->reason);
-	sqlite3_bind_int(s, 6, p->origin);
-	sqlite3_bind_int(s, 7, p->critical);
-	sqlite3_bind_int(s, 8, p->opened_given);
-	sqlite3_bind_int64(s, 9, p->opened_at);
-	sqlite3_bind_int(s, 10, p->state);
-	sqlite3_bind_int(s, 11, p->clock);
-	store_bind_clock(s, 12, p->clock_start, running);
-	store_bind_clock(s, 13, p->clock_due, running);
-	store_bind_clock(s, 14, p->clock_next, running);
-	store_bind_opt(s, 15, attempts);
-	sqlite3_bind_int64(s, 16, p->version);
-	sqlite3_bind_int64(s, 17, p->updated_at);
-	if (running)
-		store_bind_opt(s, 18, p->clock_rule);
-}
-
-/* Step a query that returns at most one protocol row: 1, 0 or -1. */
-static int
-store_one_row(struct store *st, sqlite3_stmt *s, struct protocol *p, const char *what)
-{
-	int rc = sqlite3_step(s);
-
-	if (rc == SQLITE_ROW)
-		store_read_row(s, p);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE ? 0 : store_fail(st, what);
-}
-
-int
-store_get(struct store *st, const char *id, struct protocol *p)
-{
-	sqlite3_stmt *s = store_stmt(st, SQL_GET);
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	return store_one_row(st, s, p, "get protocol");
-}
-
-/* 1 inserted, 0 the id exists (nothing written; only with SQL_INSERT_NEW), -1. */
-static int
-store_insert_row(struct store *st, struct protocol *p, int sql)
-{
-	sqlite3_stmt *s = store_stmt(st, sql);
-	char attempts[512];
-
-	if (s == NULL)
-		return -1;
-	store_bind_row(s, p, attempts, sizeof attempts);
-	if (store_exec_stmt(st, s, "insert protocol") != 0)
-		return -1;
-	if (sqlite3_changes(st->db) == 0)
-		return 0;
-	p->rid = sqlite3_last_insert_rowid(st->db);
-	counts_add(st->counts, COUNTS_STATE + (int)p->state, 1);
-	counts_add(st->counts, COUNTS_CLOCK + (int)p->clock, 1);
-	p->stored_state = p->state;
-	p->stored_clock = p->clock;
-	return 1;
-}
-
-int
-store_insert(struct store *st, struct protocol *p)
-{
-	bool began;
-
-	if (store_auto_begin(st, &began) != 0)
-		return -1;
-	return store_auto_end(st, began, store_insert_row(st, p, SQL_INSERT) == 1 ? 0 : -1);
-}
-
-int
-store_insert_new(struct store *st, struct protocol *p)
-{
-	bool began;
-	int rc;
-
-	if (store_auto_begin(st, &began) != 0)
-		return -1;
-	rc = store_insert_row(st, p, SQL_INSERT_NEW);
-	return store_auto_end(st, began, rc < 0 ? -1 : 0) != 0 ? -1 : rc;
-}
-
-/* Count p's move from what was stored to what it is now. */
-static void
-store_count_move(struct store *st, struct protocol *p)
-{
-	if (p->stored_state != p->state) {
-		counts_add(st->counts, COUNTS_STATE + (int)p->stored_state, -1);
-		counts_add(st->counts, COUNTS_STATE + (int)p->state, 1);
-	}
-	if (p->stored_clock != p->clock) {
-		counts_add(st->counts, COUNTS_CLOCK + (int)p->stored_clock, -1);
-		counts_add(st->counts, COUNTS_CLOCK + (int)p->clock, 1);
-	}
-	p->stored_state = p->state;
-	p->stored_clock = p->clock;
-}
-
-static int
-store_update_row(struct store *st, struct protocol *p)
-{
-	sqlite3_stmt *s = store_stmt(st, SQL_UPDATE);
-	char attempts[512];
-
-	if (s == NULL)
-		return -1;
-	store_bind_row(s, p, attempts, sizeof attempts);
-	if (store_exec_stmt(st, s, "update protocol") != 0)
-		return -1;
-	if (sqlite3_changes(st->db) != 1) {
-		snprintf(st->error, sizeof st->error, "update protocol: no row %lld",
-		    (long long)p->rid);
-		st->errcode = SQLITE_NOTFOUND;
-		return -1;
-	}
-	store_count_move(st, p);
-	return 0;
-}
-
-int
-store_update(struct store *st, struct protocol *p)
-{
-	bool began;
-
-	if (store_auto_begin(st, &began) != 0)
-		return -1;
-	return store_auto_end(st, began, store_update_row(st, p));
-}
-
-int
-store_update_next(struct store *st, const struct protocol *p)
-{
-	sqlite3_stmt *s;
-
-	if (store_check_txn(st) != 0 || (s = store_stmt(st, SQL_UPDATE_NEXT)) == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, p->rid);
-	sqlite3_bind_int64(s, 2, p->clock_next);
-	return store_exec_stmt(st, s, "update protocol");
-}
-
-int
-store_next_due(struct store *st, int64_t limit, struct protocol *p)
-{
-	int n = store_due(st, limit, 1, p);
-
-	return n < 0 ? -1 : n;
-}
-
-int
-store_due(struct store *st, int64_t limit, int max, struct protocol *out)
-{
-	sqlite3_stmt *s = store_stmt(st, SQL_NEXT_DUE);
-	int rc = SQLITE_DONE, n = 0;
-
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, limit);
-	sqlite3_bind_int(s, 2, max);
-	while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		store_read_row(s, &out[n++]);
-	if (n == max)
-		rc = SQLITE_DONE;
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? n : store_fail(st, "due protocols");
-}
-
 int
 store_one_int(struct store *st, sqlite3_stmt *s, int64_t dflt, int64_t *out)
 {
@@ -677,12 +434,4 @@ store_one_int(struct store *st, sqlite3_stmt *s, int64_t dflt, int64_t *out)
 	    sqlite3_column_int64(s, 0) : dflt;
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(st, "query");
-}
-
-int
-store_head(struct store *st, int64_t *at)
-{
-	sqlite3_stmt *s = store_stmt(st, SQL_HEAD);
-
-	return s == NULL ? -1 : store_one_int(st, s, INT64_MAX, at);
 }

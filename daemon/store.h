@@ -8,7 +8,9 @@
 #include "proto.h"
 
 /*
- * The SQLite store: every SQL statement of protocold lives here. A handle is one
+ * The SQLite store: every SQL statement of protocold lives here (this module: the
+ * connection and its transactions; rows.h: the protocols; history.h, sellers.h,
+ * listing.h: the rest, on the same handle). A handle is one
  * connection; the daemon opens one to write (the engine, in transactions it frames)
  * and one to read (the API's GETs, which must see only committed data).
  * Functions that can fail return -1 (or NULL) and leave the reason in store_error().
@@ -54,26 +56,6 @@ void store_rollback_to(struct store *st);
  * see one snapshot and take the WAL read lock once. */
 int store_read_begin(struct store *st);
 void store_read_end(struct store *st);
-
-/* Protocols. get: 1 found, 0 not found, -1 error. */
-int store_get(struct store *st, const char *id, struct protocol *p);
-/* insert sets p->rid; both count p's state and clock (counts.h) from what the store
- * last read or wrote (p->stored_*), and write the counts at the commit. Outside a
- * transaction each is one of its own. */
-int store_insert(struct store *st, struct protocol *p);
-/* Insert p unless a protocol with its id exists: 1 inserted, 0 it exists (nothing
- * written), -1 error. */
-int store_insert_new(struct store *st, struct protocol *p);
-int store_update(struct store *st, struct protocol *p);
-/* Save only p's clock_next (a warning moved it; nothing else changed). */
-int store_update_next(struct store *st, const struct protocol *p);
-/* The protocol whose clock_next is the smallest and <= limit: 1, 0 (none), -1. */
-int store_next_due(struct store *st, int64_t limit, struct protocol *p);
-/* Up to max protocols whose clock_next <= limit, earliest first (ties by row id),
- * into out: their count, or -1. */
-int store_due(struct store *st, int64_t limit, int max, struct protocol *out);
-/* The smallest clock_next of all protocols in *at (INT64_MAX when none): 0 or -1. */
-int store_head(struct store *st, int64_t *at);
 
 /* Sellers: sellers.h. */
 

@@ -2,7 +2,8 @@
 #define STORE_INT_H
 
 /*
- * Inside the store: what its implementation files (store.c, history.c) share. No other
+ * Inside the store: what its implementation files (store.c, rows.c, history.c,
+ * sellers.c, listing.c) share. No other
  * module includes this; they use store.h and history.h.
  */
 
@@ -13,7 +14,8 @@
 
 #include "proto.h"
 
-/* Statement cache slots: store.c uses 0 .. STORE_SLOT_HISTORY - 1. */
+/* Statement cache slots: store.c uses 0 .. STORE_SLOT_ROWS - 1. */
+#define STORE_SLOT_ROWS 16
 #define STORE_SLOT_HISTORY 32
 #define STORE_SLOT_SELLERS 36
 #define STORE_SLOT_LISTING 40
@@ -46,9 +48,12 @@ int store_one_int(struct store *st, sqlite3_stmt *s, int64_t dflt, int64_t *out)
  * it): store_auto_begin, the write, then store_auto_end with the write's result. */
 int store_auto_begin(struct store *st, bool *began);
 int store_auto_end(struct store *st, bool began, int rc);
-/* Read a protocol row selected as STORE_COLS. */
-void store_read_row(sqlite3_stmt *s, struct protocol *p);
-/* The columns store_read_row reads, in its order. */
+/* Writes need the group's transaction still open: 0, or -1 when SQLite ended it on an
+ * error (later statements would each commit on their own). */
+int store_check_txn(struct store *st);
+/* Read a protocol row selected as STORE_COLS (rows.c). */
+void rows_read_row(sqlite3_stmt *s, struct protocol *p);
+/* The columns rows_read_row reads, in its order. */
 #define STORE_COLS "rid, id, seller, ord, reason, origin, critical, opened_given, " \
 	"opened_at, state, clock, clock_start, clock_due, clock_next, attempts, version, " \
 	"updated_at, clock_rule"

@@ -21,6 +21,7 @@
 #include "listing.h"
 #include "schema.h"
 #include "sellers.h"
+#include "rows.h"
 #include "store.h"
 #include "tmpdir.h"
 
@@ -173,26 +174,26 @@ mkp(const char *id, const char *seller, enum proto_state s, enum proto_clock c,
 static void
 insert(struct store *st, struct protocol *p)
 {
-	if (store_insert(st, p) != 0)
-		fail_msg("store_insert %s: %s", p->id, store_error(st));
+	if (rows_insert(st, p) != 0)
+		fail_msg("rows_insert %s: %s", p->id, store_error(st));
 	assert_true(p->rid > 0);
 }
 
 static void
 update(struct store *st, struct protocol *p)
 {
-	if (store_update(st, p) != 0)
-		fail_msg("store_update %s: %s", p->id, store_error(st));
+	if (rows_update(st, p) != 0)
+		fail_msg("rows_update %s: %s", p->id, store_error(st));
 }
 
 static struct protocol
 get(struct store *st, const char *id)
 {
 	struct protocol p;
-	int rc = store_get(st, id, &p);
+	int rc = rows_get(st, id, &p);
 
 	if (rc != 1)
-		fail_msg("store_get %s: %d (%s)", id, rc, rc < 0 ? store_error(st) : "absent");
+		fail_msg("rows_get %s: %d (%s)", id, rc, rc < 0 ? store_error(st) : "absent");
 	return p;
 }
 
@@ -200,10 +201,10 @@ static bool
 absent(struct store *st, const char *id)
 {
 	struct protocol p;
-	int rc = store_get(st, id, &p);
+	int rc = rows_get(st, id, &p);
 
 	if (rc < 0)
-		fail_msg("store_get %s: %s", id, store_error(st));
+		fail_msg("rows_get %s: %s", id, store_error(st));
 	return rc == 0;
 }
 
@@ -634,7 +635,7 @@ store_read_only__refuses_to_write(void **state)
 
 	open_rw(fx);
 	ro = open_ro(fx->path);
-	assert_int_equal(store_insert(ro, &p), -1);
+	assert_int_equal(rows_insert(ro, &p), -1);
 	assert_true(strlen(store_error(ro)) > 0);
 	assert_int_equal(sellers_put(ro, "S-1", true), -1);
 	assert_true(absent(fx->st, "P-1"));
@@ -753,7 +754,7 @@ store_close__with_an_open_transaction__rolls_it_back(void **state)
 /* ------------------------------------------------------- protocol rows */
 
 static void
-store_insert_get__every_field__round_trips(void **state)
+rows_insert_get__every_field__round_trips(void **state)
 {
 	struct fx *fx = *state;
 	struct protocol p, q;
@@ -784,7 +785,7 @@ store_insert_get__every_field__round_trips(void **state)
 }
 
 static void
-store_insert_get__id_of_64_characters__round_trips(void **state)
+rows_insert_get__id_of_64_characters__round_trips(void **state)
 {
 	struct fx *fx = *state;
 	char id[PROTO_ID_MAX + 1];
@@ -802,7 +803,7 @@ store_insert_get__id_of_64_characters__round_trips(void **state)
 }
 
 static void
-store_insert_get__no_order_no_reason_no_clock__read_back_empty_and_zero(void **state)
+rows_insert_get__no_order_no_reason_no_clock__read_back_empty_and_zero(void **state)
 {
 	struct fx *fx = *state;
 	struct protocol p = mkp("P-0", "S-1", PROTO_RESOLVED, PROTO_CLOCK_NONE, 0);
@@ -824,13 +825,13 @@ store_insert_get__no_order_no_reason_no_clock__read_back_empty_and_zero(void **s
 	{
 		int64_t head = 0;
 
-		assert_int_equal(store_head(fx->st, &head), 0);
+		assert_int_equal(rows_head(fx->st, &head), 0);
 		assert_int_equal(head, INT64_MAX);
 	}
 }
 
 static void
-store_insert_get__clock_none_with_stale_times__reads_back_zero_times(void **state)
+rows_insert_get__clock_none_with_stale_times__reads_back_zero_times(void **state)
 {
 	struct fx *fx = *state;
 	struct protocol p = mkp("P-0", "S-1", PROTO_MEDIATION, PROTO_CLOCK_NONE, 0);
@@ -848,12 +849,12 @@ store_insert_get__clock_none_with_stale_times__reads_back_zero_times(void **stat
 	{
 		struct protocol due;
 
-		assert_int_equal(store_next_due(fx->st, INT64_MAX, &due), 0);
+		assert_int_equal(rows_next_due(fx->st, INT64_MAX, &due), 0);
 	}
 }
 
 static void
-store_update__changed_state_clock_attempts_version__round_trip(void **state)
+rows_update__changed_state_clock_attempts_version__round_trip(void **state)
 {
 	struct fx *fx = *state;
 	struct protocol p = mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
@@ -907,7 +908,7 @@ store_update__changed_state_clock_attempts_version__round_trip(void **state)
 }
 
 static void
-store_update__every_action_s_attempts__round_trip_at_once(void **state)
+rows_update__every_action_s_attempts__round_trip_at_once(void **state)
 {
 	struct fx *fx = *state;
 	struct protocol p = mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
@@ -924,7 +925,7 @@ store_update__every_action_s_attempts__round_trip_at_once(void **state)
 }
 
 static void
-store_insert__duplicate_id__fails_unique_and_keeps_the_first(void **state)
+rows_insert__duplicate_id__fails_unique_and_keeps_the_first(void **state)
 {
 	struct fx *fx = *state;
 	struct protocol a = mkp("DUP", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
@@ -934,7 +935,7 @@ store_insert__duplicate_id__fails_unique_and_keeps_the_first(void **state)
 	open_rw(fx);
 	insert(fx->st, &a);
 	b.rid = 0;
-	assert_int_equal(store_insert(fx->st, &b), -1);
+	assert_int_equal(rows_insert(fx->st, &b), -1);
 	print_message("# duplicate: %s\n", store_error(fx->st));
 	assert_non_null(strstr(store_error(fx->st), "UNIQUE"));
 	assert_false(store_error_is_full(fx->st));
@@ -956,10 +957,10 @@ store_insert_new__existing_id__is_0_and_writes_nothing(void **state)
 	struct protocol q;
 
 	open_rw(fx);
-	assert_int_equal(store_insert_new(fx->st, &a), 1);
+	assert_int_equal(rows_insert_new(fx->st, &a), 1);
 	assert_true(a.rid > 0);
 	b.rid = 0;
-	assert_int_equal(store_insert_new(fx->st, &b), 0);
+	assert_int_equal(rows_insert_new(fx->st, &b), 0);
 	assert_int_equal(b.rid, 0);
 	q = get(fx->st, "NEW");
 	assert_same_protocol(&q, &a);
@@ -967,9 +968,9 @@ store_insert_new__existing_id__is_0_and_writes_nothing(void **state)
 	assert_int_equal(stats(fx->st).by_state[PROTO_PENDING], 1);
 	/* Inside a transaction too: the refusal does not end it. */
 	assert_int_equal(store_begin(fx->st), 0);
-	assert_int_equal(store_insert_new(fx->st, &b), 0);
+	assert_int_equal(rows_insert_new(fx->st, &b), 0);
 	b = mkp("NEW-2", "S-2", PROTO_CLOSED, PROTO_CLOCK_REPLY, 6000);
-	assert_int_equal(store_insert_new(fx->st, &b), 1);
+	assert_int_equal(rows_insert_new(fx->st, &b), 1);
 	assert_int_equal(store_commit(fx->st), 0);
 	assert_int_equal(stats(fx->st).by_state[PROTO_CLOSED], 1);
 }
@@ -981,13 +982,13 @@ store_get__unknown_id__is_0(void **state)
 	struct protocol p;
 
 	open_rw(fx);
-	assert_int_equal(store_get(fx->st, "nope", &p), 0);
+	assert_int_equal(rows_get(fx->st, "nope", &p), 0);
 }
 
 /* -------------------------------------------------------- timer index */
 
 static void
-store_next_due__returns_the_smallest_clock_next_at_or_below_the_limit(void **state)
+rows_next_due__returns_the_smallest_clock_next_at_or_below_the_limit(void **state)
 {
 	struct fx *fx = *state;
 	struct protocol a = mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 300);
@@ -1006,32 +1007,32 @@ store_next_due__returns_the_smallest_clock_next_at_or_below_the_limit(void **sta
 	a.clock_next = 150;
 	update(fx->st, &a);
 
-	assert_int_equal(store_next_due(fx->st, 99, &got), 0);
-	assert_int_equal(store_next_due(fx->st, 100, &got), 1);
+	assert_int_equal(rows_next_due(fx->st, 99, &got), 0);
+	assert_int_equal(rows_next_due(fx->st, 100, &got), 1);
 	assert_string_equal(got.id, "B");
-	assert_int_equal(store_next_due(fx->st, INT64_MAX, &got), 1);
+	assert_int_equal(rows_next_due(fx->st, INT64_MAX, &got), 1);
 	assert_string_equal(got.id, "B");
 
 	b.state = PROTO_PENDING;
 	b.clock = PROTO_CLOCK_NONE;
 	update(fx->st, &b);
-	assert_int_equal(store_next_due(fx->st, 149, &got), 0);
-	assert_int_equal(store_next_due(fx->st, 150, &got), 1);
+	assert_int_equal(rows_next_due(fx->st, 149, &got), 0);
+	assert_int_equal(rows_next_due(fx->st, 150, &got), 1);
 	assert_string_equal(got.id, "A");
 	assert_int_equal(got.clock_next, 150);
 	assert_int_equal(got.clock_due, 1000);
 
 	a.clock = PROTO_CLOCK_NONE;
 	update(fx->st, &a);
-	assert_int_equal(store_next_due(fx->st, 10000, &got), 1);
+	assert_int_equal(rows_next_due(fx->st, 10000, &got), 1);
 	assert_string_equal(got.id, "C");
 	c.clock = PROTO_CLOCK_NONE;
 	update(fx->st, &c);
-	assert_int_equal(store_next_due(fx->st, INT64_MAX, &got), 0);
+	assert_int_equal(rows_next_due(fx->st, INT64_MAX, &got), 0);
 }
 
 static void
-store_next_due__negative_instants__are_ordered_too(void **state)
+rows_next_due__negative_instants__are_ordered_too(void **state)
 {
 	struct fx *fx = *state;
 	struct protocol a = mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, -5);
@@ -1041,9 +1042,9 @@ store_next_due__negative_instants__are_ordered_too(void **state)
 	open_rw(fx);
 	insert(fx->st, &b);
 	insert(fx->st, &a);
-	assert_int_equal(store_next_due(fx->st, 0, &got), 1);
+	assert_int_equal(rows_next_due(fx->st, 0, &got), 1);
 	assert_string_equal(got.id, "A");
-	assert_int_equal(store_next_due(fx->st, -6, &got), 0);
+	assert_int_equal(rows_next_due(fx->st, -6, &got), 0);
 }
 
 static void
@@ -1055,18 +1056,18 @@ store_head__empty_table__is_int64_max_then_follows_the_smallest_next(void **stat
 	int64_t head = 0;
 
 	open_rw(fx);
-	assert_int_equal(store_head(fx->st, &head), 0);
+	assert_int_equal(rows_head(fx->st, &head), 0);
 	assert_int_equal(head, INT64_MAX);
 	insert(fx->st, &a);
-	assert_int_equal(store_head(fx->st, &head), 0);
+	assert_int_equal(rows_head(fx->st, &head), 0);
 	assert_int_equal(head, 700);
 	insert(fx->st, &b);
-	assert_int_equal(store_head(fx->st, &head), 0);
+	assert_int_equal(rows_head(fx->st, &head), 0);
 	assert_int_equal(head, 400);
 	b.state = PROTO_RESOLVED;
 	b.clock = PROTO_CLOCK_NONE;
 	update(fx->st, &b);
-	assert_int_equal(store_head(fx->st, &head), 0);
+	assert_int_equal(rows_head(fx->st, &head), 0);
 	assert_int_equal(head, 700);
 }
 
@@ -1501,17 +1502,17 @@ main(void)
 		T(store_rollback__leaves_no_row_no_history_and_no_counter_change),
 		T(store_rollback_to__undoes_only_the_savepoint_s_change),
 		T(store_close__with_an_open_transaction__rolls_it_back),
-		T(store_insert_get__every_field__round_trips),
-		T(store_insert_get__id_of_64_characters__round_trips),
-		T(store_insert_get__no_order_no_reason_no_clock__read_back_empty_and_zero),
-		T(store_insert_get__clock_none_with_stale_times__reads_back_zero_times),
-		T(store_update__changed_state_clock_attempts_version__round_trip),
-		T(store_update__every_action_s_attempts__round_trip_at_once),
-		T(store_insert__duplicate_id__fails_unique_and_keeps_the_first),
+		T(rows_insert_get__every_field__round_trips),
+		T(rows_insert_get__id_of_64_characters__round_trips),
+		T(rows_insert_get__no_order_no_reason_no_clock__read_back_empty_and_zero),
+		T(rows_insert_get__clock_none_with_stale_times__reads_back_zero_times),
+		T(rows_update__changed_state_clock_attempts_version__round_trip),
+		T(rows_update__every_action_s_attempts__round_trip_at_once),
+		T(rows_insert__duplicate_id__fails_unique_and_keeps_the_first),
 		T(store_insert_new__existing_id__is_0_and_writes_nothing),
 		T(store_get__unknown_id__is_0),
-		T(store_next_due__returns_the_smallest_clock_next_at_or_below_the_limit),
-		T(store_next_due__negative_instants__are_ordered_too),
+		T(rows_next_due__returns_the_smallest_clock_next_at_or_below_the_limit),
+		T(rows_next_due__negative_instants__are_ordered_too),
 		T(store_head__empty_table__is_int64_max_then_follows_the_smallest_next),
 		T(store_event_add__assigns_increasing_seqs),
 		T(store_history__returns_one_protocol_s_entries_oldest_first_with_every_field),
