@@ -10,38 +10,13 @@
 
 #include <ini.h>
 
+#include "confkeys.h"
 #include "confline.h"
-#include "confval.h"
 #include "xmalloc.h"
 
 #define CONFIG_REASON_MAX 64
-#define CONFIG_KEYS_MAX CONFIG_DL_COUNT	/* the most keys a section has */
 #define CONFIG_REASON_CHARS \
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-"
-#define nitems(a) (sizeof(a) / sizeof((a)[0]))
-
-#define S 1000LL
-#define H (3600 * S)
-#define D (24 * H)
-
-struct config_ctx;
-
-/* A parser stores value, or returns -1 with *why ("what is wrong (what would be
- * right)", one problem a line). */
-typedef int config_parse_fn(struct config_ctx *, int, const char *, char **);
-
-struct config_key {
-	const char *name;
-	config_parse_fn *parse;
-	int arg;
-	bool empty_ok;
-};
-
-struct config_section {
-	const char *name;	/* a trailing '.' makes it a prefix: [reason.X] */
-	const struct config_key *keys;
-	size_t n_keys;
-};
 
 struct config_ctx {
 	struct config *cfg;
@@ -50,75 +25,13 @@ struct config_ctx {
 	FILE *fp;
 	struct confline *lines;
 	char *section;		/* as written; NULL before the first header */
-	const struct config_section *sec; /* NULL: none, or one already reported */
+	const struct confkeys_section *sec; /* NULL: none, or one already reported */
 	int reason;		/* index in cfg->reasons, or -1 */
 	int *seen;		/* the line each key of sec was set on, 0 if not */
-	int seen_fixed[3][CONFIG_KEYS_MAX];
-	int (*seen_reason)[CONFIG_KEYS_MAX];
+	int seen_fixed[CONFKEYS_N_FIXED][CONFKEYS_MAX];
+	int (*seen_reason)[CONFKEYS_MAX];
 	char *errors;
 };
-
-static const struct {
-	const char *name;
-	struct duration def;
-	bool zero_ok;		/* may be 0, must not be business days */
-} config_dls[CONFIG_DL_COUNT] = {
-	[CONFIG_DL_RESPONSE_NORMAL] = { "response_normal", { 48 * H, 0, "48h" }, false },
-	[CONFIG_DL_RESPONSE_CRITICAL] = { "response_critical", { 24 * H, 0, "24h" }, false },
-	[CONFIG_DL_WARN_BEFORE] = { "warn_before", { 4 * H, 0, "4h" }, true },
-	[CONFIG_DL_PHOTOS_WAIT] = { "photos_wait", { 48 * H, 0, "48h" }, false },
-	[CONFIG_DL_ADDRESS_WAIT] = { "address_wait", { 48 * H, 0, "48h" }, false },
-	[CONFIG_DL_POSTING_WAIT] = { "posting_wait", { 15 * D, 0, "15d" }, false },
-	[CONFIG_DL_PICKUP_GRACE] = { "pickup_grace", { 1 * D, 0, "1d" }, true },
-	[CONFIG_DL_LETTER_WAIT] = { "letter_wait", { 0, 6, "6bd" }, false },
-	[CONFIG_DL_REPLY_WINDOW] = { "reply_window", { 60 * D, 0, "60d" }, false },
-};
-
-static config_parse_fn config_parse_database, config_parse_socket, config_parse_mode,
-    config_parse_group, config_parse_timezone, config_parse_sync, config_parse_deadline,
-    config_parse_holidays, config_parse_extra, config_parse_log, config_parse_maxconn,
-    config_parse_idle;
-
-static const struct config_key config_daemon_keys[] = {
-	{ "database", config_parse_database, 0, false },
-	{ "socket", config_parse_socket, 0, false },
-	{ "socket_mode", config_parse_mode, 0, false },
-	{ "write_group", config_parse_group, 0, false },
-	{ "timezone", config_parse_timezone, 0, false },
-	{ "synchronous", config_parse_sync, 0, false },
-	{ "log_transitions", config_parse_log, 0, false },
-	{ "max_connections", config_parse_maxconn, 0, false },
-	{ "idle_timeout", config_parse_idle, 0, false },
-};
-
-static const struct config_key config_deadline_keys[] = {
-	{ "response_normal", config_parse_deadline, CONFIG_DL_RESPONSE_NORMAL, false },
-	{ "response_critical", config_parse_deadline, CONFIG_DL_RESPONSE_CRITICAL, false },
-	{ "warn_before", config_parse_deadline, CONFIG_DL_WARN_BEFORE, false },
-	{ "photos_wait", config_parse_deadline, CONFIG_DL_PHOTOS_WAIT, false },
-	{ "address_wait", config_parse_deadline, CONFIG_DL_ADDRESS_WAIT, false },
-	{ "posting_wait", config_parse_deadline, CONFIG_DL_POSTING_WAIT, false },
-	{ "pickup_grace", config_parse_deadline, CONFIG_DL_PICKUP_GRACE, false },
-	{ "letter_wait", config_parse_deadline, CONFIG_DL_LETTER_WAIT, false },
-	{ "reply_window", config_parse_deadline, CONFIG_DL_REPLY_WINDOW, false },
-};
-
-static const struct config_key config_calendar_keys[] = {
-	{ "holidays", config_parse_holidays, 0, false },
-	{ "extra_holidays", config_parse_extra, 0, true },
-};
-
-/* The fixed sections first (their index is their row of seen_fixed), the prefix last. */
-static const struct config_section config_sections[] = {
-	{ "daemon", config_daemon_keys, nitems(config_daemon_keys) },
-	{ "deadlines", config_deadline_keys, nitems(config_deadline_keys) },
-	{ "calendar", config_calendar_keys, nitems(config_calendar_keys) },
-	{ "reason.", config_deadline_keys, nitems(config_deadline_keys) },
-};
-#define CONFIG_SECTION_REASON (&config_sections[nitems(config_sections) - 1])
-
-_Static_assert(nitems(config_daemon_keys) <= CONFIG_KEYS_MAX, "seen is too small");
-_Static_assert(nitems(config_calendar_keys) <= CONFIG_KEYS_MAX, "seen is too small");
 
 /* Errors */
 
@@ -178,149 +91,12 @@ config_error_key(struct config_ctx *ctx, const char *key, const char *fmt, ...)
 	free(where);
 }
 
-/* Values: confval.h parses, these store */
-
-static int
-config_parse_database(struct config_ctx *ctx, int arg, const char *value, char **why)
-{
-	char *path;
-
-	if (confval_path(ctx->dir, value, &path, why) == -1)
-		return -1;
-	free(ctx->cfg->database);
-	ctx->cfg->database = path;
-	return 0;
-}
-
-static int
-config_parse_socket(struct config_ctx *ctx, int arg, const char *value, char **why)
-{
-	char *path;
-
-	if (confval_socket(ctx->dir, value, &path, why) == -1)
-		return -1;
-	free(ctx->cfg->socket);
-	ctx->cfg->socket = path;
-	return 0;
-}
-
-static int
-config_parse_mode(struct config_ctx *ctx, int arg, const char *value, char **why)
-{
-	return confval_mode(value, &ctx->cfg->socket_mode, why);
-}
-
-static int
-config_parse_group(struct config_ctx *ctx, int arg, const char *value, char **why)
-{
-	return confval_group(value, &ctx->cfg->write_group, why);
-}
-
-static int
-config_parse_timezone(struct config_ctx *ctx, int arg, const char *value, char **why)
-{
-	char *tz;
-
-	if (confval_timezone(value, &tz, why) == -1)
-		return -1;
-	free(ctx->cfg->timezone);
-	ctx->cfg->timezone = tz;
-	return 0;
-}
-
-static int
-config_parse_sync(struct config_ctx *ctx, int arg, const char *value, char **why)
-{
-	return confval_synchronous(value, &ctx->cfg->sync_full, why);
-}
-
-static int
-config_parse_log(struct config_ctx *ctx, int arg, const char *value, char **why)
-{
-	return confval_log_level(value, &ctx->cfg->log_transitions_info, why);
-}
-
-static int
-config_parse_maxconn(struct config_ctx *ctx, int arg, const char *value, char **why)
-{
-	long n;
-
-	if (confval_count(value, 1, 65536, &n, why) == -1)
-		return -1;
-	ctx->cfg->max_connections = (unsigned)n;
-	return 0;
-}
-
-static int
-config_parse_idle(struct config_ctx *ctx, int arg, const char *value, char **why)
-{
-	return confval_timeout(value, &ctx->cfg->idle_timeout_ms, why);
-}
-
-/* Into [deadlines], or the current [reason.X]. */
-static int
-config_parse_deadline(struct config_ctx *ctx, int dl, const char *value, char **why)
-{
-	struct duration *slot = ctx->cfg->dl;
-	bool *set = ctx->cfg->dl_set;
-
-	if (ctx->reason != -1) {
-		slot = ctx->cfg->reasons[ctx->reason].dl;
-		set = ctx->cfg->reasons[ctx->reason].set;
-	}
-	if (confval_deadline(value, config_dls[dl].zero_ok, &config_dls[dl].def,
-	    &slot[dl], why) == -1)
-		return -1;
-	set[dl] = true;
-	return 0;
-}
-
-static int
-config_parse_holidays(struct config_ctx *ctx, int arg, const char *value, char **why)
-{
-	return confval_holidays(value, &ctx->cfg->holidays, why);
-}
-
-static int
-config_parse_extra(struct config_ctx *ctx, int arg, const char *value, char **why)
-{
-	struct config *cfg = ctx->cfg;
-
-	return confval_extra_holidays(value, &cfg->extra_holidays, &cfg->n_extra_holidays,
-	    why);
-}
-
 /* Keys */
-
-static const struct config_key *
-config_key_find(const struct config_section *sec, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sec->n_keys; i++) {
-		if (strcmp(sec->keys[i].name, name) == 0)
-			return &sec->keys[i];
-	}
-	return NULL;
-}
-
-/* The first section that has key name, or NULL. */
-static const struct config_section *
-config_key_home(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < nitems(config_sections); i++) {
-		if (config_key_find(&config_sections[i], name) != NULL)
-			return &config_sections[i];
-	}
-	return NULL;
-}
 
 static void
 config_unknown_key(struct config_ctx *ctx, const char *name)
 {
-	const struct config_section *home = config_key_home(name);
+	const struct confkeys_section *home = confkeys_home(name);
 	char *known = xstrdup(""), *more;
 	size_t i;
 
@@ -353,8 +129,9 @@ config_error_why(struct config_ctx *ctx, const char *key, const char *why)
 }
 
 static void
-config_set(struct config_ctx *ctx, const struct config_key *key, const char *value)
+config_set(struct config_ctx *ctx, const struct confkeys_key *key, const char *value)
 {
+	struct confkeys_dest dest = { ctx->cfg, ctx->dir, ctx->reason };
 	int i = (int)(key - ctx->sec->keys);
 	char *why = NULL;
 
@@ -367,7 +144,7 @@ config_set(struct config_ctx *ctx, const struct config_key *key, const char *val
 	if (*value == '\0' && !key->empty_ok)
 		why = xstrdup("empty value (give one, or remove the line for the default)");
 	else if (confline_hash_comment(value, &why) == 0 &&
-	    key->parse(ctx, key->arg, value, &why) == 0)
+	    key->parse(&dest, key->arg, value, &why) == 0)
 		return;
 	config_error_why(ctx, key->name, why);
 	free(why);
@@ -413,7 +190,7 @@ config_enter_reason(struct config_ctx *ctx, const char *name)
 		    "[reason.cancel_after_delivery])", ctx->section, CONFIG_REASON_MAX);
 		return;
 	}
-	ctx->sec = CONFIG_SECTION_REASON;
+	ctx->sec = confkeys_section(CONFKEYS_N_FIXED);
 	ctx->reason = config_reason_get(ctx, name);
 	ctx->seen = ctx->seen_reason[ctx->reason];
 }
@@ -422,16 +199,16 @@ config_enter_reason(struct config_ctx *ctx, const char *name)
 static void
 config_enter(struct config_ctx *ctx, const char *name)
 {
-	const char *prefix = CONFIG_SECTION_REASON->name;
+	const char *prefix = confkeys_section(CONFKEYS_N_FIXED)->name;
 	size_t i;
 
 	free(ctx->section);
 	ctx->section = xstrdup(name);
 	ctx->sec = NULL;
 	ctx->reason = -1;
-	for (i = 0; i < nitems(config_sections) - 1; i++) {
-		if (strcmp(ctx->section, config_sections[i].name) == 0) {
-			ctx->sec = &config_sections[i];
+	for (i = 0; i < CONFKEYS_N_FIXED; i++) {
+		if (strcmp(ctx->section, confkeys_section(i)->name) == 0) {
+			ctx->sec = confkeys_section(i);
 			ctx->seen = ctx->seen_fixed[i];
 			return;
 		}
@@ -495,7 +272,7 @@ config_more(struct config_ctx *ctx, const char *value)
 static void
 config_outside(struct config_ctx *ctx, const char *name)
 {
-	const struct config_section *home = config_key_home(name);
+	const struct confkeys_section *home = confkeys_home(name);
 
 	if (home != NULL)
 		config_error_key(ctx, name, "key outside any section (put it under [%s])",
@@ -510,7 +287,7 @@ config_handler(void *arg, const char *section, const char *name, const char *val
 {
 	struct config_ctx *ctx = arg;
 	enum confline_kind kind = confline_kind(ctx->lines);
-	const struct config_key *key;
+	const struct confkeys_key *key;
 
 	if (kind == CONFLINE_MORE)
 		config_more(ctx, value);
@@ -520,7 +297,7 @@ config_handler(void *arg, const char *section, const char *name, const char *val
 		config_outside(ctx, name);
 	else if (ctx->sec == NULL)
 		return 1;	/* the section has been reported */
-	else if ((key = config_key_find(ctx->sec, name)) == NULL)
+	else if ((key = confkeys_find(ctx->sec, name)) == NULL)
 		config_unknown_key(ctx, name);
 	else
 		config_set(ctx, key, value);
@@ -545,7 +322,7 @@ config_new(const char *path)
 	cfg->max_connections = CONFIG_DEFAULT_MAX_CONNECTIONS;
 	cfg->idle_timeout_ms = CONFIG_DEFAULT_IDLE_TIMEOUT_MS;
 	for (i = 0; i < CONFIG_DL_COUNT; i++)
-		cfg->dl[i] = config_dls[i].def;
+		cfg->dl[i] = *confkeys_dl_default(i);
 	cfg->holidays = CAL_BR_NATIONAL;
 	return cfg;
 }
@@ -631,9 +408,7 @@ config_free(struct config *cfg)
 const char *
 config_dl_name(enum config_dl dl)
 {
-	if ((unsigned)dl >= CONFIG_DL_COUNT)
-		return "?";
-	return config_dls[dl].name;
+	return confkeys_dl_name(dl);
 }
 
 const struct duration *
