@@ -40,6 +40,7 @@ struct daemon {
 	struct store *writer;
 	struct store *reader;
 	struct event *sig_term, *sig_int, *sig_hup;
+	bool stopping;
 };
 
 static void
@@ -118,6 +119,13 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 
 	struct timeval drain = { 0, 200000 };
 
+	/* A second TERM (systemctl stop, then a kill) must not shorten the drain or log
+	 * the stop twice: the first one already does all there is to do. */
+	if (d->stopping) {
+		log_debug("signal %d: already stopping", (int)sig);
+		return;
+	}
+	d->stopping = true;
 	log_info("signal %d: finishing the transaction in flight and stopping", (int)sig);
 	sysd_stopping();
 	/* Commit and answer what is in flight, answer the long-polls, take no new
