@@ -57,7 +57,7 @@ if [ "$MODE" = quick ]; then
 	B_RATE=10000        # b: expirations per second
 	B_WIN=10            # b: seconds
 	C_SIZES="10000 100000 1000000"
-	C_STARTS=2          # c: starts per size (READY and RSS medians)
+	C_STARTS=2          # c: starts per size (READY, RSS and catch-up medians)
 	BULL_AOF=0          # BullMQ on redis with appendfsync always: full mode only
 else
 	: "${RUNS:=3}"
@@ -234,6 +234,13 @@ daemon_stop() {
 	[ "$rc" = 0 ] || log "protocold exited with status $rc"
 }
 
+# settle: write every dirty page out before a timed phase, so that the kernel's flush
+# of what the bench itself just wrote (a generated or copied file, an import) does not
+# stall the fsyncs being measured.
+settle() {
+	sync
+}
+
 rss_kb() {
 	awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status" 2>/dev/null
 }
@@ -313,6 +320,7 @@ make_template() {
 ceiling_of() {
 	local db=$T/ceil.db out
 	cp "$1" "$db"
+	settle
 	out=$("$B/ceiling" "$db" --at "$DUE_A" ${2:-}) || die "ceiling failed"
 	CEIL_TPS=$(echo "$out" | jq -r .tps)
 	rm -f "$db" "$db-wal" "$db-shm"
@@ -359,6 +367,7 @@ scen_daemon() {
 	daemon_start "$dir" "$dir/pd.db" --test-clock="$TC0"
 
 	# f: import N_A protocols, all opened at TC0: their response clocks coincide.
+	settle
 	read -r secs created < <(import_file "$T/a.ndjson")
 	[ "$created" = "$N_A" ] || log "import: created $created of $N_A"
 	put import_lps "$(awk -v n="$created" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')"
@@ -424,6 +433,7 @@ scen_daemon() {
 	# a: advance past the instant every clock is due at; the answer comes once every
 	# transition is committed.
 	local t0 t1 applied
+	settle
 	t0=$(date +%s%N)
 	out=$(api http://localhost/v1/clock -d '{"advance":"48h"}')
 	t1=$(date +%s%N)
@@ -436,6 +446,7 @@ scen_daemon() {
 
 	# d: actions from 64 clients, each on a pending protocol of its own.
 	read -r secs created < <(import_file "$T/d.ndjson")
+	settle
 	out=$(act_run D)
 	lg=$(echo "$out" | head -n 1)
 	put act_wps "$(echo "$lg" | jq -r '.status["2xx"] / .elapsed_s | floor')"
@@ -450,6 +461,7 @@ scen_daemon() {
 	# on a fresh pool, to show how much of d's time the fsync takes.
 	BENCH_SYNC=normal daemon_start "$dir" "$dir/pd.db" --test-clock="$TC0"
 	read -r secs created < <(import_file "$T/e.ndjson")
+	settle
 	out=$(act_run E)
 	put act_normal_wps "$(echo "$out" | head -n 1 | jq -r '.status["2xx"] / .elapsed_s | floor')"
 	put act_normal_cpu_us "$(echo "$out" | sed -n 2p)"
@@ -494,7 +506,8 @@ scen_spread() {
 	gen=$("$B/benchdb" gen "$db" "$B_N" --due-start 0 --due-span $((B_WIN * 1000)) \
 		$layout --prefix B --start-after $((3000 + B_N / 150))) || die "benchdb gen failed"
 	due=$(echo "$gen" | jq -r .due_start)
-	[ "$(echo "$gen" | jq -r .lead_left_ms)" -gt 0 ] ||
+	settle
+	[ "$(echo "$gen" | jq -r .lead_left_ms)" -gt 0 ] && [ "$(now_ms)" -lt "$due" ] ||
 		log "spread: the database was ready only after the window began"
 	daemon_start "$dir" "$db"
 	end_ms=$((due + B_WIN * 1000 + 300))
@@ -516,37 +529,41 @@ scen_spread() {
 
 # c at one size: a database of SIZE protocols, each with a running response clock due
 # evenly over [now - 24 h, now + 58 d) (so 24 h of them are overdue at start), scattered
-# across the rows. Starts C_STARTS times: READY, RSS; the first start's catch-up.
+# across the rows. Starts C_STARTS times, each on a fresh copy: READY, RSS, catch-up.
 scen_size() {
 	local n=$1 dir db gen i cu lg bytes
 	dir=$T/size-$n
 	db=$dir/pd.db
 	mkdir -p "$dir"
-	cp "$T/template.db" "$db"
-	gen=$("$B/benchdb" gen "$db" "$n" --due-start $(($(now_ms) - DAY_MS)) \
+	cp "$T/template.db" "$dir/gen.db"
+	gen=$("$B/benchdb" gen "$dir/gen.db" "$n" --due-start $(($(now_ms) - DAY_MS)) \
 		--due-span $((59 * DAY_MS)) $LAYOUT --prefix G) || die "benchdb gen failed"
 	put "c_gen_s.$n" "$(echo "$gen" | jq -r .gen_s)"
-	bytes=$(stat -c %s "$db")
+	bytes=$(stat -c %s "$dir/gen.db")
 	put "c_db_bpp.$n" "$(awk -v b="$bytes" -v n="$n" 'BEGIN { printf "%.0f", b / n }')"
 	put "c_db_mib.$n" "$(awk -v b="$bytes" 'BEGIN { printf "%.0f", b / 1048576 }')"
 	for i in $(seq "$C_STARTS"); do
+		# Every start on a fresh copy with the same overdue clocks, written out
+		# first: a restart after downtime finds its file on disk, not gigabytes of
+		# dirty pages the kernel is still flushing (that doubled the 10M catch-up).
+		cp "$dir/gen.db" "$db"
+		settle
 		daemon_start "$dir" "$db"
 		put "c_ready_ms.$n" "$READY_MS"
 		put "c_rss_ready_kb.$n" "$(rss_kb "$DPID" VmRSS)"
+		wait_caught_up "$EXEC_MS" || log "size $n: the catch-up did not finish"
+		put "c_rss_kb.$n" "$(rss_kb "$DPID" VmRSS)"
 		if [ "$i" = 1 ]; then
-			wait_caught_up "$EXEC_MS" || log "size $n: the catch-up did not finish"
-			put "c_rss_kb.$n" "$(rss_kb "$DPID" VmRSS)"
 			lg=$(loadgen -s "$DSOCK" -c 64 -d "$GET_S" -p '/v1/protocols/{id}' \
 				--ids "0:$n" --id-prefix G --id-width 8 --random --label get-size)
 			put "c_get_rps.$n" "$(echo "$lg" | jq -r .rps)"
 			put "c_rss_hwm_kb.$n" "$(rss_kb "$DPID" VmHWM)"
-			daemon_stop
-			cu=$("$B/benchdb" catchup "$db" --due-before "$EXEC_MS" --start "$EXEC_MS")
-			put "c_overdue.$n" "$(echo "$cu" | jq -r .count)"
-			put "c_catchup_ms.$n" "$(echo "$cu" | jq -r .catchup_ms)"
-		else
-			daemon_stop
 		fi
+		daemon_stop
+		cu=$("$B/benchdb" catchup "$db" --due-before "$EXEC_MS" --start "$EXEC_MS")
+		put "c_overdue.$n" "$(echo "$cu" | jq -r .count)"
+		put "c_catchup_ms.$n" "$(echo "$cu" | jq -r .catchup_ms)"
+		rm -f "$db" "$db-wal" "$db-shm"
 	done
 	rm -rf "$dir"
 }
@@ -636,6 +653,7 @@ scen_peer() {
 	bull bqs --n "$B_N" --mode spread --window-ms $((B_WIN * 1000))
 	redis_stop
 	[ "$BULL_AOF" = 1 ] || return 0
+	settle
 	redis_start aof --appendonly yes --appendfsync always || return 1
 	log "BullMQ: $BULL_AOF_N delayed jobs due at one instant (appendfsync always)"
 	bull bqa --n "$BULL_AOF_N" --mode instant
@@ -802,11 +820,12 @@ echo
 echo "- **a**: $NA_H protocols imported under the test clock without \`opened_at\`, so all open at the same instant and their 48 h response clocks run out together; \`POST /v1/clock {\"advance\":\"48h\"}\` answers once every transition (pending → mediation, with its history/feed entry) is committed, and is timed. \`warn_before = 0s\`, \`log_transitions = debug\`. The **ceiling** (\`ceiling.c\`) drains a copy of the very file the import wrote (stopped daemon), with the daemon's settings (WAL, synchronous=FULL, same cache) and only the unavoidable statements: read the due rows from the timer index, UPDATE state and clock, INSERT the history row, $(grep -o 'SCHED_BATCH [0-9]*' daemon/sched.h | awk '{ print $2 }') per transaction (\`SCHED_BATCH\`); the bare ceiling first drops the seller/state indexes. The daemon keeps its per-state/clock/cause counters in memory during a transaction and writes them once at its commit (the ceiling writes none). Against BullMQ both run on the real clock: the N protocols imported into a running daemon with one \`opened_at\` chosen so that their clocks run out a few seconds after the import (lateness = \`late_ms\` of the history), and N BullMQ delayed jobs due at one instant, drained by one Worker (concurrency 64, removeOnComplete; lateness = \`processedOn − due\`). Drain rate = N / (last applied − due)."
 echo "- **b**: $B_N protocols whose clocks fall due evenly over ${B_WIN} s (every $(awk -v r="$B_RATE" 'BEGIN { printf "%g", 1000 / r }') ms), real clock, while \`loadgen\` reads random protocols over 32 connections; lateness is \`late_ms\` of every expiry entry (applied − due, before the commit)."
 echo "- **Layout** (b, c): $([ -n "$LAYOUT" ] && echo "\`--scatter\`: the due order is scattered across the rows everywhere (the worst case)." || echo "clocks that fall due together sit in neighbouring rows, as response clocks do (protocols opened together fall due together); the scattered line of b shows the worst case, where every transition dirties pages of its own (\`run.sh --scatter\` uses it throughout.)")"
-echo "- **c**: \`benchdb\` writes the rows in the daemon's schema; each size is started $C_STARTS times by \`startwait\` (NOTIFY_SOCKET, the READY=1 of the unit's Type=notify); RSS is VmRSS after the catch-up (peak = VmHWM after a read load); the catch-up is the \`at\` of the last overdue expiry in the history minus the exec instant. The file is in the page cache (just written): a cold start from disk is slower."
+echo "- **c**: \`benchdb\` writes the rows in the daemon's schema; each size is started $C_STARTS times by \`startwait\` (NOTIFY_SOCKET, the READY=1 of the unit's Type=notify); RSS is VmRSS after the catch-up (peak = VmHWM after a read load); the catch-up is the \`at\` of the last overdue expiry in the history minus the exec instant, each start on a fresh copy of the generated file, written to disk (\`sync\`) before the start and still in the page cache: a cold start from disk is slower."
 echo "- **d**: \`POST /v1/protocols/{id}/actions {\"action\":\"request_photos\"}\`, each request on a pending protocol of its own, 64 keep-alive connections for ${D_S} s; 2xx answers/s (a 2xx means committed). The information row repeats it with \`synchronous = normal\` on a fresh pool of pending protocols. CPU per request (d, e): utime + stime of the server process from /proc (every thread: the loop and the checkpointer) over the loadgen's run, divided by the requests answered."
 echo "- **e**: 64 keep-alive connections, ${GET_S} s, random ids among $NA_H; the trivial handler (\`trivial.c\`) answers a fixed 70-byte JSON with the same libevent and the daemon's loop configuration (epoll changelist); the information row runs it on libevent's default loop."
 echo "- **f**: the $NA_H-line NDJSON file posted to \`POST /v1/protocols:import\` by curl in pieces of $IMPORT_CHUNK (whole lines; the daemon bounds a body), one after the other, timed from the first request to the last answer."
 echo "- Clients and servers share the machine's $SYS_CORES cores; loadgen is one thread."
+echo "- Before each timed phase (an import, the ceiling, the drain, actions, the spread, a start of c, BullMQ with appendfsync) the bench runs \`sync\`, so the kernel's flush of files the bench itself just wrote does not stall the fsyncs being measured (it doubled the 10M catch-up before it was added)."
 # The causes of the misses and what was tried: analysis written by hand (it names no
 # figure of its own that the table above does not show).
 if [ -f "$ROOT/tests/bench/misses.md" ]; then
