@@ -64,14 +64,17 @@ $(BUILD)/protocold: $(OBJ)/daemon/main.o $(LIBD) $(LIBC)
 $(BUILD)/protocolctl: $(CTL_OBJS) $(LIBC)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-# What the unit tests share (tests/unit/tmpdir.c).
+# What the unit tests share (tests/unit/tmpdir.c); the daemon's also the store's
+# fixtures (tests/unit/storefx.c).
 UNIT_HELPERS := $(OBJ)/tests/unit/tmpdir.o
+UNIT_DAEMON_HELPERS := $(OBJ)/tests/unit/storefx.o
 
 $(UNIT_COMMON_BINS): $(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(UNIT_HELPERS) $(LIBC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) -lm
 
-$(UNIT_DAEMON_BINS): $(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(UNIT_HELPERS) $(LIBD) $(LIBC)
+$(UNIT_DAEMON_BINS): $(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(UNIT_HELPERS) \
+    $(UNIT_DAEMON_HELPERS) $(LIBD) $(LIBC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) -lm
 

@@ -23,65 +23,20 @@
 #include "sellers.h"
 #include "rows.h"
 #include "store.h"
+#include "storefx.h"
 #include "tmpdir.h"
 
 /*
  * The SQLite store on a temporary directory per test: schema and migrations, refusal
- * of files that are not ours, transactions and savepoints, the protocol row, the timer
- * index, history and feed, sellers, and the counters the store keeps at each commit.
+ * of files that are not ours, transactions and savepoints, history and feed, sellers,
+ * and the counters the store keeps at each commit (the protocols' rows and the timer
+ * index: test_rows.c; the fixtures both use: storefx.c).
  */
 
 /* The number of migrations in store.c; add one here when a migration is added. */
 #define SCHEMA_VERSION 3
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-struct fx {
-	char dir[256];
-	char path[300];
-	struct store *st;
-	void *bufs[16];		/* slurp's and refused's results, freed in teardown */
-	size_t nbufs;
-};
-
-static int
-setup(void **state)
-{
-	struct fx *fx = calloc(1, sizeof *fx);
-
-	if (fx == NULL || tmpdir_make(fx->dir, sizeof fx->dir, "test_store") != 0) {
-		free(fx);
-		return -1;
-	}
-	snprintf(fx->path, sizeof fx->path, "%s/protocold.db", fx->dir);
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *fx = *state;
-
-	store_close(fx->st);
-	for (size_t i = 0; i < fx->nbufs; i++)
-		free(fx->bufs[i]);
-	tmpdir_remove(fx->dir);
-	free(fx);
-	return 0;
-}
-
-/* Opens fx->path for writing into fx->st; fails the test with the cause otherwise. */
-static struct store *
-open_rw(struct fx *fx)
-{
-	char *cause = NULL;
-
-	fx->st = store_open(fx->path, false, true, &cause);
-	if (fx->st == NULL)
-		fail_msg("store_open %s: %s", fx->path, cause ? cause : "(no cause)");
-	return fx->st;
-}
 
 static struct store *
 open_ro(const char *path)
@@ -105,7 +60,7 @@ exists(const char *path)
 /* The whole file (owned by fx, freed in teardown even when an assertion fails);
  * *len its size. */
 static unsigned char *
-slurp(struct fx *fx, const char *path, size_t *len)
+slurp(struct storefx *fx, const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	unsigned char *buf;
@@ -148,66 +103,6 @@ sql(const char *path, const char *text)
 	assert_int_equal(sqlite3_close(db), SQLITE_OK);
 }
 
-/* A fresh protocol value: pending on its response clock. */
-static struct protocol
-mkp(const char *id, const char *seller, enum proto_state s, enum proto_clock c,
-    int64_t next)
-{
-	struct protocol p;
-
-	memset(&p, 0, sizeof p);
-	snprintf(p.id, sizeof p.id, "%s", id);
-	snprintf(p.seller, sizeof p.seller, "%s", seller);
-	p.opened_at = 1790000000000;
-	p.state = s;
-	p.clock = c;
-	if (c != PROTO_CLOCK_NONE) {
-		p.clock_start = p.opened_at;
-		p.clock_due = next;
-		p.clock_next = next;
-	}
-	p.version = 1;
-	p.updated_at = p.opened_at;
-	return p;
-}
-
-static void
-insert(struct store *st, struct protocol *p)
-{
-	if (rows_insert(st, p) != 0)
-		fail_msg("rows_insert %s: %s", p->id, store_error(st));
-	assert_true(p->rid > 0);
-}
-
-static void
-update(struct store *st, struct protocol *p)
-{
-	if (rows_update(st, p) != 0)
-		fail_msg("rows_update %s: %s", p->id, store_error(st));
-}
-
-static struct protocol
-get(struct store *st, const char *id)
-{
-	struct protocol p;
-	int rc = rows_get(st, id, &p);
-
-	if (rc != 1)
-		fail_msg("rows_get %s: %d (%s)", id, rc, rc < 0 ? store_error(st) : "absent");
-	return p;
-}
-
-static bool
-absent(struct store *st, const char *id)
-{
-	struct protocol p;
-	int rc = rows_get(st, id, &p);
-
-	if (rc < 0)
-		fail_msg("rows_get %s: %s", id, store_error(st));
-	return rc == 0;
-}
-
 static int64_t
 add_event(struct store *st, int64_t rid, int from, enum proto_state to,
     enum proto_cause cause, const char *name, int64_t at, int64_t due, const char *detail)
@@ -223,75 +118,40 @@ add_event(struct store *st, int64_t rid, int from, enum proto_state to,
 	return ev.seq;
 }
 
-static void
-assert_same_protocol(const struct protocol *a, const struct protocol *b)
-{
-	assert_int_equal(a->rid, b->rid);
-	assert_string_equal(a->id, b->id);
-	assert_string_equal(a->seller, b->seller);
-	assert_string_equal(a->order, b->order);
-	assert_string_equal(a->reason, b->reason);
-	assert_int_equal(a->origin, b->origin);
-	assert_int_equal(a->critical, b->critical);
-	assert_int_equal(a->opened_given, b->opened_given);
-	assert_int_equal(a->opened_at, b->opened_at);
-	assert_int_equal(a->state, b->state);
-	assert_int_equal(a->clock, b->clock);
-	assert_int_equal(a->clock_start, b->clock_start);
-	assert_int_equal(a->clock_due, b->clock_due);
-	assert_int_equal(a->clock_next, b->clock_next);
-	for (int i = 0; i < PROTO_N_ACTIONS; i++)
-		if (a->attempts[i] != b->attempts[i])
-			fail_msg("attempts[%s]: %u, expected %u", rules_action(i)->name,
-			    a->attempts[i], b->attempts[i]);
-	assert_int_equal(a->version, b->version);
-	assert_int_equal(a->updated_at, b->updated_at);
-}
-
-static struct listing_stats
-stats(struct store *st)
-{
-	struct listing_stats s;
-
-	if (listing_stats(st, &s) != 0)
-		fail_msg("store_stats: %s", store_error(st));
-	return s;
-}
-
 static int
 history_count(struct store *st, int64_t rid);
 static const char *
-refused(struct fx *fx, bool read_only);
+refused(struct storefx *fx, bool read_only);
 
 /* ------------------------------------------------------ open and schema */
 
 static void
 store_open__nonexistent_file__creates_it_at_the_current_schema(void **state)
 {
-	struct fx *fx = *state;
+	struct storefx *fx = *state;
 	struct listing_stats s;
 
 	assert_false(exists(fx->path));
-	open_rw(fx);
+	storefx_open_rw(fx);
 	assert_true(exists(fx->path));
 	assert_int_equal(store_schema_version(fx->st), SCHEMA_VERSION);
 	/* Every table answers, empty. */
-	s = stats(fx->st);
+	s = storefx_stats(fx->st);
 	for (int i = 0; i < PROTO_N_STATES; i++)
 		assert_int_equal(s.by_state[i], 0);
 	assert_false(s.has_next);
-	assert_true(absent(fx->st, "P-1"));
+	assert_true(storefx_absent(fx->st, "P-1"));
 	assert_non_null(store_sqlite_version());
 }
 
 static void
 store_open__new_database__is_marked_as_protocold_s(void **state)
 {
-	struct fx *fx = *state;
+	struct storefx *fx = *state;
 	sqlite3 *db;
 	sqlite3_stmt *s;
 
-	open_rw(fx);
+	storefx_open_rw(fx);
 	store_close(fx->st);
 	fx->st = NULL;
 	assert_int_equal(sqlite3_open_v2(fx->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
@@ -340,27 +200,27 @@ static void
 store_open__version_2_database__keeps_its_counters_and_counts_each_change_once(
     void **state)
 {
-	struct fx *fx = *state;
-	struct protocol p = mkp("NEW", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct storefx *fx = *state;
+	struct protocol p = storefx_mkp("NEW", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
 	struct protocol old;
 	struct listing_stats s;
 
 	make_v2_database(fx->path);
-	open_rw(fx);
+	storefx_open_rw(fx);
 	assert_int_equal(store_schema_version(fx->st), SCHEMA_VERSION);
-	s = stats(fx->st);
+	s = storefx_stats(fx->st);
 	assert_int_equal(s.by_state[PROTO_PENDING], 1);
 	assert_int_equal(s.by_clock[PROTO_CLOCK_RESPONSE], 1);
 	assert_int_equal(s.by_cause[PROTO_CAUSE_CREATE], 1);
 	/* The triggers are gone: a change is counted by the store alone, once. */
-	insert(fx->st, &p);
+	storefx_insert(fx->st, &p);
 	add_event(fx->st, p.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 2, 0, NULL);
-	old = get(fx->st, "OLD");
+	old = storefx_get(fx->st, "OLD");
 	old.state = PROTO_MEDIATION;
 	old.clock = PROTO_CLOCK_NONE;
 	old.clock_start = old.clock_due = old.clock_next = 0;
-	update(fx->st, &old);
-	s = stats(fx->st);
+	storefx_update(fx->st, &old);
+	s = storefx_stats(fx->st);
 	assert_int_equal(s.by_state[PROTO_PENDING], 1);
 	assert_int_equal(s.by_state[PROTO_MEDIATION], 1);
 	assert_int_equal(s.by_clock[PROTO_CLOCK_RESPONSE], 1);
@@ -371,37 +231,37 @@ store_open__version_2_database__keeps_its_counters_and_counts_each_change_once(
 static void
 store_open__empty_file__is_taken_as_a_new_database(void **state)
 {
-	struct fx *fx = *state;
-	struct protocol p = mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct storefx *fx = *state;
+	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
 
 	/* As tmpfiles.d or a careful operator might leave it: zero bytes. */
 	spit(fx->path, "", 0);
-	open_rw(fx);
+	storefx_open_rw(fx);
 	assert_int_equal(store_schema_version(fx->st), SCHEMA_VERSION);
-	insert(fx->st, &p);
-	assert_false(absent(fx->st, "P-1"));
+	storefx_insert(fx->st, &p);
+	assert_false(storefx_absent(fx->st, "P-1"));
 }
 
 static void
 store_open__existing_database__keeps_its_data_and_schema(void **state)
 {
-	struct fx *fx = *state;
-	struct protocol p = mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct storefx *fx = *state;
+	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
 	struct protocol q;
 
-	open_rw(fx);
-	insert(fx->st, &p);
+	storefx_open_rw(fx);
+	storefx_insert(fx->st, &p);
 	add_event(fx->st, p.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
 	assert_int_equal(sellers_put(fx->st, "S-1", true), 0);
 	store_close(fx->st);
 	fx->st = NULL;
 
-	open_rw(fx);
+	storefx_open_rw(fx);
 	assert_int_equal(store_schema_version(fx->st), SCHEMA_VERSION);
-	q = get(fx->st, "P-1");
-	assert_same_protocol(&q, &p);
+	q = storefx_get(fx->st, "P-1");
+	storefx_same(&q, &p);
 	assert_int_equal(history_count(fx->st, p.rid), 1);
-	assert_int_equal(stats(fx->st).by_state[PROTO_PENDING], 1);
+	assert_int_equal(storefx_stats(fx->st).by_state[PROTO_PENDING], 1);
 	{
 		bool envvias = false;
 
@@ -413,7 +273,7 @@ store_open__existing_database__keeps_its_data_and_schema(void **state)
 static void
 store_open__read_only_on_a_missing_file__fails_and_creates_nothing(void **state)
 {
-	struct fx *fx = *state;
+	struct storefx *fx = *state;
 
 	assert_non_null(strstr(refused(fx, true), fx->path));
 	assert_false(exists(fx->path));
@@ -421,7 +281,7 @@ store_open__read_only_on_a_missing_file__fails_and_creates_nothing(void **state)
 
 /* Opens fx->path expecting a refusal; returns the cause (owned by fx). */
 static const char *
-refused(struct fx *fx, bool read_only)
+refused(struct storefx *fx, bool read_only)
 {
 	char *cause = NULL;
 	struct store *st = store_open(fx->path, read_only, true, &cause);
@@ -440,7 +300,7 @@ refused(struct fx *fx, bool read_only)
 
 /* path's bytes and the directory's entries are what they were before. */
 static void
-assert_untouched(struct fx *fx, const unsigned char *before, size_t len)
+assert_untouched(struct storefx *fx, const unsigned char *before, size_t len)
 {
 	size_t n;
 	unsigned char *after = slurp(fx, fx->path, &n);
@@ -458,7 +318,7 @@ assert_untouched(struct fx *fx, const unsigned char *before, size_t len)
 static void
 store_open__foreign_sqlite_file__is_refused_and_left_byte_for_byte(void **state)
 {
-	struct fx *fx = *state;
+	struct storefx *fx = *state;
 	unsigned char *before;
 	size_t len;
 	const char *cause;
@@ -484,7 +344,7 @@ static void
 store_open__foreign_sqlite_file_with_a_pending_wal__is_refused_and_both_files_left_alone(
     void **state)
 {
-	struct fx *fx = *state;
+	struct storefx *fx = *state;
 	sqlite3 *db;
 	char wal[400];
 	unsigned char *before, *wal_before, *after;
@@ -516,7 +376,7 @@ store_open__foreign_sqlite_file_with_a_pending_wal__is_refused_and_both_files_le
 static void
 store_open__other_application_id__is_refused_and_left_byte_for_byte(void **state)
 {
-	struct fx *fx = *state;
+	struct storefx *fx = *state;
 	unsigned char *before;
 	size_t len;
 	const char *cause;
@@ -532,15 +392,15 @@ store_open__other_application_id__is_refused_and_left_byte_for_byte(void **state
 static void
 store_open__newer_schema_version__is_refused_and_left_byte_for_byte(void **state)
 {
-	struct fx *fx = *state;
+	struct storefx *fx = *state;
 	unsigned char *before;
 	size_t len;
 	const char *cause;
 	char text[64];
-	struct protocol p = mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
 
-	open_rw(fx);
-	insert(fx->st, &p);
+	storefx_open_rw(fx);
+	storefx_insert(fx->st, &p);
 	store_close(fx->st);
 	fx->st = NULL;
 	snprintf(text, sizeof text, "PRAGMA user_version = %d", SCHEMA_VERSION + 1);
@@ -557,7 +417,7 @@ store_open__newer_schema_version__is_refused_and_left_byte_for_byte(void **state
 static void
 store_open__random_bytes__are_refused_and_not_overwritten(void **state)
 {
-	struct fx *fx = *state;
+	struct storefx *fx = *state;
 	unsigned char buf[8192], *before;
 	size_t len;
 	unsigned seed = (unsigned)time(NULL);
@@ -580,7 +440,7 @@ store_open__random_bytes__are_refused_and_not_overwritten(void **state)
 static void
 store_open__short_text_file__is_refused_and_not_overwritten(void **state)
 {
-	struct fx *fx = *state;
+	struct storefx *fx = *state;
 	static const char text[] = "database = /var/lib/protocold/protocold.db\n";
 	unsigned char *before;
 	size_t len;
@@ -596,22 +456,22 @@ store_open__short_text_file__is_refused_and_not_overwritten(void **state)
 static void
 store_read_only__sees_committed_data_only(void **state)
 {
-	struct fx *fx = *state;
-	struct protocol p = mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct storefx *fx = *state;
+	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
 	struct store *ro;
 
-	open_rw(fx);
+	storefx_open_rw(fx);
 	ro = open_ro(fx->path);
 	assert_int_equal(store_schema_version(ro), SCHEMA_VERSION);
 
 	assert_int_equal(store_begin(fx->st), 0);
 	assert_true(store_in_txn(fx->st));
-	insert(fx->st, &p);
+	storefx_insert(fx->st, &p);
 	add_event(fx->st, p.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
 	/* The writer sees its own change; the reader does not, yet. */
-	assert_false(absent(fx->st, "P-1"));
-	assert_true(absent(ro, "P-1"));
-	assert_int_equal(stats(ro).by_state[PROTO_PENDING], 0);
+	assert_false(storefx_absent(fx->st, "P-1"));
+	assert_true(storefx_absent(ro, "P-1"));
+	assert_int_equal(storefx_stats(ro).by_state[PROTO_PENDING], 0);
 	{
 		int64_t seq = -1;
 
@@ -621,64 +481,64 @@ store_read_only__sees_committed_data_only(void **state)
 
 	assert_int_equal(store_commit(fx->st), 0);
 	assert_false(store_in_txn(fx->st));
-	assert_false(absent(ro, "P-1"));
-	assert_int_equal(stats(ro).by_state[PROTO_PENDING], 1);
+	assert_false(storefx_absent(ro, "P-1"));
+	assert_int_equal(storefx_stats(ro).by_state[PROTO_PENDING], 1);
 	store_close(ro);
 }
 
 static void
 store_read_only__refuses_to_write(void **state)
 {
-	struct fx *fx = *state;
-	struct protocol p = mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct storefx *fx = *state;
+	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
 	struct store *ro;
 
-	open_rw(fx);
+	storefx_open_rw(fx);
 	ro = open_ro(fx->path);
 	assert_int_equal(rows_insert(ro, &p), -1);
 	assert_true(strlen(store_error(ro)) > 0);
 	assert_int_equal(sellers_put(ro, "S-1", true), -1);
-	assert_true(absent(fx->st, "P-1"));
+	assert_true(storefx_absent(fx->st, "P-1"));
 	store_close(ro);
 }
 
 static void
 store_rollback__leaves_no_row_no_history_and_no_counter_change(void **state)
 {
-	struct fx *fx = *state;
-	struct protocol a = mkp("A", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
-	struct protocol b = mkp("B", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 6000);
+	struct storefx *fx = *state;
+	struct protocol a = storefx_mkp("A", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct protocol b = storefx_mkp("B", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 6000);
 	struct listing_stats before, after;
 	int64_t seq_before, seq_after;
 
-	open_rw(fx);
-	insert(fx->st, &a);
+	storefx_open_rw(fx);
+	storefx_insert(fx->st, &a);
 	add_event(fx->st, a.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
-	before = stats(fx->st);
+	before = storefx_stats(fx->st);
 	assert_int_equal(history_last_seq(fx->st, &seq_before), 0);
 
 	assert_int_equal(store_begin(fx->st), 0);
-	insert(fx->st, &b);
+	storefx_insert(fx->st, &b);
 	add_event(fx->st, b.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 2, 0, NULL);
 	a.state = PROTO_AWAITING;
 	a.clock = PROTO_CLOCK_PHOTOS;
 	a.version = 2;
-	update(fx->st, &a);
+	storefx_update(fx->st, &a);
 	add_event(fx->st, a.rid, PROTO_PENDING, PROTO_AWAITING, PROTO_CAUSE_ACTION,
 	    "request_photos", 3, 0, NULL);
 	assert_int_equal(sellers_put(fx->st, "S-9", true), 0);
 	store_rollback(fx->st);
 	assert_false(store_in_txn(fx->st));
 
-	assert_true(absent(fx->st, "B"));
-	a = get(fx->st, "A");
+	assert_true(storefx_absent(fx->st, "B"));
+	a = storefx_get(fx->st, "A");
 	assert_int_equal(a.state, PROTO_PENDING);
 	assert_int_equal(a.clock, PROTO_CLOCK_RESPONSE);
 	assert_int_equal(a.version, 1);
 	assert_int_equal(history_count(fx->st, a.rid), 1);
 	assert_int_equal(history_last_seq(fx->st, &seq_after), 0);
 	assert_int_equal(seq_after, seq_before);
-	after = stats(fx->st);
+	after = storefx_stats(fx->st);
 	assert_memory_equal(after.by_state, before.by_state, sizeof before.by_state);
 	assert_memory_equal(after.by_clock, before.by_clock, sizeof before.by_clock);
 	assert_memory_equal(after.by_cause, before.by_cause, sizeof before.by_cause);
@@ -693,40 +553,40 @@ store_rollback__leaves_no_row_no_history_and_no_counter_change(void **state)
 static void
 store_rollback_to__undoes_only_the_savepoint_s_change(void **state)
 {
-	struct fx *fx = *state;
-	struct protocol a = mkp("A", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
-	struct protocol b = mkp("B", "S-1", PROTO_AWAITING, PROTO_CLOCK_PHOTOS, 6000);
-	struct protocol c = mkp("C", "S-1", PROTO_CLOSED, PROTO_CLOCK_REPLY, 7000);
+	struct storefx *fx = *state;
+	struct protocol a = storefx_mkp("A", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct protocol b = storefx_mkp("B", "S-1", PROTO_AWAITING, PROTO_CLOCK_PHOTOS, 6000);
+	struct protocol c = storefx_mkp("C", "S-1", PROTO_CLOSED, PROTO_CLOCK_REPLY, 7000);
 	struct listing_stats s;
 	struct store *ro;
 
-	open_rw(fx);
+	storefx_open_rw(fx);
 	assert_int_equal(store_begin(fx->st), 0);
 
 	assert_int_equal(store_savepoint(fx->st), 0);
-	insert(fx->st, &a);
+	storefx_insert(fx->st, &a);
 	add_event(fx->st, a.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
 	assert_int_equal(store_release(fx->st), 0);
 
 	assert_int_equal(store_savepoint(fx->st), 0);
-	insert(fx->st, &b);
+	storefx_insert(fx->st, &b);
 	add_event(fx->st, b.rid, -1, PROTO_AWAITING, PROTO_CAUSE_CREATE, "create", 2, 0,
 	    NULL);
 	store_rollback_to(fx->st);
 	assert_true(store_in_txn(fx->st));
-	assert_true(absent(fx->st, "B"));
+	assert_true(storefx_absent(fx->st, "B"));
 
 	/* The transaction goes on: a later savepoint still works. */
 	assert_int_equal(store_savepoint(fx->st), 0);
-	insert(fx->st, &c);
+	storefx_insert(fx->st, &c);
 	assert_int_equal(store_release(fx->st), 0);
 	assert_int_equal(store_commit(fx->st), 0);
 
 	ro = open_ro(fx->path);
-	assert_false(absent(ro, "A"));
-	assert_true(absent(ro, "B"));
-	assert_false(absent(ro, "C"));
-	s = stats(ro);
+	assert_false(storefx_absent(ro, "A"));
+	assert_true(storefx_absent(ro, "B"));
+	assert_false(storefx_absent(ro, "C"));
+	s = storefx_stats(ro);
 	assert_int_equal(s.by_state[PROTO_PENDING], 1);
 	assert_int_equal(s.by_state[PROTO_AWAITING], 0);
 	assert_int_equal(s.by_state[PROTO_CLOSED], 1);
@@ -738,337 +598,17 @@ store_rollback_to__undoes_only_the_savepoint_s_change(void **state)
 static void
 store_close__with_an_open_transaction__rolls_it_back(void **state)
 {
-	struct fx *fx = *state;
-	struct protocol a = mkp("A", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct storefx *fx = *state;
+	struct protocol a = storefx_mkp("A", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
 
-	open_rw(fx);
+	storefx_open_rw(fx);
 	assert_int_equal(store_begin(fx->st), 0);
-	insert(fx->st, &a);
+	storefx_insert(fx->st, &a);
 	store_close(fx->st);
 	fx->st = NULL;
-	open_rw(fx);
-	assert_true(absent(fx->st, "A"));
-	assert_int_equal(stats(fx->st).by_state[PROTO_PENDING], 0);
-}
-
-/* ------------------------------------------------------- protocol rows */
-
-static void
-rows_insert_get__every_field__round_trips(void **state)
-{
-	struct fx *fx = *state;
-	struct protocol p, q;
-
-	open_rw(fx);
-	memset(&p, 0, sizeof p);
-	snprintf(p.id, sizeof p.id, "MM-2026:000.123_x-y");
-	snprintf(p.seller, sizeof p.seller, "seller.42");
-	snprintf(p.order, sizeof p.order, "PED-998877");
-	snprintf(p.reason, sizeof p.reason, "customer_return");
-	p.origin = PROTO_PREVENTIVE;
-	p.critical = true;
-	p.opened_given = true;
-	p.opened_at = 1795449600123;
-	p.state = PROTO_AWAITING;
-	p.clock = PROTO_CLOCK_POSTING;
-	p.clock_start = 1795449600123;
-	p.clock_due = 1796745600123;
-	p.clock_next = 1796745600123;
-	p.attempts[0] = 1;
-	p.attempts[2] = 7;
-	p.attempts[PROTO_N_ACTIONS - 1] = UINT32_MAX;
-	p.version = 9;
-	p.updated_at = 1795449700000;
-	insert(fx->st, &p);
-	q = get(fx->st, p.id);
-	assert_same_protocol(&q, &p);
-}
-
-static void
-rows_insert_get__id_of_64_characters__round_trips(void **state)
-{
-	struct fx *fx = *state;
-	char id[PROTO_ID_MAX + 1];
-	struct protocol p, q;
-
-	memset(id, 'z', PROTO_ID_MAX);
-	id[PROTO_ID_MAX] = '\0';
-	p = mkp(id, id, PROTO_PENDING, PROTO_CLOCK_RESPONSE, 1);
-	snprintf(p.order, sizeof p.order, "%s", id);
-	snprintf(p.reason, sizeof p.reason, "%s", id);
-	open_rw(fx);
-	insert(fx->st, &p);
-	q = get(fx->st, id);
-	assert_same_protocol(&q, &p);
-}
-
-static void
-rows_insert_get__no_order_no_reason_no_clock__read_back_empty_and_zero(void **state)
-{
-	struct fx *fx = *state;
-	struct protocol p = mkp("P-0", "S-1", PROTO_RESOLVED, PROTO_CLOCK_NONE, 0);
-	struct protocol q;
-
-	open_rw(fx);
-	insert(fx->st, &p);
-	q = get(fx->st, "P-0");
-	assert_same_protocol(&q, &p);
-	assert_string_equal(q.order, "");
-	assert_string_equal(q.reason, "");
-	assert_int_equal(q.clock, PROTO_CLOCK_NONE);
-	assert_int_equal(q.clock_start, 0);
-	assert_int_equal(q.clock_due, 0);
-	assert_int_equal(q.clock_next, 0);
-	for (int i = 0; i < PROTO_N_ACTIONS; i++)
-		assert_int_equal(q.attempts[i], 0);
-	/* No clock: not in the timer queue. */
-	{
-		int64_t head = 0;
-
-		assert_int_equal(rows_head(fx->st, &head), 0);
-		assert_int_equal(head, INT64_MAX);
-	}
-}
-
-static void
-rows_insert_get__clock_none_with_stale_times__reads_back_zero_times(void **state)
-{
-	struct fx *fx = *state;
-	struct protocol p = mkp("P-0", "S-1", PROTO_MEDIATION, PROTO_CLOCK_NONE, 0);
-	struct protocol q;
-
-	p.clock_start = 11;
-	p.clock_due = 22;
-	p.clock_next = 33;
-	open_rw(fx);
-	insert(fx->st, &p);
-	q = get(fx->st, "P-0");
-	assert_int_equal(q.clock_start, 0);
-	assert_int_equal(q.clock_due, 0);
-	assert_int_equal(q.clock_next, 0);
-	{
-		struct protocol due;
-
-		assert_int_equal(rows_next_due(fx->st, INT64_MAX, &due), 0);
-	}
-}
-
-static void
-rows_update__changed_state_clock_attempts_version__round_trip(void **state)
-{
-	struct fx *fx = *state;
-	struct protocol p = mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
-	struct protocol q;
-
-	snprintf(p.order, sizeof p.order, "O-1");
-	open_rw(fx);
-	insert(fx->st, &p);
-
-	/* request_photos: awaiting on photos_wait. */
-	p.state = PROTO_AWAITING;
-	p.clock = PROTO_CLOCK_PHOTOS;
-	p.clock_start = 6000;
-	p.clock_due = 9000;
-	p.clock_next = 9000;
-	p.version = 2;
-	p.updated_at = 6000;
-	update(fx->st, &p);
-	q = get(fx->st, "P-1");
-	assert_same_protocol(&q, &p);
-
-	/* Expired unanswered: back to pending with an attempt counted, warning point set. */
-	p.state = PROTO_PENDING;
-	p.clock = PROTO_CLOCK_RESPONSE;
-	p.clock_start = 9000;
-	p.clock_due = 20000;
-	p.clock_next = 18000;
-	p.attempts[rules_action_index("request_photos")] = 1;
-	p.attempts[rules_action_index("inform_new_delivery_date")] = 3;
-	p.version = 3;
-	p.updated_at = 9100;
-	update(fx->st, &p);
-	q = get(fx->st, "P-1");
-	assert_same_protocol(&q, &p);
-
-	/* Resolved: the clock and its times are gone, the attempts stay. */
-	p.state = PROTO_RESOLVED;
-	p.clock = PROTO_CLOCK_NONE;
-	p.clock_start = p.clock_due = p.clock_next = 0;
-	p.version = 4;
-	update(fx->st, &p);
-	q = get(fx->st, "P-1");
-	assert_same_protocol(&q, &p);
-
-	/* All attempts cleared. */
-	memset(p.attempts, 0, sizeof p.attempts);
-	p.version = 5;
-	update(fx->st, &p);
-	q = get(fx->st, "P-1");
-	assert_same_protocol(&q, &p);
-}
-
-static void
-rows_update__every_action_s_attempts__round_trip_at_once(void **state)
-{
-	struct fx *fx = *state;
-	struct protocol p = mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
-	struct protocol q;
-
-	open_rw(fx);
-	insert(fx->st, &p);
-	for (int i = 0; i < PROTO_N_ACTIONS; i++)
-		p.attempts[i] = UINT32_MAX - (uint32_t)i;
-	p.version = 2;
-	update(fx->st, &p);
-	q = get(fx->st, "P-1");
-	assert_same_protocol(&q, &p);
-}
-
-static void
-rows_insert__duplicate_id__fails_unique_and_keeps_the_first(void **state)
-{
-	struct fx *fx = *state;
-	struct protocol a = mkp("DUP", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
-	struct protocol b = mkp("DUP", "S-2", PROTO_CLOSED, PROTO_CLOCK_REPLY, 6000);
-	struct protocol q;
-
-	open_rw(fx);
-	insert(fx->st, &a);
-	b.rid = 0;
-	assert_int_equal(rows_insert(fx->st, &b), -1);
-	print_message("# duplicate: %s\n", store_error(fx->st));
-	assert_non_null(strstr(store_error(fx->st), "UNIQUE"));
-	assert_false(store_error_is_full(fx->st));
-	q = get(fx->st, "DUP");
-	assert_same_protocol(&q, &a);
-	assert_int_equal(stats(fx->st).by_state[PROTO_CLOSED], 0);
-	assert_int_equal(stats(fx->st).by_state[PROTO_PENDING], 1);
-	/* The handle still works after the failure. */
-	b = mkp("OTHER", "S-2", PROTO_CLOSED, PROTO_CLOCK_REPLY, 6000);
-	insert(fx->st, &b);
-}
-
-static void
-store_insert_new__existing_id__is_0_and_writes_nothing(void **state)
-{
-	struct fx *fx = *state;
-	struct protocol a = mkp("NEW", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
-	struct protocol b = mkp("NEW", "S-2", PROTO_CLOSED, PROTO_CLOCK_REPLY, 6000);
-	struct protocol q;
-
-	open_rw(fx);
-	assert_int_equal(rows_insert_new(fx->st, &a), 1);
-	assert_true(a.rid > 0);
-	b.rid = 0;
-	assert_int_equal(rows_insert_new(fx->st, &b), 0);
-	assert_int_equal(b.rid, 0);
-	q = get(fx->st, "NEW");
-	assert_same_protocol(&q, &a);
-	assert_int_equal(stats(fx->st).by_state[PROTO_CLOSED], 0);
-	assert_int_equal(stats(fx->st).by_state[PROTO_PENDING], 1);
-	/* Inside a transaction too: the refusal does not end it. */
-	assert_int_equal(store_begin(fx->st), 0);
-	assert_int_equal(rows_insert_new(fx->st, &b), 0);
-	b = mkp("NEW-2", "S-2", PROTO_CLOSED, PROTO_CLOCK_REPLY, 6000);
-	assert_int_equal(rows_insert_new(fx->st, &b), 1);
-	assert_int_equal(store_commit(fx->st), 0);
-	assert_int_equal(stats(fx->st).by_state[PROTO_CLOSED], 1);
-}
-
-static void
-store_get__unknown_id__is_0(void **state)
-{
-	struct fx *fx = *state;
-	struct protocol p;
-
-	open_rw(fx);
-	assert_int_equal(rows_get(fx->st, "nope", &p), 0);
-}
-
-/* -------------------------------------------------------- timer index */
-
-static void
-rows_next_due__returns_the_smallest_clock_next_at_or_below_the_limit(void **state)
-{
-	struct fx *fx = *state;
-	struct protocol a = mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 300);
-	struct protocol b = mkp("B", "S", PROTO_AWAITING, PROTO_CLOCK_PHOTOS, 100);
-	struct protocol c = mkp("C", "S", PROTO_CLOSED, PROTO_CLOCK_REPLY, 200);
-	struct protocol d = mkp("D", "S", PROTO_RESOLVED, PROTO_CLOCK_NONE, 0);
-	struct protocol got;
-
-	open_rw(fx);
-	insert(fx->st, &d);
-	insert(fx->st, &a);
-	insert(fx->st, &b);
-	insert(fx->st, &c);
-	/* The warning point is what counts, not the due instant. */
-	a.clock_due = 1000;
-	a.clock_next = 150;
-	update(fx->st, &a);
-
-	assert_int_equal(rows_next_due(fx->st, 99, &got), 0);
-	assert_int_equal(rows_next_due(fx->st, 100, &got), 1);
-	assert_string_equal(got.id, "B");
-	assert_int_equal(rows_next_due(fx->st, INT64_MAX, &got), 1);
-	assert_string_equal(got.id, "B");
-
-	b.state = PROTO_PENDING;
-	b.clock = PROTO_CLOCK_NONE;
-	update(fx->st, &b);
-	assert_int_equal(rows_next_due(fx->st, 149, &got), 0);
-	assert_int_equal(rows_next_due(fx->st, 150, &got), 1);
-	assert_string_equal(got.id, "A");
-	assert_int_equal(got.clock_next, 150);
-	assert_int_equal(got.clock_due, 1000);
-
-	a.clock = PROTO_CLOCK_NONE;
-	update(fx->st, &a);
-	assert_int_equal(rows_next_due(fx->st, 10000, &got), 1);
-	assert_string_equal(got.id, "C");
-	c.clock = PROTO_CLOCK_NONE;
-	update(fx->st, &c);
-	assert_int_equal(rows_next_due(fx->st, INT64_MAX, &got), 0);
-}
-
-static void
-rows_next_due__negative_instants__are_ordered_too(void **state)
-{
-	struct fx *fx = *state;
-	struct protocol a = mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, -5);
-	struct protocol b = mkp("B", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5);
-	struct protocol got;
-
-	open_rw(fx);
-	insert(fx->st, &b);
-	insert(fx->st, &a);
-	assert_int_equal(rows_next_due(fx->st, 0, &got), 1);
-	assert_string_equal(got.id, "A");
-	assert_int_equal(rows_next_due(fx->st, -6, &got), 0);
-}
-
-static void
-store_head__empty_table__is_int64_max_then_follows_the_smallest_next(void **state)
-{
-	struct fx *fx = *state;
-	struct protocol a = mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700);
-	struct protocol b = mkp("B", "S", PROTO_AWAITING, PROTO_CLOCK_LETTER, 400);
-	int64_t head = 0;
-
-	open_rw(fx);
-	assert_int_equal(rows_head(fx->st, &head), 0);
-	assert_int_equal(head, INT64_MAX);
-	insert(fx->st, &a);
-	assert_int_equal(rows_head(fx->st, &head), 0);
-	assert_int_equal(head, 700);
-	insert(fx->st, &b);
-	assert_int_equal(rows_head(fx->st, &head), 0);
-	assert_int_equal(head, 400);
-	b.state = PROTO_RESOLVED;
-	b.clock = PROTO_CLOCK_NONE;
-	update(fx->st, &b);
-	assert_int_equal(rows_head(fx->st, &head), 0);
-	assert_int_equal(head, 700);
+	storefx_open_rw(fx);
+	assert_true(storefx_absent(fx->st, "A"));
+	assert_int_equal(storefx_stats(fx->st).by_state[PROTO_PENDING], 0);
 }
 
 /* ---------------------------------------------------- history and feed */
@@ -1125,14 +665,14 @@ history_count(struct store *st, int64_t rid)
 static void
 store_event_add__assigns_increasing_seqs(void **state)
 {
-	struct fx *fx = *state;
-	struct protocol a = mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700);
+	struct storefx *fx = *state;
+	struct protocol a = storefx_mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700);
 	int64_t last = 0, seq;
 
-	open_rw(fx);
+	storefx_open_rw(fx);
 	assert_int_equal(history_last_seq(fx->st, &seq), 0);
 	assert_int_equal(seq, 0);
-	insert(fx->st, &a);
+	storefx_insert(fx->st, &a);
 	for (int i = 0; i < 10; i++) {
 		seq = add_event(fx->st, a.rid, PROTO_PENDING, PROTO_PENDING,
 		    PROTO_CAUSE_WARNING, "response", i, 0, NULL);
@@ -1149,15 +689,15 @@ static void
 store_history__returns_one_protocol_s_entries_oldest_first_with_every_field(
     void **state)
 {
-	struct fx *fx = *state;
-	struct protocol a = mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700);
-	struct protocol b = mkp("B", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 800);
+	struct storefx *fx = *state;
+	struct protocol a = storefx_mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700);
+	struct protocol b = storefx_mkp("B", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 800);
 	struct seen s = { 0 };
 	int64_t a1, a2, a3;
 
-	open_rw(fx);
-	insert(fx->st, &a);
-	insert(fx->st, &b);
+	storefx_open_rw(fx);
+	storefx_insert(fx->st, &a);
+	storefx_insert(fx->st, &b);
 	a1 = add_event(fx->st, a.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 100,
 	    0, "{\"critical\":false}");
 	add_event(fx->st, b.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 110, 0,
@@ -1200,9 +740,9 @@ store_history__returns_one_protocol_s_entries_oldest_first_with_every_field(
 
 	/* A protocol without history. */
 	{
-		struct protocol c = mkp("C", "S", PROTO_RESOLVED, PROTO_CLOCK_NONE, 0);
+		struct protocol c = storefx_mkp("C", "S", PROTO_RESOLVED, PROTO_CLOCK_NONE, 0);
 
-		insert(fx->st, &c);
+		storefx_insert(fx->st, &c);
 		assert_int_equal(history_count(fx->st, c.rid), 0);
 	}
 }
@@ -1210,20 +750,20 @@ store_history__returns_one_protocol_s_entries_oldest_first_with_every_field(
 static void
 store_feed__pages_without_skipping_or_repeating(void **state)
 {
-	struct fx *fx = *state;
+	struct storefx *fx = *state;
 	struct protocol p[3] = {
-		mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700),
-		mkp("B", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700),
-		mkp("C", "T", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700),
+		storefx_mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700),
+		storefx_mkp("B", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700),
+		storefx_mkp("C", "T", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700),
 	};
 	int64_t added[23];
 	struct seen all = { 0 };
 	int64_t after = 0;
 	int pages = 0;
 
-	open_rw(fx);
+	storefx_open_rw(fx);
 	for (size_t i = 0; i < NELEM(p); i++)
-		insert(fx->st, &p[i]);
+		storefx_insert(fx->st, &p[i]);
 	for (size_t i = 0; i < NELEM(added); i++)
 		added[i] = add_event(fx->st, p[i % 3].rid, -1, PROTO_PENDING,
 		    PROTO_CAUSE_CREATE, "create", (int64_t)i, 0, NULL);
@@ -1282,21 +822,21 @@ store_feed__pages_without_skipping_or_repeating(void **state)
 static void
 store_stats__counters_follow_inserts_updates_and_history(void **state)
 {
-	struct fx *fx = *state;
-	struct protocol a = mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 900);
-	struct protocol b = mkp("B", "S", PROTO_AWAITING, PROTO_CLOCK_PHOTOS, 500);
-	struct protocol c = mkp("C", "S", PROTO_RESOLVED, PROTO_CLOCK_NONE, 0);
+	struct storefx *fx = *state;
+	struct protocol a = storefx_mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 900);
+	struct protocol b = storefx_mkp("B", "S", PROTO_AWAITING, PROTO_CLOCK_PHOTOS, 500);
+	struct protocol c = storefx_mkp("C", "S", PROTO_RESOLVED, PROTO_CLOCK_NONE, 0);
 	struct listing_stats s;
 
-	open_rw(fx);
-	s = stats(fx->st);
+	storefx_open_rw(fx);
+	s = storefx_stats(fx->st);
 	for (int i = 0; i < PROTO_N_CAUSES; i++)
 		assert_int_equal(s.by_cause[i], 0);
 
-	insert(fx->st, &a);
-	insert(fx->st, &b);
-	insert(fx->st, &c);
-	s = stats(fx->st);
+	storefx_insert(fx->st, &a);
+	storefx_insert(fx->st, &b);
+	storefx_insert(fx->st, &c);
+	s = storefx_stats(fx->st);
 	assert_int_equal(s.by_state[PROTO_PENDING], 1);
 	assert_int_equal(s.by_state[PROTO_AWAITING], 1);
 	assert_int_equal(s.by_state[PROTO_RESOLVED], 1);
@@ -1314,8 +854,8 @@ store_stats__counters_follow_inserts_updates_and_history(void **state)
 	a.clock = PROTO_CLOCK_ADDRESS;
 	a.clock_next = a.clock_due = 400;
 	a.version = 2;
-	update(fx->st, &a);
-	s = stats(fx->st);
+	storefx_update(fx->st, &a);
+	s = storefx_stats(fx->st);
 	assert_int_equal(s.by_state[PROTO_PENDING], 0);
 	assert_int_equal(s.by_state[PROTO_AWAITING], 2);
 	assert_int_equal(s.by_clock[PROTO_CLOCK_RESPONSE], 0);
@@ -1327,11 +867,11 @@ store_stats__counters_follow_inserts_updates_and_history(void **state)
 	/* Same state, other clock; then neither changes (version only). */
 	a.clock = PROTO_CLOCK_POSTING;
 	a.version = 3;
-	update(fx->st, &a);
+	storefx_update(fx->st, &a);
 	a.version = 4;
 	a.updated_at += 1;
-	update(fx->st, &a);
-	s = stats(fx->st);
+	storefx_update(fx->st, &a);
+	s = storefx_stats(fx->st);
 	assert_int_equal(s.by_state[PROTO_AWAITING], 2);
 	assert_int_equal(s.by_clock[PROTO_CLOCK_ADDRESS], 0);
 	assert_int_equal(s.by_clock[PROTO_CLOCK_POSTING], 1);
@@ -1341,11 +881,11 @@ store_stats__counters_follow_inserts_updates_and_history(void **state)
 	b.state = PROTO_PENDING;
 	b.clock = PROTO_CLOCK_RESPONSE;
 	b.version = 2;
-	update(fx->st, &b);
+	storefx_update(fx->st, &b);
 	c.state = PROTO_RESOLVED;	/* unchanged */
 	c.version = 2;
-	update(fx->st, &c);
-	s = stats(fx->st);
+	storefx_update(fx->st, &c);
+	s = storefx_stats(fx->st);
 	assert_int_equal(s.by_state[PROTO_PENDING], 1);
 	assert_int_equal(s.by_state[PROTO_AWAITING], 1);
 	assert_int_equal(s.by_state[PROTO_RESOLVED], 1);
@@ -1374,7 +914,7 @@ store_stats__counters_follow_inserts_updates_and_history(void **state)
 	    "response", 4, 0, NULL);
 	add_event(fx->st, b.rid, PROTO_PENDING, PROTO_PENDING, PROTO_CAUSE_WARNING,
 	    "response", 5, 0, NULL);
-	s = stats(fx->st);
+	s = storefx_stats(fx->st);
 	assert_int_equal(s.by_cause[PROTO_CAUSE_CREATE], 2);
 	assert_int_equal(s.by_cause[PROTO_CAUSE_ACTION], 1);
 	assert_int_equal(s.by_cause[PROTO_CAUSE_EVENT], 0);
@@ -1385,12 +925,12 @@ store_stats__counters_follow_inserts_updates_and_history(void **state)
 static void
 store_stats__no_running_clock__has_no_next(void **state)
 {
-	struct fx *fx = *state;
-	struct protocol c = mkp("C", "S", PROTO_RESOLVED, PROTO_CLOCK_NONE, 0);
+	struct storefx *fx = *state;
+	struct protocol c = storefx_mkp("C", "S", PROTO_RESOLVED, PROTO_CLOCK_NONE, 0);
 
-	open_rw(fx);
-	insert(fx->st, &c);
-	assert_false(stats(fx->st).has_next);
+	storefx_open_rw(fx);
+	storefx_insert(fx->st, &c);
+	assert_false(storefx_stats(fx->st).has_next);
 }
 
 /* -------------------------------------------------------------- sellers */
@@ -1398,10 +938,10 @@ store_stats__no_running_clock__has_no_next(void **state)
 static void
 sellers_put_get__upserts_envvias(void **state)
 {
-	struct fx *fx = *state;
+	struct storefx *fx = *state;
 	bool envvias = true;
 
-	open_rw(fx);
+	storefx_open_rw(fx);
 	assert_int_equal(sellers_get(fx->st, "S-1", &envvias), 0);
 	assert_false(envvias);
 	assert_int_equal(sellers_put(fx->st, "S-1", true), 0);
@@ -1417,7 +957,7 @@ sellers_put_get__upserts_envvias(void **state)
 static void
 sellers_counts__count_states_and_mediations_since_an_instant(void **state)
 {
-	struct fx *fx = *state;
+	struct storefx *fx = *state;
 	static const struct {
 		const char *id;
 		const char *seller;
@@ -1433,10 +973,10 @@ sellers_counts__count_states_and_mediations_since_an_instant(void **state)
 	int64_t counts[PROTO_N_STATES], med = -1;
 	const int64_t since = 1000000;
 
-	open_rw(fx);
+	storefx_open_rw(fx);
 	for (size_t i = 0; i < NELEM(rows); i++) {
-		p[i] = mkp(rows[i].id, rows[i].seller, rows[i].s, PROTO_CLOCK_NONE, 0);
-		insert(fx->st, &p[i]);
+		p[i] = storefx_mkp(rows[i].id, rows[i].seller, rows[i].s, PROTO_CLOCK_NONE, 0);
+		storefx_insert(fx->st, &p[i]);
 	}
 	/* P4: expired long ago but applied after `since` (downtime): its due instant
 	 * counts. P5: exactly at since. P6: applied live after since, no due recorded. */
@@ -1479,7 +1019,7 @@ sellers_counts__count_states_and_mediations_since_an_instant(void **state)
 	assert_int_equal(med, 0);
 }
 
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, storefx_setup, storefx_teardown)
 
 int
 main(void)
@@ -1502,18 +1042,6 @@ main(void)
 		T(store_rollback__leaves_no_row_no_history_and_no_counter_change),
 		T(store_rollback_to__undoes_only_the_savepoint_s_change),
 		T(store_close__with_an_open_transaction__rolls_it_back),
-		T(rows_insert_get__every_field__round_trips),
-		T(rows_insert_get__id_of_64_characters__round_trips),
-		T(rows_insert_get__no_order_no_reason_no_clock__read_back_empty_and_zero),
-		T(rows_insert_get__clock_none_with_stale_times__reads_back_zero_times),
-		T(rows_update__changed_state_clock_attempts_version__round_trip),
-		T(rows_update__every_action_s_attempts__round_trip_at_once),
-		T(rows_insert__duplicate_id__fails_unique_and_keeps_the_first),
-		T(store_insert_new__existing_id__is_0_and_writes_nothing),
-		T(store_get__unknown_id__is_0),
-		T(rows_next_due__returns_the_smallest_clock_next_at_or_below_the_limit),
-		T(rows_next_due__negative_instants__are_ordered_too),
-		T(store_head__empty_table__is_int64_max_then_follows_the_smallest_next),
 		T(store_event_add__assigns_increasing_seqs),
 		T(store_history__returns_one_protocol_s_entries_oldest_first_with_every_field),
 		T(store_feed__pages_without_skipping_or_repeating),

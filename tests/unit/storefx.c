@@ -1,0 +1,146 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rows.h"
+#include "rules.h"
+#include "storefx.h"
+#include "tmpdir.h"
+
+int
+storefx_setup(void **state)
+{
+	struct storefx *fx = calloc(1, sizeof *fx);
+
+	if (fx == NULL || tmpdir_make(fx->dir, sizeof fx->dir, "test_store") != 0) {
+		free(fx);
+		return -1;
+	}
+	snprintf(fx->path, sizeof fx->path, "%s/protocold.db", fx->dir);
+	*state = fx;
+	return 0;
+}
+
+int
+storefx_teardown(void **state)
+{
+	struct storefx *fx = *state;
+
+	store_close(fx->st);
+	for (size_t i = 0; i < fx->nbufs; i++)
+		free(fx->bufs[i]);
+	tmpdir_remove(fx->dir);
+	free(fx);
+	return 0;
+}
+
+struct store *
+storefx_open_rw(struct storefx *fx)
+{
+	char *cause = NULL;
+
+	fx->st = store_open(fx->path, false, true, &cause);
+	if (fx->st == NULL)
+		fail_msg("store_open %s: %s", fx->path, cause ? cause : "(no cause)");
+	return fx->st;
+}
+
+struct protocol
+storefx_mkp(const char *id, const char *seller, enum proto_state s, enum proto_clock c,
+    int64_t next)
+{
+	struct protocol p;
+
+	memset(&p, 0, sizeof p);
+	snprintf(p.id, sizeof p.id, "%s", id);
+	snprintf(p.seller, sizeof p.seller, "%s", seller);
+	p.opened_at = 1790000000000;
+	p.state = s;
+	p.clock = c;
+	if (c != PROTO_CLOCK_NONE) {
+		p.clock_start = p.opened_at;
+		p.clock_due = next;
+		p.clock_next = next;
+	}
+	p.version = 1;
+	p.updated_at = p.opened_at;
+	return p;
+}
+
+void
+storefx_insert(struct store *st, struct protocol *p)
+{
+	if (rows_insert(st, p) != 0)
+		fail_msg("rows_insert %s: %s", p->id, store_error(st));
+	assert_true(p->rid > 0);
+}
+
+void
+storefx_update(struct store *st, struct protocol *p)
+{
+	if (rows_update(st, p) != 0)
+		fail_msg("rows_update %s: %s", p->id, store_error(st));
+}
+
+struct protocol
+storefx_get(struct store *st, const char *id)
+{
+	struct protocol p;
+	int rc = rows_get(st, id, &p);
+
+	if (rc != 1)
+		fail_msg("rows_get %s: %d (%s)", id, rc, rc < 0 ? store_error(st) : "absent");
+	return p;
+}
+
+bool
+storefx_absent(struct store *st, const char *id)
+{
+	struct protocol p;
+	int rc = rows_get(st, id, &p);
+
+	if (rc < 0)
+		fail_msg("rows_get %s: %s", id, store_error(st));
+	return rc == 0;
+}
+
+void
+storefx_same(const struct protocol *a, const struct protocol *b)
+{
+	assert_int_equal(a->rid, b->rid);
+	assert_string_equal(a->id, b->id);
+	assert_string_equal(a->seller, b->seller);
+	assert_string_equal(a->order, b->order);
+	assert_string_equal(a->reason, b->reason);
+	assert_int_equal(a->origin, b->origin);
+	assert_int_equal(a->critical, b->critical);
+	assert_int_equal(a->opened_given, b->opened_given);
+	assert_int_equal(a->opened_at, b->opened_at);
+	assert_int_equal(a->state, b->state);
+	assert_int_equal(a->clock, b->clock);
+	assert_int_equal(a->clock_start, b->clock_start);
+	assert_int_equal(a->clock_due, b->clock_due);
+	assert_int_equal(a->clock_next, b->clock_next);
+	for (int i = 0; i < PROTO_N_ACTIONS; i++)
+		if (a->attempts[i] != b->attempts[i])
+			fail_msg("attempts[%s]: %u, expected %u", rules_action(i)->name,
+			    a->attempts[i], b->attempts[i]);
+	assert_int_equal(a->version, b->version);
+	assert_int_equal(a->updated_at, b->updated_at);
+}
+
+struct listing_stats
+storefx_stats(struct store *st)
+{
+	struct listing_stats s;
+
+	if (listing_stats(st, &s) != 0)
+		fail_msg("store_stats: %s", store_error(st));
+	return s;
+}

@@ -1,0 +1,364 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto.h"
+#include "rules.h"
+#include "rows.h"
+#include "store.h"
+#include "storefx.h"
+
+/*
+ * The protocols' rows on a temporary database per test: every field written and read
+ * back, updates, unique ids, and the timer index (the next due clock, the head).
+ */
+
+/* ------------------------------------------------------- protocol rows */
+
+static void
+rows_insert_get__every_field__round_trips(void **state)
+{
+	struct storefx *fx = *state;
+	struct protocol p, q;
+
+	storefx_open_rw(fx);
+	memset(&p, 0, sizeof p);
+	snprintf(p.id, sizeof p.id, "MM-2026:000.123_x-y");
+	snprintf(p.seller, sizeof p.seller, "seller.42");
+	snprintf(p.order, sizeof p.order, "PED-998877");
+	snprintf(p.reason, sizeof p.reason, "customer_return");
+	p.origin = PROTO_PREVENTIVE;
+	p.critical = true;
+	p.opened_given = true;
+	p.opened_at = 1795449600123;
+	p.state = PROTO_AWAITING;
+	p.clock = PROTO_CLOCK_POSTING;
+	p.clock_start = 1795449600123;
+	p.clock_due = 1796745600123;
+	p.clock_next = 1796745600123;
+	p.attempts[0] = 1;
+	p.attempts[2] = 7;
+	p.attempts[PROTO_N_ACTIONS - 1] = UINT32_MAX;
+	p.version = 9;
+	p.updated_at = 1795449700000;
+	storefx_insert(fx->st, &p);
+	q = storefx_get(fx->st, p.id);
+	storefx_same(&q, &p);
+}
+
+static void
+rows_insert_get__id_of_64_characters__round_trips(void **state)
+{
+	struct storefx *fx = *state;
+	char id[PROTO_ID_MAX + 1];
+	struct protocol p, q;
+
+	memset(id, 'z', PROTO_ID_MAX);
+	id[PROTO_ID_MAX] = '\0';
+	p = storefx_mkp(id, id, PROTO_PENDING, PROTO_CLOCK_RESPONSE, 1);
+	snprintf(p.order, sizeof p.order, "%s", id);
+	snprintf(p.reason, sizeof p.reason, "%s", id);
+	storefx_open_rw(fx);
+	storefx_insert(fx->st, &p);
+	q = storefx_get(fx->st, id);
+	storefx_same(&q, &p);
+}
+
+static void
+rows_insert_get__no_order_no_reason_no_clock__read_back_empty_and_zero(void **state)
+{
+	struct storefx *fx = *state;
+	struct protocol p = storefx_mkp("P-0", "S-1", PROTO_RESOLVED, PROTO_CLOCK_NONE, 0);
+	struct protocol q;
+
+	storefx_open_rw(fx);
+	storefx_insert(fx->st, &p);
+	q = storefx_get(fx->st, "P-0");
+	storefx_same(&q, &p);
+	assert_string_equal(q.order, "");
+	assert_string_equal(q.reason, "");
+	assert_int_equal(q.clock, PROTO_CLOCK_NONE);
+	assert_int_equal(q.clock_start, 0);
+	assert_int_equal(q.clock_due, 0);
+	assert_int_equal(q.clock_next, 0);
+	for (int i = 0; i < PROTO_N_ACTIONS; i++)
+		assert_int_equal(q.attempts[i], 0);
+	/* No clock: not in the timer queue. */
+	{
+		int64_t head = 0;
+
+		assert_int_equal(rows_head(fx->st, &head), 0);
+		assert_int_equal(head, INT64_MAX);
+	}
+}
+
+static void
+rows_insert_get__clock_none_with_stale_times__reads_back_zero_times(void **state)
+{
+	struct storefx *fx = *state;
+	struct protocol p = storefx_mkp("P-0", "S-1", PROTO_MEDIATION, PROTO_CLOCK_NONE, 0);
+	struct protocol q;
+
+	p.clock_start = 11;
+	p.clock_due = 22;
+	p.clock_next = 33;
+	storefx_open_rw(fx);
+	storefx_insert(fx->st, &p);
+	q = storefx_get(fx->st, "P-0");
+	assert_int_equal(q.clock_start, 0);
+	assert_int_equal(q.clock_due, 0);
+	assert_int_equal(q.clock_next, 0);
+	{
+		struct protocol due;
+
+		assert_int_equal(rows_next_due(fx->st, INT64_MAX, &due), 0);
+	}
+}
+
+static void
+rows_update__changed_state_clock_attempts_version__round_trip(void **state)
+{
+	struct storefx *fx = *state;
+	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct protocol q;
+
+	snprintf(p.order, sizeof p.order, "O-1");
+	storefx_open_rw(fx);
+	storefx_insert(fx->st, &p);
+
+	/* request_photos: awaiting on photos_wait. */
+	p.state = PROTO_AWAITING;
+	p.clock = PROTO_CLOCK_PHOTOS;
+	p.clock_start = 6000;
+	p.clock_due = 9000;
+	p.clock_next = 9000;
+	p.version = 2;
+	p.updated_at = 6000;
+	storefx_update(fx->st, &p);
+	q = storefx_get(fx->st, "P-1");
+	storefx_same(&q, &p);
+
+	/* Expired unanswered: back to pending with an attempt counted, warning point set. */
+	p.state = PROTO_PENDING;
+	p.clock = PROTO_CLOCK_RESPONSE;
+	p.clock_start = 9000;
+	p.clock_due = 20000;
+	p.clock_next = 18000;
+	p.attempts[rules_action_index("request_photos")] = 1;
+	p.attempts[rules_action_index("inform_new_delivery_date")] = 3;
+	p.version = 3;
+	p.updated_at = 9100;
+	storefx_update(fx->st, &p);
+	q = storefx_get(fx->st, "P-1");
+	storefx_same(&q, &p);
+
+	/* Resolved: the clock and its times are gone, the attempts stay. */
+	p.state = PROTO_RESOLVED;
+	p.clock = PROTO_CLOCK_NONE;
+	p.clock_start = p.clock_due = p.clock_next = 0;
+	p.version = 4;
+	storefx_update(fx->st, &p);
+	q = storefx_get(fx->st, "P-1");
+	storefx_same(&q, &p);
+
+	/* All attempts cleared. */
+	memset(p.attempts, 0, sizeof p.attempts);
+	p.version = 5;
+	storefx_update(fx->st, &p);
+	q = storefx_get(fx->st, "P-1");
+	storefx_same(&q, &p);
+}
+
+static void
+rows_update__every_action_s_attempts__round_trip_at_once(void **state)
+{
+	struct storefx *fx = *state;
+	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct protocol q;
+
+	storefx_open_rw(fx);
+	storefx_insert(fx->st, &p);
+	for (int i = 0; i < PROTO_N_ACTIONS; i++)
+		p.attempts[i] = UINT32_MAX - (uint32_t)i;
+	p.version = 2;
+	storefx_update(fx->st, &p);
+	q = storefx_get(fx->st, "P-1");
+	storefx_same(&q, &p);
+}
+
+static void
+rows_insert__duplicate_id__fails_unique_and_keeps_the_first(void **state)
+{
+	struct storefx *fx = *state;
+	struct protocol a = storefx_mkp("DUP", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct protocol b = storefx_mkp("DUP", "S-2", PROTO_CLOSED, PROTO_CLOCK_REPLY, 6000);
+	struct protocol q;
+
+	storefx_open_rw(fx);
+	storefx_insert(fx->st, &a);
+	b.rid = 0;
+	assert_int_equal(rows_insert(fx->st, &b), -1);
+	print_message("# duplicate: %s\n", store_error(fx->st));
+	assert_non_null(strstr(store_error(fx->st), "UNIQUE"));
+	assert_false(store_error_is_full(fx->st));
+	q = storefx_get(fx->st, "DUP");
+	storefx_same(&q, &a);
+	assert_int_equal(storefx_stats(fx->st).by_state[PROTO_CLOSED], 0);
+	assert_int_equal(storefx_stats(fx->st).by_state[PROTO_PENDING], 1);
+	/* The handle still works after the failure. */
+	b = storefx_mkp("OTHER", "S-2", PROTO_CLOSED, PROTO_CLOCK_REPLY, 6000);
+	storefx_insert(fx->st, &b);
+}
+
+static void
+rows_insert_new__existing_id__is_0_and_writes_nothing(void **state)
+{
+	struct storefx *fx = *state;
+	struct protocol a = storefx_mkp("NEW", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct protocol b = storefx_mkp("NEW", "S-2", PROTO_CLOSED, PROTO_CLOCK_REPLY, 6000);
+	struct protocol q;
+
+	storefx_open_rw(fx);
+	assert_int_equal(rows_insert_new(fx->st, &a), 1);
+	assert_true(a.rid > 0);
+	b.rid = 0;
+	assert_int_equal(rows_insert_new(fx->st, &b), 0);
+	assert_int_equal(b.rid, 0);
+	q = storefx_get(fx->st, "NEW");
+	storefx_same(&q, &a);
+	assert_int_equal(storefx_stats(fx->st).by_state[PROTO_CLOSED], 0);
+	assert_int_equal(storefx_stats(fx->st).by_state[PROTO_PENDING], 1);
+	/* Inside a transaction too: the refusal does not end it. */
+	assert_int_equal(store_begin(fx->st), 0);
+	assert_int_equal(rows_insert_new(fx->st, &b), 0);
+	b = storefx_mkp("NEW-2", "S-2", PROTO_CLOSED, PROTO_CLOCK_REPLY, 6000);
+	assert_int_equal(rows_insert_new(fx->st, &b), 1);
+	assert_int_equal(store_commit(fx->st), 0);
+	assert_int_equal(storefx_stats(fx->st).by_state[PROTO_CLOSED], 1);
+}
+
+static void
+rows_get__unknown_id__is_0(void **state)
+{
+	struct storefx *fx = *state;
+	struct protocol p;
+
+	storefx_open_rw(fx);
+	assert_int_equal(rows_get(fx->st, "nope", &p), 0);
+}
+
+/* -------------------------------------------------------- timer index */
+
+static void
+rows_next_due__returns_the_smallest_clock_next_at_or_below_the_limit(void **state)
+{
+	struct storefx *fx = *state;
+	struct protocol a = storefx_mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 300);
+	struct protocol b = storefx_mkp("B", "S", PROTO_AWAITING, PROTO_CLOCK_PHOTOS, 100);
+	struct protocol c = storefx_mkp("C", "S", PROTO_CLOSED, PROTO_CLOCK_REPLY, 200);
+	struct protocol d = storefx_mkp("D", "S", PROTO_RESOLVED, PROTO_CLOCK_NONE, 0);
+	struct protocol got;
+
+	storefx_open_rw(fx);
+	storefx_insert(fx->st, &d);
+	storefx_insert(fx->st, &a);
+	storefx_insert(fx->st, &b);
+	storefx_insert(fx->st, &c);
+	/* The warning point is what counts, not the due instant. */
+	a.clock_due = 1000;
+	a.clock_next = 150;
+	storefx_update(fx->st, &a);
+
+	assert_int_equal(rows_next_due(fx->st, 99, &got), 0);
+	assert_int_equal(rows_next_due(fx->st, 100, &got), 1);
+	assert_string_equal(got.id, "B");
+	assert_int_equal(rows_next_due(fx->st, INT64_MAX, &got), 1);
+	assert_string_equal(got.id, "B");
+
+	b.state = PROTO_PENDING;
+	b.clock = PROTO_CLOCK_NONE;
+	storefx_update(fx->st, &b);
+	assert_int_equal(rows_next_due(fx->st, 149, &got), 0);
+	assert_int_equal(rows_next_due(fx->st, 150, &got), 1);
+	assert_string_equal(got.id, "A");
+	assert_int_equal(got.clock_next, 150);
+	assert_int_equal(got.clock_due, 1000);
+
+	a.clock = PROTO_CLOCK_NONE;
+	storefx_update(fx->st, &a);
+	assert_int_equal(rows_next_due(fx->st, 10000, &got), 1);
+	assert_string_equal(got.id, "C");
+	c.clock = PROTO_CLOCK_NONE;
+	storefx_update(fx->st, &c);
+	assert_int_equal(rows_next_due(fx->st, INT64_MAX, &got), 0);
+}
+
+static void
+rows_next_due__negative_instants__are_ordered_too(void **state)
+{
+	struct storefx *fx = *state;
+	struct protocol a = storefx_mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, -5);
+	struct protocol b = storefx_mkp("B", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5);
+	struct protocol got;
+
+	storefx_open_rw(fx);
+	storefx_insert(fx->st, &b);
+	storefx_insert(fx->st, &a);
+	assert_int_equal(rows_next_due(fx->st, 0, &got), 1);
+	assert_string_equal(got.id, "A");
+	assert_int_equal(rows_next_due(fx->st, -6, &got), 0);
+}
+
+static void
+rows_head__empty_table__is_int64_max_then_follows_the_smallest_next(void **state)
+{
+	struct storefx *fx = *state;
+	struct protocol a = storefx_mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700);
+	struct protocol b = storefx_mkp("B", "S", PROTO_AWAITING, PROTO_CLOCK_LETTER, 400);
+	int64_t head = 0;
+
+	storefx_open_rw(fx);
+	assert_int_equal(rows_head(fx->st, &head), 0);
+	assert_int_equal(head, INT64_MAX);
+	storefx_insert(fx->st, &a);
+	assert_int_equal(rows_head(fx->st, &head), 0);
+	assert_int_equal(head, 700);
+	storefx_insert(fx->st, &b);
+	assert_int_equal(rows_head(fx->st, &head), 0);
+	assert_int_equal(head, 400);
+	b.state = PROTO_RESOLVED;
+	b.clock = PROTO_CLOCK_NONE;
+	storefx_update(fx->st, &b);
+	assert_int_equal(rows_head(fx->st, &head), 0);
+	assert_int_equal(head, 700);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, storefx_setup, storefx_teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(rows_insert_get__every_field__round_trips),
+		T(rows_insert_get__id_of_64_characters__round_trips),
+		T(rows_insert_get__no_order_no_reason_no_clock__read_back_empty_and_zero),
+		T(rows_insert_get__clock_none_with_stale_times__reads_back_zero_times),
+		T(rows_update__changed_state_clock_attempts_version__round_trip),
+		T(rows_update__every_action_s_attempts__round_trip_at_once),
+		T(rows_insert__duplicate_id__fails_unique_and_keeps_the_first),
+		T(rows_insert_new__existing_id__is_0_and_writes_nothing),
+		T(rows_get__unknown_id__is_0),
+		T(rows_next_due__returns_the_smallest_clock_next_at_or_below_the_limit),
+		T(rows_next_due__negative_instants__are_ordered_too),
+		T(rows_head__empty_table__is_int64_max_then_follows_the_smallest_next),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
