@@ -89,7 +89,12 @@ deadline_field(const char *text, const char *key, char *out, size_t len)
 
 	while (f != NULL && *f) {
 		if (strncmp(f, key, klen) == 0 && f[klen] == '=') {
-			snprintf(out, len, "%.*s", (int)strcspn(f + klen + 1, ";"), f + klen + 1);
+			size_t n = strcspn(f + klen + 1, ";");
+
+			if (n >= len)
+				n = len - 1;
+			memcpy(out, f + klen + 1, n);
+			out[n] = '\0';
 			return true;
 		}
 		if ((f = strchr(f, ';')) != NULL)

@@ -184,14 +184,31 @@ http_send(struct evhttp_request *req, int status, const char *type, json_t *body
 	json_decref(body);
 }
 
+static void
+http_free_text(const void *data, size_t len, void *arg)
+{
+	free((void *)data);
+}
+
 void
 http_reply_jsonw(struct evhttp_request *req, int status, struct jsonw *w)
 {
+	struct evbuffer *buf = evbuffer_new();
 	size_t len;
-	char *text = jsonw_take(w, &len);
+	char *text;
 
-	http_send_text(req, status, "application/json", text, len);
-	free(text);
+	/* The text is handed to the connection, not copied: it is freed once sent. */
+	jsonw_newline(w);
+	text = jsonw_take(w, &len);
+	if (evbuffer_add_reference(buf, text, len, http_free_text, NULL) != 0) {
+		evbuffer_add(buf, text, len);
+		free(text);
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+	    "application/json");
+	http_count(req, status);
+	evhttp_send_reply(req, status, render_status_title(status), buf);
+	evbuffer_free(buf);
 }
 
 void
@@ -279,7 +296,7 @@ http_match(const char *pattern, const char *path, char *id, size_t idlen, bool *
 {
 	*has_id = false;
 	while (*pattern && *path) {
-		if (strncmp(pattern, "{id}", 4) == 0) {
+		if (*pattern == '{' && strncmp(pattern, "{id}", 4) == 0) {
 			size_t n = strcspn(path, "/");
 
 			if (n == 0 || n >= idlen)

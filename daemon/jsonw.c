@@ -12,7 +12,7 @@ void
 jsonw_init(struct jsonw *w)
 {
 	memset(w, 0, sizeof *w);
-	w->cap = 1024;
+	w->cap = 4096;
 	w->buf = xmalloc(w->cap);
 	w->buf[0] = '\0';
 }
@@ -35,14 +35,21 @@ jsonw_free(struct jsonw *w)
 	w->buf = NULL;
 }
 
+/* Room for n more bytes and the NUL. */
 static void
-jsonw_put(struct jsonw *w, const char *s, size_t n)
+jsonw_reserve(struct jsonw *w, size_t n)
 {
 	if (w->len + n + 1 > w->cap) {
 		while (w->len + n + 1 > w->cap)
 			w->cap *= 2;
 		w->buf = xrealloc(w->buf, w->cap);
 	}
+}
+
+static void
+jsonw_put(struct jsonw *w, const char *s, size_t n)
+{
+	jsonw_reserve(w, n);
 	memcpy(w->buf + w->len, s, n);
 	w->len += n;
 	w->buf[w->len] = '\0';
@@ -104,32 +111,98 @@ jsonw_arr_end(struct jsonw *w)
 	jsonw_close(w, "]");
 }
 
-/* s as a JSON string (quotes included). */
+/*
+ * Eight bytes at a time: nonzero when one of them needs more than a copy (a control
+ * character, '"', '\\' or a byte of a multibyte sequence). The zero-byte tests may
+ * also flag a byte after one that truly needs care, never one before it, so the
+ * caller goes byte by byte from the first word flagged.
+ */
+#define JSONW_ONES UINT64_C(0x0101010101010101)
+#define JSONW_HIGH UINT64_C(0x8080808080808080)
+#define JSONW_HAS_ZERO(v) (((v) - JSONW_ONES) & ~(v) & JSONW_HIGH)
+
+static uint64_t
+jsonw_word_special(uint64_t x)
+{
+	return (x & JSONW_HIGH) | ((x - JSONW_ONES * 0x20) & ~x & JSONW_HIGH) |
+	    JSONW_HAS_ZERO(x ^ (JSONW_ONES * '"')) | JSONW_HAS_ZERO(x ^ (JSONW_ONES * '\\'));
+}
+
+static bool
+jsonw_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/* The first byte of [p, end) that needs more than a copy, or end. Answers are mostly
+ * plain ASCII, and this scan was most of a GET's rendering when it went byte by byte;
+ * the last bytes of a string (a key, most often) are checked as one word too, padded
+ * with a plain byte. */
+static const unsigned char *
+jsonw_plain_run(const unsigned char *p, const unsigned char *end)
+{
+	uint64_t x;
+
+	while (end - p >= 8) {
+		memcpy(&x, p, sizeof x);
+		if (jsonw_word_special(x) != 0)
+			break;
+		p += 8;
+	}
+	if (end - p < 8) {
+		x = JSONW_ONES * 'a';
+		memcpy(&x, p, (size_t)(end - p));
+		if (jsonw_word_special(x) == 0)
+			return end;
+	}
+	while (p < end && jsonw_plain(*p))
+		p++;
+	return p;
+}
+
+/* The escape of the byte at p (one that is not plain nor valid UTF-8). */
+static void
+jsonw_escape(struct jsonw *w, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+	char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+	if (c == '"' || c == '\\') {
+		esc[1] = (char)c;
+		jsonw_put(w, esc, 2);
+	} else if (c < 0x20)
+		jsonw_put(w, esc, sizeof esc);
+	else
+		jsonw_put(w, "?", 1);
+}
+
+/* s as a JSON string (quotes included). Most strings need no escape at all: they are
+ * copied in one piece, where a piece at a time cost a few hundred instructions for
+ * every key of an answer. */
 static void
 jsonw_quoted(struct jsonw *w, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s, *run = p;
-	char esc[8];
-	size_t n;
+	size_t n = strlen(s);
+	const unsigned char *end = p + n;
 
+	if (jsonw_plain_run(p, end) == end) {
+		jsonw_reserve(w, n + 2);
+		w->buf[w->len++] = '"';
+		memcpy(w->buf + w->len, s, n);
+		w->len += n;
+		w->buf[w->len++] = '"';
+		w->buf[w->len] = '\0';
+		return;
+	}
 	jsonw_put(w, "\"", 1);
-	while (*p) {
-		if (*p >= 0x20 && *p != '"' && *p != '\\' && *p < 0x80) {
-			p++;
-			continue;
-		}
+	while ((p = jsonw_plain_run(p, end)) < end) {
 		if (*p >= 0x80 && (n = problem_utf8_len(p)) > 0) {
 			p += n;
 			continue;
 		}
 		jsonw_put(w, (const char *)run, (size_t)(p - run));
-		if (*p == '"' || *p == '\\')
-			snprintf(esc, sizeof esc, "\\%c", *p);
-		else if (*p < 0x20)
-			snprintf(esc, sizeof esc, "\\u%04x", *p);
-		else
-			snprintf(esc, sizeof esc, "?");
-		jsonw_put(w, esc, strlen(esc));
+		jsonw_escape(w, *p);
 		run = ++p;
 	}
 	jsonw_put(w, (const char *)run, (size_t)(p - run));
@@ -165,10 +238,24 @@ void
 jsonw_int(struct jsonw *w, int64_t v)
 {
 	char buf[24];
-	int n = snprintf(buf, sizeof buf, "%" PRId64, v);
+	size_t i = sizeof buf;
+	/* Digits by hand: snprintf cost more than the rest of a number's writing. */
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
 
+	do {
+		buf[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		buf[--i] = '-';
 	jsonw_sep(w);
-	jsonw_put(w, buf, (size_t)n);
+	jsonw_put(w, buf + i, sizeof buf - i);
+}
+
+void
+jsonw_newline(struct jsonw *w)
+{
+	jsonw_put(w, "\n", 1);
 }
 
 void

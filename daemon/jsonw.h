@@ -39,5 +39,7 @@ void jsonw_str_or_null(struct jsonw *w, const char *s);
 void jsonw_int(struct jsonw *w, int64_t v);
 void jsonw_bool(struct jsonw *w, bool v);
 void jsonw_null(struct jsonw *w);
+/* A newline after the text (the end of an answer). */
+void jsonw_newline(struct jsonw *w);
 
 #endif

@@ -108,6 +108,84 @@ jsonw_str__bytes_that_are_not_utf8__become_question_marks(void **state)
 }
 
 static void
+jsonw_str__a_special_byte_at_every_offset__is_escaped(void **state)
+{
+	/* The scan goes eight bytes at a time: put each kind of byte that needs care at
+	 * every position of the first words and around their edges. */
+	static const char *const special[] = { "\"", "\\", "\n", "\x01", "\x1f", "\x7f",
+	    "é", "→", "😀" };
+	char in[64], want[64];
+
+	for (size_t k = 0; k < sizeof special / sizeof special[0]; k++)
+		for (size_t at = 0; at < 26; at++) {
+			struct jsonw w;
+			json_t *got;
+			char *s;
+
+			memset(in, 'a', 30);
+			in[30] = '\0';
+			memcpy(in + at, special[k], strlen(special[k]));
+			strcpy(want, in);
+			jsonw_init(&w);
+			jsonw_str(&w, in);
+			s = take(&w);
+			got = json_loads(s, JSON_DECODE_ANY, NULL);
+			if (got == NULL || strcmp(json_string_value(got), want) != 0)
+				fail_msg("special %zu at %zu: %s", k, at, s);
+			json_decref(got);
+			free(s);
+			jsonw_free(&w);
+		}
+}
+
+static void
+jsonw_str__an_invalid_byte_at_every_offset__becomes_a_question_mark(void **state)
+{
+	char in[64], want[64];
+
+	for (size_t at = 0; at < 26; at++) {
+		struct jsonw w;
+		json_t *got;
+		char *s;
+
+		memset(in, 'b', 30);
+		in[30] = '\0';
+		strcpy(want, in);
+		in[at] = (char)0xff;
+		want[at] = '?';
+		jsonw_init(&w);
+		jsonw_str(&w, in);
+		s = take(&w);
+		got = json_loads(s, JSON_DECODE_ANY, NULL);
+		if (got == NULL || strcmp(json_string_value(got), want) != 0)
+			fail_msg("0xff at %zu: %s", at, s);
+		json_decref(got);
+		free(s);
+		jsonw_free(&w);
+	}
+}
+
+static void
+jsonw_int__extremes_and_zero__written_exactly(void **state)
+{
+	struct jsonw w;
+	char *s;
+
+	jsonw_init(&w);
+	jsonw_arr(&w);
+	jsonw_int(&w, 0);
+	jsonw_int(&w, -1);
+	jsonw_int(&w, 1000);
+	jsonw_int(&w, INT64_MIN);
+	jsonw_int(&w, INT64_MAX);
+	jsonw_arr_end(&w);
+	s = take(&w);
+	assert_string_equal(s, "[0,-1,1000,-9223372036854775808,9223372036854775807]");
+	free(s);
+	jsonw_free(&w);
+}
+
+static void
 jsonw__a_long_array__grows_its_buffer(void **state)
 {
 	struct jsonw w;
@@ -135,6 +213,9 @@ main(void)
 		cmocka_unit_test(jsonw__nested_objects_and_arrays__parse_back_equal),
 		cmocka_unit_test(jsonw_str__quotes_backslashes_controls_and_utf8__round_trip),
 		cmocka_unit_test(jsonw_str__bytes_that_are_not_utf8__become_question_marks),
+		cmocka_unit_test(jsonw_str__a_special_byte_at_every_offset__is_escaped),
+		cmocka_unit_test(jsonw_str__an_invalid_byte_at_every_offset__becomes_a_question_mark),
+		cmocka_unit_test(jsonw_int__extremes_and_zero__written_exactly),
 		cmocka_unit_test(jsonw__a_long_array__grows_its_buffer),
 	};
 
