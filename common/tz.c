@@ -92,6 +92,26 @@ tz_check(const char *name, char **cause)
 	return rc;
 }
 
+/*
+ * Offsets by UTC day: an answer shows several instants and each needed a localtime_r.
+ * A day whose first and last seconds have the same offset is taken to have it
+ * throughout (no zone changes its offset and changes it back within one day); a day
+ * with a change is never cached, so its instants are looked up one by one.
+ */
+#define TZ_CACHE_SLOTS 64
+
+static struct tz_cached_day {
+	int64_t day;
+	int offset_s;
+	bool valid;
+} tz_cache[TZ_CACHE_SLOTS];
+
+static void
+tz_cache_clear(void)
+{
+	memset(tz_cache, 0, sizeof tz_cache);
+}
+
 int
 tz_set(const char *name, char **cause)
 {
@@ -104,6 +124,7 @@ tz_set(const char *name, char **cause)
 		return -1;
 	}
 	tzset();
+	tz_cache_clear();
 	strcpy(tz_current, name);	/* fits: tz_check bounds the length */
 	tz_applied = true;
 	return 0;
@@ -136,28 +157,37 @@ tz_local_tm(int64_t ms, struct tm *tm)
 		memset(tm, 0, sizeof *tm);
 }
 
-static int64_t
-tz_tm_days(const struct tm *tm)
-{
-	return civil_days(tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday);
-}
-
-int64_t
-tz_local_days(int64_t ms)
+/* The offset at second s, from the C library (a lock and a search of the zone's
+ * transitions each time). */
+static int
+tz_offset_at(int64_t s)
 {
 	struct tm tm;
 
-	tz_local_tm(ms, &tm);
-	return tz_tm_days(&tm);
+	tz_local_tm(s * 1000, &tm);
+	return (int)tm.tm_gmtoff;
 }
 
 int
 tz_offset_s(int64_t ms)
 {
-	struct tm tm;
+	int64_t s = tz_floor_div(ms, 1000), day = tz_floor_div(s, 86400);
+	struct tz_cached_day *c = &tz_cache[(uint64_t)day % TZ_CACHE_SLOTS];
+	int first;
 
-	tz_local_tm(ms, &tm);
-	return (int)tm.tm_gmtoff;
+	if (c->valid && c->day == day)
+		return c->offset_s;
+	first = tz_offset_at(day * 86400);
+	if (first != tz_offset_at(day * 86400 + 86399))
+		return tz_offset_at(s);
+	*c = (struct tz_cached_day){ .day = day, .offset_s = first, .valid = true };
+	return first;
+}
+
+int64_t
+tz_local_days(int64_t ms)
+{
+	return tz_floor_div(tz_floor_div(ms, 1000) + tz_offset_s(ms), 86400);
 }
 
 /* True when second s is the first second of local date days. */

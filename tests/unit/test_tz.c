@@ -244,6 +244,64 @@ tz_local_days__negative_instants__round_down_to_the_day_before(void **state)
 	assert_int_equal(tz_offset_s(-1), 0);
 }
 
+/* The offset and local date of second s straight from the C library. */
+static void
+libc_local(int64_t s, int *offset_s, int64_t *days)
+{
+	time_t t = (time_t)s;
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	*offset_s = (int)tm.tm_gmtoff;
+	*days = civil_days(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+/* Every 7 minutes 13 seconds from y0 to y1 (odd steps land on every minute of the
+ * hour over the years), tz's (cached) answers equal the C library's. */
+static void
+assert_zone_matches_libc(const char *zone, int y0, int y1)
+{
+	int64_t end = civil_days(y1, 1, 1) * 86400;
+
+	set_zone(zone);
+	for (int64_t s = civil_days(y0, 1, 1) * 86400; s < end; s += 433) {
+		int64_t days;
+		int off;
+
+		libc_local(s, &off, &days);
+		if (tz_offset_s(s * 1000) != off || tz_local_days(s * 1000) != days)
+			fail_msg("%s at %lld: offset %d (libc %d), day %lld (libc %lld)", zone,
+			    (long long)s, tz_offset_s(s * 1000), off,
+			    (long long)tz_local_days(s * 1000), (long long)days);
+	}
+}
+
+static void
+tz_offset_s__zones_with_changes__match_the_c_library_at_every_instant(void **state)
+{
+	/* São Paulo's last DST years; a half-hour zone; a 30-minute DST; the day Samoa
+	 * skipped; a zone whose changes fall at 00:00 local. */
+	assert_zone_matches_libc("America/Sao_Paulo", 2017, 2020);
+	assert_zone_matches_libc("America/St_Johns", 2025, 2027);
+	assert_zone_matches_libc("Australia/Lord_Howe", 2025, 2027);
+	assert_zone_matches_libc("Pacific/Apia", 2011, 2013);
+	assert_zone_matches_libc("America/Havana", 2025, 2027);
+}
+
+static void
+tz_set__a_new_zone__forgets_the_offsets_of_the_old_one(void **state)
+{
+	int64_t t = utc_ms(2026, 11, 23, 12, 0, 0);
+
+	set_zone("America/Sao_Paulo");
+	assert_int_equal(tz_offset_s(t), -3 * 3600);
+	set_zone("Asia/Tokyo");
+	assert_int_equal(tz_offset_s(t), 9 * 3600);
+	assert_int_equal(tz_local_days(t), civil_days(2026, 11, 23));
+	set_zone("America/Sao_Paulo");
+	assert_int_equal(tz_offset_s(t), -3 * 3600);
+}
+
 int
 main(void)
 {
@@ -262,6 +320,8 @@ main(void)
 		cmocka_unit_test_setup(tz_local_midnight__every_day_2017_to_2019__starts_its_local_day, setup_sao_paulo),
 		cmocka_unit_test_setup(tz_local_midnight__day_samoa_skipped_in_2011__is_the_start_of_the_next, setup_sao_paulo),
 		cmocka_unit_test_setup(tz_local_days__negative_instants__round_down_to_the_day_before, setup_utc),
+		cmocka_unit_test(tz_offset_s__zones_with_changes__match_the_c_library_at_every_instant),
+		cmocka_unit_test(tz_set__a_new_zone__forgets_the_offsets_of_the_old_one),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
