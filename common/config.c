@@ -321,6 +321,7 @@ config_new(const char *path)
 	cfg->log_transitions_info = true;
 	cfg->max_connections = CONFIG_DEFAULT_MAX_CONNECTIONS;
 	cfg->idle_timeout_ms = CONFIG_DEFAULT_IDLE_TIMEOUT_MS;
+	cfg->read_map_mib = CONFIG_DEFAULT_READ_MAP_MIB;
 	for (i = 0; i < CONFIG_DL_COUNT; i++)
 		cfg->dl[i] = *confkeys_dl_default(i);
 	cfg->holidays = CAL_BR_NATIONAL;

@@ -48,6 +48,7 @@ struct config {
 	bool log_transitions_info;	/* log_transitions = info (true) | debug */
 	unsigned max_connections;	/* open client connections at most */
 	int64_t idle_timeout_ms;	/* an idle client connection is closed after this */
+	unsigned read_map_mib;	/* the readers' memory map of the database, MiB (0: none) */
 	/* [deadlines] */
 	struct duration dl[CONFIG_DL_COUNT];
 	bool dl_set[CONFIG_DL_COUNT];
@@ -89,6 +90,10 @@ const char *config_src_text(enum config_src src, const char *reason, char *buf, 
 #define CONFIG_DEFAULT_SOCKET "/run/protocold.sock"
 #define CONFIG_DEFAULT_TIMEZONE "America/Sao_Paulo"
 #define CONFIG_DEFAULT_MAX_CONNECTIONS 4096
+/* The readers map up to this much of the database file (SQLite's mmap_size). */
+#define CONFIG_DEFAULT_READ_MAP_MIB 1024
+/* SQLite (as Debian builds it) maps at most 2 GiB - 64 KiB. */
+#define CONFIG_MAX_READ_MAP_MIB 2047
 #define CONFIG_DEFAULT_IDLE_TIMEOUT_MS (120 * 1000)
 #define CONFIG_DEFAULT_SOCKET_MODE 0660
 

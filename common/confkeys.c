@@ -29,7 +29,7 @@ static const struct {
 
 static confkeys_parse_fn confkeys_database, confkeys_socket, confkeys_mode, confkeys_group,
     confkeys_timezone, confkeys_sync, confkeys_deadline, confkeys_holidays, confkeys_extra,
-    confkeys_log, confkeys_maxconn, confkeys_idle;
+    confkeys_log, confkeys_maxconn, confkeys_idle, confkeys_readmap;
 
 static const struct confkeys_key confkeys_daemon[] = {
 	{ "database", confkeys_database, 0, false },
@@ -41,6 +41,7 @@ static const struct confkeys_key confkeys_daemon[] = {
 	{ "log_transitions", confkeys_log, 0, false },
 	{ "max_connections", confkeys_maxconn, 0, false },
 	{ "idle_timeout", confkeys_idle, 0, false },
+	{ "read_map", confkeys_readmap, 0, false },
 };
 
 static const struct confkeys_key confkeys_deadlines[] = {
@@ -70,6 +71,7 @@ static const struct confkeys_section confkeys_sections[] = {
 _Static_assert(nitems(confkeys_sections) == CONFKEYS_N_FIXED + 1, "fixed ones, one prefix");
 _Static_assert(nitems(confkeys_daemon) <= CONFKEYS_MAX, "CONFKEYS_MAX is too small");
 _Static_assert(nitems(confkeys_calendar) <= CONFKEYS_MAX, "CONFKEYS_MAX is too small");
+_Static_assert(nitems(confkeys_deadlines) <= CONFKEYS_MAX, "CONFKEYS_MAX is too small");
 
 /* Values: confval.h parses, these store */
 
@@ -148,6 +150,17 @@ static int
 confkeys_idle(const struct confkeys_dest *d, int arg, const char *value, char **why)
 {
 	return confval_timeout(value, &d->cfg->idle_timeout_ms, why);
+}
+
+static int
+confkeys_readmap(const struct confkeys_dest *d, int arg, const char *value, char **why)
+{
+	long n;
+
+	if (confval_mib(value, CONFIG_MAX_READ_MAP_MIB, &n, why) == -1)
+		return -1;
+	d->cfg->read_map_mib = (unsigned)n;
+	return 0;
 }
 
 /* Into [deadlines], or the current [reason.X]. */

@@ -38,7 +38,7 @@ struct confkeys_section {
 };
 
 /* The most keys a section has. */
-#define CONFKEYS_MAX CONFIG_DL_COUNT
+#define CONFKEYS_MAX 16
 /* The sections with a fixed name: [daemon], [deadlines], [calendar]. */
 #define CONFKEYS_N_FIXED 3
 

@@ -158,6 +158,29 @@ confval_count(const char *value, long min, long max, long *out, char **why)
 }
 
 int
+confval_mib(const char *value, long max, long *out, char **why)
+{
+	char *end;
+	long n, unit = 0;
+
+	errno = 0;
+	n = strtol(value, &end, 10);
+	if (strcmp(end, "MiB") == 0)
+		unit = 1;
+	else if (strcmp(end, "GiB") == 0)
+		unit = 1024;
+	else if (*end == '\0' && n == 0)
+		unit = 1;
+	if (!isdigit((unsigned char)value[0]) || errno != 0 || unit == 0 || n > max / unit) {
+		*why = xasprintf("\"%s\" is not a size: 0 (none), or a whole number of MiB or "
+		    "GiB (\"512MiB\", \"1GiB\") up to %ldMiB", value, max);
+		return -1;
+	}
+	*out = n * unit;
+	return 0;
+}
+
+int
 confval_timeout(const char *value, int64_t *ms, char **why)
 {
 	struct duration d;

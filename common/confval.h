@@ -33,6 +33,10 @@ int confval_synchronous(const char *value, bool *full, char **why);
 int confval_log_level(const char *value, bool *info, char **why);
 /* A whole number from min to max. */
 int confval_count(const char *value, long min, long max, long *out, char **why);
+/* A size in MiB: "0", or a whole number with the unit MiB or GiB ("512MiB", "1GiB"),
+ * at most max MiB: 0, or -1 with *why. A bare number other than 0 is refused (bytes?
+ * megabytes?). */
+int confval_mib(const char *value, long max, long *out, char **why);
 /* A plain duration of at least 1 s, in ms. */
 int confval_timeout(const char *value, int64_t *ms, char **why);
 /* A duration (duration.h); zero_ok: may be 0 but not business days, else more than

@@ -159,6 +159,8 @@ open_stores(struct daemon *d)
 	d->reader = store_open(cfg->database, true, cfg->sync_full, &cause);
 	if (d->reader == NULL)
 		fatalx("database (reader) %s", cause);
+	if (store_set_map(d->reader, cfg->read_map_mib) != 0)
+		log_warnx("read_map: %s; reads copy pages instead", store_error(d->reader));
 	if (ckpt_start(d->writer, cfg->database, CKPT_PAGES, CKPT_MAX_PAGES, &cause) != 0) {
 		log_warnx("%s; the commits checkpoint the WAL themselves", cause);
 		free(cause);

@@ -82,6 +82,8 @@ runconf_warn_static(const struct config *old, const struct config *cfg)
 		log_warnx("reload: socket settings changed; they apply at the next start");
 	if (old->sync_full != cfg->sync_full)
 		log_warnx("reload: synchronous changed; it applies at the next start");
+	if (old->read_map_mib != cfg->read_map_mib)
+		log_warnx("reload: read_map changed; it applies at the next start");
 }
 
 int

@@ -186,6 +186,16 @@ store_set_sync(struct store *st, bool sync_full)
 	    "PRAGMA synchronous = NORMAL");
 }
 
+int
+store_set_map(struct store *st, unsigned mib)
+{
+	char sql[64];
+
+	/* A number of ours, not user input, as PRAGMAs take no parameters. */
+	snprintf(sql, sizeof sql, "PRAGMA mmap_size = %llu", (unsigned long long)mib << 20);
+	return store_exec(st, sql);
+}
+
 #define STORE_STR(x) #x
 #define STORE_XSTR(x) STORE_STR(x)
 #define STORE_READER_CACHE "PRAGMA cache_size = -" STORE_XSTR(STORE_READER_CACHE_KIB)

@@ -41,6 +41,10 @@ const char *store_sqlite_version(void);
 int store_schema_version(struct store *st);
 /* Change synchronous (full or normal) on an open handle. */
 int store_set_sync(struct store *st, bool sync_full);
+/* Read the first mib MiB of the database through a memory map (0: no map): pages
+ * are then used where the kernel caches them, not copied into the page cache by a
+ * read(2) each. 0, or -1 (store_error). */
+int store_set_map(struct store *st, unsigned mib);
 
 /* Transactions. begin/commit/rollback frame a group commit; savepoints frame one
  * logical change inside it, so a failed change leaves nothing. */

@@ -63,7 +63,7 @@ check "a [reason.X] override applies" 2026-11-23T18:00:00-03:00 "$(j .clock.due_
 "$PROTOCOLD" -c "$CONF" --check-config >/dev/null 2>&1
 check "--check-config on a good file exits 0" 0 $?
 BAD=$T/bad.ini
-printf '[deadlines]\nphotos_wait = 48\nnope = 1\n[weird]\n' >"$BAD"
+printf '[deadlines]\nphotos_wait = 48\nnope = 1\n[weird]\n[daemon]\nread_map = 512\n' >"$BAD"
 out=$("$PROTOCOLD" -c "$BAD" --check-config 2>&1)
 check "--check-config on a bad file exits 6" 6 $?
 case "$out" in
@@ -77,6 +77,10 @@ esac
 case "$out" in
 *"$BAD:4:"*) ok "and of the unknown section" ;;
 *) not_ok "and of the unknown section: $out" ;;
+esac
+case "$out" in
+*"$BAD:6: [daemon] read_map: \"512\" is not a size"*) ok "and of a size without its unit" ;;
+*) not_ok "and of a size without its unit: $out" ;;
 esac
 "$PROTOCOLD" -c "$BAD" --test-clock >/dev/null 2>&1
 check "starting on a bad file exits 6" 6 $?

@@ -22,7 +22,12 @@ SEQ0=$(j .next)
 stop_daemon
 check "SIGTERM exits 0" 0 "$STOP_RC"
 
-# Three days later.
+# Three days later, with reads that copy pages instead of mapping the file (read_map = 0:
+# the other tests read through the default map).
+write_config "[reason.quick]
+photos_wait = 12h
+[daemon]
+read_map = 0"
 start_daemon 2026-11-26T12:00:00-03:00
 advance 0s	# answers once everything due now is applied and committed
 api GET /v1/stats

@@ -138,6 +138,22 @@ confkeys_failures__leave_the_value_as_it_was(void **state)
 	assert_int_equal(cfg.max_connections, 10);
 }
 
+static void
+confkeys_read_map__a_size_in_daemon__is_stored_in_mib(void **state)
+{
+	struct config cfg = { .read_map_mib = 5 };
+	char *why = NULL;
+
+	assert_int_equal(put(&cfg, -1, "daemon", "read_map", "256MiB", &why), 0);
+	assert_int_equal(cfg.read_map_mib, 256);
+	assert_int_equal(put(&cfg, -1, "daemon", "read_map", "0", &why), 0);
+	assert_int_equal(cfg.read_map_mib, 0);
+	assert_int_equal(put(&cfg, -1, "daemon", "read_map", "4GiB", &why), -1);
+	assert_non_null(why);
+	free(why);
+	assert_int_equal(cfg.read_map_mib, 0);
+}
+
 int
 main(void)
 {
@@ -150,6 +166,7 @@ main(void)
 		cmocka_unit_test(confkeys_deadline__zero__only_where_the_table_allows_it),
 		cmocka_unit_test(confkeys_database__relative__is_resolved_and_replaces_the_old_value),
 		cmocka_unit_test(confkeys_failures__leave_the_value_as_it_was),
+		cmocka_unit_test(confkeys_read_map__a_size_in_daemon__is_stored_in_mib),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,6 +5,7 @@
 #include <cmocka.h>
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -208,6 +209,31 @@ confval_extra_holidays__bad_dates__give_one_line_each(void **state)
 	assert_int_equal(n, 99);
 }
 
+static void
+confval_mib__zero_or_a_number_with_its_unit__up_to_the_maximum(void **state)
+{
+	static const char refused[] = "\" is not a size: 0 (none), or a whole number of "
+	    "MiB or GiB (\"512MiB\", \"1GiB\") up to 2047MiB";
+	static const char *const bad[] = { "512", "1G", "1.5GiB", "-1MiB", "MiB", "",
+	    "2GiB", "2048MiB", " 1GiB", "1GiB ", "99999999999999999999MiB" };
+	char *why = NULL, want[160];
+	long n = 7;
+
+	assert_int_equal(confval_mib("0", 2047, &n, &why), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(confval_mib("512MiB", 2047, &n, &why), 0);
+	assert_int_equal(n, 512);
+	assert_int_equal(confval_mib("1GiB", 2047, &n, &why), 0);
+	assert_int_equal(n, 1024);
+	assert_int_equal(confval_mib("2047MiB", 2047, &n, &why), 0);
+	assert_int_equal(n, 2047);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(want, sizeof want, "\"%s%s", bad[i], refused);
+		assert_why(confval_mib(bad[i], 2047, &n, &why), &why, want);
+		assert_int_equal(n, 2047);
+	}
+}
+
 #define T(f) cmocka_unit_test(f)
 
 int
@@ -225,6 +251,7 @@ main(void)
 		T(confval_holidays__unknown_calendar__lists_the_known),
 		T(confval_extra_holidays__are_sorted_without_repeats),
 		T(confval_extra_holidays__bad_dates__give_one_line_each),
+		T(confval_mib__zero_or_a_number_with_its_unit__up_to_the_maximum),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
