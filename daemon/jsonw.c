@@ -128,16 +128,29 @@ jsonw_word_special(uint64_t x)
 	    JSONW_HAS_ZERO(x ^ (JSONW_ONES * '"')) | JSONW_HAS_ZERO(x ^ (JSONW_ONES * '\\'));
 }
 
-static bool
-jsonw_plain(unsigned char c)
-{
-	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
-}
+/* 1 for a byte copied as it is: printable ASCII but '"' and '\\'. */
+static const unsigned char jsonw_plain_byte[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x10 */
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x20 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x30 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x40 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,	/* 0x50 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x60 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x70 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x80 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x90 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xa0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xb0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xc0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xd0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xe0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xf0 */
+};
 
 /* The first byte of [p, end) that needs more than a copy, or end. Answers are mostly
- * plain ASCII, and this scan was most of a GET's rendering when it went byte by byte;
- * the last bytes of a string (a key, most often) are checked as one word too, padded
- * with a plain byte. */
+ * plain ASCII, and this scan was most of a GET's rendering when it went byte by byte
+ * with comparisons. */
 static const unsigned char *
 jsonw_plain_run(const unsigned char *p, const unsigned char *end)
 {
@@ -149,13 +162,7 @@ jsonw_plain_run(const unsigned char *p, const unsigned char *end)
 			break;
 		p += 8;
 	}
-	if (end - p < 8) {
-		x = JSONW_ONES * 'a';
-		memcpy(&x, p, (size_t)(end - p));
-		if (jsonw_word_special(x) == 0)
-			return end;
-	}
-	while (p < end && jsonw_plain(*p))
+	while (p < end && jsonw_plain_byte[*p])
 		p++;
 	return p;
 }
