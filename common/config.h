@@ -90,8 +90,10 @@ const char *config_src_text(enum config_src src, const char *reason, char *buf, 
 #define CONFIG_DEFAULT_SOCKET "/run/protocold.sock"
 #define CONFIG_DEFAULT_TIMEZONE "America/Sao_Paulo"
 #define CONFIG_DEFAULT_MAX_CONNECTIONS 4096
-/* The readers map up to this much of the database file (SQLite's mmap_size). */
-#define CONFIG_DEFAULT_READ_MAP_MIB 1024
+/* The readers map up to this much of the database file (SQLite's mmap_size): with the
+ * writer's and the reader's page caches (64 + 16 MiB) the RSS stays under 256 MiB
+ * whatever the database's size. */
+#define CONFIG_DEFAULT_READ_MAP_MIB 128
 /* SQLite (as Debian builds it) maps at most 2 GiB - 64 KiB. */
 #define CONFIG_MAX_READ_MAP_MIB 2047
 #define CONFIG_DEFAULT_IDLE_TIMEOUT_MS (120 * 1000)
