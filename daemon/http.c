@@ -151,6 +151,17 @@ http_count(struct evhttp_request *req, int status)
 	metrics_http(status, us < 0 ? 0 : us);
 }
 
+/* Send buf (emptied, freed) as the answer. */
+static void
+http_send_buffer(struct evhttp_request *req, int status, const char *type,
+    struct evbuffer *buf)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
+	http_count(req, status);
+	evhttp_send_reply(req, status, render_status_title(status), buf);
+	evbuffer_free(buf);
+}
+
 /* Send text (len bytes) and a newline as the answer. */
 static void
 http_send_text(struct evhttp_request *req, int status, const char *type, const char *text,
@@ -160,10 +171,7 @@ http_send_text(struct evhttp_request *req, int status, const char *type, const c
 
 	evbuffer_add(buf, text, len);
 	evbuffer_add(buf, "\n", 1);
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
-	http_count(req, status);
-	evhttp_send_reply(req, status, render_status_title(status), buf);
-	evbuffer_free(buf);
+	http_send_buffer(req, status, type, buf);
 }
 
 static void
@@ -204,11 +212,7 @@ http_reply_jsonw(struct evhttp_request *req, int status, struct jsonw *w)
 		evbuffer_add(buf, text, len);
 		free(text);
 	}
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-	    "application/json");
-	http_count(req, status);
-	evhttp_send_reply(req, status, render_status_title(status), buf);
-	evbuffer_free(buf);
+	http_send_buffer(req, status, "application/json", buf);
 }
 
 void

@@ -1,7 +1,5 @@
 #include "jsonw.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -167,7 +165,7 @@ jsonw_plain_run(const unsigned char *p, const unsigned char *end)
 	return p;
 }
 
-/* The escape of the byte at p (one that is not plain nor valid UTF-8). */
+/* The escape of byte c (one that is neither plain nor part of valid UTF-8). */
 static void
 jsonw_escape(struct jsonw *w, unsigned char c)
 {
