@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "history.h"
 #include "rows.h"
 #include "rules.h"
 #include "storefx.h"
@@ -143,4 +144,37 @@ storefx_stats(struct store *st)
 	if (listing_stats(st, &s) != 0)
 		fail_msg("store_stats: %s", store_error(st));
 	return s;
+}
+
+int64_t
+storefx_event(struct store *st, int64_t rid, int from, enum proto_state to,
+    enum proto_cause cause, const char *name, int64_t at, int64_t due, const char *detail)
+{
+	struct proto_event ev = {
+		.rid = rid, .at = at, .from = from, .to = to, .cause = cause, .name = name,
+		.due_at = due, .late_ms = due ? at - due : 0, .detail = detail,
+	};
+
+	if (history_add(st, &ev) != 0)
+		fail_msg("history_add %s: %s", name, store_error(st));
+	assert_true(ev.seq > 0);
+	return ev.seq;
+}
+
+static void
+storefx_count_one(const struct proto_event *ev, const char *protocol, void *arg)
+{
+	(*(int *)arg)++;
+}
+
+int
+storefx_history_count(struct store *st, int64_t rid)
+{
+	int seen = 0;
+	int n = history_of(st, rid, 0, 1000, storefx_count_one, &seen);
+
+	if (n < 0)
+		fail_msg("history_of: %s", store_error(st));
+	assert_int_equal(n, seen);
+	return n;
 }

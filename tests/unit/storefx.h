@@ -10,7 +10,8 @@
 #include "store.h"
 
 /*
- * What the store's unit tests share (test_store.c, test_rows.c): a temporary directory
+ * What the store's unit tests share (test_store.c, test_rows.c, test_history.c,
+ * test_listing.c, test_sellers.c): a temporary directory
  * and database path per test, and the protocol values and row calls that fail the test
  * with the store's error instead of returning it. Needs cmocka.h included before it.
  */
@@ -42,5 +43,11 @@ bool storefx_absent(struct store *st, const char *id);
 void storefx_same(const struct protocol *a, const struct protocol *b);
 /* listing_stats, failing the test on an error. */
 struct listing_stats storefx_stats(struct store *st);
+/* history_add of one entry (late_ms = at - due when due is set), failing the test on an
+ * error: its seq. */
+int64_t storefx_event(struct store *st, int64_t rid, int from, enum proto_state to,
+    enum proto_cause cause, const char *name, int64_t at, int64_t due, const char *detail);
+/* How many history entries rid has (fails the test on an error). */
+int storefx_history_count(struct store *st, int64_t rid);
 
 #endif

@@ -16,7 +16,6 @@
 #include <sqlite3.h>	/* only to build foreign, tampered and old files for the store */
 
 #include "proto.h"
-#include "rules.h"
 #include "history.h"
 #include "listing.h"
 #include "schema.h"
@@ -24,13 +23,13 @@
 #include "rows.h"
 #include "store.h"
 #include "storefx.h"
-#include "tmpdir.h"
 
 /*
  * The SQLite store on a temporary directory per test: schema and migrations, refusal
- * of files that are not ours, transactions and savepoints, history and feed, sellers,
- * and the counters the store keeps at each commit (the protocols' rows and the timer
- * index: test_rows.c; the fixtures both use: storefx.c).
+ * of files that are not ours, read-only handles, transactions and savepoints (the
+ * protocols' rows and the timer index: test_rows.c; history and feed: test_history.c;
+ * the counters: test_listing.c; sellers: test_sellers.c; the fixtures they share:
+ * storefx.c).
  */
 
 /* The number of migrations in store.c; add one here when a migration is added. */
@@ -103,23 +102,6 @@ sql(const char *path, const char *text)
 	assert_int_equal(sqlite3_close(db), SQLITE_OK);
 }
 
-static int64_t
-add_event(struct store *st, int64_t rid, int from, enum proto_state to,
-    enum proto_cause cause, const char *name, int64_t at, int64_t due, const char *detail)
-{
-	struct proto_event ev = {
-		.rid = rid, .at = at, .from = from, .to = to, .cause = cause, .name = name,
-		.due_at = due, .late_ms = due ? at - due : 0, .detail = detail,
-	};
-
-	if (history_add(st, &ev) != 0)
-		fail_msg("store_event_add %s: %s", name, store_error(st));
-	assert_true(ev.seq > 0);
-	return ev.seq;
-}
-
-static int
-history_count(struct store *st, int64_t rid);
 static const char *
 refused(struct storefx *fx, bool read_only);
 
@@ -214,7 +196,7 @@ store_open__version_2_database__keeps_its_counters_and_counts_each_change_once(
 	assert_int_equal(s.by_cause[PROTO_CAUSE_CREATE], 1);
 	/* The triggers are gone: a change is counted by the store alone, once. */
 	storefx_insert(fx->st, &p);
-	add_event(fx->st, p.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 2, 0, NULL);
+	storefx_event(fx->st, p.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 2, 0, NULL);
 	old = storefx_get(fx->st, "OLD");
 	old.state = PROTO_MEDIATION;
 	old.clock = PROTO_CLOCK_NONE;
@@ -251,7 +233,7 @@ store_open__existing_database__keeps_its_data_and_schema(void **state)
 
 	storefx_open_rw(fx);
 	storefx_insert(fx->st, &p);
-	add_event(fx->st, p.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
+	storefx_event(fx->st, p.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
 	assert_int_equal(sellers_put(fx->st, "S-1", true), 0);
 	store_close(fx->st);
 	fx->st = NULL;
@@ -260,7 +242,7 @@ store_open__existing_database__keeps_its_data_and_schema(void **state)
 	assert_int_equal(store_schema_version(fx->st), SCHEMA_VERSION);
 	q = storefx_get(fx->st, "P-1");
 	storefx_same(&q, &p);
-	assert_int_equal(history_count(fx->st, p.rid), 1);
+	assert_int_equal(storefx_history_count(fx->st, p.rid), 1);
 	assert_int_equal(storefx_stats(fx->st).by_state[PROTO_PENDING], 1);
 	{
 		bool envvias = false;
@@ -467,7 +449,7 @@ store_read_only__sees_committed_data_only(void **state)
 	assert_int_equal(store_begin(fx->st), 0);
 	assert_true(store_in_txn(fx->st));
 	storefx_insert(fx->st, &p);
-	add_event(fx->st, p.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
+	storefx_event(fx->st, p.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
 	/* The writer sees its own change; the reader does not, yet. */
 	assert_false(storefx_absent(fx->st, "P-1"));
 	assert_true(storefx_absent(ro, "P-1"));
@@ -513,18 +495,18 @@ store_rollback__leaves_no_row_no_history_and_no_counter_change(void **state)
 
 	storefx_open_rw(fx);
 	storefx_insert(fx->st, &a);
-	add_event(fx->st, a.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
+	storefx_event(fx->st, a.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
 	before = storefx_stats(fx->st);
 	assert_int_equal(history_last_seq(fx->st, &seq_before), 0);
 
 	assert_int_equal(store_begin(fx->st), 0);
 	storefx_insert(fx->st, &b);
-	add_event(fx->st, b.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 2, 0, NULL);
+	storefx_event(fx->st, b.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 2, 0, NULL);
 	a.state = PROTO_AWAITING;
 	a.clock = PROTO_CLOCK_PHOTOS;
 	a.version = 2;
 	storefx_update(fx->st, &a);
-	add_event(fx->st, a.rid, PROTO_PENDING, PROTO_AWAITING, PROTO_CAUSE_ACTION,
+	storefx_event(fx->st, a.rid, PROTO_PENDING, PROTO_AWAITING, PROTO_CAUSE_ACTION,
 	    "request_photos", 3, 0, NULL);
 	assert_int_equal(sellers_put(fx->st, "S-9", true), 0);
 	store_rollback(fx->st);
@@ -535,7 +517,7 @@ store_rollback__leaves_no_row_no_history_and_no_counter_change(void **state)
 	assert_int_equal(a.state, PROTO_PENDING);
 	assert_int_equal(a.clock, PROTO_CLOCK_RESPONSE);
 	assert_int_equal(a.version, 1);
-	assert_int_equal(history_count(fx->st, a.rid), 1);
+	assert_int_equal(storefx_history_count(fx->st, a.rid), 1);
 	assert_int_equal(history_last_seq(fx->st, &seq_after), 0);
 	assert_int_equal(seq_after, seq_before);
 	after = storefx_stats(fx->st);
@@ -565,12 +547,12 @@ store_rollback_to__undoes_only_the_savepoint_s_change(void **state)
 
 	assert_int_equal(store_savepoint(fx->st), 0);
 	storefx_insert(fx->st, &a);
-	add_event(fx->st, a.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
+	storefx_event(fx->st, a.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
 	assert_int_equal(store_release(fx->st), 0);
 
 	assert_int_equal(store_savepoint(fx->st), 0);
 	storefx_insert(fx->st, &b);
-	add_event(fx->st, b.rid, -1, PROTO_AWAITING, PROTO_CAUSE_CREATE, "create", 2, 0,
+	storefx_event(fx->st, b.rid, -1, PROTO_AWAITING, PROTO_CAUSE_CREATE, "create", 2, 0,
 	    NULL);
 	store_rollback_to(fx->st);
 	assert_true(store_in_txn(fx->st));
@@ -611,414 +593,6 @@ store_close__with_an_open_transaction__rolls_it_back(void **state)
 	assert_int_equal(storefx_stats(fx->st).by_state[PROTO_PENDING], 0);
 }
 
-/* ---------------------------------------------------- history and feed */
-
-struct seen {
-	size_t n;
-	int64_t seq[64];
-	int64_t rid[64];
-	int64_t at[64];
-	int from[64];
-	int to[64];
-	int cause[64];
-	char name[64][32];
-	int64_t due_at[64];
-	int64_t late_ms[64];
-	char detail[64][64];
-	bool has_detail[64];
-	char protocol[64][PROTO_ID_MAX + 1];
-};
-
-static void
-collect(const struct proto_event *ev, const char *protocol, void *arg)
-{
-	struct seen *s = arg;
-	size_t i = s->n++;
-
-	assert_true(i < NELEM(s->seq));
-	s->seq[i] = ev->seq;
-	s->rid[i] = ev->rid;
-	s->at[i] = ev->at;
-	s->from[i] = ev->from;
-	s->to[i] = ev->to;
-	s->cause[i] = ev->cause;
-	snprintf(s->name[i], sizeof s->name[i], "%s", ev->name);
-	s->due_at[i] = ev->due_at;
-	s->late_ms[i] = ev->late_ms;
-	s->has_detail[i] = ev->detail != NULL;
-	snprintf(s->detail[i], sizeof s->detail[i], "%s", ev->detail ? ev->detail : "");
-	snprintf(s->protocol[i], sizeof s->protocol[i], "%s", protocol);
-}
-
-static int
-history_count(struct store *st, int64_t rid)
-{
-	struct seen s = { 0 };
-	int n = history_of(st, rid, 0, 1000, collect, &s);
-
-	if (n < 0)
-		fail_msg("store_history: %s", store_error(st));
-	assert_int_equal((size_t)n, s.n);
-	return n;
-}
-
-static void
-store_event_add__assigns_increasing_seqs(void **state)
-{
-	struct storefx *fx = *state;
-	struct protocol a = storefx_mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700);
-	int64_t last = 0, seq;
-
-	storefx_open_rw(fx);
-	assert_int_equal(history_last_seq(fx->st, &seq), 0);
-	assert_int_equal(seq, 0);
-	storefx_insert(fx->st, &a);
-	for (int i = 0; i < 10; i++) {
-		seq = add_event(fx->st, a.rid, PROTO_PENDING, PROTO_PENDING,
-		    PROTO_CAUSE_WARNING, "response", i, 0, NULL);
-		if (seq <= last)
-			fail_msg("event %d got seq %lld after %lld", i, (long long)seq,
-			    (long long)last);
-		last = seq;
-	}
-	assert_int_equal(history_last_seq(fx->st, &seq), 0);
-	assert_int_equal(seq, last);
-}
-
-static void
-store_history__returns_one_protocol_s_entries_oldest_first_with_every_field(
-    void **state)
-{
-	struct storefx *fx = *state;
-	struct protocol a = storefx_mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700);
-	struct protocol b = storefx_mkp("B", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 800);
-	struct seen s = { 0 };
-	int64_t a1, a2, a3;
-
-	storefx_open_rw(fx);
-	storefx_insert(fx->st, &a);
-	storefx_insert(fx->st, &b);
-	a1 = add_event(fx->st, a.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 100,
-	    0, "{\"critical\":false}");
-	add_event(fx->st, b.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 110, 0,
-	    NULL);
-	a2 = add_event(fx->st, a.rid, PROTO_PENDING, PROTO_AWAITING, PROTO_CAUSE_ACTION,
-	    "request_photos", 200, 0, NULL);
-	add_event(fx->st, b.rid, PROTO_PENDING, PROTO_MEDIATION, PROTO_CAUSE_EXPIRY,
-	    "response", 900, 800, NULL);
-	a3 = add_event(fx->st, a.rid, PROTO_AWAITING, PROTO_PENDING, PROTO_CAUSE_EXPIRY,
-	    "photos_wait", 5000, 4000, NULL);
-
-	assert_int_equal(history_of(fx->st, a.rid, 0, 1000, collect, &s), 3);
-	assert_int_equal(s.n, 3);
-	assert_int_equal(s.seq[0], a1);
-	assert_int_equal(s.seq[1], a2);
-	assert_int_equal(s.seq[2], a3);
-	for (size_t i = 0; i < 3; i++) {
-		assert_int_equal(s.rid[i], a.rid);
-		assert_string_equal(s.protocol[i], "A");
-	}
-	assert_int_equal(s.from[0], -1);
-	assert_int_equal(s.to[0], PROTO_PENDING);
-	assert_int_equal(s.cause[0], PROTO_CAUSE_CREATE);
-	assert_string_equal(s.name[0], "create");
-	assert_int_equal(s.at[0], 100);
-	assert_int_equal(s.due_at[0], 0);
-	assert_true(s.has_detail[0]);
-	assert_string_equal(s.detail[0], "{\"critical\":false}");
-
-	assert_int_equal(s.from[1], PROTO_PENDING);
-	assert_int_equal(s.to[1], PROTO_AWAITING);
-	assert_int_equal(s.cause[1], PROTO_CAUSE_ACTION);
-	assert_string_equal(s.name[1], "request_photos");
-	assert_false(s.has_detail[1]);
-
-	assert_int_equal(s.cause[2], PROTO_CAUSE_EXPIRY);
-	assert_int_equal(s.due_at[2], 4000);
-	assert_int_equal(s.late_ms[2], 1000);
-	assert_int_equal(s.at[2], 5000);
-
-	/* A protocol without history. */
-	{
-		struct protocol c = storefx_mkp("C", "S", PROTO_RESOLVED, PROTO_CLOCK_NONE, 0);
-
-		storefx_insert(fx->st, &c);
-		assert_int_equal(history_count(fx->st, c.rid), 0);
-	}
-}
-
-static void
-store_feed__pages_without_skipping_or_repeating(void **state)
-{
-	struct storefx *fx = *state;
-	struct protocol p[3] = {
-		storefx_mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700),
-		storefx_mkp("B", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700),
-		storefx_mkp("C", "T", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700),
-	};
-	int64_t added[23];
-	struct seen all = { 0 };
-	int64_t after = 0;
-	int pages = 0;
-
-	storefx_open_rw(fx);
-	for (size_t i = 0; i < NELEM(p); i++)
-		storefx_insert(fx->st, &p[i]);
-	for (size_t i = 0; i < NELEM(added); i++)
-		added[i] = add_event(fx->st, p[i % 3].rid, -1, PROTO_PENDING,
-		    PROTO_CAUSE_CREATE, "create", (int64_t)i, 0, NULL);
-
-	for (;;) {
-		struct seen page = { 0 };
-		int n = history_feed(fx->st, after, 4, collect, &page);
-
-		assert_true(n >= 0);
-		assert_true(n <= 4);
-		if (n == 0)
-			break;
-		pages++;
-		for (int i = 0; i < n; i++) {
-			size_t k = all.n++;
-
-			all.seq[k] = page.seq[i];
-			snprintf(all.protocol[k], sizeof all.protocol[k], "%s",
-			    page.protocol[i]);
-		}
-		after = page.seq[n - 1];
-	}
-	assert_int_equal(pages, 6);
-	assert_int_equal(all.n, NELEM(added));
-	for (size_t i = 0; i < NELEM(added); i++) {
-		if (all.seq[i] != added[i])
-			fail_msg("feed item %zu has seq %lld, expected %lld", i,
-			    (long long)all.seq[i], (long long)added[i]);
-		assert_string_equal(all.protocol[i], p[i % 3].id);
-	}
-	/* Nothing after the last one; a later add shows up after it. */
-	{
-		struct seen s = { 0 };
-		int64_t seq;
-
-		assert_int_equal(history_feed(fx->st, added[NELEM(added) - 1], 100, collect, &s),
-		    0);
-		seq = add_event(fx->st, p[0].rid, PROTO_PENDING, PROTO_PENDING,
-		    PROTO_CAUSE_WARNING, "response", 99, 0, NULL);
-		assert_int_equal(history_feed(fx->st, added[NELEM(added) - 1], 100, collect, &s),
-		    1);
-		assert_int_equal(s.seq[0], seq);
-	}
-	/* From the middle. */
-	{
-		struct seen s = { 0 };
-
-		assert_int_equal(history_feed(fx->st, added[9], 3, collect, &s), 3);
-		assert_int_equal(s.seq[0], added[10]);
-		assert_int_equal(s.seq[2], added[12]);
-	}
-}
-
-/* ------------------------------------------------------------ counters */
-
-static void
-store_stats__counters_follow_inserts_updates_and_history(void **state)
-{
-	struct storefx *fx = *state;
-	struct protocol a = storefx_mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 900);
-	struct protocol b = storefx_mkp("B", "S", PROTO_AWAITING, PROTO_CLOCK_PHOTOS, 500);
-	struct protocol c = storefx_mkp("C", "S", PROTO_RESOLVED, PROTO_CLOCK_NONE, 0);
-	struct listing_stats s;
-
-	storefx_open_rw(fx);
-	s = storefx_stats(fx->st);
-	for (int i = 0; i < PROTO_N_CAUSES; i++)
-		assert_int_equal(s.by_cause[i], 0);
-
-	storefx_insert(fx->st, &a);
-	storefx_insert(fx->st, &b);
-	storefx_insert(fx->st, &c);
-	s = storefx_stats(fx->st);
-	assert_int_equal(s.by_state[PROTO_PENDING], 1);
-	assert_int_equal(s.by_state[PROTO_AWAITING], 1);
-	assert_int_equal(s.by_state[PROTO_RESOLVED], 1);
-	assert_int_equal(s.by_state[PROTO_CLOSED], 0);
-	assert_int_equal(s.by_clock[PROTO_CLOCK_RESPONSE], 1);
-	assert_int_equal(s.by_clock[PROTO_CLOCK_PHOTOS], 1);
-	assert_int_equal(s.by_clock[PROTO_CLOCK_NONE], 1);
-	assert_true(s.has_next);
-	assert_string_equal(s.next_id, "B");
-	assert_int_equal(s.next_clock, PROTO_CLOCK_PHOTOS);
-	assert_int_equal(s.next_at, 500);
-
-	/* A: pending -> awaiting on address_wait. */
-	a.state = PROTO_AWAITING;
-	a.clock = PROTO_CLOCK_ADDRESS;
-	a.clock_next = a.clock_due = 400;
-	a.version = 2;
-	storefx_update(fx->st, &a);
-	s = storefx_stats(fx->st);
-	assert_int_equal(s.by_state[PROTO_PENDING], 0);
-	assert_int_equal(s.by_state[PROTO_AWAITING], 2);
-	assert_int_equal(s.by_clock[PROTO_CLOCK_RESPONSE], 0);
-	assert_int_equal(s.by_clock[PROTO_CLOCK_ADDRESS], 1);
-	assert_string_equal(s.next_id, "A");
-	assert_int_equal(s.next_clock, PROTO_CLOCK_ADDRESS);
-	assert_int_equal(s.next_at, 400);
-
-	/* Same state, other clock; then neither changes (version only). */
-	a.clock = PROTO_CLOCK_POSTING;
-	a.version = 3;
-	storefx_update(fx->st, &a);
-	a.version = 4;
-	a.updated_at += 1;
-	storefx_update(fx->st, &a);
-	s = storefx_stats(fx->st);
-	assert_int_equal(s.by_state[PROTO_AWAITING], 2);
-	assert_int_equal(s.by_clock[PROTO_CLOCK_ADDRESS], 0);
-	assert_int_equal(s.by_clock[PROTO_CLOCK_POSTING], 1);
-
-	/* B's photos_wait expires: back to pending on a response clock. C is rewritten
-	 * without a change of state or clock. */
-	b.state = PROTO_PENDING;
-	b.clock = PROTO_CLOCK_RESPONSE;
-	b.version = 2;
-	storefx_update(fx->st, &b);
-	c.state = PROTO_RESOLVED;	/* unchanged */
-	c.version = 2;
-	storefx_update(fx->st, &c);
-	s = storefx_stats(fx->st);
-	assert_int_equal(s.by_state[PROTO_PENDING], 1);
-	assert_int_equal(s.by_state[PROTO_AWAITING], 1);
-	assert_int_equal(s.by_state[PROTO_RESOLVED], 1);
-	assert_int_equal(s.by_clock[PROTO_CLOCK_PHOTOS], 0);
-	assert_int_equal(s.by_clock[PROTO_CLOCK_RESPONSE], 1);
-	assert_int_equal(s.by_clock[PROTO_CLOCK_NONE], 1);
-	{
-		int64_t total = 0;
-
-		for (int i = 0; i < PROTO_N_STATES; i++)
-			total += s.by_state[i];
-		assert_int_equal(total, 3);
-		total = 0;
-		for (int i = 0; i < PROTO_N_CLOCKS; i++)
-			total += s.by_clock[i];
-		assert_int_equal(total, 3);
-	}
-
-	add_event(fx->st, a.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
-	add_event(fx->st, b.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
-	add_event(fx->st, a.rid, PROTO_PENDING, PROTO_AWAITING, PROTO_CAUSE_ACTION,
-	    "confirm_address", 2, 0, NULL);
-	add_event(fx->st, b.rid, PROTO_AWAITING, PROTO_PENDING, PROTO_CAUSE_EXPIRY,
-	    "photos_wait", 3, 2, NULL);
-	add_event(fx->st, b.rid, PROTO_PENDING, PROTO_PENDING, PROTO_CAUSE_WARNING,
-	    "response", 4, 0, NULL);
-	add_event(fx->st, b.rid, PROTO_PENDING, PROTO_PENDING, PROTO_CAUSE_WARNING,
-	    "response", 5, 0, NULL);
-	s = storefx_stats(fx->st);
-	assert_int_equal(s.by_cause[PROTO_CAUSE_CREATE], 2);
-	assert_int_equal(s.by_cause[PROTO_CAUSE_ACTION], 1);
-	assert_int_equal(s.by_cause[PROTO_CAUSE_EVENT], 0);
-	assert_int_equal(s.by_cause[PROTO_CAUSE_EXPIRY], 1);
-	assert_int_equal(s.by_cause[PROTO_CAUSE_WARNING], 2);
-}
-
-static void
-store_stats__no_running_clock__has_no_next(void **state)
-{
-	struct storefx *fx = *state;
-	struct protocol c = storefx_mkp("C", "S", PROTO_RESOLVED, PROTO_CLOCK_NONE, 0);
-
-	storefx_open_rw(fx);
-	storefx_insert(fx->st, &c);
-	assert_false(storefx_stats(fx->st).has_next);
-}
-
-/* -------------------------------------------------------------- sellers */
-
-static void
-sellers_put_get__upserts_envvias(void **state)
-{
-	struct storefx *fx = *state;
-	bool envvias = true;
-
-	storefx_open_rw(fx);
-	assert_int_equal(sellers_get(fx->st, "S-1", &envvias), 0);
-	assert_false(envvias);
-	assert_int_equal(sellers_put(fx->st, "S-1", true), 0);
-	assert_int_equal(sellers_get(fx->st, "S-1", &envvias), 1);
-	assert_true(envvias);
-	assert_int_equal(sellers_put(fx->st, "S-1", false), 0);
-	envvias = true;
-	assert_int_equal(sellers_get(fx->st, "S-1", &envvias), 1);
-	assert_false(envvias);
-	assert_int_equal(sellers_get(fx->st, "s-1", &envvias), 0);
-}
-
-static void
-sellers_counts__count_states_and_mediations_since_an_instant(void **state)
-{
-	struct storefx *fx = *state;
-	static const struct {
-		const char *id;
-		const char *seller;
-		enum proto_state s;
-	} rows[] = {
-		{ "P1", "S", PROTO_PENDING }, { "P2", "S", PROTO_PENDING },
-		{ "P3", "S", PROTO_AWAITING }, { "P4", "S", PROTO_MEDIATION },
-		{ "P5", "S", PROTO_MEDIATION }, { "P6", "S", PROTO_MEDIATION },
-		{ "P7", "S", PROTO_RESOLVED }, { "Q1", "T", PROTO_PENDING },
-		{ "Q2", "T", PROTO_MEDIATION },
-	};
-	struct protocol p[NELEM(rows)];
-	int64_t counts[PROTO_N_STATES], med = -1;
-	const int64_t since = 1000000;
-
-	storefx_open_rw(fx);
-	for (size_t i = 0; i < NELEM(rows); i++) {
-		p[i] = storefx_mkp(rows[i].id, rows[i].seller, rows[i].s, PROTO_CLOCK_NONE, 0);
-		storefx_insert(fx->st, &p[i]);
-	}
-	/* P4: expired long ago but applied after `since` (downtime): its due instant
-	 * counts. P5: exactly at since. P6: applied live after since, no due recorded. */
-	add_event(fx->st, p[3].rid, PROTO_PENDING, PROTO_MEDIATION, PROTO_CAUSE_EXPIRY,
-	    "response", since + 10, since - 1, NULL);
-	add_event(fx->st, p[4].rid, PROTO_PENDING, PROTO_MEDIATION, PROTO_CAUSE_EXPIRY,
-	    "response", since + 5, since, NULL);
-	add_event(fx->st, p[5].rid, PROTO_PENDING, PROTO_MEDIATION, PROTO_CAUSE_EXPIRY,
-	    "response", since + 1, 0, NULL);
-	/* Not mediations: another seller's, an event to resolved, a create. */
-	add_event(fx->st, p[8].rid, PROTO_PENDING, PROTO_MEDIATION, PROTO_CAUSE_EXPIRY,
-	    "response", since + 1, since + 1, NULL);
-	add_event(fx->st, p[6].rid, PROTO_MEDIATION, PROTO_RESOLVED, PROTO_CAUSE_EVENT,
-	    "mediation_resolved", since + 2, 0, NULL);
-	add_event(fx->st, p[0].rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create",
-	    since + 3, 0, NULL);
-
-	assert_int_equal(sellers_counts(fx->st, "S", since, counts, &med), 0);
-	assert_int_equal(counts[PROTO_PENDING], 2);
-	assert_int_equal(counts[PROTO_AWAITING], 1);
-	assert_int_equal(counts[PROTO_CLOSED], 0);
-	assert_int_equal(counts[PROTO_UNRESOLVED], 0);
-	assert_int_equal(counts[PROTO_MEDIATION], 3);
-	assert_int_equal(counts[PROTO_RESOLVED], 1);
-	assert_int_equal(med, 2);
-
-	assert_int_equal(sellers_counts(fx->st, "S", 0, counts, &med), 0);
-	assert_int_equal(med, 3);
-	assert_int_equal(sellers_counts(fx->st, "S", since + 2, counts, &med), 0);
-	assert_int_equal(med, 0);
-
-	assert_int_equal(sellers_counts(fx->st, "T", since, counts, &med), 0);
-	assert_int_equal(counts[PROTO_PENDING], 1);
-	assert_int_equal(counts[PROTO_MEDIATION], 1);
-	assert_int_equal(med, 1);
-
-	assert_int_equal(sellers_counts(fx->st, "nobody", 0, counts, &med), 0);
-	for (int i = 0; i < PROTO_N_STATES; i++)
-		assert_int_equal(counts[i], 0);
-	assert_int_equal(med, 0);
-}
-
 #define T(name) cmocka_unit_test_setup_teardown(name, storefx_setup, storefx_teardown)
 
 int
@@ -1042,13 +616,6 @@ main(void)
 		T(store_rollback__leaves_no_row_no_history_and_no_counter_change),
 		T(store_rollback_to__undoes_only_the_savepoint_s_change),
 		T(store_close__with_an_open_transaction__rolls_it_back),
-		T(store_event_add__assigns_increasing_seqs),
-		T(store_history__returns_one_protocol_s_entries_oldest_first_with_every_field),
-		T(store_feed__pages_without_skipping_or_repeating),
-		T(store_stats__counters_follow_inserts_updates_and_history),
-		T(store_stats__no_running_clock__has_no_next),
-		T(sellers_put_get__upserts_envvias),
-		T(sellers_counts__count_states_and_mediations_since_an_instant),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
