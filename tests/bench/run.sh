@@ -339,6 +339,51 @@ h2load_rps() {
 		/^status codes:/ { ok = $3 } END { if (ok > 0) print r }'
 }
 
+# get_one SOCKET PID SECONDS LABEL: GETs of random protocols from 64 clients; prints
+# "rps p99_ms errors requests cpu_ticks".
+get_one() {
+	local c0 lg
+	c0=$(cpu_ticks "$2")
+	lg=$(loadgen -s "$1" -c 64 -d "$3" -p '/v1/protocols/{id}' --ids "0:$N_A" \
+		--id-prefix A --id-width 8 --random --label "$4")
+	echo "$lg" | jq -r --argjson t "$(( $(cpu_ticks "$2") - c0 ))" \
+		'"\(.rps) \(.p99_ms) \(.errors) \(.rps * .elapsed_s | floor) \($t)"'
+}
+# get_pairs TRIVIAL_SOCKET TRIVIAL_PID: e with loadgen. The daemon first serves GETs for
+# a second unmeasured (its page cache and the read map fill, as in service; the handler
+# has nothing to warm), then the daemon and the handler alternate E_PAIRS times for
+# GET_S/2 s each: the host's speed drifts within seconds, so the ratio is the median of
+# the pairs' ratios. rps and p99 are the pairs' medians; CPU per request over all pairs.
+E_PAIRS=4
+get_pairs() {
+	local k d t ratios="" drps="" trps="" dp99="" derr=0 dreq=0 dtk=0 treq=0 ttk=0 half
+	half=$(awk -v s="$GET_S" 'BEGIN { printf "%g", s / 2 }')
+	get_one "$DSOCK" "$DPID" 1 warmup >/dev/null
+	for k in $(seq "$E_PAIRS"); do
+		read -r -a d < <(get_one "$DSOCK" "$DPID" "$half" get)
+		read -r -a t < <(get_one "$1" "$2" "$half" trivial)
+		[ "${#d[@]}" = 5 ] && [ "${#t[@]}" = 5 ] || { log "e: a GET run gave no figures"; continue; }
+		drps+="${d[0]} " trps+="${t[0]} " dp99+="${d[1]} "
+		derr=$((derr + d[2])) dreq=$((dreq + d[3])) dtk=$((dtk + d[4]))
+		treq=$((treq + t[3])) ttk=$((ttk + t[4]))
+		ratios+="$(awk -v a="${d[0]}" -v b="${t[0]}" 'BEGIN { if (b > 0) printf "%.3f", a / b }') "
+	done
+	put get_rps "$(median_of $drps)"
+	put get_p99 "$(median_of $dp99)"
+	put get_errors "$derr"
+	put trivial_rps "$(median_of $trps)"
+	put get_ratio "$(median_of $ratios)"
+	put get_cpu_us "$(awk -v t="$dtk" -v n="$dreq" -v hz="$CLK_TCK" \
+		'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n }')"
+	put trivial_cpu_us "$(awk -v t="$ttk" -v n="$treq" -v hz="$CLK_TCK" \
+		'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n }')"
+}
+# median_of V...: the median of the numbers given.
+median_of() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit;
+		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
 # a (test clock), e, f, d and the ceiling: import, the ceiling on a copy of the file,
 # then on the daemon reads, the drain, actions.
 # cpu_ticks PID: the process's CPU time (every thread, user + system), in clock ticks.
@@ -388,20 +433,7 @@ scen_daemon() {
 	tr=$!
 	BG_PIDS+=("$tr")
 	for _ in $(seq 100); do [ -S "$dir/trivial.sock" ] && break; sleep 0.01; done
-	c0=$(cpu_ticks "$DPID")
-	lg=$(loadgen -s "$DSOCK" -c 64 -d "$GET_S" -p '/v1/protocols/{id}' --ids "0:$N_A" \
-		--id-prefix A --id-width 8 --random --label get)
-	put get_cpu_us "$(cpu_per_req "$c0" "$(cpu_ticks "$DPID")" "$lg")"
-	put get_rps "$(echo "$lg" | jq -r .rps)"
-	put get_p99 "$(echo "$lg" | jq -r .p99_ms)"
-	put get_errors "$(echo "$lg" | jq -r .errors)"
-	c0=$(cpu_ticks "$tr")
-	lg=$(loadgen -s "$dir/trivial.sock" -c 64 -d "$GET_S" -p '/v1/protocols/{id}' \
-		--ids "0:$N_A" --id-prefix A --id-width 8 --random --label trivial)
-	put trivial_cpu_us "$(cpu_per_req "$c0" "$(cpu_ticks "$tr")" "$lg")"
-	put trivial_rps "$(echo "$lg" | jq -r .rps)"
-	put get_ratio "$(awk -v a="$(tail -n1 "$M/get_rps")" -v b="$(tail -n1 "$M/trivial_rps")" \
-		'BEGIN { if (b > 0) printf "%.3f", a / b }')"
+	get_pairs "$dir/trivial.sock" "$tr"
 	if [ -n "$H2LOAD" ]; then
 		local a b
 		a=$(h2load_rps "$DSOCK" "$T/uris.txt" "$GET_S")
@@ -821,7 +853,7 @@ echo "- **b**: $B_N protocols whose clocks fall due evenly over ${B_WIN} s (ever
 echo "- **Layout** (b, c): $([ -n "$LAYOUT" ] && echo "\`--scatter\`: the due order is scattered across the rows everywhere (the worst case)." || echo "clocks that fall due together sit in neighbouring rows, as response clocks do (protocols opened together fall due together); the scattered line of b shows the worst case, where every transition dirties pages of its own (\`run.sh --scatter\` uses it throughout.)")"
 echo "- **c**: \`benchdb\` writes the rows in the daemon's schema; each size is started $C_STARTS times by \`startwait\` (NOTIFY_SOCKET, the READY=1 of the unit's Type=notify); RSS is VmRSS after the catch-up (peak = VmHWM after a read load; \"at READY\" is read just after READY=1, when the catch-up has begun); the catch-up is the \`at\` of the last overdue expiry in the history minus the exec instant, each start on a fresh copy of the generated file, written to disk (\`sync\`) before the start and still in the page cache: a cold start from disk is slower."
 echo "- **d**: \`POST /v1/protocols/{id}/actions {\"action\":\"request_photos\"}\`, each request on a pending protocol of its own, 64 keep-alive connections for ${D_S} s; 2xx answers/s (a 2xx means committed). The information row repeats it with \`synchronous = normal\` on a fresh pool of pending protocols. CPU per request (d, e): utime + stime of the server process from /proc (every thread: the loop and the checkpointer) over the loadgen's run, divided by the requests answered."
-echo "- **e**: 64 keep-alive connections, ${GET_S} s, random ids among $NA_H; the trivial handler (\`trivial.c\`) answers a fixed 70-byte JSON with the same libevent and the daemon's loop configuration (epoll changelist); the information row runs it on libevent's default loop."
+echo "- **e**: 64 keep-alive connections, random ids among $NA_H. The daemon first serves GETs for 1 s unmeasured (its page cache and read map fill, as in service); then it and the trivial handler alternate $E_PAIRS times, $(awk -v s="$GET_S" 'BEGIN { printf "%g", s / 2 }') s each (the host's speed drifts within seconds): the ratio is the median of the pairs' ratios, requests/s and p99 the pairs' medians. h2load: ${GET_S} s each, 20000 random ids cycled. The trivial handler (\`trivial.c\`) answers a fixed 70-byte JSON with the same libevent and the daemon's loop configuration (epoll changelist); the information row runs it on libevent's default loop."
 echo "- **f**: the $NA_H-line NDJSON file posted to \`POST /v1/protocols:import\` by curl in pieces of $IMPORT_CHUNK (whole lines; the daemon bounds a body), one after the other, timed from the first request to the last answer."
 echo "- Clients and servers share the machine's $SYS_CORES cores; loadgen is one thread."
 echo "- Before each timed phase (an import, the ceiling, the drain, actions, the spread, a start of c, BullMQ with appendfsync) the bench runs \`sync\`, so the kernel's flush of files the bench itself just wrote does not stall the fsyncs being measured (it doubled the 10M catch-up before it was added)."
