@@ -43,9 +43,9 @@ render_skips(struct jsonw *w, const struct deadline_explain *ex)
 	jsonw_arr_end(w);
 }
 
-/* Appends s to text (of size RENDER_TEXT_LEN) at *n, cut at the end. */
 #define RENDER_TEXT_LEN 512
 
+/* Appends s to text (of size RENDER_TEXT_LEN) at *n, cut at the end. */
 static void
 render_cat(char *text, size_t *n, const char *s)
 {
@@ -67,7 +67,6 @@ render_explain_text(struct jsonw *w, const struct deadline_explain *ex, const ch
 	char date[CIVIL_DATE_LEN], text[RENDER_TEXT_LEN], num[24];
 	size_t n = 0;
 
-	text[0] = '\0';
 	render_cat(text, &n, ex->rule);
 	render_cat(text, &n, " = ");
 	render_cat(text, &n, ex->value);
