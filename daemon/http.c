@@ -8,6 +8,7 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,22 +196,24 @@ http_send(struct evhttp_request *req, int status, const char *type, json_t *body
 static void
 http_free_text(const void *data, size_t len, void *arg)
 {
-	free((void *)data);
+	jsonw_recycle((char *)data, (size_t)(uintptr_t)arg);
 }
 
 void
 http_reply_jsonw(struct evhttp_request *req, int status, struct jsonw *w)
 {
 	struct evbuffer *buf = evbuffer_new();
-	size_t len;
+	size_t len, cap;
 	char *text;
 
-	/* The text is handed to the connection, not copied: it is freed once sent. */
+	/* The text is handed to the connection, not copied: it is recycled once sent. */
 	jsonw_newline(w);
+	cap = w->cap;
 	text = jsonw_take(w, &len);
-	if (evbuffer_add_reference(buf, text, len, http_free_text, NULL) != 0) {
+	if (evbuffer_add_reference(buf, text, len, http_free_text, (void *)(uintptr_t)cap)
+	    != 0) {
 		evbuffer_add(buf, text, len);
-		free(text);
+		jsonw_recycle(text, cap);
 	}
 	http_send_buffer(req, status, "application/json", buf);
 }

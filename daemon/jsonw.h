@@ -23,8 +23,12 @@ struct jsonw {
 };
 
 void jsonw_init(struct jsonw *w);
-/* The text written (NUL-terminated, *len without it); the caller frees it. */
+/* The text written (NUL-terminated, *len without it); the caller frees it, with free()
+ * or jsonw_recycle(). */
 char *jsonw_take(struct jsonw *w, size_t *len);
+/* Free a text taken from a writer whose cap was cap: kept for the next jsonw_init
+ * when it has the first size (a few at most). Loop thread only, as every writer. */
+void jsonw_recycle(char *text, size_t cap);
 void jsonw_free(struct jsonw *w);
 
 void jsonw_obj(struct jsonw *w);

@@ -206,6 +206,55 @@ jsonw__a_long_array__grows_its_buffer(void **state)
 	jsonw_free(&w);
 }
 
+static void
+jsonw_key__one_that_needs_escapes__keeps_its_comma_and_colon(void **state)
+{
+	struct jsonw w;
+	char *s;
+
+	jsonw_init(&w);
+	jsonw_obj(&w);
+	jsonw_key(&w, "a");
+	jsonw_int(&w, 1);
+	jsonw_key(&w, "b\"c\n");
+	jsonw_str(&w, "\\");
+	jsonw_key(&w, "\xc3\xa9");
+	jsonw_str(&w, "d");
+	jsonw_obj_end(&w);
+	s = take(&w);
+	assert_string_equal(s, "{\"a\":1,\"b\\\"c\\u000a\":\"\\\\\",\"\xc3\xa9\":\"d\"}");
+	free(s);
+	jsonw_free(&w);
+}
+
+static void
+jsonw_recycle__a_text_of_the_first_size__is_the_next_writers_buffer(void **state)
+{
+	struct jsonw w;
+	size_t len, cap;
+	char *s, *texts[40];
+
+	jsonw_init(&w);
+	cap = w.cap;
+	jsonw_str(&w, "x");
+	s = jsonw_take(&w, &len);
+	jsonw_recycle(s, cap);
+	jsonw_init(&w);
+	assert_ptr_equal(w.buf, s);
+	assert_string_equal(w.buf, "");
+	jsonw_free(&w);
+	/* More than it keeps, and one of another size: freed (the sanitizer build checks
+	 * that none leaks and none is freed twice). */
+	for (size_t i = 0; i < 40; i++) {
+		jsonw_init(&w);
+		texts[i] = jsonw_take(&w, &len);
+	}
+	for (size_t i = 0; i < 40; i++)
+		jsonw_recycle(texts[i], cap);
+	jsonw_recycle(malloc(10), 10);
+	jsonw_recycle(NULL, cap);
+}
+
 int
 main(void)
 {
@@ -217,6 +266,8 @@ main(void)
 		cmocka_unit_test(jsonw_str__an_invalid_byte_at_every_offset__becomes_a_question_mark),
 		cmocka_unit_test(jsonw_int__extremes_and_zero__written_exactly),
 		cmocka_unit_test(jsonw__a_long_array__grows_its_buffer),
+		cmocka_unit_test(jsonw_key__one_that_needs_escapes__keeps_its_comma_and_colon),
+		cmocka_unit_test(jsonw_recycle__a_text_of_the_first_size__is_the_next_writers_buffer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
