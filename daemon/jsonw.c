@@ -331,3 +331,10 @@ jsonw_null(struct jsonw *w)
 	jsonw_sep(w);
 	jsonw_put(w, "null", 4);
 }
+
+void
+jsonw_raw(struct jsonw *w, const char *json, size_t n)
+{
+	jsonw_sep(w);
+	jsonw_put(w, json, n);
+}

@@ -43,6 +43,8 @@ void jsonw_str_or_null(struct jsonw *w, const char *s);
 void jsonw_int(struct jsonw *w, int64_t v);
 void jsonw_bool(struct jsonw *w, bool v);
 void jsonw_null(struct jsonw *w);
+/* A value already written as JSON text (n bytes), copied as it is. */
+void jsonw_raw(struct jsonw *w, const char *json, size_t n);
 /* A newline after the text (the end of an answer). */
 void jsonw_newline(struct jsonw *w);
 

@@ -176,16 +176,58 @@ render_attempts(struct jsonw *w, const struct protocol *p)
 	jsonw_obj_end(w);
 }
 
+/*
+ * The arrays of allowed actions written last, by their set: protocols share a handful
+ * of sets, and writing a dozen names one by one cost 2k instructions of a GET. Loop
+ * thread only, as every rendering.
+ */
+#define RENDER_ALLOWED_SLOTS 8
+#define RENDER_ALLOWED_LEN 400
+
+static struct render_allowed {
+	bool used;
+	uint32_t mask;
+	size_t len;
+	char text[RENDER_ALLOWED_LEN];
+} render_allowed_memo[RENDER_ALLOWED_SLOTS];
+static size_t render_allowed_next;
+
+static void
+render_allowed_array(struct jsonw *w, uint32_t mask)
+{
+	jsonw_arr(w);
+	for (int i = 0; i < PROTO_N_ACTIONS; i++)
+		if (mask & (UINT32_C(1) << i))
+			jsonw_str(w, rules_action(i)->name);
+	jsonw_arr_end(w);
+}
+
 static void
 render_allowed(struct jsonw *w, const struct protocol *p, bool envvias)
 {
-	const char *names[PROTO_N_ACTIONS];
-	size_t n = rules_allowed_actions(p, envvias, names, PROTO_N_ACTIONS);
+	uint32_t mask = rules_allowed_mask(p, envvias);
+	struct render_allowed *m;
+	struct jsonw a;
 
-	jsonw_arr(w);
-	for (size_t i = 0; i < n; i++)
-		jsonw_str(w, names[i]);
-	jsonw_arr_end(w);
+	for (size_t i = 0; i < RENDER_ALLOWED_SLOTS; i++) {
+		m = &render_allowed_memo[i];
+		if (m->used && m->mask == mask) {
+			jsonw_raw(w, m->text, m->len);
+			return;
+		}
+	}
+	jsonw_init(&a);
+	render_allowed_array(&a, mask);
+	m = &render_allowed_memo[render_allowed_next];
+	if (a.len < sizeof m->text) {
+		memcpy(m->text, a.buf, a.len);
+		m->len = a.len;
+		m->mask = mask;
+		m->used = true;
+		render_allowed_next = (render_allowed_next + 1) % RENDER_ALLOWED_SLOTS;
+	}
+	jsonw_raw(w, a.buf, a.len);
+	jsonw_free(&a);
 }
 
 void

@@ -154,6 +154,17 @@ rules_allowed_actions(const struct protocol *p, bool envvias, const char **out, 
 	return n;
 }
 
+uint32_t
+rules_allowed_mask(const struct protocol *p, bool envvias)
+{
+	uint32_t mask = 0;
+
+	for (int i = 0; i < ACT_COUNT; i++)
+		if (rules_action_refusal(p, i, envvias) == NULL)
+			mask |= UINT32_C(1) << i;
+	return mask;
+}
+
 static void
 rules_allow_list(const struct protocol *p, bool envvias, struct problem *pb)
 {

@@ -73,6 +73,8 @@ int rules_action_args(int i, const struct rules_args *args, int64_t today, struc
 const char *rules_arg(const struct rules_args *args, const char *name);
 /* The actions p may take now, written to out (at most max); returns their count. */
 size_t rules_allowed_actions(const struct protocol *p, bool envvias, const char **out, size_t max);
+/* The same set as bits: bit i for the action at index i. */
+uint32_t rules_allowed_mask(const struct protocol *p, bool envvias);
 
 /* The event rule for p and name, or NULL with a problem (422 unknown, 409 not now). */
 const struct rules_event *rules_event(const struct protocol *p, const char *name,

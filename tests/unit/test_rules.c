@@ -306,6 +306,29 @@ rules_action_allowed__every_state_x_every_action__only_pending_and_unresolved_ta
 }
 
 static void
+rules_allowed_mask__every_state_origin_reason_and_envvias__is_the_listed_set(void **state)
+{
+	static const char *reasons[] = { "delivery_problem", "customer_return", "unavailable",
+		"cancellation_letter" };
+
+	(void)state;
+	for (int s = 0; s < PROTO_N_STATES; s++)
+		for (size_t r = 0; r <= NELEM(reasons); r++)
+			for (int envvias = 0; envvias < 2; envvias++) {
+				struct protocol p = r == NELEM(reasons) ? mkc(s) :
+				    mkp(PROTO_PREVENTIVE, reasons[r], s, PROTO_CLOCK_NONE);
+				const char *names[PROTO_N_ACTIONS];
+				size_t n = rules_allowed_actions(&p, envvias, names,
+				    NELEM(names));
+				uint32_t want = 0;
+
+				for (size_t i = 0; i < n; i++)
+					want |= UINT32_C(1) << action(names[i]);
+				assert_int_equal(rules_allowed_mask(&p, envvias), want);
+			}
+}
+
+static void
 rules_allowed_actions__pending_and_unresolved__list_all_12_in_table_order(void **state)
 {
 	static const enum proto_state states[] = { PROTO_PENDING, PROTO_UNRESOLVED };
@@ -1217,6 +1240,7 @@ main(void)
 		cmocka_unit_test(rules_action__only_message_customer__is_refused_for_envvias),
 		cmocka_unit_test(rules_action_allowed__every_state_x_every_action__only_pending_and_unresolved_take_actions),
 		cmocka_unit_test(rules_allowed_actions__pending_and_unresolved__list_all_12_in_table_order),
+		cmocka_unit_test(rules_allowed_mask__every_state_origin_reason_and_envvias__is_the_listed_set),
 		cmocka_unit_test(rules_allowed_actions__max_smaller_than_the_list__writes_only_max),
 		cmocka_unit_test(rules_action__request_photos_in_awaiting__is_refused_409_listing_nothing),
 		cmocka_unit_test(rules_action__cancel_sale_in_unresolved__is_allowed_and_leaves_the_problem_alone),
