@@ -175,9 +175,14 @@ rfc3339_write(const struct rfc3339_fields *f, bool zulu, char *buf)
 	} else
 		n = snprintf(buf, RFC3339_LEN, "%04d-%02d-%02dT%02d:%02d:%02d",
 		    f->year, f->month, f->day, f->hour, f->min, f->sec);
-	if (f->ms != 0 && n > 0 && n < RFC3339_LEN)
-		n += snprintf(buf + n, RFC3339_LEN - n, ".%03d", f->ms);
-	if (n <= 0 || n + 7 >= RFC3339_LEN)
+	if (n <= 0 || n + 11 >= RFC3339_LEN)
+		return buf;
+	if (f->ms != 0) {
+		buf[n++] = '.';
+		n += rfc3339_put_digits(buf + n, f->ms, 3);
+		buf[n] = '\0';
+	}
+	if (n + 7 >= RFC3339_LEN)
 		return buf;
 	if (zulu) {
 		buf[n++] = 'Z';
