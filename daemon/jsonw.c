@@ -243,9 +243,8 @@ jsonw_escaped(struct jsonw *w, const char *s, size_t n)
  * their punctuation, where a piece at a time cost a few hundred instructions for
  * every key of an answer. */
 static void
-jsonw_quoted(struct jsonw *w, const char *s, bool key)
+jsonw_quoted(struct jsonw *w, const char *s, size_t n, bool key)
 {
-	size_t n = strlen(s);
 	bool comma = jsonw_comma(w);
 	const unsigned char *p = (const unsigned char *)s;
 	char *d;
@@ -273,16 +272,16 @@ jsonw_quoted(struct jsonw *w, const char *s, bool key)
 }
 
 void
-jsonw_key(struct jsonw *w, const char *key)
+jsonw_key_n(struct jsonw *w, const char *key, size_t n)
 {
-	jsonw_quoted(w, key, true);
+	jsonw_quoted(w, key, n, true);
 	w->after_key = true;
 }
 
 void
 jsonw_str(struct jsonw *w, const char *s)
 {
-	jsonw_quoted(w, s, false);
+	jsonw_quoted(w, s, strlen(s), false);
 }
 
 void

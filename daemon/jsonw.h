@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /*
  * A JSON text writer for the answers read most (a protocol, a page of them): it
@@ -35,8 +36,15 @@ void jsonw_obj(struct jsonw *w);
 void jsonw_obj_end(struct jsonw *w);
 void jsonw_arr(struct jsonw *w);
 void jsonw_arr_end(struct jsonw *w);
-/* The key of the next member of the current object. */
-void jsonw_key(struct jsonw *w, const char *key);
+/* The key of the next member of the current object (n bytes, no NUL among them). */
+void jsonw_key_n(struct jsonw *w, const char *key, size_t n);
+/* The same for a NUL-terminated key: inline, so that the length of a literal key is
+ * known when compiling. */
+static inline void
+jsonw_key(struct jsonw *w, const char *key)
+{
+	jsonw_key_n(w, key, strlen(key));
+}
 void jsonw_str(struct jsonw *w, const char *s);
 /* s, or null when it is empty. */
 void jsonw_str_or_null(struct jsonw *w, const char *s);
