@@ -219,7 +219,7 @@ jsonw_escape(struct jsonw *w, unsigned char c)
 		jsonw_put(w, "?", 1);
 }
 
-/* The escaped body of s (len n), from its first byte that needs more than a copy. */
+/* The body of s (n bytes), escaped where a byte needs more than a copy. */
 static void
 jsonw_escaped(struct jsonw *w, const char *s, size_t n)
 {

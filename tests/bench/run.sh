@@ -522,7 +522,8 @@ scen_realclock_instant() {
 	read -r secs created < <(import_file "$dir/r.ndjson")
 	[ "$created" = "$N_A" ] || log "instant: created $created of $N_A"
 	[ "$(now_ms)" -lt "$due" ] || log "instant: the import ended after the clocks were due"
-	sleep "$(awk -v ms=$((due - $(now_ms))) 'BEGIN { printf "%.3f", ms > 0 ? ms / 1000 : 0 }')"
+	# (In awk a bare '>' among printf's arguments would redirect its output to a file.)
+	sleep "$(awk -v ms=$((due - $(now_ms))) 'BEGIN { printf "%.3f", (ms > 0 ? ms / 1000 : 0) }')"
 	wait_fired "$N_A" 900 1 || log "instant: not all $N_A applied in time"
 	daemon_stop
 	lat=$("$B/benchdb" lateness "$dir/pd.db" --due-from "$due")
