@@ -798,7 +798,7 @@ echo "$(date -u +%Y-%m-%d) · \`make bench$([ "$MODE" = quick ] && echo " QUICK=
 	"run, then the median) · ${ELAPSED} s"
 echo
 echo "Machine: $SYS_CORES cores ($SYS_CPU), $SYS_MEM, Linux $(uname -r); SQLite $V_SQLITE," \
-	"libevent $V_LIBEVENT; protocold $(echo "$VERSIONS" | jq -r .version) ($(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo '+changes')); peer: $PEER_NOTE."
+	"libevent $V_LIBEVENT; protocold $(echo "$VERSIONS" | jq -r .version) ($(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- . ':!tests/bench/RESULTS.md' 2>/dev/null || echo '+changes')); peer: $PEER_NOTE."
 if [ "$MODE" = quick ]; then
 	echo
 	echo "Quick mode: N = $NA_H instead of 1M and sizes up to $SIZE_H instead of 10M, one run;" \
