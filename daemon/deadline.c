@@ -124,12 +124,13 @@ int
 deadline_explain(const struct protocol *p, const struct cal *cal, struct deadline_explain *out)
 {
 	char date[CIVIL_DATE_LEN], err[DURATION_ERR_LEN];
+	enum { RULE, VALUE, SOURCE, CALENDAR, PICKUP };
 	const struct deadline_slot slots[] = {
-		{ "rule", out->rule, sizeof out->rule },
-		{ "value", out->value, sizeof out->value },
-		{ "source", out->source, sizeof out->source },
-		{ "calendar", out->calendar, sizeof out->calendar },
-		{ "pickup_date", date, sizeof date },
+		[RULE] = { "rule", out->rule, sizeof out->rule },
+		[VALUE] = { "value", out->value, sizeof out->value },
+		[SOURCE] = { "source", out->source, sizeof out->source },
+		[CALENDAR] = { "calendar", out->calendar, sizeof out->calendar },
+		[PICKUP] = { "pickup_date", date, sizeof date },
 	};
 	struct duration d;
 	unsigned seen;
@@ -140,9 +141,9 @@ deadline_explain(const struct protocol *p, const struct cal *cal, struct deadlin
 		return -1;
 	/* Parsed once: a field at a time cost a thousand instructions of a GET. */
 	seen = deadline_fields(p->clock_rule, slots, sizeof slots / sizeof slots[0]);
-	if (!(seen & 1u))
+	if (!(seen & 1u << RULE))
 		return -1;
-	if (seen & 1u << 4)
+	if (seen & 1u << PICKUP)
 		civil_parse_date(date, &out->pickup_day);
 	if (out->calendar[0] && duration_parse(out->value, &d, err) == 0 &&
 	    duration_is_bdays(&d)) {
