@@ -186,15 +186,14 @@ rfc3339_write(const struct rfc3339_fields *f, bool zulu, char *buf)
 	} else
 		n = snprintf(buf, RFC3339_LEN, "%04d-%02d-%02dT%02d:%02d:%02d",
 		    f->year, f->month, f->day, f->hour, f->min, f->sec);
-	if (n <= 0 || n + 11 >= RFC3339_LEN)
+	/* Room for the milliseconds, the offset and the NUL: ".mmm" "+hh:mm". */
+	if (n <= 0 || n + 11 > RFC3339_LEN)
 		return buf;
 	if (f->ms != 0) {
 		buf[n++] = '.';
 		n += rfc3339_put_digits(buf + n, f->ms, 3);
 		buf[n] = '\0';
 	}
-	if (n + 7 >= RFC3339_LEN)
-		return buf;
 	if (zulu) {
 		buf[n++] = 'Z';
 		buf[n] = '\0';
