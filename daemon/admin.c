@@ -11,6 +11,7 @@
 #include "api.h"
 #include "ckpt.h"
 #include "clock.h"
+#include "commit.h"
 #include "duration.h"
 #include "feed.h"
 #include "http.h"
@@ -173,13 +174,21 @@ struct admin_clock_wait {
 };
 
 static void
-admin_clock_idle(void *arg)
+admin_clock_answer(void *arg, bool ok)
 {
 	struct admin_clock_wait *w = arg;
 
 	http_reply_json(w->req, 200, json_pack("{s:o, s:I}", "now", render_time(clock_now()),
 	    "applied", (json_int_t)(sched_fired_count() - w->fired_before)));
 	free(w);
+}
+
+/* Nothing is due any more: answer once what was applied is durable (the scheduler
+ * goes on as soon as its batches are written). */
+static void
+admin_clock_idle(void *arg)
+{
+	commit_after(admin_clock_answer, arg);
 }
 
 /* The new instant of a clock request: {"now": RFC 3339} or {"advance": duration}. */

@@ -2,32 +2,87 @@
 
 #include <event2/event.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "clock.h"
+#include "durable.h"
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
 #include "xmalloc.h"
 
 #define COMMIT_MAX_HOOKS 4
+#define COMMIT_MAX_PRE_HOOKS 2
 
 struct commit_waiter {
 	commit_fn *fn;
 	void *arg;
 };
 
+struct commit_list {
+	struct commit_waiter *w;
+	size_t n, cap;
+};
+
 static struct store *commit_st;
 static struct event *commit_ev;
-static struct commit_waiter *commit_waiters;
-static size_t commit_n, commit_cap;
+/* Waiting for this turn's commit to be durable; for it to be written (commit_after_write);
+ * for the sync in flight (durable mode). */
+static struct commit_list commit_w, commit_written_w, commit_sync_w;
 static void (*commit_hooks[COMMIT_MAX_HOOKS])(void);
 static size_t commit_n_hooks;
+static struct {
+	int (*fn)(void);
+	void (*undo)(void);
+} commit_pre_hooks[COMMIT_MAX_PRE_HOOKS];
+static size_t commit_n_pre_hooks;
 static long long commit_ok, commit_failed;
 static bool commit_spoiled;
 /* A hold (commit_hold): asked for again this turn, and its deadline. */
 static bool commit_held;
 static int64_t commit_hold_until;
 static struct event *commit_hold_ev;
+/* Durable mode (commit_durable): the last commit's sync is in flight, since t0. */
+static bool commit_async, commit_syncing;
+static int64_t commit_sync_t0;
+
+static void
+commit_list_add(struct commit_list *l, commit_fn *fn, void *arg)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->w = xrealloc(l->w, l->cap * sizeof *l->w);
+	}
+	l->w[l->n++] = (struct commit_waiter){ fn, arg };
+}
+
+/* Append everything waiting on from to to. */
+static void
+commit_list_move(struct commit_list *to, struct commit_list *from)
+{
+	for (size_t i = 0; i < from->n; i++)
+		commit_list_add(to, from->w[i].fn, from->w[i].arg);
+	from->n = 0;
+}
+
+/* Tell everyone on l. A waiter may start the next turn's work, and add to l. */
+static void
+commit_list_notify(struct commit_list *l, bool ok)
+{
+	struct commit_list now = *l;
+
+	*l = (struct commit_list){ 0 };
+	for (size_t i = 0; i < now.n; i++)
+		now.w[i].fn(now.w[i].arg, ok);
+	free(now.w);
+}
+
+static void
+commit_list_free(struct commit_list *l)
+{
+	free(l->w);
+	*l = (struct commit_list){ 0 };
+}
 
 static void
 commit_cb(evutil_socket_t fd, short what, void *arg)
@@ -52,6 +107,7 @@ void
 commit_init(struct event_base *base, struct store *st)
 {
 	commit_st = st;
+	commit_async = commit_syncing = false;
 	/* Activated by the turn's first change: it runs after the callbacks already
 	 * queued in this turn, so they all share the commit. */
 	commit_ev = event_new(base, -1, 0, commit_cb, NULL);
@@ -61,15 +117,36 @@ commit_init(struct event_base *base, struct store *st)
 }
 
 void
+commit_durable(void)
+{
+	commit_async = true;
+}
+
+void
+commit_drain(void)
+{
+	/* Each sync in flight is waited for here, and what joined the open transaction
+	 * meanwhile is committed and synced after it. */
+	commit_flush();
+	while (commit_syncing) {
+		commit_synced(durable_wait());
+		commit_flush();
+	}
+}
+
+void
 commit_shutdown(void)
 {
-	commit_flush();
+	if (commit_ev == NULL)
+		return;
+	commit_drain();
 	event_free(commit_ev);
 	event_free(commit_hold_ev);
 	commit_ev = commit_hold_ev = NULL;
-	free(commit_waiters);
-	commit_waiters = NULL;
-	commit_n = commit_cap = 0;
+	commit_list_free(&commit_w);
+	commit_list_free(&commit_written_w);
+	commit_list_free(&commit_sync_w);
+	commit_n_hooks = commit_n_pre_hooks = 0;
 }
 
 int
@@ -84,11 +161,23 @@ commit_open(void)
 void
 commit_after(commit_fn *fn, void *arg)
 {
-	if (commit_n == commit_cap) {
-		commit_cap = commit_cap ? commit_cap * 2 : 64;
-		commit_waiters = xrealloc(commit_waiters, commit_cap * sizeof *commit_waiters);
-	}
-	commit_waiters[commit_n++] = (struct commit_waiter){ fn, arg };
+	commit_list_add(&commit_w, fn, arg);
+	event_active(commit_ev, 0, 0);
+}
+
+void
+commit_after_sync(commit_fn *fn, void *arg)
+{
+	if (commit_syncing)
+		commit_list_add(&commit_sync_w, fn, arg);
+	else
+		commit_after(fn, arg);
+}
+
+void
+commit_after_write(commit_fn *fn, void *arg)
+{
+	commit_list_add(&commit_written_w, fn, arg);
 	event_active(commit_ev, 0, 0);
 }
 
@@ -114,21 +203,41 @@ commit_add_hook(void (*fn)(void))
 	commit_hooks[commit_n_hooks++] = fn;
 }
 
-/* Hand the outcome to everyone waiting. A waiter may start the next turn's work. */
-static void
-commit_notify(bool ok, bool committed)
+void
+commit_add_pre_hook(int (*fn)(void), void (*undo)(void))
 {
-	struct commit_waiter *w = commit_waiters;
-	size_t n = commit_n;
+	if (commit_n_pre_hooks == COMMIT_MAX_PRE_HOOKS)
+		fatalx("commit: too many hooks");
+	commit_pre_hooks[commit_n_pre_hooks].fn = fn;
+	commit_pre_hooks[commit_n_pre_hooks++].undo = undo;
+}
 
-	commit_waiters = NULL;
-	commit_n = commit_cap = 0;
-	for (size_t i = 0; i < n; i++)
-		w[i].fn(w[i].arg, ok);
-	free(w);
-	if (ok && committed)
-		for (size_t i = 0; i < commit_n_hooks; i++)
-			commit_hooks[i]();
+static void
+commit_run_hooks(void)
+{
+	for (size_t i = 0; i < commit_n_hooks; i++)
+		commit_hooks[i]();
+}
+
+/* Undo the first n pre-hooks (the commit failed, or a later hook did). */
+static void
+commit_undo_pre_hooks(size_t n)
+{
+	while (n-- > 0)
+		commit_pre_hooks[n].undo();
+}
+
+/* Before a commit whose sync will run in the thread: 0, or -1 when a hook could not
+ * make it safe (the commit is then synced at once). */
+static int
+commit_run_pre_hooks(void)
+{
+	for (size_t i = 0; i < commit_n_pre_hooks; i++)
+		if (commit_pre_hooks[i].fn() != 0) {
+			commit_undo_pre_hooks(i);
+			return -1;
+		}
+	return 0;
 }
 
 void
@@ -151,31 +260,109 @@ commit_end(void)
 	return false;
 }
 
-int
-commit_flush(void)
+static void
+commit_end_hold(void)
 {
-	bool ok = true, committed = store_in_txn(commit_st);
-
 	commit_held = false;
 	if (commit_hold_until != 0) {
 		commit_hold_until = 0;
 		evtimer_del(commit_hold_ev);
 	}
-	if (committed) {
-		int64_t t0 = clock_mono_us();
+}
 
-		ok = commit_end();
-		metrics_commit(ok, clock_mono_us() - t0);
-		if (ok)
-			commit_ok++;
-		else {
-			commit_failed++;
-			log_warnx("commit failed, the turn's changes were not kept: %s",
-			    store_error(commit_st));
-		}
+/*
+ * The WAL's fsync failed: the kernel may have dropped the pages it could not write,
+ * and a later fsync could succeed without them. Nothing of that commit has been told
+ * to anyone; a restart reads what really is on disk.
+ */
+static void
+commit_sync_failed(int err)
+{
+	fatalx("fsync of the WAL failed (%s): the last commit may not be on disk, and "
+	    "nothing of it was acknowledged; stopping so that the restart recovers what "
+	    "is", strerror(err));
+}
+
+/* A turn with nothing to commit: its waiters wait for the sync in flight, if any
+ * (what they answer for may be in it), else they are told now. */
+static int
+commit_nothing(void)
+{
+	commit_list_notify(&commit_written_w, true);
+	if (commit_syncing)
+		commit_list_move(&commit_sync_w, &commit_w);
+	else
+		commit_list_notify(&commit_w, true);
+	return 0;
+}
+
+static int
+commit_failed_now(int64_t t0)
+{
+	metrics_commit(false, clock_mono_us() - t0);
+	commit_failed++;
+	log_warnx("commit failed, the turn's changes were not kept: %s", store_error(commit_st));
+	commit_list_notify(&commit_written_w, false);
+	commit_list_notify(&commit_w, false);
+	return -1;
+}
+
+int
+commit_flush(void)
+{
+	bool async;
+	int64_t t0;
+	int err;
+
+	commit_end_hold();
+	if (!store_in_txn(commit_st))
+		return commit_nothing();
+	/* The last commit is being synced: this turn's changes stay in the open
+	 * transaction, committed when that sync is over (commit_synced), so readers never
+	 * see a commit that is not on disk. A spoiled turn is rolled back now. */
+	if (commit_syncing && !commit_spoiled)
+		return 0;
+	t0 = clock_mono_us();
+	async = commit_async && !commit_spoiled && commit_run_pre_hooks() == 0;
+	if (!commit_end()) {
+		if (async)
+			commit_undo_pre_hooks(commit_n_pre_hooks);
+		return commit_failed_now(t0);
 	}
-	commit_notify(ok, committed);
-	return ok ? 0 : -1;
+	commit_ok++;
+	commit_list_notify(&commit_written_w, true);
+	if (async) {
+		commit_list_move(&commit_sync_w, &commit_w);
+		commit_syncing = true;
+		commit_sync_t0 = t0;
+		durable_request();
+		return 0;
+	}
+	/* Durable mode without the readers' snapshot held: sync here, as FULL would. */
+	if (commit_async && (err = durable_sync_now()) != 0)
+		commit_sync_failed(err);
+	metrics_commit(true, clock_mono_us() - t0);
+	commit_list_notify(&commit_w, true);
+	commit_run_hooks();
+	return 0;
+}
+
+void
+commit_synced(int err)
+{
+	if (err != 0)
+		commit_sync_failed(err);
+	commit_syncing = false;
+	metrics_commit(true, clock_mono_us() - commit_sync_t0);
+	/* The hooks first: the readers' snapshot may begin again before the reads that
+	 * waited for this sync run. */
+	commit_run_hooks();
+	commit_list_notify(&commit_sync_w, true);
+	/* What joined the open transaction meanwhile is committed in this turn, after
+	 * the callbacks it has already queued. */
+	if (commit_ev != NULL && (store_in_txn(commit_st) || commit_w.n > 0 ||
+	    commit_written_w.n > 0))
+		event_active(commit_ev, 0, 0);
 }
 
 void

@@ -11,14 +11,17 @@ struct store;
  * Group commit. Every change made during one turn of the event loop goes into one
  * transaction, committed at the end of the turn; what waits on it (an HTTP answer,
  * the scheduler's next batch) runs only after the commit, so nothing is acknowledged
- * before it is durable.
+ * before it is durable. In durable mode (commit_durable) the WAL's fsync runs in a
+ * thread while the loop goes on; what waits is told once it is over.
  */
 
 typedef void commit_fn(void *arg, bool ok);
 
 /* Commit on st from base's loop. */
 void commit_init(struct event_base *base, struct store *st);
-/* Commit what is pending and stop. */
+/* Commit what is pending, wait for its sync (durable mode) and tell its waiters. */
+void commit_drain(void);
+/* commit_drain, and stop. */
 void commit_shutdown(void);
 /* Make sure this turn's transaction is open: 0, or -1 (the database refused; the
  * error is in store_error()). */
@@ -33,8 +36,27 @@ void commit_after(commit_fn *fn, void *arg);
  * not renew it, a spoiled turn or commit_flush ends it. Writes of other clients made
  * meanwhile join the transaction: they are acknowledged at its commit. */
 void commit_hold(int64_t max_us);
-/* fn runs after every successful commit (to wake the feed and the scheduler). */
+/* Run fn(arg, ok) once the sync in flight is over, not waiting for this turn's
+ * changes (durable mode; else as commit_after). */
+void commit_after_sync(commit_fn *fn, void *arg);
+/* Run fn(arg, ok) once this turn's transaction is written to the database, before
+ * it is on disk: for what continues the writer's own work (the scheduler's next
+ * batch), never to tell anyone. Without commit_durable, when commit_after's run. */
+void commit_after_write(commit_fn *fn, void *arg);
+/* fn runs after every successful commit, once it is durable (to wake the feed and
+ * the scheduler, to end the readers' snapshot). */
 void commit_add_hook(void (*fn)(void));
+/* fn runs just before each commit whose sync is left to durable.c's thread, to keep
+ * the readers on what is already on disk: 0, or -1 when it cannot (that commit is
+ * then synced at once, on the loop thread). undo runs when the commit fails. */
+void commit_add_pre_hook(int (*fn)(void), void (*undo)(void));
+/* Durable mode: the writer commits with SQLite's synchronous = NORMAL and durable.c
+ * syncs the WAL in its thread (started by the caller, its done() = commit_synced).
+ * The waiters (commit_after) and hooks of a commit run once its sync is over; the
+ * changes made meanwhile wait in the open transaction, committed when it is. */
+void commit_durable(void);
+/* The sync durable_request asked for is over (err: 0 or an errno, fatal). */
+void commit_synced(int err);
 /* The turn's transaction holds a half-made change: at the end of the turn it is
  * rolled back, not committed, and every waiter is told it failed. */
 void commit_spoil(void);

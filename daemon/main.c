@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "commit.h"
 #include "config.h"
+#include "durable.h"
 #include "engine.h"
 #include "feed.h"
 #include "http.h"
@@ -128,9 +129,9 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 	d->stopping = true;
 	log_info("signal %d: finishing the transaction in flight and stopping", (int)sig);
 	sysd_stopping();
-	/* Commit and answer what is in flight, answer the long-polls, take no new
-	 * connections, and give the answers a moment to leave. */
-	commit_flush();
+	/* Commit and answer what is in flight (its fsync done), answer the long-polls,
+	 * take no new connections, and give the answers a moment to leave. */
+	commit_drain();
 	feed_shutdown();
 	http_stop_listening();
 	event_base_loopexit(d->base, &drain);
@@ -167,6 +168,28 @@ open_stores(struct daemon *d)
 	}
 }
 
+/* synchronous = full: the WAL's fsync in a thread, commits told once it is over. */
+static void
+start_syncer(struct daemon *d)
+{
+	const struct config *cfg = runconf_get();
+	char *cause = NULL;
+
+	if (!cfg->sync_full)
+		return;
+	if (durable_start(d->base, cfg->database, commit_synced, &cause) != 0) {
+		log_warnx("%s; each commit syncs the WAL itself", cause);
+		free(cause);
+		return;
+	}
+	if (store_set_sync(d->writer, false) != 0) {
+		log_warnx("%s; each commit syncs the WAL itself", store_error(d->writer));
+		durable_stop();
+		return;
+	}
+	commit_durable();
+}
+
 static void
 start_signals(struct daemon *d)
 {
@@ -195,6 +218,7 @@ start(struct daemon *d)
 	open_stores(d);
 	if (wire_start(d->base, d->writer, d->reader, sysd_listen_fd(), &cause) != 0)
 		fatalx("%s", cause);
+	start_syncer(d);
 	start_signals(d);
 	sysd_start(d->base, admin_status_text);
 	/* Whatever expired while we were down is applied first, in due order. */
@@ -209,6 +233,7 @@ stop(struct daemon *d)
 	event_free(d->sig_hup);
 	/* Commit before the HTTP server goes: its waiters answer requests it owns. */
 	commit_shutdown();
+	durable_stop();
 	import_shutdown();
 	feed_shutdown();
 	sched_shutdown();

@@ -76,7 +76,8 @@ sched_fire_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	sched_busy = true;
-	commit_after(sched_committed, (void *)(intptr_t)n);
+	/* The next batch need not wait for this one's fsync (durable mode). */
+	commit_after_write(sched_committed, (void *)(intptr_t)n);
 }
 
 void

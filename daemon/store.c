@@ -14,7 +14,7 @@
 
 enum store_sql {
 	SQL_BEGIN, SQL_BEGIN_READ, SQL_COMMIT, SQL_ROLLBACK, SQL_SAVEPOINT, SQL_RELEASE, SQL_ROLLBACK_TO,
-	SQL_COUNTER_ADD, SQL_COUNT
+	SQL_COUNTER_ADD, SQL_READ_NOW, SQL_COUNT
 };
 
 _Static_assert(SQL_COUNT <= STORE_SLOT_ROWS, "the store's slots end where the rows' begin");
@@ -28,6 +28,8 @@ static const char *const store_sql[SQL_COUNT] = {
 	[SQL_RELEASE] = "RELEASE change",
 	[SQL_ROLLBACK_TO] = "ROLLBACK TO change",
 	[SQL_COUNTER_ADD] = "UPDATE counters SET n = n + ?2 WHERE k = ?1",
+	/* Reads the file's header: a deferred BEGIN takes its snapshot at a first read. */
+	[SQL_READ_NOW] = "PRAGMA schema_version",
 };
 
 int
@@ -383,6 +385,14 @@ int
 store_read_begin(struct store *st)
 {
 	return store_simple(st, SQL_BEGIN_READ, "begin read");
+}
+
+int
+store_read_begin_now(struct store *st)
+{
+	if (sqlite3_get_autocommit(st->db) && store_read_begin(st) != 0)
+		return -1;
+	return store_simple(st, SQL_READ_NOW, "begin read");
 }
 
 void

@@ -59,6 +59,9 @@ void store_rollback_to(struct store *st);
 /* A read transaction on a read-only handle: the statements between begin and end
  * see one snapshot and take the WAL read lock once. */
 int store_read_begin(struct store *st);
+/* The same, or the one already open, with its snapshot taken now (not at its first
+ * read): later commits of the writer stay out of it. */
+int store_read_begin_now(struct store *st);
 void store_read_end(struct store *st);
 
 /* Sellers: sellers.h. */

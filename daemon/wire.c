@@ -28,6 +28,7 @@ wire_start(struct event_base *base, struct store *writer, struct store *reader, 
 	/* The reads of the turn see the commit: the snapshot ends before the feed reads. */
 	commit_add_hook(snapshot_release);
 	commit_add_hook(feed_notify);
+	commit_add_pre_hook(snapshot_block, snapshot_unblock);
 	routes = api_routes(&n);
 	api_init(reader, writer);
 	admin_init(reader);
