@@ -365,6 +365,12 @@ commit_synced(int err)
 		event_active(commit_ev, 0, 0);
 }
 
+int64_t
+commit_sync_age_us(void)
+{
+	return commit_syncing ? clock_mono_us() - commit_sync_t0 : 0;
+}
+
 void
 commit_counts(long long *ok, long long *failed)
 {

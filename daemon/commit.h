@@ -62,6 +62,8 @@ void commit_synced(int err);
 void commit_spoil(void);
 /* Commit now: 0 or -1. Called at the end of each turn; callers rarely need it. */
 int commit_flush(void);
+/* How long the sync in flight has run, in µs (0: none). */
+int64_t commit_sync_age_us(void);
 /* How many commits succeeded and failed since start. */
 void commit_counts(long long *ok, long long *failed);
 

@@ -8,11 +8,13 @@
 #include <systemd/sd-journal.h>
 #include <time.h>
 
+#include "commit.h"
 #include "log.h"
 
 #define SYSD_STATUS_EVERY_S 10
 
 static struct event *sysd_watchdog_ev, *sysd_status_ev;
+static int64_t sysd_watchdog_half_us;
 static void (*sysd_status_fn)(char *, size_t);
 static bool sysd_journal;
 
@@ -60,9 +62,21 @@ sysd_stopping(void)
 	sd_notify(0, "STOPPING=1");
 }
 
+/*
+ * The loop answers, but a commit whose fsync has run for half the watchdog's interval
+ * means a disk that no longer writes: no ping, so that systemd restarts the daemon
+ * (as when the fsync ran on the loop thread and blocked it).
+ */
 static void
 sysd_watchdog_cb(evutil_socket_t fd, short what, void *arg)
 {
+	int64_t age = commit_sync_age_us();
+
+	if (age > sysd_watchdog_half_us) {
+		log_warnx("watchdog: the WAL's fsync has run for %lld ms; not telling systemd "
+		    "all is well", (long long)(age / 1000));
+		return;
+	}
 	sd_notify(0, "WATCHDOG=1");
 }
 
@@ -90,6 +104,7 @@ sysd_start(struct event_base *base, void (*status_fn)(char *, size_t))
 		struct timeval half = { (time_t)(usec / 2 / 1000000),
 		    (suseconds_t)(usec / 2 % 1000000) };
 
+		sysd_watchdog_half_us = (int64_t)(usec / 2);
 		sysd_watchdog_ev = event_new(base, -1, EV_PERSIST, sysd_watchdog_cb, NULL);
 		event_add(sysd_watchdog_ev, &half);
 		sd_notify(0, "WATCHDOG=1");
