@@ -32,7 +32,7 @@ static struct commit_list commit_w, commit_written_w, commit_sync_w;
 static void (*commit_hooks[COMMIT_MAX_HOOKS])(void);
 static size_t commit_n_hooks;
 static struct {
-	int (*fn)(void);
+	void (*fn)(void);
 	void (*undo)(void);
 } commit_pre_hooks[COMMIT_MAX_PRE_HOOKS];
 static size_t commit_n_pre_hooks;
@@ -204,7 +204,7 @@ commit_add_hook(void (*fn)(void))
 }
 
 void
-commit_add_pre_hook(int (*fn)(void), void (*undo)(void))
+commit_add_pre_hook(void (*fn)(void), void (*undo)(void))
 {
 	if (commit_n_pre_hooks == COMMIT_MAX_PRE_HOOKS)
 		fatalx("commit: too many hooks");
@@ -219,25 +219,12 @@ commit_run_hooks(void)
 		commit_hooks[i]();
 }
 
-/* Undo the first n pre-hooks (the commit failed, or a later hook did). */
+/* Before a commit whose sync will run in the thread, or (undo) after it failed. */
 static void
-commit_undo_pre_hooks(size_t n)
-{
-	while (n-- > 0)
-		commit_pre_hooks[n].undo();
-}
-
-/* Before a commit whose sync will run in the thread: 0, or -1 when a hook could not
- * make it safe (the commit is then synced at once). */
-static int
-commit_run_pre_hooks(void)
+commit_run_pre_hooks(bool undo)
 {
 	for (size_t i = 0; i < commit_n_pre_hooks; i++)
-		if (commit_pre_hooks[i].fn() != 0) {
-			commit_undo_pre_hooks(i);
-			return -1;
-		}
-	return 0;
+		(undo ? commit_pre_hooks[i].undo : commit_pre_hooks[i].fn)();
 }
 
 void
@@ -312,7 +299,6 @@ commit_flush(void)
 {
 	bool async;
 	int64_t t0;
-	int err;
 
 	commit_end_hold();
 	if (!store_in_txn(commit_st))
@@ -323,10 +309,12 @@ commit_flush(void)
 	if (commit_syncing && !commit_spoiled)
 		return 0;
 	t0 = clock_mono_us();
-	async = commit_async && !commit_spoiled && commit_run_pre_hooks() == 0;
+	async = commit_async && !commit_spoiled;
+	if (async)
+		commit_run_pre_hooks(false);
 	if (!commit_end()) {
 		if (async)
-			commit_undo_pre_hooks(commit_n_pre_hooks);
+			commit_run_pre_hooks(true);
 		return commit_failed_now(t0);
 	}
 	commit_ok++;
@@ -338,9 +326,6 @@ commit_flush(void)
 		durable_request();
 		return 0;
 	}
-	/* Durable mode without the readers' snapshot held: sync here, as FULL would. */
-	if (commit_async && (err = durable_sync_now()) != 0)
-		commit_sync_failed(err);
 	metrics_commit(true, clock_mono_us() - t0);
 	commit_list_notify(&commit_w, true);
 	commit_run_hooks();

@@ -47,9 +47,8 @@ void commit_after_write(commit_fn *fn, void *arg);
  * the scheduler, to end the readers' snapshot). */
 void commit_add_hook(void (*fn)(void));
 /* fn runs just before each commit whose sync is left to durable.c's thread, to keep
- * the readers on what is already on disk: 0, or -1 when it cannot (that commit is
- * then synced at once, on the loop thread). undo runs when the commit fails. */
-void commit_add_pre_hook(int (*fn)(void), void (*undo)(void));
+ * the readers on what is already on disk; undo runs when that commit fails. */
+void commit_add_pre_hook(void (*fn)(void), void (*undo)(void));
 /* Durable mode: the writer commits with SQLite's synchronous = NORMAL and durable.c
  * syncs the WAL in its thread (started by the caller, its done() = commit_synced).
  * The waiters (commit_after) and hooks of a commit run once its sync is over; the

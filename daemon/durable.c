@@ -71,7 +71,8 @@ durable_open_wal(void)
 	return durable_sync_dir(du.dir);
 }
 
-int
+/* Sync the WAL now: 0 or an errno. */
+static int
 durable_sync_now(void)
 {
 	int err = durable_open_wal();

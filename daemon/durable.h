@@ -24,8 +24,6 @@ void durable_request(void);
 /* Wait for the requested sync on the calling thread (the loop is gone: the stop) and
  * return its result; done() is not called for it. */
 int durable_wait(void);
-/* Sync the WAL now, on the calling thread: 0 or an errno. */
-int durable_sync_now(void);
 /* Stop the thread (after the last commit). */
 void durable_stop(void);
 

@@ -60,17 +60,16 @@ snapshot_hold(void)
 	return true;
 }
 
-int
+void
 snapshot_block(void)
 {
 	if (snapshot_ev == NULL)
-		return 0;
+		return;
 	/* The turn's snapshot may not have read yet (SQLite takes it at a first read):
 	 * taken now, before the commit, or ended, so that no read sees the commit. */
 	if (snapshot_held && store_read_begin_now(snapshot_st) != 0)
 		snapshot_end();
 	snapshot_blocked = true;
-	return 0;
 }
 
 void

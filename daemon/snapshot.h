@@ -25,8 +25,8 @@ bool snapshot_hold(void);
  * new ones begin. */
 void snapshot_release(void);
 /* Before a commit whose fsync runs in durable.c's thread: the snapshot held keeps what
- * was there before it, and none begins until snapshot_release (0). */
-int snapshot_block(void);
+ * was there before it, and none begins until snapshot_release. */
+void snapshot_block(void);
 /* The commit failed: snapshots may begin again. */
 void snapshot_unblock(void);
 

@@ -376,7 +376,6 @@ durable__shutdown__syncs_what_is_pending(void **state)
 	assert_int_equal(w1->calls + w2->calls, 2);
 	assert_true(w1->ok && w2->ok);
 	assert_false(store_in_txn(fx->st));
-	snapshot_release();
 	assert_true(committed(fx, "S1") && committed(fx, "S2"));
 }
 
