@@ -37,6 +37,7 @@ static struct {
 } commit_pre_hooks[COMMIT_MAX_PRE_HOOKS];
 static size_t commit_n_pre_hooks;
 static long long commit_ok, commit_failed;
+static uint64_t commit_ended;
 static bool commit_spoiled;
 /* A hold (commit_hold): asked for again this turn, and its deadline. */
 static bool commit_held;
@@ -240,6 +241,7 @@ commit_spoil(void)
 static bool
 commit_end(void)
 {
+	commit_ended++;
 	if (!commit_spoiled)
 		return store_commit(commit_st) == 0;
 	commit_spoiled = false;
@@ -348,6 +350,12 @@ commit_synced(int err)
 	if (commit_ev != NULL && (store_in_txn(commit_st) || commit_w.n > 0 ||
 	    commit_written_w.n > 0))
 		event_active(commit_ev, 0, 0);
+}
+
+uint64_t
+commit_seq(void)
+{
+	return commit_ended;
 }
 
 int64_t

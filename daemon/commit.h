@@ -59,6 +59,12 @@ void commit_synced(int err);
 /* The turn's transaction holds a half-made change: at the end of the turn it is
  * rolled back, not committed, and every waiter is told it failed. */
 void commit_spoil(void);
+/* The number of the transaction this turn's changes join; it changes when that one
+ * ends (committed or rolled back). What gathers, over several turns, things to tell
+ * at a commit (commit_after) starts a new gathering when it has changed: in durable
+ * mode the next transaction fills while the last one's sync is in flight, and each
+ * must be told only its own. */
+uint64_t commit_seq(void);
 /* Commit now: 0 or -1. Called at the end of each turn; callers rarely need it. */
 int commit_flush(void);
 /* How long the sync in flight has run, in µs (0: none). */

@@ -38,7 +38,7 @@ struct engine_batch {
 
 static struct engine_batch engine_fb;
 
-/* The turn's transitions, logged once their commit succeeds. */
+/* The transitions of one transaction, logged once its commit is durable. */
 struct engine_log {
 	char id[PROTO_ID_MAX + 1];
 	int from;
@@ -48,34 +48,51 @@ struct engine_log {
 	int64_t late_ms;
 	bool has_late;
 };
-static struct engine_log *engine_logs;
-static size_t engine_n_logs, engine_cap_logs;
-static bool engine_logs_armed;
+struct engine_logs {
+	struct engine_log *v;
+	size_t n, cap;
+	uint64_t seq;	/* commit_seq() of its transaction */
+};
+/* The open transaction's; the one before may still wait for its sync. */
+static struct engine_logs *engine_cur_logs;
 
 static void
 engine_log_flush(void *arg, bool ok)
 {
-	for (size_t i = 0; ok && i < engine_n_logs; i++) {
-		struct engine_log *l = &engine_logs[i];
+	struct engine_logs *g = arg;
+
+	for (size_t i = 0; ok && i < g->n; i++) {
+		struct engine_log *l = &g->v[i];
 
 		sysd_transition(engine_cfg->log_transitions_info, l->id,
 		    l->from >= 0 ? proto_state_name(l->from) : "-", proto_state_name(l->to),
 		    proto_cause_name(l->cause), l->name, l->late_ms, l->has_late);
 	}
-	engine_n_logs = 0;
-	engine_logs_armed = false;
+	if (engine_cur_logs == g)
+		engine_cur_logs = NULL;
+	free(g->v);
+	free(g);
 }
 
 static void
 engine_log(const struct proto_event *ev, const char *id)
 {
+	struct engine_logs *g = engine_cur_logs;
 	struct engine_log *l;
 
-	if (engine_n_logs == engine_cap_logs) {
-		engine_cap_logs = engine_cap_logs ? engine_cap_logs * 2 : 256;
-		engine_logs = xrealloc(engine_logs, engine_cap_logs * sizeof *engine_logs);
+	/* Nothing would print them (a reload that turns them on starts from here). */
+	if (!engine_cfg->log_transitions_info && !log_debug_enabled())
+		return;
+	if (g == NULL || g->seq != commit_seq()) {
+		g = engine_cur_logs = xcalloc(1, sizeof *g);
+		g->seq = commit_seq();
+		commit_after(engine_log_flush, g);
 	}
-	l = &engine_logs[engine_n_logs++];
+	if (g->n == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 256;
+		g->v = xrealloc(g->v, g->cap * sizeof *g->v);
+	}
+	l = &g->v[g->n++];
 	strcopy(l->id, sizeof l->id, id);
 	l->from = ev->from;
 	l->to = ev->to;
@@ -83,10 +100,25 @@ engine_log(const struct proto_event *ev, const char *id)
 	l->name = ev->name;
 	l->late_ms = ev->late_ms;
 	l->has_late = ev->due_at != 0;
-	if (!engine_logs_armed) {
-		engine_logs_armed = true;
-		commit_after(engine_log_flush, NULL);
-	}
+}
+
+/* How many transitions of the open transaction are to be logged. */
+static size_t
+engine_logged(void)
+{
+	struct engine_logs *g = engine_cur_logs;
+
+	return g != NULL && g->seq == commit_seq() ? g->n : 0;
+}
+
+/* Forget the open transaction's transitions after the first n (they were undone). */
+static void
+engine_unlog(size_t n)
+{
+	struct engine_logs *g = engine_cur_logs;
+
+	if (g != NULL && g->seq == commit_seq())
+		g->n = n;
 }
 
 void
@@ -101,9 +133,6 @@ engine_shutdown(void)
 	free(engine_fb.rows);
 	free(engine_fb.again);
 	memset(&engine_fb, 0, sizeof engine_fb);
-	free(engine_logs);
-	engine_logs = NULL;
-	engine_n_logs = engine_cap_logs = 0;
 }
 
 void
@@ -220,7 +249,7 @@ engine_load(const char *id, struct protocol *p, int64_t now, struct problem *pb)
 static int
 engine_change(int (*change)(void *, struct problem *), void *ctx, struct problem *pb)
 {
-	size_t logged = engine_n_logs;
+	size_t logged = engine_logged();
 	int rc;
 
 	if (store_savepoint(engine_st) != 0)
@@ -230,7 +259,7 @@ engine_change(int (*change)(void *, struct problem *), void *ctx, struct problem
 		rc = engine_db_error(pb);
 	if (rc < 0) {
 		store_rollback_to(engine_st);
-		engine_n_logs = logged;	/* what was undone is not logged */
+		engine_unlog(logged);	/* what was undone is not logged */
 	}
 	return rc;
 }

@@ -24,6 +24,7 @@ struct import_job {
 	/* Since the last commit: counted only once it commits. */
 	int64_t pending_created, pending_identical, txn_lines;
 	bool waiting;		/* on the commit of the transaction holding our lines */
+	uint64_t wait_seq;	/* that transaction's commit_seq() */
 	json_t *errors;
 	struct event *next;
 	struct import_job *prev_job, *next_job;
@@ -119,6 +120,11 @@ import_batch(evutil_socket_t fd, short what, void *arg)
 	struct timeval now = { 0, 0 };
 	int done = 0;
 
+	/* Our transaction is committed and its sync in flight (the hold's deadline ended
+	 * it): lines applied now would join the next one, which may yet fail, and be
+	 * counted with this one. import_committed goes on. */
+	if (job->waiting && job->wait_seq != commit_seq())
+		return;
 	if (commit_open() != 0) {
 		import_committed(job, false);
 		return;
@@ -140,6 +146,7 @@ import_batch(evutil_socket_t fd, short what, void *arg)
 	job->txn_lines += done;
 	if (!job->waiting) {
 		job->waiting = true;
+		job->wait_seq = commit_seq();
 		commit_after(import_committed, job);
 	}
 	if (job->off < job->len && job->txn_lines < IMPORT_TXN_LINES) {

@@ -362,6 +362,40 @@ durable__spoiled_during_a_sync__rolled_back_alone(void **state)
 	assert_false(committed(fx, "S2"));
 }
 
+/* What gathers things to tell over several turns (the engine's log lines, the
+ * import's counts) tells the transactions apart by commit_seq: the one whose sync is
+ * in flight, and the open one that fills meanwhile, which may yet fail. */
+static void
+durable__commit_seq__tells_the_syncing_transaction_from_the_open_one(void **state)
+{
+	struct fx *fx = *state;
+	struct waiter *w1 = &fx->w[0];
+	struct waiter *w2 = &fx->w[1];
+	struct waiter *w3 = &fx->w[2];
+	uint64_t s0 = commit_seq();
+
+	write_seller(fx, "S1", w1);
+	commit_hold(10 * 1000000);
+	end_turn(fx);
+	/* Held into the next turn: still the same transaction. */
+	assert_true(store_in_txn(fx->st));
+	assert_true(commit_seq() == s0);
+	assert_int_equal(commit_flush(), 0);
+	assert_true(commit_seq() == s0 + 1);
+	/* S2 joins the next transaction; its commit waits for S1's sync. */
+	write_seller(fx, "S2", w2);
+	assert_int_equal(commit_flush(), 0);
+	assert_true(commit_seq() == s0 + 1);
+	commit_spoil();
+	assert_int_equal(commit_flush(), -1);
+	assert_true(commit_seq() == s0 + 2);
+	write_seller(fx, "S3", w3);
+	assert_true(commit_seq() == s0 + 2);
+	until_told(fx, w3);
+	assert_true(commit_seq() == s0 + 3);
+	assert_true(w1->ok && !w2->ok && w3->ok);
+}
+
 static void
 durable__shutdown__syncs_what_is_pending(void **state)
 {
@@ -424,6 +458,7 @@ main(void)
 		D(durable__a_snapshot_from_before_the_commit__keeps_serving_it),
 		D(durable__written_during_a_sync__committed_after_it),
 		D(durable__spoiled_during_a_sync__rolled_back_alone),
+		D(durable__commit_seq__tells_the_syncing_transaction_from_the_open_one),
 		D(durable__shutdown__syncs_what_is_pending),
 		D(durable__a_failed_sync__stops_the_process_untold),
 #undef D
