@@ -358,6 +358,12 @@ commit_seq(void)
 	return commit_ended;
 }
 
+bool
+commit_sync_in_flight(void)
+{
+	return commit_syncing;
+}
+
 int64_t
 commit_sync_age_us(void)
 {

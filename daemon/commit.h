@@ -67,6 +67,9 @@ void commit_spoil(void);
 uint64_t commit_seq(void);
 /* Commit now: 0 or -1. Called at the end of each turn; callers rarely need it. */
 int commit_flush(void);
+/* Durable mode: a commit's sync is in flight, so the open transaction will not be
+ * committed before it is over. */
+bool commit_sync_in_flight(void);
 /* How long the sync in flight has run, in µs (0: none). */
 int64_t commit_sync_age_us(void);
 /* How many commits succeeded and failed since start. */

@@ -21,7 +21,11 @@ struct sched_idle {
 
 static struct store *sched_st;
 static struct event *sched_timer;
-static bool sched_busy;		/* a batch waits for its commit */
+/* Batches applied in the open transaction and not yet written, their points, and that
+ * transaction's commit_seq(). */
+static int sched_open_batches;
+static int64_t sched_open_points;
+static uint64_t sched_open_seq;
 static struct sched_idle *sched_idlers;
 static size_t sched_n_idle, sched_cap_idle;
 static int64_t sched_fired;
@@ -50,22 +54,61 @@ sched_run_idlers(void)
 static void
 sched_committed(void *arg, bool ok)
 {
-	sched_busy = false;
+	sched_open_batches--;
 	if (!ok) {
 		sched_arm(SCHED_RETRY_MS);
 		return;
 	}
 	sched_fired += (intptr_t)arg;
-	sched_kick();
+	if (sched_open_batches == 0)
+		sched_kick();
+}
+
+/*
+ * May one more batch join the open transaction? Only while it cannot commit anyway:
+ * the last commit's sync is in flight (durable mode). Clocks that fall due meanwhile
+ * are applied at their instant and committed with it, instead of waiting for that sync
+ * and then for the write of the batch before them; nothing of them is told before
+ * their own sync. SCHED_OPEN_MAX bounds the transaction when the disk is slow.
+ */
+static bool
+sched_may_join(void)
+{
+	return sched_open_batches == 0 || (commit_sync_in_flight() &&
+	    sched_open_seq == commit_seq() && sched_open_points < SCHED_OPEN_MAX);
+}
+
+/* Arm the timer on the head of the deadline index: 0, or -1 (retry armed). */
+static int
+sched_arm_head(int64_t *head, int64_t *now)
+{
+	int64_t wait;
+
+	if (rows_head(sched_st, head) != 0) {
+		log_warnx("scheduler: %s", store_error(sched_st));
+		sched_arm(SCHED_RETRY_MS);
+		return -1;
+	}
+	*now = clock_now();
+	if (*head <= *now) {
+		/* Due now: a zero timeout, not an immediate activation, so the loop polls
+		 * its sockets between two batches (a long catch-up never starves them). */
+		sched_arm(0);
+		return 0;
+	}
+	/* Far away (or no clock at all): compare before subtracting, so nothing wraps. */
+	wait = *head - SCHED_MAX_SLEEP_MS > *now ? SCHED_MAX_SLEEP_MS : *head - *now;
+	sched_arm(wait);
+	return 0;
 }
 
 static void
 sched_fire_cb(evutil_socket_t fd, short what, void *arg)
 {
-	int64_t now = clock_now();
+	int64_t now = clock_now(), head;
 	int n;
 
-	if (sched_busy)
+	if (!sched_may_join())
 		return;
 	if (commit_open() != 0 || (n = engine_fire(now, SCHED_BATCH,
 	    clock_mono_us() + SCHED_BATCH_US)) < 0) {
@@ -75,34 +118,26 @@ sched_fire_cb(evutil_socket_t fd, short what, void *arg)
 		sched_arm(SCHED_RETRY_MS);
 		return;
 	}
-	sched_busy = true;
+	if (sched_open_batches++ == 0) {
+		sched_open_seq = commit_seq();
+		sched_open_points = 0;
+	}
+	sched_open_points += n;
 	/* The next batch need not wait for this one's fsync (durable mode). */
 	commit_after_write(sched_committed, (void *)(intptr_t)n);
+	if (sched_may_join())
+		sched_arm_head(&head, &now);
 }
 
 void
 sched_kick(void)
 {
-	int64_t head, now, wait;
+	int64_t head, now;
 
-	if (sched_busy)
+	/* A batch waits for its write: sched_committed kicks again. */
+	if (sched_open_batches > 0)
 		return;
-	if (rows_head(sched_st, &head) != 0) {
-		log_warnx("scheduler: %s", store_error(sched_st));
-		sched_arm(SCHED_RETRY_MS);
-		return;
-	}
-	now = clock_now();
-	if (head <= now) {
-		/* Due now: a zero timeout, not an immediate activation, so the loop polls
-		 * its sockets between two batches (a long catch-up never starves them). */
-		sched_arm(0);
-		return;
-	}
-	/* Far away (or no clock at all): compare before subtracting, so nothing wraps. */
-	wait = head - SCHED_MAX_SLEEP_MS > now ? SCHED_MAX_SLEEP_MS : head - now;
-	sched_arm(wait);
-	if (sched_n_idle > 0)
+	if (sched_arm_head(&head, &now) == 0 && head > now && sched_n_idle > 0)
 		sched_run_idlers();
 }
 

@@ -21,6 +21,9 @@ struct store;
  * 512. */
 #define SCHED_BATCH 2048
 #define SCHED_BATCH_US 20000
+/* While the last commit's sync is in flight, batches go on into the open transaction
+ * (it commits once that sync is over), up to this many points. */
+#define SCHED_OPEN_MAX (4 * SCHED_BATCH)
 
 /* Schedule from st (the writer connection) on base. */
 void sched_init(struct event_base *base, struct store *st);
