@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 [ $# -gt 0 ] || set -- build
 passed=0
 failed=0
+t_start=$(date +%s)
 logdir=$(mktemp -d "${TMPDIR:-/tmp}/protocold-tests.XXXXXX")
 
 # count NAME LOG RC: add the log's ok / not ok lines to the totals.
@@ -23,10 +24,11 @@ count() {
 	fi
 	passed=$((passed + ok))
 	failed=$((failed + bad))
+	secs=$(($(date +%s) - t0))
 	if [ "$bad" -eq 0 ]; then
-		echo "PASS $1 ($ok)"
+		echo "PASS $1 ($ok) ${secs}s"
 	else
-		echo "FAIL $1 ($ok passed, $bad failed)"
+		echo "FAIL $1 ($ok passed, $bad failed) ${secs}s"
 		grep -v '^ok ' "$2" | sed 's/^/    /' | tail -n 40
 	fi
 }
@@ -34,6 +36,7 @@ count() {
 # script NAME BUILD SECONDS FILE: run a test script against BUILD's binaries, count it.
 script() {
 	log="$logdir/$(echo "$1" | tr / _).log"
+	t0=$(date +%s)
 	PROTOCOLD="$PWD/$2/protocold" PROTOCOLCTL="$PWD/$2/protocolctl" BUILD="$2" \
 		timeout "$3" bash "$4" >"$log" 2>&1
 	count "$1" "$log" $?
@@ -44,6 +47,7 @@ for build in "$@"; do
 		[ -x "$t" ] || continue
 		name="$build/unit/$(basename "$t")"
 		log="$logdir/$(echo "$name" | tr / _).log"
+		t0=$(date +%s)
 		CMOCKA_MESSAGE_OUTPUT=TAP "$t" >"$log" 2>&1
 		count "$name" "$log" $?
 	done
@@ -63,9 +67,10 @@ done
 # The fuzz targets (libFuzzer, ASan, UBSan), a short budget each: once.
 if ls build/fuzz/fuzz_* >/dev/null 2>&1; then
 	log="$logdir/fuzz.log"
+	t0=$(date +%s)
 	FUZZ_LOGS="$logdir/fuzz" sh tests/fuzz/run.sh build/fuzz "${FUZZ_TIME:-10}" >"$log" 2>&1
 	count fuzz "$log" $?
 fi
-echo "logs: $logdir"
+echo "logs: $logdir ($(($(date +%s) - t_start)) s)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -696,11 +696,20 @@ bull() {
 	put "${key}_overran" "$(echo "$out" | jq -r .add_overran_due_ms)"
 }
 
-scen_peer() {
+# BullMQ's drain of N_A jobs due at one instant, run right after protocold's drain on
+# the real clock (scen_realclock_instant), so that the ratio compares two measurements
+# of the same moment of a shared host.
+scen_peer_instant() {
 	bull_setup || return 1
 	redis_start plain --appendonly no || return 1
 	log "BullMQ: $N_A delayed jobs due at one instant (no persistence)"
 	bull bq "--n" "$N_A" --mode instant
+	redis_stop
+}
+
+# The rest of the peer: the spread of b, then the instant drain with appendfsync always.
+scen_peer_rest() {
+	redis_start plain --appendonly no || return 1
 	log "BullMQ: $B_N jobs spread over ${B_WIN}s (no persistence)"
 	bull bqs --n "$B_N" --mode spread --window-ms $((B_WIN * 1000))
 	redis_stop
@@ -737,16 +746,19 @@ if [ -z "$LAYOUT" ]; then
 fi
 log "$N_A clocks due at one instant, real clock (once)"
 scen_realclock_instant
+PEER_OK=0
+if [ "$PEER" = 1 ]; then
+	if scen_peer_instant; then PEER_OK=1; else log "peer unavailable: $PEER_ERR"; fi
+else
+	PEER_ERR="skipped (--no-peer)"
+fi
 scen_base_rss
 for n in $C_SIZES; do
 	log "size $n: generate, start x$C_STARTS, catch up, read"
 	scen_size "$n"
 done
-PEER_OK=0
-if [ "$PEER" = 1 ]; then
-	if scen_peer; then PEER_OK=1; else log "peer unavailable: $PEER_ERR"; fi
-else
-	PEER_ERR="skipped (--no-peer)"
+if [ "$PEER_OK" = 1 ]; then
+	scen_peer_rest || log "peer: $PEER_ERR"
 fi
 ELAPSED=$(($(date +%s) - T_START))
 log "measured in ${ELAPSED}s; writing $OUT"
@@ -870,7 +882,7 @@ done
 echo
 echo "How each figure is taken:"
 echo
-echo "- **a**: $NA_H protocols imported under the test clock without \`opened_at\`, so all open at the same instant and their 48 h response clocks run out together; \`POST /v1/clock {\"advance\":\"48h\"}\` answers once every transition (pending → mediation, with its history/feed entry) is committed, and is timed. \`warn_before = 0s\`, \`log_transitions = debug\`. The **ceiling** (\`ceiling.c\`) drains a copy of the very file the import wrote (stopped daemon), with the daemon's settings (WAL, synchronous=FULL, same cache) and only the unavoidable statements: read the due rows from the timer index, UPDATE state and clock, INSERT the history row, $(grep -o 'SCHED_BATCH [0-9]*' daemon/sched.h | awk '{ print $2 }') per transaction (\`SCHED_BATCH\`); the bare ceiling first drops the seller/state indexes. The daemon keeps its per-state/clock/cause counters in memory during a transaction and writes them once at its commit (the ceiling writes none). Against BullMQ both run on the real clock: the N protocols imported into a running daemon with one \`opened_at\` chosen so that their clocks run out a few seconds after the import (lateness = \`late_ms\` of the history), and N BullMQ delayed jobs due at one instant, drained by one Worker (concurrency 64, removeOnComplete; lateness = \`processedOn − due\`). Drain rate = N / (last applied − due)."
+echo "- **a**: $NA_H protocols imported under the test clock without \`opened_at\`, so all open at the same instant and their 48 h response clocks run out together; \`POST /v1/clock {\"advance\":\"48h\"}\` answers once every transition (pending → mediation, with its history/feed entry) is committed, and is timed. \`warn_before = 0s\`, \`log_transitions = debug\`. The **ceiling** (\`ceiling.c\`) drains a copy of the very file the import wrote (stopped daemon), with the daemon's settings (WAL, synchronous=FULL, same cache) and only the unavoidable statements: read the due rows from the timer index, UPDATE state and clock, INSERT the history row, $(grep -o 'SCHED_BATCH [0-9]*' daemon/sched.h | awk '{ print $2 }') per transaction (\`SCHED_BATCH\`); the bare ceiling first drops the seller/state indexes. The daemon keeps its per-state/clock/cause counters in memory during a transaction and writes them once at its commit (the ceiling writes none). Against BullMQ both run on the real clock: the N protocols imported into a running daemon with one \`opened_at\` chosen so that their clocks run out a few seconds after the import (lateness = \`late_ms\` of the history), and N BullMQ delayed jobs due at one instant, drained by one Worker (concurrency 64, removeOnComplete; lateness = \`processedOn − due\`), measured right after protocold's drain so that both see the same moment of the shared host. Drain rate = N / (last applied − due)."
 echo "- **b**: $B_N protocols whose clocks fall due evenly over ${B_WIN} s (every $(awk -v r="$B_RATE" 'BEGIN { printf "%g", 1000 / r }') ms), real clock, while \`loadgen\` reads random protocols over 32 connections; lateness is \`late_ms\` of every expiry entry (applied − due, before the commit). A transition is acknowledged and seen once its commit (the WAL's write and \`fdatasync\`) is over: the commits' p99 is read from \`/metrics\` (\`protocold_commit_duration_seconds\`, the upper bound of the histogram's bucket) at the end of the window. While one commit's fsync is in flight, the clocks falling due are applied at their instant into the next transaction, so a slow disk shows in the commits, not in the lateness."
 echo "- **Layout** (b, c): $([ -n "$LAYOUT" ] && echo "\`--scatter\`: the due order is scattered across the rows everywhere (the worst case)." || echo "clocks that fall due together sit in neighbouring rows, as response clocks do (protocols opened together fall due together); the scattered line of b shows the worst case, where every transition dirties pages of its own (\`run.sh --scatter\` uses it throughout.)")"
 echo "- **c**: \`benchdb\` writes the rows in the daemon's schema; each size is started $C_STARTS times by \`startwait\` (NOTIFY_SOCKET, the READY=1 of the unit's Type=notify); RSS is VmRSS after the catch-up (peak = VmHWM after a read load; \"at READY\" is read just after READY=1, when the catch-up has begun); the catch-up is the \`at\` of the last overdue expiry in the history minus the exec instant, each start on a fresh copy of the generated file, written to disk (\`sync\`) before the start and still in the page cache: a cold start from disk is slower."
