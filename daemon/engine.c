@@ -15,7 +15,7 @@
 #include "rows.h"
 #include "sellers.h"
 #include "strcopy.h"
-#include "sysd.h"
+#include "translog.h"
 #include "tz.h"
 #include "xmalloc.h"
 
@@ -37,89 +37,6 @@ struct engine_batch {
 };
 
 static struct engine_batch engine_fb;
-
-/* The transitions of one transaction, logged once its commit is durable. */
-struct engine_log {
-	char id[PROTO_ID_MAX + 1];
-	int from;
-	enum proto_state to;
-	enum proto_cause cause;
-	const char *name;	/* static: an action, event or clock name */
-	int64_t late_ms;
-	bool has_late;
-};
-struct engine_logs {
-	struct engine_log *v;
-	size_t n, cap;
-	uint64_t seq;	/* commit_seq() of its transaction */
-};
-/* The open transaction's; the one before may still wait for its sync. */
-static struct engine_logs *engine_cur_logs;
-
-static void
-engine_log_flush(void *arg, bool ok)
-{
-	struct engine_logs *g = arg;
-
-	for (size_t i = 0; ok && i < g->n; i++) {
-		struct engine_log *l = &g->v[i];
-
-		sysd_transition(engine_cfg->log_transitions_info, l->id,
-		    l->from >= 0 ? proto_state_name(l->from) : "-", proto_state_name(l->to),
-		    proto_cause_name(l->cause), l->name, l->late_ms, l->has_late);
-	}
-	if (engine_cur_logs == g)
-		engine_cur_logs = NULL;
-	free(g->v);
-	free(g);
-}
-
-static void
-engine_log(const struct proto_event *ev, const char *id)
-{
-	struct engine_logs *g = engine_cur_logs;
-	struct engine_log *l;
-
-	/* Nothing would print them (a reload that turns them on starts from here). */
-	if (!engine_cfg->log_transitions_info && !log_debug_enabled())
-		return;
-	if (g == NULL || g->seq != commit_seq()) {
-		g = engine_cur_logs = xcalloc(1, sizeof *g);
-		g->seq = commit_seq();
-		commit_after(engine_log_flush, g);
-	}
-	if (g->n == g->cap) {
-		g->cap = g->cap ? g->cap * 2 : 256;
-		g->v = xrealloc(g->v, g->cap * sizeof *g->v);
-	}
-	l = &g->v[g->n++];
-	strcopy(l->id, sizeof l->id, id);
-	l->from = ev->from;
-	l->to = ev->to;
-	l->cause = ev->cause;
-	l->name = ev->name;
-	l->late_ms = ev->late_ms;
-	l->has_late = ev->due_at != 0;
-}
-
-/* How many transitions of the open transaction are to be logged. */
-static size_t
-engine_logged(void)
-{
-	struct engine_logs *g = engine_cur_logs;
-
-	return g != NULL && g->seq == commit_seq() ? g->n : 0;
-}
-
-/* Forget the open transaction's transitions after the first n (they were undone). */
-static void
-engine_unlog(size_t n)
-{
-	struct engine_logs *g = engine_cur_logs;
-
-	if (g != NULL && g->seq == commit_seq())
-		g->n = n;
-}
 
 void
 engine_init(struct store *st)
@@ -179,7 +96,7 @@ engine_record(const struct protocol *p, int from, enum proto_cause cause, const 
 
 	if (history_add(engine_st, &ev) != 0)
 		return -1;
-	engine_log(&ev, p->id);
+	translog_add(&ev, p->id, engine_cfg->log_transitions_info);
 	return 0;
 }
 
@@ -249,7 +166,7 @@ engine_load(const char *id, struct protocol *p, int64_t now, struct problem *pb)
 static int
 engine_change(int (*change)(void *, struct problem *), void *ctx, struct problem *pb)
 {
-	size_t logged = engine_logged();
+	size_t logged = translog_count();
 	int rc;
 
 	if (store_savepoint(engine_st) != 0)
@@ -259,7 +176,7 @@ engine_change(int (*change)(void *, struct problem *), void *ctx, struct problem
 		rc = engine_db_error(pb);
 	if (rc < 0) {
 		store_rollback_to(engine_st);
-		engine_unlog(logged);	/* what was undone is not logged */
+		translog_undo(logged);	/* what was undone is not logged */
 	}
 	return rc;
 }
