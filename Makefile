@@ -118,7 +118,7 @@ $(BENCH_ALONE): $(BUILD)/bench/%: tests/bench/%.c daemon/sched.h daemon/proto.h 
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS) -lm
 # The ceiling checkpoints as the daemon does (daemon/ckpt.c).
 $(BUILD)/bench/ceiling: tests/bench/ceiling.c $(LIBD) $(LIBC) daemon/sched.h daemon/proto.h \
-    daemon/store.h daemon/ckpt.h
+    daemon/store.h daemon/ckpt.h daemon/import.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIBD) $(LIBC) $(PKG_LIBS) -lm
 

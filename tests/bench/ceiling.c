@@ -2,18 +2,28 @@
  * ceiling: what SQLite allows for protocold's transitions, with no daemon around it.
  *
  *   ceiling DB [--at MS] [--batch N] [--bare]
+ *   ceiling DB --import N [--batch N]
  *
  * DB is a protocold database (the daemon's schema and indexes) whose
  * protocols are pending with response clocks due at or before --at (default: all).
  * Opened with the daemon's settings (WAL, synchronous = FULL, the same cache, the
- * checkpoints in a thread of their own: daemon/ckpt.c), it applies each expiry with only the work a transition cannot avoid: read the due rows
- * from the timer index, UPDATE the protocol's state and clock, INSERT its history
- * (feed) entry; SCHED_BATCH transitions per transaction, as the scheduler does.
+ * checkpoints in a thread of their own: daemon/ckpt.c), it applies each expiry with
+ * only the work a transition cannot avoid: read the due rows from the timer index,
+ * UPDATE the protocol's state and clock, INSERT its history (feed) entry;
+ * SCHED_BATCH transitions per transaction, as the scheduler does.
  * Prints one JSON line with transitions/s.
  *
  * --bare first drops what the schema keeps beyond the timer index and the history's
  * per-protocol index (the seller and state indexes, and the counter triggers of
  * databases before schema 3): what those extras cost each transition.
+ *
+ * --import N: the same for an import. DB holds one protocol the daemon created (the
+ * bench's template); N protocols like it (ids I00000000.., 1000 sellers, opened now)
+ * are inserted with the daemon's two statements, the protocol row (the id's unique
+ * index telling a new one) and its "create" history entry, IMPORT_TXN_LINES (or
+ * --batch) per transaction, as `POST /v1/protocols:import` does, with no JSON, HTTP
+ * or rules around them. Prints lines/s. With --bare, without the seller and state
+ * indexes.
  */
 
 #include <getopt.h>
@@ -27,6 +37,7 @@
 #include <time.h>
 
 #include "ckpt.h"
+#include "import.h"
 #include "proto.h"
 #include "sched.h"
 #include "store.h"
@@ -41,9 +52,17 @@ struct ceil_row {
 
 struct ceil_opts {
 	const char *path;
-	int64_t at;
+	int64_t at, import;
 	int batch;
 	bool bare;
+};
+
+/* The template protocol (ceil_import): what varies per row is bound there. */
+struct ceil_template {
+	int64_t rid, resp_ms, warn_ms, version;
+	int origin, critical, state, clock, hist_to, hist_cause;
+	char ord[PROTO_ID_MAX + 1], reason[PROTO_ID_MAX + 1], attempts[512], rule[512];
+	char hist_name[64];
 };
 
 static sqlite3 *ceil_db;
@@ -112,7 +131,8 @@ ceil_step(sqlite3_stmt *s, const char *what)
 static void
 ceil_usage(void)
 {
-	fprintf(stderr, "usage: ceiling DB [--at MS] [--batch N] [--bare]\n");
+	fprintf(stderr, "usage: ceiling DB [--at MS] [--batch N] [--bare]\n"
+	    "       ceiling DB --import N [--batch N]\n");
 	exit(2);
 }
 
@@ -123,11 +143,12 @@ ceil_args(int argc, char **argv, struct ceil_opts *o)
 		{ "at", required_argument, NULL, 'a' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "bare", no_argument, NULL, 'B' },
+		{ "import", required_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
 
-	*o = (struct ceil_opts){ .at = INT64_MAX, .batch = SCHED_BATCH };
+	*o = (struct ceil_opts){ .at = INT64_MAX, .batch = -1 };
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (ch == 'a')
 			o->at = strtoll(optarg, NULL, 10);
@@ -135,11 +156,15 @@ ceil_args(int argc, char **argv, struct ceil_opts *o)
 			o->batch = atoi(optarg);
 		else if (ch == 'B')
 			o->bare = true;
+		else if (ch == 'i' && strtoll(optarg, NULL, 10) > 0)
+			o->import = strtoll(optarg, NULL, 10);
 		else
 			ceil_usage();
 	}
 	if (argc - optind != 1)
 		ceil_usage();
+	if (o->batch < 0)
+		o->batch = o->import > 0 ? IMPORT_TXN_LINES : SCHED_BATCH;
 	o->path = argv[optind];
 }
 
@@ -163,6 +188,11 @@ ceil_open(const struct ceil_opts *o)
 	}
 	if (o->bare)
 		ceil_bare();
+}
+
+static void
+ceil_prepare_drain(void)
+{
 	ceil_due = ceil_prepare("SELECT rid, state, clock_due FROM protocols WHERE clock_next "
 	    "IS NOT NULL AND clock_next <= ?1 ORDER BY clock_next, rid LIMIT ?2");
 	ceil_upd = ceil_prepare("UPDATE protocols SET state = ?2, clock = ?3, clock_start = "
@@ -224,34 +254,170 @@ ceil_batch(int64_t at, int max, struct ceil_row *rows)
 	return n;
 }
 
-int
-main(int argc, char **argv)
+/* The drain: SCHED_BATCH transitions per transaction until none is due. */
+static void
+ceil_drain(const struct ceil_opts *o)
 {
-	struct ceil_opts o;
 	struct ceil_row *rows;
 	int64_t total = 0, commits = 0;
 	double t0, t1;
 	int n;
 
-	ceil_args(argc, argv, &o);
-	ceil_open(&o);
-	if ((rows = calloc((size_t)o.batch, sizeof *rows)) == NULL)
+	ceil_prepare_drain();
+	if ((rows = calloc((size_t)o->batch, sizeof *rows)) == NULL)
 		ceil_die("out of memory");
 	t0 = ceil_mono();
 	do {
-		n = ceil_batch(o.at, o.batch, rows);
+		n = ceil_batch(o->at, o->batch, rows);
 		total += n;
 		commits++;
-	} while (n == o.batch);
+	} while (n == o->batch);
 	t1 = ceil_mono();
 	sqlite3_finalize(ceil_due);
 	sqlite3_finalize(ceil_upd);
 	sqlite3_finalize(ceil_hist);
-	ckpt_stop();
-	sqlite3_close(ceil_db);
 	free(rows);
 	printf("{\"bare\":%s,\"transitions\":%" PRId64 ",\"batch\":%d,\"commits\":%" PRId64
-	    ",\"elapsed_s\":%.3f,\"tps\":%.1f}\n", o.bare ? "true" : "false", total, o.batch,
+	    ",\"elapsed_s\":%.3f,\"tps\":%.1f}\n", o->bare ? "true" : "false", total, o->batch,
 	    commits, t1 - t0, t1 > t0 ? (double)total / (t1 - t0) : 0);
+}
+
+static void
+ceil_copy_text(char *dst, size_t len, sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	snprintf(dst, len, "%s", t ? (const char *)t : "");
+}
+
+/* The template protocol's row and its create entry. */
+static void
+ceil_read_template(struct ceil_template *t)
+{
+	sqlite3_stmt *s = ceil_prepare("SELECT rid, ord, reason, origin, critical, state, "
+	    "clock, clock_due - clock_start, clock_due - clock_next, attempts, version, "
+	    "clock_rule FROM protocols WHERE clock_next IS NOT NULL ORDER BY rid LIMIT 1");
+
+	if (sqlite3_step(s) != SQLITE_ROW)
+		ceil_die("no template protocol with a running clock");
+	t->rid = sqlite3_column_int64(s, 0);
+	ceil_copy_text(t->ord, sizeof t->ord, s, 1);
+	ceil_copy_text(t->reason, sizeof t->reason, s, 2);
+	t->origin = sqlite3_column_int(s, 3);
+	t->critical = sqlite3_column_int(s, 4);
+	t->state = sqlite3_column_int(s, 5);
+	t->clock = sqlite3_column_int(s, 6);
+	t->resp_ms = sqlite3_column_int64(s, 7);
+	t->warn_ms = sqlite3_column_int64(s, 8);
+	ceil_copy_text(t->attempts, sizeof t->attempts, s, 9);
+	t->version = sqlite3_column_int64(s, 10);
+	ceil_copy_text(t->rule, sizeof t->rule, s, 11);
+	sqlite3_finalize(s);
+	s = ceil_prepare("SELECT to_state, cause, name FROM history WHERE rid = ?1 ORDER BY "
+	    "seq LIMIT 1");
+	sqlite3_bind_int64(s, 1, t->rid);
+	if (sqlite3_step(s) != SQLITE_ROW)
+		ceil_die("the template protocol has no history entry");
+	t->hist_to = sqlite3_column_int(s, 0);
+	t->hist_cause = sqlite3_column_int(s, 1);
+	ceil_copy_text(t->hist_name, sizeof t->hist_name, s, 2);
+	sqlite3_finalize(s);
+}
+
+/* "" as NULL, as the daemon stores an absent order, reason or attempts. */
+static void
+ceil_bind_text(sqlite3_stmt *s, int i, const char *t)
+{
+	if (*t != '\0')
+		sqlite3_bind_text(s, i, t, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+/* Protocol i, opened at now: its row (the daemon's ROWS_INSERT_NEW) and its entry. */
+static void
+ceil_import_one(sqlite3_stmt *ins, sqlite3_stmt *hist, const struct ceil_template *t,
+    int64_t i, int64_t now)
+{
+	char id[PROTO_ID_MAX + 1], seller[16];
+
+	snprintf(id, sizeof id, "I%08" PRId64, i);
+	snprintf(seller, sizeof seller, "S%04d", (int)(i % 1000));
+	sqlite3_bind_text(ins, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ins, 3, seller, -1, SQLITE_STATIC);
+	ceil_bind_text(ins, 4, t->ord);
+	ceil_bind_text(ins, 5, t->reason);
+	sqlite3_bind_int(ins, 6, t->origin);
+	sqlite3_bind_int(ins, 7, t->critical);
+	sqlite3_bind_int(ins, 8, 0);
+	sqlite3_bind_int64(ins, 9, now);
+	sqlite3_bind_int(ins, 10, t->state);
+	sqlite3_bind_int(ins, 11, t->clock);
+	sqlite3_bind_int64(ins, 12, now);
+	sqlite3_bind_int64(ins, 13, now + t->resp_ms);
+	sqlite3_bind_int64(ins, 14, now + t->resp_ms - t->warn_ms);
+	ceil_bind_text(ins, 15, t->attempts);
+	sqlite3_bind_int64(ins, 16, t->version);
+	sqlite3_bind_int64(ins, 17, now);
+	ceil_bind_text(ins, 18, t->rule);
+	ceil_step(ins, "insert protocol");
+	if (sqlite3_changes(ceil_db) != 1)
+		ceil_die("a generated id exists already");
+	sqlite3_bind_int64(hist, 1, sqlite3_last_insert_rowid(ceil_db));
+	sqlite3_bind_int64(hist, 2, now);
+	sqlite3_bind_null(hist, 3);
+	sqlite3_bind_int(hist, 4, t->hist_to);
+	sqlite3_bind_int(hist, 5, t->hist_cause);
+	sqlite3_bind_text(hist, 6, t->hist_name, -1, SQLITE_STATIC);
+	ceil_step(hist, "insert history");
+}
+
+static void
+ceil_import(const struct ceil_opts *o)
+{
+	struct ceil_template t;
+	sqlite3_stmt *ins, *hist;
+	int64_t i = 0, commits = 0;
+	double t0, t1;
+
+	ceil_read_template(&t);
+	ins = ceil_prepare("INSERT INTO protocols (rid, id, seller, ord, reason, origin, "
+	    "critical, opened_given, opened_at, state, clock, clock_start, clock_due, "
+	    "clock_next, attempts, version, updated_at, clock_rule) VALUES (NULL, ?2, ?3, ?4, "
+	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
+	    "ON CONFLICT (id) DO NOTHING");
+	hist = ceil_prepare("INSERT INTO history (rid, at, from_state, to_state, cause, name, "
+	    "due_at, late_ms, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL, NULL)");
+	t0 = ceil_mono();
+	while (i < o->import) {
+		int64_t now = ceil_wall_ms();
+
+		ceil_exec("BEGIN IMMEDIATE");
+		for (int k = 0; k < o->batch && i < o->import; k++, i++)
+			ceil_import_one(ins, hist, &t, i, now);
+		ceil_exec("COMMIT");
+		commits++;
+	}
+	t1 = ceil_mono();
+	sqlite3_finalize(ins);
+	sqlite3_finalize(hist);
+	printf("{\"lines\":%" PRId64 ",\"per_txn\":%d,\"commits\":%" PRId64 ",\"elapsed_s\":"
+	    "%.3f,\"lps\":%.1f}\n", i, o->batch, commits, t1 - t0,
+	    t1 > t0 ? (double)i / (t1 - t0) : 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ceil_opts o;
+
+	ceil_args(argc, argv, &o);
+	ceil_open(&o);
+	if (o.import > 0)
+		ceil_import(&o);
+	else
+		ceil_drain(&o);
+	ckpt_stop();
+	sqlite3_close(ceil_db);
 	return 0;
 }
