@@ -111,16 +111,23 @@ check: all unit
 
 # The benchmarks of issue 5 (not part of test): tools in $(BUILD)/bench, then
 # tests/bench/run.sh writes tests/bench/RESULTS.md. `make bench QUICK=1`: the short run.
-BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
-BENCH_ALONE := $(filter-out $(BUILD)/bench/ceiling,$(BENCH_BINS))
+# benchtpl.c is not a tool: benchdb and the ceiling read the bench's template with it.
+BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(filter-out \
+    tests/bench/benchtpl.c,$(wildcard tests/bench/*.c)))
+BENCH_TPL := tests/bench/benchtpl.c tests/bench/benchtpl.h
+BENCH_ALONE := $(filter-out $(BUILD)/bench/ceiling $(BUILD)/bench/benchdb,$(BENCH_BINS))
 $(BENCH_ALONE): $(BUILD)/bench/%: tests/bench/%.c daemon/sched.h daemon/proto.h daemon/store.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS) -lm
-# The ceiling checkpoints as the daemon does (daemon/ckpt.c).
-$(BUILD)/bench/ceiling: tests/bench/ceiling.c $(LIBD) $(LIBC) daemon/sched.h daemon/proto.h \
-    daemon/store.h daemon/ckpt.h daemon/import.h
+$(BUILD)/bench/benchdb: tests/bench/benchdb.c $(BENCH_TPL) daemon/proto.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIBD) $(LIBC) $(PKG_LIBS) -lm
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< tests/bench/benchtpl.c $(PKG_LIBS) -lm
+# The ceiling checkpoints as the daemon does (daemon/ckpt.c).
+$(BUILD)/bench/ceiling: tests/bench/ceiling.c $(BENCH_TPL) $(LIBD) $(LIBC) daemon/sched.h \
+    daemon/proto.h daemon/store.h daemon/ckpt.h daemon/import.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< tests/bench/benchtpl.c $(LIBD) $(LIBC) \
+	    $(PKG_LIBS) -lm
 
 bench: all $(BENCH_BINS)
 	@bash tests/bench/run.sh $(if $(QUICK),--quick) $(BENCH_FLAGS)

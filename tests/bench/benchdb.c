@@ -29,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "benchtpl.h"
 #include "proto.h"
 
 struct bdb_opts {
@@ -39,13 +40,6 @@ struct bdb_opts {
 };
 
 static struct bdb_opts bo = { .prefix = "G", .sellers = 1000, .due_from = INT64_MIN };
-
-/* The template protocol's row and its create entry. */
-struct bdb_template {
-	int64_t rid, resp_ms, warn_ms, version;
-	int origin, critical, state, clock, hist_to, hist_cause;
-	char *ord, *reason, *attempts, *clock_rule, *hist_name;
-};
 
 static void
 bdb_die(sqlite3 *db, const char *what)
@@ -109,51 +103,6 @@ bdb_text(sqlite3_stmt *s, int col)
 	return t ? strdup((const char *)t) : NULL;
 }
 
-static void
-bdb_bind_text(sqlite3_stmt *s, int i, const char *t)
-{
-	if (t != NULL)
-		sqlite3_bind_text(s, i, t, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, i);
-}
-
-static void
-bdb_read_template(sqlite3 *db, struct bdb_template *t)
-{
-	sqlite3_stmt *s = bdb_prepare(db, "SELECT rid, ord, reason, origin, critical, state, "
-	    "clock, clock_due - clock_start, clock_due - clock_next, attempts, version, "
-	    "clock_rule FROM protocols WHERE clock_next IS NOT NULL ORDER BY rid LIMIT 1");
-
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		fprintf(stderr, "benchdb: the database has no template protocol with a running "
-		    "clock (create one through protocold first)\n");
-		exit(1);
-	}
-	t->rid = sqlite3_column_int64(s, 0);
-	t->ord = bdb_text(s, 1);
-	t->reason = bdb_text(s, 2);
-	t->origin = sqlite3_column_int(s, 3);
-	t->critical = sqlite3_column_int(s, 4);
-	t->state = sqlite3_column_int(s, 5);
-	t->clock = sqlite3_column_int(s, 6);
-	t->resp_ms = sqlite3_column_int64(s, 7);
-	t->warn_ms = sqlite3_column_int64(s, 8);
-	t->attempts = bdb_text(s, 9);
-	t->version = sqlite3_column_int64(s, 10);
-	t->clock_rule = bdb_text(s, 11);
-	sqlite3_finalize(s);
-	s = bdb_prepare(db, "SELECT to_state, cause, name FROM history WHERE rid = ?1 "
-	    "ORDER BY seq LIMIT 1");
-	sqlite3_bind_int64(s, 1, t->rid);
-	if (sqlite3_step(s) != SQLITE_ROW)
-		bdb_die(db, "the template protocol has no history entry");
-	t->hist_to = sqlite3_column_int(s, 0);
-	t->hist_cause = sqlite3_column_int(s, 1);
-	t->hist_name = bdb_text(s, 2);
-	sqlite3_finalize(s);
-}
-
 static int64_t
 bdb_gcd(int64_t a, int64_t b)
 {
@@ -180,7 +129,7 @@ bdb_multiplier(int64_t n)
 }
 
 static void
-bdb_insert_all(sqlite3 *db, const struct bdb_template *t, int64_t n)
+bdb_insert_all(sqlite3 *db, const struct benchtpl *t, int64_t n)
 {
 	sqlite3_stmt *ins = bdb_prepare(db, "INSERT INTO protocols (id, seller, ord, reason, "
 	    "origin, critical, opened_given, opened_at, state, clock, clock_start, clock_due, "
@@ -200,8 +149,8 @@ bdb_insert_all(sqlite3 *db, const struct bdb_template *t, int64_t n)
 		snprintf(seller, sizeof seller, "S%04" PRId64, i % bo.sellers);
 		sqlite3_bind_text(ins, 1, id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 2, seller, -1, SQLITE_STATIC);
-		bdb_bind_text(ins, 3, t->ord);
-		bdb_bind_text(ins, 4, t->reason);
+		benchtpl_bind_text(ins, 3, t->ord);
+		benchtpl_bind_text(ins, 4, t->reason);
 		sqlite3_bind_int(ins, 5, t->origin);
 		sqlite3_bind_int(ins, 6, t->critical);
 		sqlite3_bind_int64(ins, 7, opened);
@@ -209,9 +158,9 @@ bdb_insert_all(sqlite3 *db, const struct bdb_template *t, int64_t n)
 		sqlite3_bind_int(ins, 9, t->clock);
 		sqlite3_bind_int64(ins, 10, due);
 		sqlite3_bind_int64(ins, 11, due - t->warn_ms);
-		bdb_bind_text(ins, 12, t->attempts);
+		benchtpl_bind_text(ins, 12, t->attempts);
 		sqlite3_bind_int64(ins, 13, t->version);
-		bdb_bind_text(ins, 14, t->clock_rule);
+		benchtpl_bind_text(ins, 14, t->rule);
 		if (sqlite3_step(ins) != SQLITE_DONE)
 			bdb_die(db, "insert protocol");
 		sqlite3_reset(ins);
@@ -219,7 +168,7 @@ bdb_insert_all(sqlite3 *db, const struct bdb_template *t, int64_t n)
 		sqlite3_bind_int64(hist, 2, opened);
 		sqlite3_bind_int(hist, 3, t->hist_to);
 		sqlite3_bind_int(hist, 4, t->hist_cause);
-		bdb_bind_text(hist, 5, t->hist_name);
+		benchtpl_bind_text(hist, 5, t->hist_name);
 		if (sqlite3_step(hist) != SQLITE_DONE)
 			bdb_die(db, "insert history");
 		sqlite3_reset(hist);
@@ -284,7 +233,7 @@ bdb_drop_ddl(sqlite3 *db, struct bdb_ddl *d)
 /* Create them again, and count the new rows as the triggers would have (the counters
  * table: k = state, 100 + clock, 200 + cause; see daemon/schema.c). */
 static void
-bdb_restore_ddl(sqlite3 *db, struct bdb_ddl *d, const struct bdb_template *t, int64_t n)
+bdb_restore_ddl(sqlite3 *db, struct bdb_ddl *d, const struct benchtpl *t, int64_t n)
 {
 	sqlite3_stmt *s;
 
@@ -308,15 +257,19 @@ static int
 bdb_gen(const char *path, int64_t n)
 {
 	sqlite3 *db = bdb_open(path, true);
-	struct bdb_template t;
+	struct benchtpl t;
 	struct bdb_ddl ddl;
 	double t0 = bdb_mono();
+	char err[256];
 
 	if (!bo.has_due_start || !bo.has_due_span || n < 1) {
 		fprintf(stderr, "benchdb gen: N >= 1, --due-start and --due-span are required\n");
 		return 2;
 	}
-	bdb_read_template(db, &t);
+	if (benchtpl_read(db, &t, err, sizeof err) != 0) {
+		fprintf(stderr, "benchdb: %s\n", err);
+		return 1;
+	}
 	/* Bulk load: no WAL, no sync, a big cache; the file goes back to WAL at the end. */
 	bdb_exec(db, "PRAGMA journal_mode = DELETE");
 	bdb_exec(db, "PRAGMA synchronous = OFF");

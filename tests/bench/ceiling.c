@@ -36,6 +36,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "benchtpl.h"
 #include "ckpt.h"
 #include "import.h"
 #include "proto.h"
@@ -55,14 +56,6 @@ struct ceil_opts {
 	int64_t at, import;
 	int batch;
 	bool bare;
-};
-
-/* The template protocol (ceil_import): what varies per row is bound there. */
-struct ceil_template {
-	int64_t rid, resp_ms, warn_ms, version;
-	int origin, critical, state, clock, hist_to, hist_cause;
-	char ord[PROTO_ID_MAX + 1], reason[PROTO_ID_MAX + 1], attempts[512], rule[512];
-	char hist_name[64];
 };
 
 static sqlite3 *ceil_db;
@@ -282,61 +275,9 @@ ceil_drain(const struct ceil_opts *o)
 	    commits, t1 - t0, t1 > t0 ? (double)total / (t1 - t0) : 0);
 }
 
-static void
-ceil_copy_text(char *dst, size_t len, sqlite3_stmt *s, int col)
-{
-	const unsigned char *t = sqlite3_column_text(s, col);
-
-	snprintf(dst, len, "%s", t ? (const char *)t : "");
-}
-
-/* The template protocol's row and its create entry. */
-static void
-ceil_read_template(struct ceil_template *t)
-{
-	sqlite3_stmt *s = ceil_prepare("SELECT rid, ord, reason, origin, critical, state, "
-	    "clock, clock_due - clock_start, clock_due - clock_next, attempts, version, "
-	    "clock_rule FROM protocols WHERE clock_next IS NOT NULL ORDER BY rid LIMIT 1");
-
-	if (sqlite3_step(s) != SQLITE_ROW)
-		ceil_die("no template protocol with a running clock");
-	t->rid = sqlite3_column_int64(s, 0);
-	ceil_copy_text(t->ord, sizeof t->ord, s, 1);
-	ceil_copy_text(t->reason, sizeof t->reason, s, 2);
-	t->origin = sqlite3_column_int(s, 3);
-	t->critical = sqlite3_column_int(s, 4);
-	t->state = sqlite3_column_int(s, 5);
-	t->clock = sqlite3_column_int(s, 6);
-	t->resp_ms = sqlite3_column_int64(s, 7);
-	t->warn_ms = sqlite3_column_int64(s, 8);
-	ceil_copy_text(t->attempts, sizeof t->attempts, s, 9);
-	t->version = sqlite3_column_int64(s, 10);
-	ceil_copy_text(t->rule, sizeof t->rule, s, 11);
-	sqlite3_finalize(s);
-	s = ceil_prepare("SELECT to_state, cause, name FROM history WHERE rid = ?1 ORDER BY "
-	    "seq LIMIT 1");
-	sqlite3_bind_int64(s, 1, t->rid);
-	if (sqlite3_step(s) != SQLITE_ROW)
-		ceil_die("the template protocol has no history entry");
-	t->hist_to = sqlite3_column_int(s, 0);
-	t->hist_cause = sqlite3_column_int(s, 1);
-	ceil_copy_text(t->hist_name, sizeof t->hist_name, s, 2);
-	sqlite3_finalize(s);
-}
-
-/* "" as NULL, as the daemon stores an absent order, reason or attempts. */
-static void
-ceil_bind_text(sqlite3_stmt *s, int i, const char *t)
-{
-	if (*t != '\0')
-		sqlite3_bind_text(s, i, t, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, i);
-}
-
 /* Protocol i, opened at now: its row (the daemon's ROWS_INSERT_NEW) and its entry. */
 static void
-ceil_import_one(sqlite3_stmt *ins, sqlite3_stmt *hist, const struct ceil_template *t,
+ceil_import_one(sqlite3_stmt *ins, sqlite3_stmt *hist, const struct benchtpl *t,
     int64_t i, int64_t now)
 {
 	char id[PROTO_ID_MAX + 1], seller[16];
@@ -345,8 +286,8 @@ ceil_import_one(sqlite3_stmt *ins, sqlite3_stmt *hist, const struct ceil_templat
 	snprintf(seller, sizeof seller, "S%04d", (int)(i % 1000));
 	sqlite3_bind_text(ins, 2, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(ins, 3, seller, -1, SQLITE_STATIC);
-	ceil_bind_text(ins, 4, t->ord);
-	ceil_bind_text(ins, 5, t->reason);
+	benchtpl_bind_text(ins, 4, t->ord);
+	benchtpl_bind_text(ins, 5, t->reason);
 	sqlite3_bind_int(ins, 6, t->origin);
 	sqlite3_bind_int(ins, 7, t->critical);
 	sqlite3_bind_int(ins, 8, 0);
@@ -356,10 +297,10 @@ ceil_import_one(sqlite3_stmt *ins, sqlite3_stmt *hist, const struct ceil_templat
 	sqlite3_bind_int64(ins, 12, now);
 	sqlite3_bind_int64(ins, 13, now + t->resp_ms);
 	sqlite3_bind_int64(ins, 14, now + t->resp_ms - t->warn_ms);
-	ceil_bind_text(ins, 15, t->attempts);
+	benchtpl_bind_text(ins, 15, t->attempts);
 	sqlite3_bind_int64(ins, 16, t->version);
 	sqlite3_bind_int64(ins, 17, now);
-	ceil_bind_text(ins, 18, t->rule);
+	benchtpl_bind_text(ins, 18, t->rule);
 	ceil_step(ins, "insert protocol");
 	if (sqlite3_changes(ceil_db) != 1)
 		ceil_die("a generated id exists already");
@@ -375,12 +316,16 @@ ceil_import_one(sqlite3_stmt *ins, sqlite3_stmt *hist, const struct ceil_templat
 static void
 ceil_import(const struct ceil_opts *o)
 {
-	struct ceil_template t;
+	struct benchtpl t;
 	sqlite3_stmt *ins, *hist;
 	int64_t i = 0, commits = 0;
 	double t0, t1;
+	char err[256];
 
-	ceil_read_template(&t);
+	if (benchtpl_read(ceil_db, &t, err, sizeof err) != 0) {
+		fprintf(stderr, "ceiling: %s\n", err);
+		exit(1);
+	}
 	ins = ceil_prepare("INSERT INTO protocols (rid, id, seller, ord, reason, origin, "
 	    "critical, opened_given, opened_at, state, clock, clock_start, clock_due, "
 	    "clock_next, attempts, version, updated_at, clock_rule) VALUES (NULL, ?2, ?3, ?4, "
