@@ -131,12 +131,8 @@ bdb_multiplier(int64_t n)
 static void
 bdb_insert_all(sqlite3 *db, const struct benchtpl *t, int64_t n)
 {
-	sqlite3_stmt *ins = bdb_prepare(db, "INSERT INTO protocols (id, seller, ord, reason, "
-	    "origin, critical, opened_given, opened_at, state, clock, clock_start, clock_due, "
-	    "clock_next, attempts, version, updated_at, clock_rule) VALUES (?1, ?2, ?3, ?4, "
-	    "?5, ?6, 1, ?7, ?8, ?9, ?7, ?10, ?11, ?12, ?13, ?7, ?14)");
-	sqlite3_stmt *hist = bdb_prepare(db, "INSERT INTO history (rid, at, from_state, "
-	    "to_state, cause, name) VALUES (?1, ?2, NULL, ?3, ?4, ?5)");
+	sqlite3_stmt *ins = bdb_prepare(db, BENCHTPL_INSERT);
+	sqlite3_stmt *hist = bdb_prepare(db, BENCHTPL_ENTRY);
 	int64_t mult = bdb_multiplier(n);
 	char id[PROTO_ID_MAX + 1], seller[32];
 
@@ -147,28 +143,11 @@ bdb_insert_all(sqlite3 *db, const struct benchtpl *t, int64_t n)
 
 		snprintf(id, sizeof id, "%s%08" PRId64, bo.prefix, i);
 		snprintf(seller, sizeof seller, "S%04" PRId64, i % bo.sellers);
-		sqlite3_bind_text(ins, 1, id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 2, seller, -1, SQLITE_STATIC);
-		benchtpl_bind_text(ins, 3, t->ord);
-		benchtpl_bind_text(ins, 4, t->reason);
-		sqlite3_bind_int(ins, 5, t->origin);
-		sqlite3_bind_int(ins, 6, t->critical);
-		sqlite3_bind_int64(ins, 7, opened);
-		sqlite3_bind_int(ins, 8, t->state);
-		sqlite3_bind_int(ins, 9, t->clock);
-		sqlite3_bind_int64(ins, 10, due);
-		sqlite3_bind_int64(ins, 11, due - t->warn_ms);
-		benchtpl_bind_text(ins, 12, t->attempts);
-		sqlite3_bind_int64(ins, 13, t->version);
-		benchtpl_bind_text(ins, 14, t->rule);
+		benchtpl_bind_row(ins, t, id, seller, true, opened, due);
 		if (sqlite3_step(ins) != SQLITE_DONE)
 			bdb_die(db, "insert protocol");
 		sqlite3_reset(ins);
-		sqlite3_bind_int64(hist, 1, sqlite3_last_insert_rowid(db));
-		sqlite3_bind_int64(hist, 2, opened);
-		sqlite3_bind_int(hist, 3, t->hist_to);
-		sqlite3_bind_int(hist, 4, t->hist_cause);
-		benchtpl_bind_text(hist, 5, t->hist_name);
+		benchtpl_bind_entry(hist, t, sqlite3_last_insert_rowid(db), opened);
 		if (sqlite3_step(hist) != SQLITE_DONE)
 			bdb_die(db, "insert history");
 		sqlite3_reset(hist);

@@ -73,11 +73,43 @@ benchtpl_read(sqlite3 *db, struct benchtpl *t, char *err, size_t len)
 	return benchtpl_row(db, t, err, len) == 0 ? benchtpl_entry(db, t, err, len) : -1;
 }
 
-void
+/* "" as NULL, as the daemon stores an absent order, reason, attempts or rule. */
+static void
 benchtpl_bind_text(sqlite3_stmt *s, int i, const char *t)
 {
 	if (*t != '\0')
 		sqlite3_bind_text(s, i, t, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, i);
+}
+
+void
+benchtpl_bind_row(sqlite3_stmt *s, const struct benchtpl *t, const char *id,
+    const char *seller, bool given, int64_t opened, int64_t due)
+{
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, seller, -1, SQLITE_STATIC);
+	benchtpl_bind_text(s, 3, t->ord);
+	benchtpl_bind_text(s, 4, t->reason);
+	sqlite3_bind_int(s, 5, t->origin);
+	sqlite3_bind_int(s, 6, t->critical);
+	sqlite3_bind_int(s, 7, given);
+	sqlite3_bind_int64(s, 8, opened);
+	sqlite3_bind_int(s, 9, t->state);
+	sqlite3_bind_int(s, 10, t->clock);
+	sqlite3_bind_int64(s, 11, due);
+	sqlite3_bind_int64(s, 12, due - t->warn_ms);
+	benchtpl_bind_text(s, 13, t->attempts);
+	sqlite3_bind_int64(s, 14, t->version);
+	benchtpl_bind_text(s, 15, t->rule);
+}
+
+void
+benchtpl_bind_entry(sqlite3_stmt *s, const struct benchtpl *t, int64_t rid, int64_t at)
+{
+	sqlite3_bind_int64(s, 1, rid);
+	sqlite3_bind_int64(s, 2, at);
+	sqlite3_bind_int(s, 3, t->hist_to);
+	sqlite3_bind_int(s, 4, t->hist_cause);
+	sqlite3_bind_text(s, 5, t->hist_name, -1, SQLITE_STATIC);
 }

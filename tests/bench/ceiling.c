@@ -19,7 +19,7 @@
  *
  * --import N: the same for an import. DB holds one protocol the daemon created (the
  * bench's template); N protocols like it (ids I00000000.., 1000 sellers, opened now)
- * are inserted with the daemon's two statements, the protocol row (the id's unique
+ * are inserted as the daemon's import inserts them: the protocol row (the id's unique
  * index telling a new one) and its "create" history entry, IMPORT_TXN_LINES (or
  * --batch) per transaction, as `POST /v1/protocols:import` does, with no JSON, HTTP
  * or rules around them. Prints lines/s. With --bare, without the seller and state
@@ -275,7 +275,7 @@ ceil_drain(const struct ceil_opts *o)
 	    commits, t1 - t0, t1 > t0 ? (double)total / (t1 - t0) : 0);
 }
 
-/* Protocol i, opened at now: its row (the daemon's ROWS_INSERT_NEW) and its entry. */
+/* Protocol i, opened at now: its row and its entry, as the import writes them. */
 static void
 ceil_import_one(sqlite3_stmt *ins, sqlite3_stmt *hist, const struct benchtpl *t,
     int64_t i, int64_t now)
@@ -284,32 +284,11 @@ ceil_import_one(sqlite3_stmt *ins, sqlite3_stmt *hist, const struct benchtpl *t,
 
 	snprintf(id, sizeof id, "I%08" PRId64, i);
 	snprintf(seller, sizeof seller, "S%04d", (int)(i % 1000));
-	sqlite3_bind_text(ins, 2, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(ins, 3, seller, -1, SQLITE_STATIC);
-	benchtpl_bind_text(ins, 4, t->ord);
-	benchtpl_bind_text(ins, 5, t->reason);
-	sqlite3_bind_int(ins, 6, t->origin);
-	sqlite3_bind_int(ins, 7, t->critical);
-	sqlite3_bind_int(ins, 8, 0);
-	sqlite3_bind_int64(ins, 9, now);
-	sqlite3_bind_int(ins, 10, t->state);
-	sqlite3_bind_int(ins, 11, t->clock);
-	sqlite3_bind_int64(ins, 12, now);
-	sqlite3_bind_int64(ins, 13, now + t->resp_ms);
-	sqlite3_bind_int64(ins, 14, now + t->resp_ms - t->warn_ms);
-	benchtpl_bind_text(ins, 15, t->attempts);
-	sqlite3_bind_int64(ins, 16, t->version);
-	sqlite3_bind_int64(ins, 17, now);
-	benchtpl_bind_text(ins, 18, t->rule);
+	benchtpl_bind_row(ins, t, id, seller, false, now, now + t->resp_ms);
 	ceil_step(ins, "insert protocol");
 	if (sqlite3_changes(ceil_db) != 1)
 		ceil_die("a generated id exists already");
-	sqlite3_bind_int64(hist, 1, sqlite3_last_insert_rowid(ceil_db));
-	sqlite3_bind_int64(hist, 2, now);
-	sqlite3_bind_null(hist, 3);
-	sqlite3_bind_int(hist, 4, t->hist_to);
-	sqlite3_bind_int(hist, 5, t->hist_cause);
-	sqlite3_bind_text(hist, 6, t->hist_name, -1, SQLITE_STATIC);
+	benchtpl_bind_entry(hist, t, sqlite3_last_insert_rowid(ceil_db), now);
 	ceil_step(hist, "insert history");
 }
 
@@ -326,13 +305,9 @@ ceil_import(const struct ceil_opts *o)
 		fprintf(stderr, "ceiling: %s\n", err);
 		exit(1);
 	}
-	ins = ceil_prepare("INSERT INTO protocols (rid, id, seller, ord, reason, origin, "
-	    "critical, opened_given, opened_at, state, clock, clock_start, clock_due, "
-	    "clock_next, attempts, version, updated_at, clock_rule) VALUES (NULL, ?2, ?3, ?4, "
-	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
-	    "ON CONFLICT (id) DO NOTHING");
-	hist = ceil_prepare("INSERT INTO history (rid, at, from_state, to_state, cause, name, "
-	    "due_at, late_ms, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL, NULL)");
+	/* The daemon's import tells a new id by the insert itself (rows.c). */
+	ins = ceil_prepare(BENCHTPL_INSERT " ON CONFLICT (id) DO NOTHING");
+	hist = ceil_prepare(BENCHTPL_ENTRY);
 	t0 = ceil_mono();
 	while (i < o->import) {
 		int64_t now = ceil_wall_ms();
