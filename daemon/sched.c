@@ -26,6 +26,8 @@ static struct event *sched_timer;
 static int sched_open_batches;
 static int64_t sched_open_points;
 static uint64_t sched_open_seq;
+/* The open transaction is held for a catch-up (sched_hold). */
+static bool sched_holding;
 static struct sched_idle *sched_idlers;
 static size_t sched_n_idle, sched_cap_idle;
 static int64_t sched_fired;
@@ -54,7 +56,8 @@ sched_run_idlers(void)
 static void
 sched_committed(void *arg, bool ok)
 {
-	sched_open_batches--;
+	if (--sched_open_batches == 0)
+		sched_holding = false;
 	if (!ok) {
 		sched_arm(SCHED_RETRY_MS);
 		return;
@@ -66,16 +69,35 @@ sched_committed(void *arg, bool ok)
 
 /*
  * May one more batch join the open transaction? Only while it cannot commit anyway:
- * the last commit's sync is in flight (durable mode). Clocks that fall due meanwhile
- * are applied at their instant and committed with it, instead of waiting for that sync
- * and then for the write of the batch before them; nothing of them is told before
- * their own sync. SCHED_OPEN_MAX bounds the transaction when the disk is slow.
+ * the last commit's sync is in flight (durable mode), or a catch-up holds it
+ * (sched_hold). Clocks that fall due meanwhile are applied at their instant and
+ * committed with it, instead of waiting for that sync and then for the write of the
+ * batch before them; nothing of them is told before their own sync. SCHED_OPEN_MAX
+ * bounds the transaction when the disk is slow.
  */
 static bool
 sched_may_join(void)
 {
-	return sched_open_batches == 0 || (commit_sync_in_flight() &&
+	return sched_open_batches == 0 || ((commit_sync_in_flight() || sched_holding) &&
 	    sched_open_seq == commit_seq() && sched_open_points < SCHED_OPEN_MAX);
+}
+
+/*
+ * A catch-up (more is due than one batch applied): keep the transaction open for the
+ * next batches, up to SCHED_OPEN_MAX points or SCHED_HOLD_US. A commit writes each
+ * page it dirtied once, however many transitions share it, and a catch-up's neighbours
+ * share their pages; the loop still serves its sockets between two batches.
+ */
+static void
+sched_hold(int64_t now)
+{
+	int64_t head;
+
+	if (sched_open_points >= SCHED_OPEN_MAX || rows_head(sched_st, &head) != 0 ||
+	    head > now)
+		return;
+	commit_hold(SCHED_HOLD_US);
+	sched_holding = true;
 }
 
 /* Arm the timer on the head of the deadline index: 0, or -1 (retry armed). */
@@ -125,6 +147,7 @@ sched_fire_cb(evutil_socket_t fd, short what, void *arg)
 	sched_open_points += n;
 	/* The next batch need not wait for this one's fsync (durable mode). */
 	commit_after_write(sched_committed, (void *)(intptr_t)n);
+	sched_hold(now);
 	if (sched_may_join())
 		sched_arm_head(&head, &now);
 }

@@ -24,6 +24,10 @@ struct store;
 /* While the last commit's sync is in flight, batches go on into the open transaction
  * (it commits once that sync is over), up to this many points. */
 #define SCHED_OPEN_MAX (4 * SCHED_BATCH)
+/* A catch-up (more due than a batch) holds its transaction open this long at most, so
+ * that up to SCHED_OPEN_MAX points share one commit; what it delays is the answer to
+ * the writes that join it, never when a clock is applied. */
+#define SCHED_HOLD_US 200000
 
 /* Schedule from st (the writer connection) on base. */
 void sched_init(struct event_base *base, struct store *st);
