@@ -83,44 +83,57 @@ sched_may_join(void)
 }
 
 /*
- * A catch-up (more is due than one batch applied): keep the transaction open for the
- * next batches, up to SCHED_OPEN_MAX points or SCHED_HOLD_US. A commit writes each
- * page it dirtied once, however many transitions share it, and a catch-up's neighbours
- * share their pages; the loop still serves its sockets between two batches.
+ * A catch-up (a batch at instant now left some of what was due then): keep the
+ * transaction open for the next batches, up to SCHED_OPEN_MAX points or SCHED_HOLD_US.
+ * A commit writes each page it dirtied once, however many transitions share it, and a
+ * catch-up's neighbours share their pages; the loop still serves its sockets between
+ * two batches.
  */
 static void
-sched_hold(int64_t now)
+sched_hold(int64_t head, int64_t now)
 {
-	int64_t head;
-
-	if (sched_open_points >= SCHED_OPEN_MAX || rows_head(sched_st, &head) != 0 ||
-	    head > now)
+	if (head > now || sched_open_points >= SCHED_OPEN_MAX)
 		return;
 	commit_hold(SCHED_HOLD_US);
 	sched_holding = true;
+}
+
+/* The head of the deadline index: 0, or -1 (retry armed). */
+static int
+sched_head(int64_t *head)
+{
+	if (rows_head(sched_st, head) == 0)
+		return 0;
+	log_warnx("scheduler: %s", store_error(sched_st));
+	sched_arm(SCHED_RETRY_MS);
+	return -1;
+}
+
+/* Arm the timer on head, read at now. */
+static void
+sched_arm_at(int64_t head, int64_t now)
+{
+	int64_t wait;
+
+	if (head <= now) {
+		/* Due now: a zero timeout, not an immediate activation, so the loop polls
+		 * its sockets between two batches (a long catch-up never starves them). */
+		sched_arm(0);
+		return;
+	}
+	/* Far away (or no clock at all): compare before subtracting, so nothing wraps. */
+	wait = head - SCHED_MAX_SLEEP_MS > now ? SCHED_MAX_SLEEP_MS : head - now;
+	sched_arm(wait);
 }
 
 /* Arm the timer on the head of the deadline index: 0, or -1 (retry armed). */
 static int
 sched_arm_head(int64_t *head, int64_t *now)
 {
-	int64_t wait;
-
-	if (rows_head(sched_st, head) != 0) {
-		log_warnx("scheduler: %s", store_error(sched_st));
-		sched_arm(SCHED_RETRY_MS);
+	if (sched_head(head) != 0)
 		return -1;
-	}
 	*now = clock_now();
-	if (*head <= *now) {
-		/* Due now: a zero timeout, not an immediate activation, so the loop polls
-		 * its sockets between two batches (a long catch-up never starves them). */
-		sched_arm(0);
-		return 0;
-	}
-	/* Far away (or no clock at all): compare before subtracting, so nothing wraps. */
-	wait = *head - SCHED_MAX_SLEEP_MS > *now ? SCHED_MAX_SLEEP_MS : *head - *now;
-	sched_arm(wait);
+	sched_arm_at(*head, *now);
 	return 0;
 }
 
@@ -147,9 +160,11 @@ sched_fire_cb(evutil_socket_t fd, short what, void *arg)
 	sched_open_points += n;
 	/* The next batch need not wait for this one's fsync (durable mode). */
 	commit_after_write(sched_committed, (void *)(intptr_t)n);
-	sched_hold(now);
+	if (sched_head(&head) != 0)
+		return;
+	sched_hold(head, now);
 	if (sched_may_join())
-		sched_arm_head(&head, &now);
+		sched_arm_at(head, clock_now());
 }
 
 void
