@@ -2,7 +2,7 @@
  * ceiling: what SQLite allows for protocold's transitions, with no daemon around it.
  *
  *   ceiling DB [--at MS] [--batch N] [--bare]
- *   ceiling DB --import N [--batch N]
+ *   ceiling DB --import N [--batch N] [--bare]
  *
  * DB is a protocold database (the daemon's schema and indexes) whose
  * protocols are pending with response clocks due at or before --at (default: all).
@@ -125,7 +125,7 @@ static void
 ceil_usage(void)
 {
 	fprintf(stderr, "usage: ceiling DB [--at MS] [--batch N] [--bare]\n"
-	    "       ceiling DB --import N [--batch N]\n");
+	    "       ceiling DB --import N [--batch N] [--bare]\n");
 	exit(2);
 }
 
