@@ -36,7 +36,8 @@ void sched_shutdown(void);
 void sched_kick(void);
 /* Run fn(arg) once nothing is due any more at the current time (at once if so). */
 void sched_when_idle(void (*fn)(void *), void *arg);
-/* How many clock points (expiries and warnings) were applied since start. */
+/* How many clock points (expiries and warnings) were applied since start and are
+ * durable (counted once their commit is on disk). */
 int64_t sched_fired_count(void);
 
 #endif

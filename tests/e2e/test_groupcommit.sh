@@ -62,11 +62,22 @@ awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++) printf "{\"id\":\"C%05d\",\"selle
 curl -s --max-time 120 --unix-socket "$SOCK" -H 'Content-Type: application/x-ndjson' \
 	--data-binary "@$T/c.ndjson" http://localhost/v1/protocols:import >"$T/imp"
 check "the catch-up's $N protocols are imported" "$N" "$(jq -r .created "$T/imp")"
+# fired_since_start counts a clock point once its commit is durable, as the database's
+# counters show it: no answer may count one that they do not have yet.
+api GET /v1/stats
+F0=$(j '.expirations_fired + .warnings_fired - .fired_since_start')
 C0=$(commits)
 t0=$(date +%s%3N)
 curl -s --max-time 300 --unix-socket "$SOCK" -X POST -d '{"advance":"49h"}' \
 	http://localhost/v1/clock >"$T/adv" &
 adv=$!
+# Reads of /v1/stats alongside, in a process of their own (the writes' pace is the
+# commit bound's).
+(while kill -0 "$adv" 2>/dev/null; do
+	curl -s --max-time 10 --unix-socket "$SOCK" http://localhost/v1/stats |
+		jq ".fired_since_start <= .expirations_fired + .warnings_fired - $F0"
+done >"$T/polls") &
+polls=$!
 w=0
 while kill -0 "$adv" 2>/dev/null && [ "$w" -lt 20 ]; do
 	create "W$w"
@@ -75,6 +86,9 @@ while kill -0 "$adv" 2>/dev/null && [ "$w" -lt 20 ]; do
 done
 wait "$adv"
 t1=$(date +%s%3N)
+wait "$polls"
+check "no /v1/stats during the catch-up counted a point the database did not have yet" \
+	"0 of $(wc -l <"$T/polls")" "$(grep -c false "$T/polls") of $(wc -l <"$T/polls")"
 api GET '/v1/protocols?state=pending&limit=1000'
 check "the catch-up left none of the $N pending" 0 "$(j '[.items[] | select(.id | startswith("C"))] | length')"
 api GET /v1/stats
