@@ -10,13 +10,17 @@
 
 #include "commit.h"
 #include "log.h"
+#include "snapshot.h"
 
 #define SYSD_STATUS_EVERY_S 10
 
 static struct event *sysd_watchdog_ev, *sysd_status_ev;
 static int64_t sysd_watchdog_half_us;
 static void (*sysd_status_fn)(char *, size_t);
+static bool sysd_status_waiting;
 static bool sysd_journal;
+
+static void sysd_status_resend(void *arg, bool ok);
 
 int
 sysd_listen_fd(void)
@@ -60,6 +64,7 @@ void
 sysd_stopping(void)
 {
 	sd_notify(0, "STOPPING=1");
+	sysd_status_fn = NULL;	/* no STATUS= after it */
 }
 
 /*
@@ -80,13 +85,40 @@ sysd_watchdog_cb(evutil_socket_t fd, short what, void *arg)
 	sd_notify(0, "WATCHDOG=1");
 }
 
+/*
+ * The counts come from the reader connection: while a commit's fsync runs and no
+ * snapshot from before it is held, they would show what a crash could still take
+ * back, so the status waits for that sync, as a read over HTTP does.
+ */
 static void
-sysd_status_cb(evutil_socket_t fd, short what, void *arg)
+sysd_status_send(void *arg, bool ok)
 {
 	char buf[256];
 
+	if (sysd_status_fn == NULL)
+		return;
+	if (!snapshot_hold()) {
+		if (!sysd_status_waiting) {
+			sysd_status_waiting = true;
+			commit_after_sync(sysd_status_resend, NULL);
+		}
+		return;
+	}
 	sysd_status_fn(buf, sizeof buf);
 	sysd_status(buf);
+}
+
+static void
+sysd_status_resend(void *arg, bool ok)
+{
+	sysd_status_waiting = false;
+	sysd_status_send(arg, ok);
+}
+
+static void
+sysd_status_cb(evutil_socket_t fd, short what, void *arg)
+{
+	sysd_status_send(NULL, true);
 }
 
 void
@@ -121,6 +153,7 @@ sysd_shutdown(void)
 	if (sysd_status_ev != NULL)
 		event_free(sysd_status_ev);
 	sysd_watchdog_ev = sysd_status_ev = NULL;
+	sysd_status_fn = NULL;
 }
 
 void

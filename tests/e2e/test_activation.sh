@@ -5,7 +5,8 @@
 # - it serves on the socket it was passed (the path is not unlinked or bound again);
 # - a reload (POST /v1/reload, SIGHUP), good or bad, is RELOADING=1 + MONOTONIC_USEC=,
 #   then READY=1; after a bad one it keeps serving;
-# - WATCHDOG=1 at half of WATCHDOG_USEC; SIGTERM: STOPPING=1, exit 0.
+# - WATCHDOG=1 at half of WATCHDOG_USEC; STATUS= every 10 s with the live counts;
+#   SIGTERM: STOPPING=1, exit 0.
 . "$(dirname "$0")/lib.sh"
 
 START=2026-11-23T12:00:00-03:00
@@ -161,6 +162,20 @@ median=$(grep ' WATCHDOG=1$' "$NLOG" | awk 'NR > 1 { print $1 - prev } { prev = 
 [ "$median" -ge 150 ] && [ "$median" -le 300 ] &&
 	ok "the pings come at half of WATCHDOG_USEC (median ${median} ms)" ||
 	not_ok "the pings come at half of WATCHDOG_USEC: median ${median} ms, want about 200"
+
+# STATUS= every 10 s (SYSD_STATUS_EVERY_S) with the live counts, read once what was
+# committed is on disk: a protocol created since the last READY=1 is counted.
+create P2
+check_status "a second protocol is created" 201
+N=$(wc -l <"$NLOG")
+for _ in $(seq 1 240); do
+	tail -n +$((N + 1)) "$NLOG" | grep -q '^[0-9]* STATUS=' && break
+	sleep 0.05
+done
+check "every 10 s STATUS= carries the live counts" \
+	"STATUS=2 protocols, 1 awaiting, next due in #h##m" \
+	"$(tail -n +$((N + 1)) "$NLOG" | grep -m1 -oE '^[0-9]+ STATUS=.*' | cut -d' ' -f2- |
+		sed -E 's/[0-9]+h[0-9]{2}m$/#h##m/')"
 
 # SIGTERM: STOPPING=1, exit 0, and the passed socket is left where it was.
 N=$(wc -l <"$NLOG")
