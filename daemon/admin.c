@@ -127,14 +127,9 @@ admin_do_reload(char **errors)
 {
 	int rc;
 
-	char counts[200], status[256];
-
 	sysd_reloading();
 	rc = runconf_reload(errors);
-	admin_status_text(counts, sizeof counts);
-	snprintf(status, sizeof status, "%s%s", rc == 0 ? "" :
-	    "reload failed, previous configuration kept; ", counts);
-	sysd_ready(status);
+	sysd_reloaded(rc != 0);
 	return rc;
 }
 

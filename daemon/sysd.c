@@ -121,6 +121,31 @@ sysd_status_cb(evutil_socket_t fd, short what, void *arg)
 	sysd_status_send(NULL, true);
 }
 
+/* READY=1 after a reload, with the counts as on disk (as sysd_status_send); arg is
+ * non-NULL when the reload failed. */
+static void
+sysd_reloaded_send(void *arg, bool ok)
+{
+	char counts[200], status[256];
+
+	if (sysd_status_fn == NULL)
+		return;
+	if (!snapshot_hold()) {
+		commit_after_sync(sysd_reloaded_send, arg);
+		return;
+	}
+	sysd_status_fn(counts, sizeof counts);
+	snprintf(status, sizeof status, "%s%s", arg != NULL ?
+	    "reload failed, previous configuration kept; " : "", counts);
+	sysd_ready(status);
+}
+
+void
+sysd_reloaded(bool failed)
+{
+	sysd_reloaded_send(failed ? (void *)sysd_reloaded : NULL, true);
+}
+
 void
 sysd_start(struct event_base *base, void (*status_fn)(char *, size_t))
 {

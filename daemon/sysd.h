@@ -18,6 +18,9 @@ int sysd_listen_fd(void);
 void sysd_ready(const char *status);
 /* RELOADING=1 with MONOTONIC_USEC=, before a reload. */
 void sysd_reloading(void);
+/* READY=1 after it, with the status_fn's counts (sysd_start) once what is committed is
+ * on disk, after "reload failed, previous configuration kept; " when it failed. */
+void sysd_reloaded(bool failed);
 /* STATUS= text. */
 void sysd_status(const char *status);
 /* STOPPING=1. */
