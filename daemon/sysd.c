@@ -17,10 +17,7 @@
 static struct event *sysd_watchdog_ev, *sysd_status_ev;
 static int64_t sysd_watchdog_half_us;
 static void (*sysd_status_fn)(char *, size_t);
-static bool sysd_status_waiting;
 static bool sysd_journal;
-
-static void sysd_status_resend(void *arg, bool ok);
 
 int
 sysd_listen_fd(void)
@@ -98,21 +95,11 @@ sysd_status_send(void *arg, bool ok)
 	if (sysd_status_fn == NULL)
 		return;
 	if (!snapshot_hold()) {
-		if (!sysd_status_waiting) {
-			sysd_status_waiting = true;
-			commit_after_sync(sysd_status_resend, NULL);
-		}
+		commit_after_sync(sysd_status_send, NULL);
 		return;
 	}
 	sysd_status_fn(buf, sizeof buf);
 	sysd_status(buf);
-}
-
-static void
-sysd_status_resend(void *arg, bool ok)
-{
-	sysd_status_waiting = false;
-	sysd_status_send(arg, ok);
 }
 
 static void
