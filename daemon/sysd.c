@@ -83,21 +83,29 @@ sysd_watchdog_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * The counts come from the reader connection: while a commit's fsync runs and no
- * snapshot from before it is held, they would show what a crash could still take
- * back, so the status waits for that sync, as a read over HTTP does.
+ * May the counts be read now? They come from the reader connection: while a commit's
+ * fsync runs and no snapshot from before it is held, they would show what a crash
+ * could still take back, so fn(arg) is queued for the end of that sync, as a read
+ * over HTTP waits. Nothing is sent once stopping (no status_fn).
  */
+static bool
+sysd_counts_ready(commit_fn *fn, void *arg)
+{
+	if (sysd_status_fn == NULL)
+		return false;
+	if (snapshot_hold())
+		return true;
+	commit_after_sync(fn, arg);
+	return false;
+}
+
 static void
 sysd_status_send(void *arg, bool ok)
 {
 	char buf[256];
 
-	if (sysd_status_fn == NULL)
+	if (!sysd_counts_ready(sysd_status_send, arg))
 		return;
-	if (!snapshot_hold()) {
-		commit_after_sync(sysd_status_send, NULL);
-		return;
-	}
 	sysd_status_fn(buf, sizeof buf);
 	sysd_status(buf);
 }
@@ -108,19 +116,15 @@ sysd_status_cb(evutil_socket_t fd, short what, void *arg)
 	sysd_status_send(NULL, true);
 }
 
-/* READY=1 after a reload, with the counts as on disk (as sysd_status_send); arg is
- * non-NULL when the reload failed. */
+/* READY=1 after a reload, with the counts as on disk; arg is non-NULL when the reload
+ * failed. */
 static void
 sysd_reloaded_send(void *arg, bool ok)
 {
 	char counts[200], status[256];
 
-	if (sysd_status_fn == NULL)
+	if (!sysd_counts_ready(sysd_reloaded_send, arg))
 		return;
-	if (!snapshot_hold()) {
-		commit_after_sync(sysd_reloaded_send, arg);
-		return;
-	}
 	sysd_status_fn(counts, sizeof counts);
 	snprintf(status, sizeof status, "%s%s", arg != NULL ?
 	    "reload failed, previous configuration kept; " : "", counts);
