@@ -16,7 +16,7 @@
 #      (loadgen.c, and h2load as an independent client)
 #   f  the NDJSON import: lines/s, against the same inserts with no daemon
 #      (ceiling.c --import)
-# Full mode: N = 1M, sizes 100k/1M/10M, medians of 3 runs (22–27 minutes on 2 cores).
+# Full mode: N = 1M, sizes 100k/1M/10M, medians of 3 runs (21–27 minutes on 2 cores).
 # --quick: N = 100k, sizes 10k/100k/1M, 1 run, b's scattered worst case left out
 # (under 3 minutes: 168 s with it, on 12-03).
 # Layout: the rows of clocks that fall due together are neighbours, as for response
