@@ -90,6 +90,39 @@ log_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
+bool
+log_warnx_limited(struct log_limit *l, int64_t now_us, int64_t every_us, const char *fmt,
+    ...)
+{
+	char line[1800];
+	va_list ap;
+
+	if (l->last_us != 0 && now_us - l->last_us < every_us) {
+		l->left_out++;
+		return false;
+	}
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (l->left_out > 0)
+		log_warnx("%s (and %ld more like it in the last %lld s)", line, l->left_out,
+		    (long long)((now_us - l->last_us) / 1000000));
+	else
+		log_warnx("%s", line);
+	l->last_us = now_us == 0 ? 1 : now_us;
+	l->left_out = 0;
+	return true;
+}
+
+void
+log_limit_clear(struct log_limit *l, const char *what)
+{
+	if (l->last_us != 0)
+		log_info("%s: working again%s", what, l->left_out > 0 ?
+		    " (the warnings above repeated meanwhile)" : "");
+	*l = (struct log_limit){ 0 };
+}
+
 void
 fatal(const char *fmt, ...)
 {

@@ -163,19 +163,34 @@ admin_clock_get(struct evhttp_request *req, const char *unused)
 		http_reply_json(req, 200, json_pack("{s:o}", "now", render_time(clock_now())));
 }
 
+/* A clock request waits for the scheduler at most this long: while the database
+ * refuses writes (a full disk) the due clocks cannot be applied, and the request is
+ * answered 503 instead of never (the scheduler keeps retrying). */
+#define ADMIN_CLOCK_MAX_WAIT_S 30
+
 struct admin_clock_wait {
-	struct evhttp_request *req;
+	struct evhttp_request *req;	/* NULL once answered (the timer ran out) */
 	int64_t fired_before;
+	struct event *timer;
 };
+
+static void
+admin_clock_free(struct admin_clock_wait *w)
+{
+	event_free(w->timer);
+	free(w);
+}
 
 static void
 admin_clock_answer(void *arg, bool ok)
 {
 	struct admin_clock_wait *w = arg;
 
-	http_reply_json(w->req, 200, json_pack("{s:o, s:I}", "now", render_time(clock_now()),
-	    "applied", (json_int_t)(sched_fired_count() - w->fired_before)));
-	free(w);
+	if (w->req != NULL)
+		http_reply_json(w->req, 200, json_pack("{s:o, s:I}", "now",
+		    render_time(clock_now()), "applied",
+		    (json_int_t)(sched_fired_count() - w->fired_before)));
+	admin_clock_free(w);
 }
 
 /* Nothing is due any more: answer once what was applied is durable (the scheduler
@@ -183,7 +198,25 @@ admin_clock_answer(void *arg, bool ok)
 static void
 admin_clock_idle(void *arg)
 {
+	struct admin_clock_wait *w = arg;
+
+	evtimer_del(w->timer);
 	commit_after(admin_clock_answer, arg);
+}
+
+/* The scheduler could not apply everything due in time: say so; the wait itself ends
+ * (and is freed) when the scheduler is idle at last. */
+static void
+admin_clock_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct admin_clock_wait *w = arg;
+	char now[RFC3339_LEN];
+
+	http_reply_error(w->req, 503, "database_unavailable", "the clock is at %s, but the "
+	    "clocks due by then could not all be applied within %d s (the database refuses "
+	    "writes: see the daemon's log); they are applied once it accepts them again",
+	    rfc3339_format(clock_now(), now), ADMIN_CLOCK_MAX_WAIT_S);
+	w->req = NULL;
 }
 
 /* The new instant of a clock request: {"now": RFC 3339} or {"advance": duration}. */
@@ -217,6 +250,7 @@ void
 admin_clock_post(struct evhttp_request *req, const char *unused)
 {
 	struct problem pb;
+	struct timeval wait = { ADMIN_CLOCK_MAX_WAIT_S, 0 };
 	struct admin_clock_wait *w;
 	int64_t to;
 	json_t *o;
@@ -234,6 +268,9 @@ admin_clock_post(struct evhttp_request *req, const char *unused)
 	w = xcalloc(1, sizeof *w);
 	w->req = req;
 	w->fired_before = sched_fired_count();
+	w->timer = evtimer_new(evhttp_connection_get_base(evhttp_request_get_connection(req)),
+	    admin_clock_timeout, w);
+	evtimer_add(w->timer, &wait);
 	sched_when_idle(admin_clock_idle, w);
 }
 

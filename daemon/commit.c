@@ -25,7 +25,11 @@ struct commit_list {
 };
 
 static struct store *commit_st;
+static struct event_base *commit_base;
 static struct event *commit_ev;
+/* The WAL's name was lost (commit_wal_lost): nothing is committed any more; and the
+ * last commit's waiters were told (commit_lost_saved). */
+static bool commit_lost, commit_lost_told;
 /* Waiting for this turn's commit to be durable; for it to be written (commit_after_write);
  * for the sync in flight (durable mode). */
 static struct commit_list commit_w, commit_written_w, commit_sync_w;
@@ -37,6 +41,9 @@ static struct {
 } commit_pre_hooks[COMMIT_MAX_PRE_HOOKS];
 static size_t commit_n_pre_hooks;
 static long long commit_ok, commit_failed;
+/* A full disk fails every commit: one warning a minute says so. */
+#define COMMIT_LOG_EVERY_US (60 * 1000000LL)
+static struct log_limit commit_log;
 static uint64_t commit_ended;
 static bool commit_spoiled;
 /* A hold (commit_hold): asked for again this turn, and its deadline. */
@@ -108,7 +115,8 @@ void
 commit_init(struct event_base *base, struct store *st)
 {
 	commit_st = st;
-	commit_async = commit_syncing = false;
+	commit_base = base;
+	commit_async = commit_syncing = commit_lost = commit_lost_told = false;
 	/* Activated by the turn's first change: it runs after the callbacks already
 	 * queued in this turn, so they all share the commit. */
 	commit_ev = event_new(base, -1, 0, commit_cb, NULL);
@@ -129,7 +137,7 @@ commit_drain(void)
 	/* Each sync in flight is waited for here, and what joined the open transaction
 	 * meanwhile is committed and synced after it. */
 	commit_flush();
-	while (commit_syncing) {
+	while (commit_syncing && !commit_lost) {
 		commit_synced(durable_wait());
 		commit_flush();
 	}
@@ -153,6 +161,8 @@ commit_shutdown(void)
 int
 commit_open(void)
 {
+	if (commit_lost)
+		return -1;
 	if (!store_in_txn(commit_st) && store_begin(commit_st) != 0)
 		return -1;
 	event_active(commit_ev, 0, 0);
@@ -169,7 +179,7 @@ commit_after(commit_fn *fn, void *arg)
 void
 commit_after_sync(commit_fn *fn, void *arg)
 {
-	if (commit_syncing)
+	if (commit_syncing || (commit_lost && !commit_lost_told))
 		commit_list_add(&commit_sync_w, fn, arg);
 	else
 		commit_after(fn, arg);
@@ -285,12 +295,58 @@ commit_nothing(void)
 	return 0;
 }
 
+/*
+ * The WAL's name no longer leads to the file SQLite writes (store_wal_check): the last
+ * commit, and every commit before it that is not yet in the database file, lives only
+ * in an unlinked file. Nobody is told of that commit (it may not survive), nothing more
+ * is committed, and the loop stops: main then closes the database so that SQLite
+ * copies that file into the database through the descriptor it still holds, and exits
+ * non-zero for a restart, which makes a new WAL. The open transaction (never told
+ * either) is rolled back.
+ */
+static void
+commit_wal_lost(bool async)
+{
+	log_warnx("the database's WAL is gone: %s; what it holds is kept only in a file "
+	    "with no name now, so nothing more is acknowledged: copying it into the "
+	    "database and stopping, so that a restart opens a new WAL",
+	    store_error(commit_st));
+	commit_lost = true;
+	commit_syncing = false;
+	/* The waiters of the commit just made wait for commit_lost_saved; those of the
+	 * open transaction are told it failed (commit_flush rolls it back). */
+	if (!async)
+		commit_list_move(&commit_sync_w, &commit_w);
+	event_active(commit_ev, 0, 0);
+	event_base_loopbreak(commit_base);
+}
+
+bool
+commit_is_lost(void)
+{
+	return commit_lost;
+}
+
+void
+commit_lost_saved(bool saved)
+{
+	commit_lost_told = true;
+	if (!saved) {
+		/* Maybe kept, maybe not: neither answer would be true. */
+		commit_list_free(&commit_sync_w);
+		return;
+	}
+	commit_run_hooks();
+	commit_list_notify(&commit_sync_w, true);
+}
+
 static int
 commit_failed_now(int64_t t0)
 {
 	metrics_commit(false, clock_mono_us() - t0);
 	commit_failed++;
-	log_warnx("commit failed, the turn's changes were not kept: %s", store_error(commit_st));
+	log_warnx_limited(&commit_log, clock_mono_us(), COMMIT_LOG_EVERY_US, "commit failed, "
+	    "the turn's changes were not kept: %s", store_error(commit_st));
 	commit_list_notify(&commit_written_w, false);
 	commit_list_notify(&commit_w, false);
 	return -1;
@@ -303,6 +359,12 @@ commit_flush(void)
 	int64_t t0;
 
 	commit_end_hold();
+	if (commit_lost) {
+		store_rollback(commit_st);
+		commit_list_notify(&commit_written_w, false);
+		commit_list_notify(&commit_w, false);
+		return -1;
+	}
 	if (!store_in_txn(commit_st))
 		return commit_nothing();
 	/* The last commit is being synced: this turn's changes stay in the open
@@ -320,6 +382,7 @@ commit_flush(void)
 		return commit_failed_now(t0);
 	}
 	commit_ok++;
+	log_limit_clear(&commit_log, "commits");
 	commit_list_notify(&commit_written_w, true);
 	if (async) {
 		commit_list_move(&commit_sync_w, &commit_w);
@@ -327,6 +390,10 @@ commit_flush(void)
 		commit_sync_t0 = t0;
 		durable_request();
 		return 0;
+	}
+	if (store_wal_check(commit_st) != 0) {
+		commit_wal_lost(false);
+		return -1;
 	}
 	metrics_commit(true, clock_mono_us() - t0);
 	commit_list_notify(&commit_w, true);
@@ -337,6 +404,11 @@ commit_flush(void)
 void
 commit_synced(int err)
 {
+	if (err == DURABLE_WAL_GONE) {
+		store_wal_check(commit_st);	/* for its message */
+		commit_wal_lost(true);
+		return;
+	}
 	if (err != 0)
 		commit_sync_failed(err);
 	commit_syncing = false;

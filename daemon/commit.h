@@ -54,8 +54,17 @@ void commit_add_pre_hook(void (*fn)(void), void (*undo)(void));
  * The waiters (commit_after) and hooks of a commit run once its sync is over; the
  * changes made meanwhile wait in the open transaction, committed when it is. */
 void commit_durable(void);
-/* The sync durable_request asked for is over (err: 0 or an errno, fatal). */
+/* The sync durable_request asked for is over (err: 0, an errno: fatal, or
+ * DURABLE_WAL_GONE: see commit_is_lost). */
 void commit_synced(int err);
+/* The WAL's name was lost (removed or replaced by something else, found after a
+ * commit or its sync): the loop was told to stop and nothing more is committed. The
+ * caller saves the WAL (store_checkpoint_all), tells commit_lost_saved, lets the
+ * answers leave, and exits non-zero for a restart. */
+bool commit_is_lost(void);
+/* The WAL was saved into the database (true: the last commit's waiters are told it
+ * is durable) or could not be (false: they are never told). */
+void commit_lost_saved(bool saved);
 /* The turn's transaction holds a half-made change: at the end of the turn it is
  * rolled back, not committed, and every waiter is told it failed. */
 void commit_spoil(void);

@@ -23,7 +23,7 @@ static struct {
 	bool started, want, busy, stop;
 	int err;		/* the last sync's result, for the loop */
 	char *wal, *dir;
-	int fd;			/* the WAL, opened at the first sync */
+	int fd;			/* the WAL, opened at the start, never again by name */
 	int pipe[2];		/* the syncer writes a byte when a sync is over */
 	struct event *ev;
 	void (*done)(int err);
@@ -50,36 +50,31 @@ durable_sync_dir(const char *dir)
 }
 
 /*
- * The WAL as it is now: SQLite keeps one file while the database is open, but a WAL
- * deleted and made again (the last connection closed elsewhere) would leave a
- * descriptor on a file nobody writes. A new file is synced with its directory.
+ * The WAL is the file SQLite has open only while its name still leads to it. A WAL
+ * removed (or replaced) by something else lives on, unlinked, in SQLite's descriptor:
+ * our fdatasync would succeed and a crash would lose everything in it. So after each
+ * sync the name is compared with the descriptor opened at the start.
  */
 static int
-durable_open_wal(void)
+durable_still_named(void)
 {
 	struct stat now, ours;
-	int fd;
 
-	if (du.fd != -1 && stat(du.wal, &now) == 0 && fstat(du.fd, &ours) == 0 &&
-	    now.st_ino == ours.st_ino && now.st_dev == ours.st_dev)
-		return 0;
-	if ((fd = open(du.wal, O_RDONLY | O_CLOEXEC)) == -1)
+	if (fstat(du.fd, &ours) != 0)
 		return errno;
-	if (du.fd != -1)
-		close(du.fd);
-	du.fd = fd;
-	return durable_sync_dir(du.dir);
+	if (stat(du.wal, &now) != 0 || now.st_ino != ours.st_ino ||
+	    now.st_dev != ours.st_dev || ours.st_nlink == 0)
+		return DURABLE_WAL_GONE;
+	return 0;
 }
 
-/* Sync the WAL now: 0 or an errno. */
+/* Sync the WAL now: 0, an errno, or DURABLE_WAL_GONE. */
 static int
 durable_sync_now(void)
 {
-	int err = durable_open_wal();
-
-	if (err == 0 && fdatasync(du.fd) != 0)
-		err = errno;
-	return err;
+	if (fdatasync(du.fd) != 0)
+		return errno;
+	return durable_still_named();
 }
 
 static void *
@@ -162,6 +157,14 @@ durable_start(struct event_base *base, const char *db_path, void (*done)(int err
 	du.dir = xstrdup(dirname(copy));
 	free(copy);
 	du.done = done;
+	/* The writer has the database open in WAL mode: its WAL exists. Synced with
+	 * its directory once, so that its name survives a crash too. */
+	if ((du.fd = open(du.wal, O_RDONLY | O_CLOEXEC)) == -1)
+		return durable_fail(cause, du.wal);
+	if ((rc = durable_sync_dir(du.dir)) != 0) {
+		errno = rc;
+		return durable_fail(cause, du.dir);
+	}
 	du.want = du.busy = du.stop = false;
 	if (pipe2(du.pipe, O_CLOEXEC | O_NONBLOCK) != 0)
 		return durable_fail(cause, "pipe");

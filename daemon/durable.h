@@ -15,8 +15,14 @@ struct event_base;
  * have dropped the pages, so only a restart (which reads what is on disk) is safe.
  */
 
-/* Sync db_path's WAL (db_path + "-wal") on request; done(0 or errno) runs on base's
- * loop once the requested sync is over. 0, or -1 with *cause (allocated). */
+/* What done() is told when the sync succeeded but the WAL's name no longer leads to
+ * the file SQLite writes (removed or replaced by something else): what it holds is
+ * in an unlinked file that a crash would lose (store_wal_check, commit.h). */
+#define DURABLE_WAL_GONE (-1)
+
+/* Sync db_path's WAL (db_path + "-wal", which must exist: the writer has it open) on
+ * request; done(0, an errno or DURABLE_WAL_GONE) runs on base's loop once the
+ * requested sync is over. 0, or -1 with *cause (allocated). */
 int durable_start(struct event_base *base, const char *db_path, void (*done)(int err),
     char **cause);
 /* Sync what the writer has committed so far; one request at a time. */

@@ -62,7 +62,11 @@ engine_configure(const struct config *cfg, const struct cal *cal)
 static int
 engine_db_error(struct problem *pb)
 {
-	log_warnx("database: %s", store_error(engine_st));
+	static struct log_limit lim;
+
+	/* Every write fails while the disk is full: one line a minute. */
+	log_warnx_limited(&lim, clock_mono_us(), 60 * 1000000LL, "database: %s",
+	    store_error(engine_st));
 	metrics_db_error();
 	return problem_set(pb, 503, "database_unavailable", "the change was not saved: %s",
 	    store_error(engine_st));

@@ -225,6 +225,36 @@ start(struct daemon *d)
 	sched_kick();
 }
 
+/*
+ * The WAL's name was lost while SQLite writes it (commit.h): copy it into the database
+ * through the descriptor SQLite holds, tell the writes of the last commit that they
+ * are durable, give the answers a moment to leave, and stop for a restart that makes
+ * a new WAL. Every other connection to the database is idle first.
+ */
+static void
+save_lost_wal(struct daemon *d)
+{
+	struct timeval drain = { 0, 200000 };
+	char *cause = NULL;
+	bool saved;
+
+	sysd_stopping();
+	http_stop_listening();
+	ckpt_stop();
+	snapshot_release();
+	saved = store_checkpoint_all(d->writer, &cause) == 0;
+	if (saved)
+		log_info("everything committed is now in %s; stopping (exit status 1) so "
+		    "that a restart opens a new WAL", runconf_get()->database);
+	else {
+		log_warnx("%s: the last commit was not acknowledged and may be lost", cause);
+		free(cause);
+	}
+	commit_lost_saved(saved);
+	event_base_loopexit(d->base, &drain);
+	event_base_dispatch(d->base);
+}
+
 static void
 stop(struct daemon *d)
 {
@@ -266,7 +296,9 @@ main(int argc, char **argv)
 	admin_status_text(status, sizeof status);
 	sysd_ready(status);
 	event_base_dispatch(d.base);
+	if (commit_is_lost())
+		save_lost_wal(&d);
 	stop(&d);
 	log_info("stopped");
-	return 0;
+	return commit_is_lost() ? 1 : 0;
 }

@@ -13,6 +13,8 @@
 #include "xmalloc.h"
 
 #define SCHED_RETRY_MS 1000
+/* While the database refuses (a full disk), one warning a minute, not one a retry. */
+#define SCHED_LOG_EVERY_US (60 * 1000000LL)
 
 struct sched_idle {
 	void (*fn)(void *);
@@ -31,6 +33,7 @@ static bool sched_holding;
 static struct sched_idle *sched_idlers;
 static size_t sched_n_idle, sched_cap_idle;
 static int64_t sched_fired;
+static struct log_limit sched_log;
 
 static void
 sched_arm(int64_t ms)
@@ -62,6 +65,7 @@ sched_committed(void *arg, bool ok)
 		sched_arm(SCHED_RETRY_MS);
 		return;
 	}
+	log_limit_clear(&sched_log, "scheduler");
 	if (sched_open_batches == 0)
 		sched_kick();
 }
@@ -111,7 +115,8 @@ sched_head(int64_t *head)
 {
 	if (rows_head(sched_st, head) == 0)
 		return 0;
-	log_warnx("scheduler: %s", store_error(sched_st));
+	log_warnx_limited(&sched_log, clock_mono_us(), SCHED_LOG_EVERY_US, "scheduler: %s",
+	    store_error(sched_st));
 	sched_arm(SCHED_RETRY_MS);
 	return -1;
 }
@@ -155,8 +160,9 @@ sched_fire_cb(evutil_socket_t fd, short what, void *arg)
 	if (commit_open() != 0 || (n = engine_fire(now, SCHED_BATCH,
 	    clock_mono_us() + SCHED_BATCH_US)) < 0) {
 		commit_spoil();
-		log_warnx("scheduler: will retry in %d ms: %s", SCHED_RETRY_MS,
-		    store_error(sched_st));
+		log_warnx_limited(&sched_log, clock_mono_us(), SCHED_LOG_EVERY_US,
+		    "scheduler: cannot apply the clocks that are due, retrying every %d ms: "
+		    "%s", SCHED_RETRY_MS, store_error(sched_st));
 		sched_arm(SCHED_RETRY_MS);
 		return;
 	}

@@ -1,16 +1,23 @@
 #include "store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "counts.h"
+#include "dblock.h"
 #include "schema.h"
 #include "store_int.h"
 #include "strcopy.h"
 #include "xmalloc.h"
+
+#define STORE_READ_ONLY "the file is read-only to this process (its mode, its owner " \
+	"or a read-only file system): protocold must be able to write its database"
 
 enum store_sql {
 	SQL_BEGIN, SQL_BEGIN_READ, SQL_COMMIT, SQL_ROLLBACK, SQL_SAVEPOINT, SQL_RELEASE, SQL_ROLLBACK_TO,
@@ -221,6 +228,12 @@ store_setup(struct store *st, bool read_only, bool sync_full)
 		snprintf(st->error, sizeof st->error, "%s", bad);
 		return -1;
 	}
+	/* SQLite quietly opens a file it may not write read-only: every write would
+	 * then fail, and every due clock with it, while the daemon looks healthy. */
+	if (!read_only && sqlite3_db_readonly(st->db, "main") == 1) {
+		snprintf(st->error, sizeof st->error, "%s", STORE_READ_ONLY);
+		return -1;
+	}
 	if (read_only)
 		return store_exec(st, "PRAGMA query_only = 1");
 	if (store_exec(st, "PRAGMA journal_mode = WAL") != 0 ||
@@ -231,27 +244,83 @@ store_setup(struct store *st, bool read_only, bool sync_full)
 	return store_migrate(st, version);
 }
 
+/* Remember which file the writer's WAL is, to notice when its name is lost. */
+static void
+store_wal_note(struct store *st)
+{
+	struct stat sb;
+
+	if (stat(st->wal_path, &sb) != 0)
+		return;
+	st->wal_dev = sb.st_dev;
+	st->wal_ino = sb.st_ino;
+	st->wal_known = true;
+}
+
+/* A writer refuses a file it may only read before SQLite opens it (which would make
+ * a -wal and a -shm beside it): 0, or -1 with the reason in st. */
+static int
+store_check_writable(struct store *st, const char *path)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd != -1) {
+		close(fd);
+		return 0;
+	}
+	if (errno == ENOENT)
+		return 0;
+	if (errno == EACCES || errno == EROFS || errno == EPERM)
+		snprintf(st->error, sizeof st->error, "%s", STORE_READ_ONLY);
+	else
+		snprintf(st->error, sizeof st->error, "cannot open: %s", strerror(errno));
+	return -1;
+}
+
+/* A refused open: the cause, and nothing of ours left beside the file. */
+static struct store *
+store_refuse(struct store *st, const char *path, bool made_lock, char **cause)
+{
+	*cause = xasprintf("%s: %s", path, st->error);
+	if (made_lock) {
+		char *lock = dblock_path(path);
+
+		unlink(lock);
+		free(lock);
+	}
+	store_close(st);
+	return NULL;
+}
+
 struct store *
 store_open(const char *path, bool read_only, bool sync_full, char **cause)
 {
 	struct store *st = xcalloc(1, sizeof *st);
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-	char *wal = xasprintf("%s-wal", path);
-	bool had_wal = access(wal, F_OK) == 0;
+	bool had_wal, made_lock = false;
 
-	free(wal);
+	st->lock_fd = -1;
+	st->wal_path = xasprintf("%s-wal", path);
+	had_wal = access(st->wal_path, F_OK) == 0;
 	/* Before SQLite initializes (the first open): no memory statistics, which take a
 	 * global mutex around every allocation and that nothing here reads. Later calls
 	 * are refused harmlessly. */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	st->counts = counts_new();
+	/* Locked before SQLite reads anything: even opening a WAL database writes (it
+	 * may rebuild the -shm index another daemon is using). */
+	if (!read_only && (st->lock_fd = dblock_take(path, &made_lock, cause)) == -1) {
+		store_close(st);
+		return NULL;
+	}
+	if (!read_only && store_check_writable(st, path) != 0)
+		return store_refuse(st, path, made_lock, cause);
 	if (!read_only)
 		flags |= SQLITE_OPEN_CREATE;
 	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
-		*cause = xasprintf("%s: %s", path, st->db ? sqlite3_errmsg(st->db) :
-		    "cannot open");
-		store_close(st);
-		return NULL;
+		snprintf(st->error, sizeof st->error, "%s",
+		    st->db ? sqlite3_errmsg(st->db) : "cannot open");
+		return store_refuse(st, path, made_lock, cause);
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	if (store_setup(st, read_only, sync_full) != 0) {
@@ -259,10 +328,10 @@ store_open(const char *path, bool read_only, bool sync_full, char **cause)
 		 * into it on close. */
 		if (had_wal)
 			sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-		*cause = xasprintf("%s: %s", path, st->error);
-		store_close(st);
-		return NULL;
+		return store_refuse(st, path, made_lock, cause);
 	}
+	if (!read_only)
+		store_wal_note(st);
 	return st;
 }
 
@@ -276,8 +345,45 @@ store_close(struct store *st)
 	for (int i = 0; i < STORE_MAX_STMTS; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
+	/* Unlocked only once closed: the close may still checkpoint the WAL. */
+	dblock_release(st->lock_fd);
 	counts_free(st->counts);
+	free(st->wal_path);
 	free(st);
+}
+
+int
+store_wal_check(struct store *st)
+{
+	struct stat sb;
+
+	if (!st->wal_known) {
+		store_wal_note(st);
+		return 0;
+	}
+	if (stat(st->wal_path, &sb) == 0 && sb.st_dev == st->wal_dev &&
+	    sb.st_ino == st->wal_ino)
+		return 0;
+	snprintf(st->error, sizeof st->error, "%s was removed or replaced while the "
+	    "database was open (not by protocold)", st->wal_path);
+	st->errcode = SQLITE_IOERR;
+	return -1;
+}
+
+int
+store_checkpoint_all(struct store *st, char **cause)
+{
+	int log = -1, done = -1, rc;
+
+	if (st->in_txn)
+		store_rollback(st);
+	rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log,
+	    &done);
+	if (rc == SQLITE_OK && log == done)
+		return 0;
+	*cause = xasprintf("the checkpoint of %s stopped short (%s; %d of %d frames "
+	    "copied)", st->wal_path, sqlite3_errmsg(st->db), done, log);
+	return -1;
 }
 
 /* SQLite ends a transaction itself on some errors (a full disk, an I/O error, no

@@ -28,13 +28,25 @@ struct store;
 
 /* Open (and create or migrate, unless read_only) the database at path. On failure
  * NULL and *cause set (malloc'd). A file that is not a protocold database, or one of a
- * newer schema, is refused and left untouched. */
+ * newer schema, is refused and left untouched. A writer first locks the database for
+ * this process (dblock.h: a second daemon on the same file is refused), and refuses a
+ * file it may only read. */
 struct store *store_open(const char *path, bool read_only, bool sync_full, char **cause);
 /* Close; NULL is a no-op. An open transaction is rolled back. */
 void store_close(struct store *st);
 /* The last error's message, and whether it was a full disk or a read-only file. */
 const char *store_error(const struct store *st);
 bool store_error_is_full(const struct store *st);
+/* A writer's WAL is still the file SQLite has open: 0, or -1 (store_error) when its
+ * name was removed or now leads to another file. What the WAL holds then lives only
+ * in an unlinked file that a crash would lose: the caller must not acknowledge
+ * anything more, and store_checkpoint_all() saves it. */
+int store_wal_check(struct store *st);
+/* Copy the whole WAL into the database file and sync it (through the descriptor
+ * SQLite holds, so also a WAL whose name was lost), once no other connection reads
+ * or checkpoints; an open transaction is rolled back first. 0 when everything
+ * committed is in the database file, else -1 with *cause (malloc'd). */
+int store_checkpoint_all(struct store *st, char **cause);
 /* The SQLite library's version. */
 const char *store_sqlite_version(void);
 /* The schema version of an open database. */

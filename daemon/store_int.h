@@ -28,6 +28,10 @@ struct counts;
 
 struct store {
 	sqlite3 *db;
+	int lock_fd;		/* the writer's lock on the database (dblock.h), or -1 */
+	char *wal_path;		/* the writer's WAL, and the file it was at open */
+	unsigned long long wal_dev, wal_ino;
+	bool wal_known;
 	struct counts *counts;	/* this transaction's counter changes (counts.h) */
 	sqlite3_stmt *stmt[STORE_MAX_STMTS];
 	bool in_txn;

@@ -200,10 +200,11 @@ holidays = br-national
 {rest}
 """)
 
-    def start(self, test_clock=None, env=None, wait=True, args=()):
+    def start(self, test_clock=None, env=None, wait=True, args=(), prefix=()):
+        """prefix: a command that runs the daemon (e.g. setpriv … to change user)."""
         if not os.path.exists(self.conf):
             self.write_config()
-        cmd = [self.binary, "-c", self.conf]
+        cmd = list(prefix) + [self.binary, "-c", self.conf]
         if test_clock is not None:
             cmd.append("--test-clock" + ("" if test_clock is True else "=" + test_clock))
         cmd += list(args)

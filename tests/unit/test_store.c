@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -593,6 +594,113 @@ store_close__with_an_open_transaction__rolls_it_back(void **state)
 	assert_int_equal(storefx_stats(fx->st).by_state[PROTO_PENDING], 0);
 }
 
+/* One daemon per database: a second writer is refused while the first is open, and
+ * the lock goes with the first one's close (or its death: the kernel drops it). */
+static void
+store_open__second_writer_on_the_same_file__is_refused_naming_the_holder(void **state)
+{
+	struct storefx *fx = *state;
+	char pid[32];
+	const char *cause;
+
+	storefx_open_rw(fx);
+	cause = refused(fx, false);
+	snprintf(pid, sizeof pid, "pid %ld", (long)getpid());
+	assert_non_null(strstr(cause, fx->path));
+	assert_non_null(strstr(cause, "in use by another protocold"));
+	assert_non_null(strstr(cause, pid));
+	/* A reader needs no lock: the daemon opens one beside its writer. */
+	store_close(open_ro(fx->path));
+	store_close(fx->st);
+	fx->st = NULL;
+	storefx_open_rw(fx);
+}
+
+static void
+store_open__refused_foreign_file__leaves_no_lock_file_beside_it(void **state)
+{
+	struct storefx *fx = *state;
+	char lock[400];
+
+	sql(fx->path, "CREATE TABLE invoices (n INTEGER PRIMARY KEY);");
+	refused(fx, false);
+	snprintf(lock, sizeof lock, "%s.lock", fx->path);
+	assert_false(exists(lock));
+}
+
+/* The refusal of a file this process may only read, as a child that may only read it:
+ * 0 when refused as it should be. Root writes through any mode, so a root test runs
+ * it as nobody. */
+static int
+readonly_child(const char *path)
+{
+	char *cause = NULL;
+	struct store *st;
+
+	if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+		return 2;
+	if ((st = store_open(path, false, true, &cause)) != NULL)
+		return 3;
+	return strstr(cause, "read-only") != NULL && strstr(cause, path) != NULL ? 0 : 4;
+}
+
+static void
+store_open__file_this_process_may_only_read__is_refused_before_sqlite_touches_it(
+    void **state)
+{
+	struct storefx *fx = *state;
+	char side[400];
+	int status;
+	pid_t pid;
+
+	storefx_open_rw(fx);
+	store_close(fx->st);
+	fx->st = NULL;
+	assert_int_equal(chmod(fx->path, 0444), 0);
+	assert_int_equal(chmod(fx->dir, 0777), 0);
+	if ((pid = fork()) == 0)
+		_exit(readonly_child(fx->path));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	snprintf(side, sizeof side, "%s-wal", fx->path);
+	assert_false(exists(side));
+}
+
+/*
+ * The WAL's name removed while the writer has it open: the check says so, and a full
+ * checkpoint still copies everything committed into the database file (through the
+ * descriptor SQLite holds), so that a new open finds it.
+ */
+static void
+store_wal_check__wal_removed__fails_and_store_checkpoint_all_saves_its_commits(
+    void **state)
+{
+	struct storefx *fx = *state;
+	char wal[400], *cause = NULL;
+	struct protocol p;
+
+	storefx_open_rw(fx);
+	assert_int_equal(store_wal_check(fx->st), 0);
+	for (int i = 0; i < 50; i++) {
+		char id[16];
+
+		snprintf(id, sizeof id, "W%d", i);
+		p = storefx_mkp(id, "S1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 1000 + i);
+		storefx_insert(fx->st, &p);
+	}
+	snprintf(wal, sizeof wal, "%s-wal", fx->path);
+	assert_int_equal(unlink(wal), 0);
+	assert_int_equal(store_wal_check(fx->st), -1);
+	assert_non_null(strstr(store_error(fx->st), "removed or replaced"));
+	assert_int_equal(store_checkpoint_all(fx->st, &cause), 0);
+	store_close(fx->st);
+	fx->st = NULL;
+	storefx_open_rw(fx);
+	assert_false(storefx_absent(fx->st, "W0"));
+	assert_false(storefx_absent(fx->st, "W49"));
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, storefx_setup, storefx_teardown)
 
 int
@@ -616,6 +724,10 @@ main(void)
 		T(store_rollback__leaves_no_row_no_history_and_no_counter_change),
 		T(store_rollback_to__undoes_only_the_savepoint_s_change),
 		T(store_close__with_an_open_transaction__rolls_it_back),
+		T(store_open__second_writer_on_the_same_file__is_refused_naming_the_holder),
+		T(store_open__refused_foreign_file__leaves_no_lock_file_beside_it),
+		T(store_open__file_this_process_may_only_read__is_refused_before_sqlite_touches_it),
+		T(store_wal_check__wal_removed__fails_and_store_checkpoint_all_saves_its_commits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
