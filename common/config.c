@@ -10,6 +10,7 @@
 
 #include <ini.h>
 
+#include "conffile.h"
 #include "confkeys.h"
 #include "confline.h"
 #include "xmalloc.h"
@@ -22,7 +23,9 @@ struct config_ctx {
 	struct config *cfg;
 	const char *path;
 	char *dir;		/* absolute directory of path */
-	FILE *fp;
+	char *text;		/* the file's bytes (at most CONFIG_MAX_BYTES) */
+	size_t len;
+	FILE *fp;		/* over text */
 	struct confline *lines;
 	char *section;		/* as written; NULL before the first header */
 	const struct confkeys_section *sec; /* NULL: none, or one already reported */
@@ -31,6 +34,7 @@ struct config_ctx {
 	int seen_fixed[CONFKEYS_N_FIXED][CONFKEYS_MAX];
 	int (*seen_reason)[CONFKEYS_MAX];
 	char *errors;
+	int n_errors;		/* those past CONFIG_MAX_ERRORS are only counted */
 };
 
 /* Errors */
@@ -39,6 +43,8 @@ static void config_error_line(struct config_ctx *, int, const char *, ...)
     __attribute__((format(printf, 3, 4)));
 static void config_error_key(struct config_ctx *, const char *, const char *, ...)
     __attribute__((format(printf, 3, 4)));
+static void config_error_at(struct config_ctx *, int, const char *, const char *, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Append "FILE[:LINE]: [WHERE: ]MESSAGE\n" to the errors. */
 static void
@@ -49,6 +55,8 @@ config_verror(struct config_ctx *ctx, int line, const char *where, const char *f
 	va_list ap2;
 	int n;
 
+	if (ctx->n_errors++ >= CONFIG_MAX_ERRORS)
+		return;
 	va_copy(ap2, ap);
 	n = vsnprintf(NULL, 0, fmt, ap2);
 	va_end(ap2);
@@ -71,6 +79,17 @@ config_error_line(struct config_ctx *ctx, int line, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	config_verror(ctx, line, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* An error about where ("[section] key") on line. */
+static void
+config_error_at(struct config_ctx *ctx, int line, const char *where, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	config_verror(ctx, line, where, fmt, ap);
 	va_end(ap);
 }
 
@@ -161,7 +180,8 @@ config_reason_valid(const char *name)
 	    strspn(name, CONFIG_REASON_CHARS) == len;
 }
 
-/* The index of reason name, added when new (repeated sections merge). */
+/* The index of reason name, added when new (repeated sections merge); -1 when it is
+ * new and there are CONFIG_MAX_REASONS already. */
 static int
 config_reason_get(struct config_ctx *ctx, const char *name)
 {
@@ -172,6 +192,8 @@ config_reason_get(struct config_ctx *ctx, const char *name)
 		if (strcmp(cfg->reasons[i].name, name) == 0)
 			return (int)i;
 	}
+	if (i >= CONFIG_MAX_REASONS)
+		return -1;
 	cfg->reasons = xrealloc(cfg->reasons, (i + 1) * sizeof(*cfg->reasons));
 	ctx->seen_reason = xrealloc(ctx->seen_reason, (i + 1) * sizeof(*ctx->seen_reason));
 	memset(&cfg->reasons[i], 0, sizeof(cfg->reasons[i]));
@@ -184,14 +206,21 @@ config_reason_get(struct config_ctx *ctx, const char *name)
 static void
 config_enter_reason(struct config_ctx *ctx, const char *name)
 {
+	int line = confline_lineno(ctx->lines);
+
 	if (!config_reason_valid(name)) {
-		config_error_line(ctx, confline_lineno(ctx->lines), "[%s]: bad reason "
-		    "name (a reason is 1 to %d of A-Z a-z 0-9 . _ : -, e.g. "
-		    "[reason.cancel_after_delivery])", ctx->section, CONFIG_REASON_MAX);
+		config_error_line(ctx, line, "[%s]: bad reason name (a reason is 1 to %d of "
+		    "A-Z a-z 0-9 . _ : -, e.g. [reason.cancel_after_delivery])", ctx->section,
+		    CONFIG_REASON_MAX);
+		return;
+	}
+	/* A cap, as each reason costs every lookup of a deadline a comparison. */
+	if ((ctx->reason = config_reason_get(ctx, name)) == -1) {
+		config_error_line(ctx, line, "[%s]: too many reasons (at most %d [reason.X] "
+		    "sections)", ctx->section, CONFIG_MAX_REASONS);
 		return;
 	}
 	ctx->sec = confkeys_section(CONFKEYS_N_FIXED);
-	ctx->reason = config_reason_get(ctx, name);
 	ctx->seen = ctx->seen_reason[ctx->reason];
 }
 
@@ -304,6 +333,49 @@ config_handler(void *arg, const char *section, const char *name, const char *val
 	return 1;	/* keep going: every problem is reported */
 }
 
+/* Checks across keys (confkeys.h) */
+
+/* A section whose deadlines are checked together: [deadlines] or a [reason.X]. */
+struct config_scope {
+	struct config_ctx *ctx;
+	const int *seen;	/* the line each of its keys was on */
+	char name[CONFIG_REASON_MAX + 16];	/* "[deadlines]", "[reason.X]" */
+};
+
+/* confkeys_check_warn's report: an error on dl's line in the section. */
+static void
+config_scope_error(void *arg, enum config_dl dl, const char *why)
+{
+	struct config_scope *sc = arg;
+	const struct confkeys_section *sec = confkeys_section(CONFKEYS_N_FIXED);
+	const struct confkeys_key *key = confkeys_find(sec, config_dl_name(dl));
+	char where[sizeof sc->name + 32];
+
+	snprintf(where, sizeof where, "%s %s", sc->name, key->name);
+	config_error_at(sc->ctx, sc->seen[key - sec->keys], where, "%s", why);
+}
+
+static void
+config_check_warnings(struct config_ctx *ctx)
+{
+	struct config *cfg = ctx->cfg;
+	struct config_scope sc = { ctx, NULL, "" };
+	size_t i;
+
+	for (i = 0; i < CONFKEYS_N_FIXED; i++)
+		if (confkeys_section(i)->keys == confkeys_section(CONFKEYS_N_FIXED)->keys)
+			sc.seen = ctx->seen_fixed[i];	/* [deadlines], keys of [reason.] */
+	config_src_text(CONFIG_SRC_DEADLINES, NULL, sc.name, sizeof sc.name);
+	confkeys_check_warn(cfg, NULL, cfg->dl_set, config_scope_error, &sc);
+	for (i = 0; i < cfg->n_reasons; i++) {
+		sc.seen = ctx->seen_reason[i];
+		config_src_text(CONFIG_SRC_REASON, cfg->reasons[i].name, sc.name,
+		    sizeof sc.name);
+		confkeys_check_warn(cfg, cfg->reasons[i].name, cfg->reasons[i].set,
+		    config_scope_error, &sc);
+	}
+}
+
 /* Loading */
 
 static struct config *
@@ -352,12 +424,48 @@ config_parse(struct config_ctx *ctx)
 
 	if (config_dir(ctx) == -1)
 		return;
+	if ((ctx->fp = fmemopen(ctx->text, ctx->len, "r")) == NULL) {
+		config_error_line(ctx, 0, "cannot read: %s", strerror(errno));
+		return;
+	}
 	ctx->lines = confline_new(ctx->fp, config_line_error, ctx);
 	rc = ini_parse_stream(config_reader, ctx, config_handler, ctx);
 	if ((err = confline_errno(ctx->lines)) != 0)
 		config_error_line(ctx, 0, "cannot read: %s", strerror(err));
 	else if (rc != 0 && rc != confline_first_bad(ctx->lines))	/* a line confline missed */
 		config_error_line(ctx, rc > 0 ? rc : 0, "inih cannot parse this (%d)", rc);
+	else
+		config_check_warnings(ctx);
+}
+
+/* Read and parse the file: what config_load does, its errors in ctx. */
+static void
+config_read(struct config_ctx *ctx)
+{
+	char *why = NULL;
+
+	ctx->text = conffile_read(ctx->path, CONFIG_MAX_BYTES, &ctx->len, &why);
+	if (ctx->text == NULL) {
+		config_error_line(ctx, 0, "%s", why);
+		free(why);
+		return;
+	}
+	config_parse(ctx);
+}
+
+/* The count of the errors not shown, as one more line. */
+static void
+config_error_more(struct config_ctx *ctx)
+{
+	int more = ctx->n_errors - CONFIG_MAX_ERRORS;
+	char *all;
+
+	if (more <= 0)
+		return;
+	all = xasprintf("%s%s: %d more error%s not shown (fix the ones above first)\n",
+	    ctx->errors, ctx->path, more, more == 1 ? "" : "s");
+	free(ctx->errors);
+	ctx->errors = all;
 }
 
 struct config *
@@ -367,12 +475,11 @@ config_load(const char *path, char **errors)
 
 	*errors = NULL;
 	ctx.cfg = config_new(path);
-	if ((ctx.fp = fopen(path, "re")) == NULL)
-		config_error_line(&ctx, 0, "cannot open: %s", strerror(errno));
-	else {
-		config_parse(&ctx);
+	config_read(&ctx);
+	config_error_more(&ctx);
+	if (ctx.fp != NULL)
 		fclose(ctx.fp);
-	}
+	free(ctx.text);
 	free(ctx.dir);
 	confline_free(ctx.lines);
 	free(ctx.section);

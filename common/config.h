@@ -68,9 +68,14 @@ struct config {
  * whole line drops the key ("FILE:LINE: [section]: …", "FILE:LINE: line too long …"),
  * one of the whole file the line too ("FILE: cannot open: No such file or directory").
  * Unknown sections and keys, duplicate keys (also an indented line that inih takes as
- * a continuation), bad values, over-long lines and a missing file are errors. Relative
- * paths are made absolute against the file's directory. Nothing else is touched (the
- * time zone and write_group are only checked).
+ * a continuation), bad values, over-long lines and a missing file are errors; so is a
+ * file that is not a regular one (a FIFO, a device) or is over CONFIG_MAX_BYTES: it is
+ * never read, so a load never blocks and reads a bounded amount. So is a warn_before
+ * that could not fire, not being shorter than a response deadline of its section
+ * (confkeys_check_warn); those errors come after the others. At most CONFIG_MAX_ERRORS
+ * lines, then one that counts the rest. Relative paths are made absolute against the
+ * file's directory. Nothing else is touched (the time zone and write_group are only
+ * checked).
  */
 struct config *config_load(const char *path, char **errors);
 /* Free; NULL is a no-op. */
@@ -83,6 +88,14 @@ const struct duration *config_deadline(const struct config *cfg, const char *rea
     enum config_dl dl, enum config_src *src);
 /* "default", "[deadlines]" or "[reason.X]" (X filled from reason). Returns buf. */
 const char *config_src_text(enum config_src src, const char *reason, char *buf, size_t len);
+
+/* A configuration file is at most this big (the one shipped, comments and all, is
+ * 4 KiB). */
+#define CONFIG_MAX_BYTES (1024 * 1024)
+/* At most this many [reason.X] sections (distinct X). */
+#define CONFIG_MAX_REASONS 256
+/* At most this many errors are told, one line each; then how many more there are. */
+#define CONFIG_MAX_ERRORS 100
 
 /* Defaults for a file that does not say. */
 #define CONFIG_DEFAULT_PATH "/etc/protocold/protocold.ini"

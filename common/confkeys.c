@@ -1,9 +1,11 @@
 #include "confkeys.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "confval.h"
+#include "xmalloc.h"
 
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -232,4 +234,149 @@ const struct duration *
 confkeys_dl_default(enum config_dl dl)
 {
 	return &confkeys_dls[dl].def;
+}
+
+/* Rules across keys: a warning that cannot fire */
+
+/* The section being checked: its reason (NULL for [deadlines]) and the deadlines set
+ * in it. */
+struct confkeys_scope {
+	const struct config *cfg;
+	const char *reason;
+	const bool *set;
+};
+
+static const struct duration *
+confkeys_value(const struct confkeys_scope *sc, enum config_dl dl)
+{
+	return config_deadline(sc->cfg, sc->reason, dl, NULL);
+}
+
+/* The shortest a clock of d lasts. N business days end at 24:00 of the N-th business
+ * day after the start's date: little more than N days after a start late in the day. */
+static int64_t
+confkeys_shortest(const struct duration *d)
+{
+	return duration_is_bdays(d) ? d->bdays * D : d->ms;
+}
+
+/* How short a clock of d can be, as d was written when it is not in business days
+ * ("36h"), else in hours ("48h" for 2bd). Returns buf. */
+static const char *
+confkeys_shortest_text(const struct duration *d, char *buf, size_t len)
+{
+	if (!duration_is_bdays(d))
+		return duration_text(d, buf, len);
+	snprintf(buf, len, "%lldh", (long long)d->bdays * 24);
+	return buf;
+}
+
+/* "48h"; of business days "2bd" then sep, "as short as 48h" (and ")" after " ("). */
+static const char *
+confkeys_dl_text(const struct duration *d, const char *sep, char *buf, size_t len)
+{
+	char a[32], b[32];
+
+	if (!duration_is_bdays(d))
+		return duration_text(d, buf, len);
+	snprintf(buf, len, "%s%sas short as %s%s", duration_text(d, a, sizeof a), sep,
+	    confkeys_shortest_text(d, b, sizeof b), *sep == ' ' ? ")" : "");
+	return buf;
+}
+
+/* Why a warning that is not shorter than the response clock d is refused. */
+static const char *
+confkeys_why_never(const struct duration *d)
+{
+	if (duration_is_bdays(d))
+		return "the warning would be due before the response clock starts when the "
+		    "clock starts late in the day, and not fire";
+	return "the warning would be due before the response clock starts and never fire";
+}
+
+/* "response_normal (48h)", and where it comes from when the section inherits it. */
+static char *
+confkeys_describe(const struct confkeys_scope *sc, enum config_dl dl)
+{
+	enum config_src src;
+	const struct duration *d = config_deadline(sc->cfg, sc->reason, dl, &src);
+	char text[64], from[96] = "", name[80];
+
+	if (!sc->set[dl])
+		snprintf(from, sizeof from, ", %s%s", src == CONFIG_SRC_DEFAULT ? "the " :
+		    "from ", config_src_text(src, sc->reason, name, sizeof name));
+	return xasprintf("%s (%s%s)", confkeys_dl_name(dl), confkeys_dl_text(d, ", ", text,
+	    sizeof text), from);
+}
+
+/* warn_before, set in the section, is not shorter than the responses in list, the
+ * shortest of them being limit. */
+static void
+confkeys_warn_too_long(const struct confkeys_scope *sc, const char *list,
+    const struct duration *limit, confkeys_report_fn *report, void *arg)
+{
+	char a[32], b[32], *why;
+
+	why = xasprintf("%s is not shorter than %s: %s; make it shorter than %s (or 0s for "
+	    "none)", duration_text(confkeys_value(sc, CONFIG_DL_WARN_BEFORE), a, sizeof a),
+	    list, confkeys_why_never(limit), confkeys_shortest_text(limit, b, sizeof b));
+	report(arg, CONFIG_DL_WARN_BEFORE, why);
+	free(why);
+}
+
+/* Response dl, set in the section, is not longer than the inherited warn_before. */
+static void
+confkeys_response_too_short(const struct confkeys_scope *sc, enum config_dl dl,
+    confkeys_report_fn *report, void *arg)
+{
+	const struct duration *d = confkeys_value(sc, dl);
+	char *warn = confkeys_describe(sc, CONFIG_DL_WARN_BEFORE), text[64], *why;
+
+	why = xasprintf("%s is not longer than %s: %s; make it longer, or warn_before "
+	    "shorter", confkeys_dl_text(d, " (", text, sizeof text), warn,
+	    confkeys_why_never(d));
+	report(arg, dl, why);
+	free(why);
+	free(warn);
+}
+
+/* Add the description of dl to *list (" or " between). */
+static void
+confkeys_list_add(const struct confkeys_scope *sc, enum config_dl dl, char **list)
+{
+	char *one = confkeys_describe(sc, dl), *more;
+
+	more = xasprintf("%s%s%s", *list ? *list : "", *list ? " or " : "", one);
+	free(one);
+	free(*list);
+	*list = more;
+}
+
+void
+confkeys_check_warn(const struct config *cfg, const char *reason, const bool *set,
+    confkeys_report_fn *report, void *arg)
+{
+	static const enum config_dl resp[] = { CONFIG_DL_RESPONSE_NORMAL,
+	    CONFIG_DL_RESPONSE_CRITICAL };
+	const struct confkeys_scope sc = { cfg, reason, set };
+	int64_t warn = confkeys_value(&sc, CONFIG_DL_WARN_BEFORE)->ms;
+	const struct duration *d, *limit = NULL;
+	char *list = NULL;
+
+	for (size_t i = 0; warn > 0 && i < nitems(resp); i++) {
+		d = confkeys_value(&sc, resp[i]);
+		if (warn < confkeys_shortest(d))
+			continue;
+		if (!set[CONFIG_DL_WARN_BEFORE]) {
+			if (set[resp[i]])	/* else reported where it is set */
+				confkeys_response_too_short(&sc, resp[i], report, arg);
+			continue;
+		}
+		confkeys_list_add(&sc, resp[i], &list);
+		if (limit == NULL || confkeys_shortest(d) < confkeys_shortest(limit))
+			limit = d;
+	}
+	if (list != NULL)
+		confkeys_warn_too_long(&sc, list, limit, report, arg);
+	free(list);
 }

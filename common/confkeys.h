@@ -54,4 +54,18 @@ const struct confkeys_section *confkeys_home(const char *name);
 const char *confkeys_dl_name(enum config_dl dl);
 const struct duration *confkeys_dl_default(enum config_dl dl);
 
+/* Told of a deadline set in the section being checked that breaks a rule across keys:
+ * the key (to report on its line) and why, "what is wrong (what would be right)". */
+typedef void confkeys_report_fn(void *arg, enum config_dl dl, const char *why);
+
+/* A response warning must be due after its clock starts: warn_before (unless 0s) must
+ * be shorter than response_normal and response_critical (any protocol may be
+ * critical), a response of N business days counting as N x 24h, which is how short it
+ * can be. Checks the section of reason (NULL: [deadlines]) with its effective values
+ * (config_deadline), set telling which of its deadlines it sets itself: a conflict is
+ * reported on warn_before when the section sets it, else on each response it sets;
+ * one it inherits whole is left to the section that sets it. */
+void confkeys_check_warn(const struct config *cfg, const char *reason, const bool *set,
+    confkeys_report_fn *report, void *arg);
+
 #endif

@@ -5,7 +5,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/types.h>
 
 #include "xmalloc.h"
 
@@ -13,8 +12,9 @@ struct confline {
 	FILE *fp;
 	confline_error_fn *error;
 	void *arg;
-	char *line;		/* getline's buffer */
-	size_t cap;
+	/* The line being read, its first CONFLINE_MAX + 1 bytes at most (the rest is
+	 * counted, not kept): an endless line costs no memory. */
+	char line[CONFLINE_MAX + 2];
 	int lineno;
 	enum confline_kind kind;
 	char *header;		/* see confline_header() */
@@ -39,7 +39,6 @@ confline_free(struct confline *cl)
 {
 	if (cl == NULL)
 		return;
-	free(cl->line);
 	free(cl->header);
 	free(cl->key);
 	free(cl);
@@ -138,13 +137,13 @@ confline_classify(struct confline *cl, char *line)
 
 /* Reading */
 
-/* The line just read is over-long: reported, and handed on empty. */
+/* The line just read is over-long (n bytes): reported, and handed on empty. */
 static char *
-confline_long(struct confline *cl, ssize_t n, char *buf)
+confline_long(struct confline *cl, size_t n, char *buf)
 {
 	char *s = cl->line + strspn(cl->line, " \t");
 
-	cl->error(cl->arg, cl->lineno, "line too long: %zd bytes (at most %d; shorten it)",
+	cl->error(cl->arg, cl->lineno, "line too long: %zu bytes (at most %d; shorten it)",
 	    n, CONFLINE_MAX);
 	cl->kind = CONFLINE_LONG;
 	if (*s == '[')
@@ -153,22 +152,40 @@ confline_long(struct confline *cl, ssize_t n, char *buf)
 	return buf;
 }
 
+/* The next line into cl->line, as much of it as fits, '\n' dropped, and its whole
+ * length in *len (what did not fit is counted and skipped): false at the end or on a
+ * read error. */
+static bool
+confline_getline(struct confline *cl, size_t *len)
+{
+	size_t n = 0, keep = sizeof(cl->line) - 1;
+	int c;
+
+	while ((c = getc(cl->fp)) != EOF && c != '\n') {
+		if (n < keep)
+			cl->line[n] = (char)c;
+		n++;
+	}
+	if (ferror(cl->fp)) {
+		cl->read_errno = errno ? errno : EIO;
+		return false;
+	}
+	cl->line[n < keep ? n : keep] = '\0';
+	*len = n;
+	return c != EOF || n > 0;
+}
+
 char *
 confline_read(struct confline *cl, char *buf, int size)
 {
-	ssize_t n;
+	size_t n;
 
 	free(cl->header);
 	cl->header = NULL;
-	if ((n = getline(&cl->line, &cl->cap, cl->fp)) == -1) {
-		if (ferror(cl->fp))
-			cl->read_errno = errno ? errno : EIO;
+	if (!confline_getline(cl, &n))
 		return NULL;
-	}
 	cl->lineno++;
-	if (n > 0 && cl->line[n - 1] == '\n')
-		cl->line[--n] = '\0';
-	if (n > CONFLINE_MAX || n >= size)
+	if (n > CONFLINE_MAX || size < 1 || n >= (size_t)size)
 		return confline_long(cl, n, buf);
 	memcpy(buf, cl->line, n + 1);
 	confline_classify(cl, buf);

@@ -4,11 +4,13 @@
 #include <stdio.h>
 
 /*
- * The lines of a configuration file as inih (r55) sees them. A reader of whole lines
- * to hand to inih, which counts them, hands the over-long ones on empty (inih would
- * split them into two) and tells what each line is by inih's rules, reporting the
- * malformed ones. It knows nothing of sections or keys that exist: the loader
- * (config.c) decides those, and is the only one that calls inih.
+ * The lines of a configuration file as inih (r55) sees them. A reader of lines to
+ * hand to inih, which counts them, hands the over-long ones on empty (inih would
+ * split them into two; only their first CONFLINE_MAX + 1 bytes are kept, the rest is
+ * counted and skipped, so an endless line costs no memory) and tells what each line
+ * is by inih's rules, reporting the malformed ones. It knows nothing of sections or
+ * keys that exist: the loader (config.c) decides those, and is the only one that calls
+ * inih.
  */
 
 /* At most this many bytes a line, without its '\n': what fits inih's 200-byte buffer. */
@@ -43,7 +45,8 @@ int confline_lineno(const struct confline *cl);
 /* What the line just read is. */
 enum confline_kind confline_kind(const struct confline *cl);
 /* Of a line that starts with '[': the name between the brackets (SECTION), or the
- * line from '[' on (BAD: no closing ']'; LONG). NULL for any other line. */
+ * line from '[' on (BAD: no closing ']'; LONG: of its first CONFLINE_MAX + 1 bytes).
+ * NULL for any other line. */
 const char *confline_header(const struct confline *cl);
 /* The key that the last KEY line set and a MORE line continues; NULL when none (no
  * key yet, or a section header since). */

@@ -100,6 +100,20 @@ admin_version(struct evhttp_request *req, const char *unused)
 	    "libevent", event_get_version()));
 }
 
+/* text (a file's path, an error that quotes the file) as a JSON string: its bytes that
+ * are not UTF-8 become '?', as jansson takes nothing else (and would give NULL). */
+static json_t *
+admin_json_text(const char *text, size_t len)
+{
+	char *copy = xstrndup(text, len);
+	json_t *s;
+
+	problem_clean(copy);
+	s = json_string(copy);
+	free(copy);
+	return s;
+}
+
 /* The reload's errors, one per line, as a problem with an "errors" list. */
 static void
 admin_reload_failed(struct evhttp_request *req, const char *errors)
@@ -113,7 +127,7 @@ admin_reload_failed(struct evhttp_request *req, const char *errors)
 	while (line != NULL && *line) {
 		size_t n = strcspn(line, "\n");
 
-		json_array_append_new(list, json_stringn(line, n));
+		json_array_append_new(list, admin_json_text(line, n));
 		line += n + (line[n] == '\n');
 	}
 	doc = render_problem(&pb);
@@ -121,7 +135,8 @@ admin_reload_failed(struct evhttp_request *req, const char *errors)
 	http_reply_problem_doc(req, 422, doc);
 }
 
-/* Reload the configuration (also what SIGHUP does): 0 or -1 with *errors. */
+/* Reload the configuration (also what SIGHUP does): 0 or -1 with *errors, which
+ * runconf_reload has logged. */
 int
 admin_do_reload(char **errors)
 {
@@ -139,8 +154,8 @@ admin_reload(struct evhttp_request *req, const char *unused)
 	char *errors = NULL;
 
 	if (admin_do_reload(&errors) == 0)
-		http_reply_json(req, 200, json_pack("{s:b, s:s}", "reloaded", 1, "config",
-		    runconf_get()->path));
+		http_reply_json(req, 200, json_pack("{s:b, s:o}", "reloaded", 1, "config",
+		    admin_json_text(runconf_get()->path, strlen(runconf_get()->path))));
 	else
 		admin_reload_failed(req, errors);
 	free(errors);

@@ -15,7 +15,7 @@ void admin_init(struct store *reader);
 /* One line for systemd's STATUS=: "1234 protocols, 210 awaiting, next due in 3h12m". */
 void admin_status_text(char *buf, size_t len);
 /* Reload the configuration, telling systemd (SIGHUP and POST /v1/reload):
- * 0, or -1 with *errors (malloc'd). */
+ * 0, or -1 with *errors (malloc'd); either outcome is logged (runconf_reload). */
 int admin_do_reload(char **errors);
 
 void admin_stats(struct evhttp_request *req, const char *unused);

@@ -142,10 +142,8 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 {
 	char *errors = NULL;
 
-	if (admin_do_reload(&errors) != 0) {
-		log_warnx("reload failed, the previous configuration is running:\n%s", errors);
-		free(errors);
-	}
+	admin_do_reload(&errors);	/* logs a failure, as for POST /v1/reload */
+	free(errors);
 }
 
 static void

@@ -86,17 +86,33 @@ runconf_warn_static(const struct config *old, const struct config *cfg)
 		log_warnx("reload: read_map changed; it applies at the next start");
 }
 
+/* Why a reload failed, logged here for SIGHUP and POST /v1/reload alike: one record
+ * an error, so each keeps its priority and none is cut at the log's line length. */
+static void
+runconf_log_failure(const char *errors)
+{
+	const char *line = errors;
+	size_t n;
+
+	log_warnx("reload failed, the previous configuration is running:");
+	for (; *line != '\0'; line += n + (line[n] == '\n')) {
+		n = strcspn(line, "\n");
+		log_warnx("%.*s", (int)n, line);
+	}
+}
+
 int
 runconf_reload(char **errors)
 {
 	struct config *cfg = config_load(runconf_path, errors);
 
 	runconf_ok = false;
-	if (cfg == NULL)
+	if (cfg != NULL)
+		runconf_warn_static(runconf_cfg, cfg);
+	if (cfg == NULL || runconf_apply(cfg, errors) != 0) {
+		runconf_log_failure(*errors);
 		return -1;
-	runconf_warn_static(runconf_cfg, cfg);
-	if (runconf_apply(cfg, errors) != 0)
-		return -1;
+	}
 	http_reconfigure(runconf_cfg);
 	runconf_ok = true;
 	runconf_success_at = clock_wall();

@@ -18,7 +18,7 @@ int runconf_init(const char *path, char **errors);
 void runconf_shutdown(void);
 const struct config *runconf_get(void);
 const struct cal *runconf_cal(void);
-/* Reload the same file: 0, or -1 with *errors. */
+/* Reload the same file: 0, or -1 with *errors (also logged, one line each). */
 int runconf_reload(char **errors);
 /* Whether the last reload succeeded, and when (UTC ms) the configuration was last
  * loaded successfully (the start counts). */

@@ -93,11 +93,21 @@ load_ok(const char *text)
 	return cfg;
 }
 
-/* Load text, which must fail: the errors, with the file's name replaced by "F". */
-static char *
-load_bad(const char *text)
+/* A path in the test's directory, removed afterwards. */
+static const char *
+fresh_path(const char *name)
 {
-	const char *path = write_ini(text);
+	char *path;
+
+	assert_true(asprintf(&path, "%s/%s", fx->dir, name) > 0);
+	remember(path);
+	return path;
+}
+
+/* Load path, which must fail: the errors, with the file's name replaced by "F". */
+static char *
+load_bad_path(const char *path)
+{
 	char *errors = NULL, *out, *p;
 	size_t plen = strlen(path);
 
@@ -113,6 +123,13 @@ load_bad(const char *text)
 	}
 	free(errors);
 	return out;
+}
+
+/* Load text, which must fail: the errors, with the file's name replaced by "F". */
+static char *
+load_bad(const char *text)
+{
+	return load_bad_path(write_ini(text));
 }
 
 static int
@@ -296,13 +313,143 @@ config_load__missing_file__says_cannot_open(void **state)
 }
 
 static void
-config_load__directory__is_an_error(void **state)
+config_load__directory__is_not_a_regular_file(void **state)
 {
-	char *errors = NULL;
+	char *e = load_bad_path(fx->dir);
 
-	assert_null(config_load(fx->dir, &errors));
-	assert_non_null(strstr(errors, "Is a directory"));
-	free(errors);
+	assert_string_equal(e, "F: not a regular file (a directory); the configuration "
+	    "must be a regular file\n");
+	free(e);
+}
+
+static void
+config_load__fifo__is_refused_without_waiting_for_a_writer(void **state)
+{
+	const char *path = fresh_path("fifo.ini");
+	char *e;
+
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(10);	/* an open that waits for a writer fails the test, not hangs it */
+	e = load_bad_path(path);
+	alarm(0);
+	assert_string_equal(e, "F: not a regular file (a FIFO); the configuration must be a "
+	    "regular file\n");
+	free(e);
+}
+
+static void
+config_load__link_to_dev_zero__is_refused_unread(void **state)
+{
+	const char *path = fresh_path("zero.ini");
+	char *e;
+
+	assert_int_equal(symlink("/dev/zero", path), 0);
+	e = load_bad_path(path);
+	assert_string_equal(e, "F: not a regular file (a character device); the "
+	    "configuration must be a regular file\n");
+	free(e);
+}
+
+/* A file of size bytes: comment lines, then spaces up to the size. */
+static const char *
+write_sized(const char *name, size_t size)
+{
+	const char *path = fresh_path(name);
+	FILE *fp = fopen(path, "w");
+	size_t n;
+
+	assert_non_null(fp);
+	for (n = 0; n + 100 <= size; n += 100)
+		fprintf(fp, ";%98s\n", "");
+	for (; n < size; n++)
+		fputc(' ', fp);
+	assert_int_equal(fclose(fp), 0);
+	return path;
+}
+
+static void
+config_load__file_of_the_bound__loads_and_one_byte_more_is_refused(void **state)
+{
+	struct config *cfg;
+	char *errors = NULL, *e, want[160];
+
+	cfg = config_load(write_sized("max.ini", CONFIG_MAX_BYTES), &errors);
+	if (cfg == NULL)
+		fail_msg("%s", errors);
+	config_free(cfg);
+	e = load_bad_path(write_sized("over.ini", CONFIG_MAX_BYTES + 1));
+	snprintf(want, sizeof want, "F: too large: %d bytes (a configuration is at most %d "
+	    "bytes)\n", CONFIG_MAX_BYTES + 1, CONFIG_MAX_BYTES);
+	assert_string_equal(e, want);
+	free(e);
+}
+
+static void
+config_load__sparse_gigabyte__is_refused_by_its_size(void **state)
+{
+	const char *path = write_sized("huge.ini", 0);
+	char *e;
+
+	assert_int_equal(truncate(path, 1LL << 30), 0);	/* sparse: takes no space */
+	e = load_bad_path(path);
+	assert_string_equal(e, "F: too large: 1073741824 bytes (a configuration is at most "
+	    "1048576 bytes)\n");
+	free(e);
+}
+
+static void
+config_load__long_line_without_newline__is_reported_with_its_length(void **state)
+{
+	const char *path = fresh_path("oneline.ini");
+	FILE *fp = fopen(path, "w");
+	char *e;
+
+	assert_non_null(fp);
+	fputs("[daemon]\nsynchronous = x\n", fp);
+	for (int i = 0; i < CONFIG_MAX_BYTES - 100; i++)
+		fputc('a', fp);
+	assert_int_equal(fclose(fp), 0);
+	e = load_bad_path(path);
+	assert_error(e, "F:2: [daemon] synchronous: ", NULL);
+	assert_error(e, "F:3: line too long: 1048476 bytes (at most 199; shorten it)", NULL);
+	assert_int_equal(count_lines(e), 2);
+	free(e);
+}
+
+static void
+config_load__over_a_hundred_errors__are_cut_with_their_count(void **state)
+{
+	char text[4096] = "";
+	char *e;
+
+	for (int i = 0; i < 150; i++)
+		strcat(text, "x\n");
+	e = load_bad(text);
+	assert_int_equal(count_lines(e), CONFIG_MAX_ERRORS + 1);
+	assert_error(e, "F:100: \"x\": not a", NULL);
+	assert_null(strstr(e, "F:101:"));
+	assert_non_null(strstr(e, "\nF: 50 more errors not shown (fix the ones above "
+	    "first)\n"));
+	free(e);
+}
+
+static void
+config_load__more_reasons_than_the_cap__are_errors(void **state)
+{
+	char *text = calloc(CONFIG_MAX_REASONS + 10, 40), *e;
+	struct config *cfg;
+
+	for (int i = 0; i < CONFIG_MAX_REASONS; i++)
+		sprintf(text + strlen(text), "[reason.r%d]\nphotos_wait = 1d\n", i);
+	cfg = load_ok(text);
+	assert_int_equal(cfg->n_reasons, CONFIG_MAX_REASONS);
+	config_free(cfg);
+	strcat(text, "[reason.r0]\naddress_wait = 1d\n[reason.one_more]\nphotos_wait = x\n");
+	e = load_bad(text);
+	assert_error(e, "F:515: [reason.one_more]: too many reasons", "at most 256", NULL);
+	assert_int_equal(count_lines(e), 1);	/* its keys are skipped, r0 merges */
+	free(e);
+	free(text);
 }
 
 static void
@@ -471,6 +618,104 @@ config_load__other_deadlines__must_be_positive_and_may_be_business_days(void **s
 	e = load_bad("[deadlines]\nresponse_critical = 0s\n[reason.r]\nletter_wait = 0d\n");
 	assert_error(e, "F:2: [deadlines] response_critical: ", "more than 0", NULL);
 	assert_error(e, "F:4: [reason.r] letter_wait: ", "more than 0", "6bd", NULL);
+	free(e);
+}
+
+static void
+config_load__warn_before_not_shorter_than_both_responses__is_one_error_on_its_line(
+    void **state)
+{
+	char *e = load_bad("[deadlines]\nphotos_wait = 1d\nwarn_before = 72h\n");
+
+	assert_string_equal(e, "F:3: [deadlines] warn_before: 72h is not shorter than "
+	    "response_normal (48h, the default) or response_critical (24h, the default): the "
+	    "warning would be due before the response clock starts and never fire; make it "
+	    "shorter than 24h (or 0s for none)\n");
+	free(e);
+}
+
+static void
+config_load__warn_before_of_the_critical_response__is_an_error(void **state)
+{
+	char *e = load_bad("[deadlines]\nresponse_normal = 48h\nwarn_before = 24h\n");
+
+	assert_error(e, "F:3: [deadlines] warn_before: 24h is not shorter than "
+	    "response_critical (24h, the default): ", "shorter than 24h", NULL);
+	assert_null(strstr(e, "response_normal"));
+	free(e);
+}
+
+static void
+config_load__warn_before_shorter_than_both_or_none__loads(void **state)
+{
+	struct config *cfg = load_ok("[deadlines]\nwarn_before = 23h 59min\n"
+	    "[reason.slow]\nresponse_critical = 72h\nwarn_before = 71h\n"
+	    "response_normal = 3d\n[reason.quiet]\nresponse_critical = 1h\n"
+	    "warn_before = 0s\n");
+
+	assert_string_equal(deadline(cfg, "slow", CONFIG_DL_WARN_BEFORE, NULL), "2d 23h");
+	config_free(cfg);
+}
+
+static void
+config_load__response_shorter_than_the_inherited_warning__is_an_error_on_its_line(
+    void **state)
+{
+	char *e = load_bad("[deadlines]\nresponse_critical = 3h\n[reason.r]\n"
+	    "photos_wait = 1d\nresponse_normal = 4h\n");
+
+	assert_error(e, "F:2: [deadlines] response_critical: 3h is not longer than "
+	    "warn_before (4h, the default): ", "make it longer, or warn_before shorter",
+	    NULL);
+	assert_error(e, "F:5: [reason.r] response_normal: 4h is not longer than warn_before "
+	    "(4h, the default): ", NULL);
+	assert_int_equal(count_lines(e), 2);	/* r inherits the critical one: said once */
+	free(e);
+}
+
+static void
+config_load__reason_warning__is_checked_with_what_it_inherits(void **state)
+{
+	char *e = load_bad("[deadlines]\nresponse_critical = 10h\nwarn_before = 9h\n"
+	    "[reason.r]\nwarn_before = 12h\n[reason.s]\nresponse_critical = 8h\n"
+	    "[reason.t]\nphotos_wait = 1d\n");
+
+	assert_error(e, "F:5: [reason.r] warn_before: 12h is not shorter than "
+	    "response_critical (10h, from [deadlines]): ", "shorter than 10h", NULL);
+	assert_error(e, "F:7: [reason.s] response_critical: 8h is not longer than "
+	    "warn_before (9h, from [deadlines]): ", NULL);
+	assert_int_equal(count_lines(e), 2);
+	free(e);
+}
+
+static void
+config_load__warning_and_business_day_response__counts_a_day_each(void **state)
+{
+	struct config *cfg = load_ok("[deadlines]\nresponse_normal = 3bd\n"
+	    "response_critical = 1bd\nwarn_before = 23h\n");
+	char *e;
+
+	config_free(cfg);
+	e = load_bad("[deadlines]\nresponse_normal = 3bd\nresponse_critical = 1bd\n"
+	    "warn_before = 24h\n");
+	assert_string_equal(e, "F:4: [deadlines] warn_before: 24h is not shorter than "
+	    "response_critical (1bd, as short as 24h): the warning would be due before the "
+	    "response clock starts when the clock starts late in the day, and not fire; make "
+	    "it shorter than 24h (or 0s for none)\n");
+	free(e);
+	e = load_bad("[deadlines]\nresponse_critical = 48h\nwarn_before = 30h\n"
+	    "[reason.r]\nresponse_normal = 1bd\n");
+	assert_string_equal(e, "F:5: [reason.r] response_normal: 1bd (as short as 24h) is "
+	    "not longer than warn_before (30h, from [deadlines]): the warning would be due "
+	    "before the response clock starts when the clock starts late in the day, and not "
+	    "fire; make it longer, or warn_before shorter\n");
+	free(e);
+	e = load_bad("[reason.r]\nresponse_normal = 1bd\n[deadlines]\nwarn_before = 30h\n");
+	assert_error(e, "F:4: [deadlines] warn_before: 30h is not shorter than "
+	    "response_critical (24h, the default): ", NULL);
+	assert_error(e, "F:2: [reason.r] response_normal: 1bd (as short as 24h) is not "
+	    "longer than warn_before (30h, from [deadlines])", NULL);
+	assert_int_equal(count_lines(e), 2);
 	free(e);
 }
 
@@ -819,7 +1064,14 @@ main(void)
 		T(config_load__empty_file__gives_the_defaults),
 		T(config_load__absent_sections__keep_their_defaults),
 		T(config_load__missing_file__says_cannot_open),
-		T(config_load__directory__is_an_error),
+		T(config_load__directory__is_not_a_regular_file),
+		T(config_load__fifo__is_refused_without_waiting_for_a_writer),
+		T(config_load__link_to_dev_zero__is_refused_unread),
+		T(config_load__file_of_the_bound__loads_and_one_byte_more_is_refused),
+		T(config_load__sparse_gigabyte__is_refused_by_its_size),
+		T(config_load__long_line_without_newline__is_reported_with_its_length),
+		T(config_load__over_a_hundred_errors__are_cut_with_their_count),
+		T(config_load__more_reasons_than_the_cap__are_errors),
 		T(config_load__unknown_section__names_file_line_and_section),
 		T(config_load__unknown_key__lists_the_known_keys),
 		T(config_load__key_of_another_section__says_where_it_belongs),
@@ -834,6 +1086,12 @@ main(void)
 		T(config_load__bad_durations__name_the_key_and_the_units),
 		T(config_load__warn_before_and_pickup_grace__may_be_zero_but_not_business_days),
 		T(config_load__other_deadlines__must_be_positive_and_may_be_business_days),
+		T(config_load__warn_before_not_shorter_than_both_responses__is_one_error_on_its_line),
+		T(config_load__warn_before_of_the_critical_response__is_an_error),
+		T(config_load__warn_before_shorter_than_both_or_none__loads),
+		T(config_load__response_shorter_than_the_inherited_warning__is_an_error_on_its_line),
+		T(config_load__reason_warning__is_checked_with_what_it_inherits),
+		T(config_load__warning_and_business_day_response__counts_a_day_each),
 		T(config_deadline__reason_override__wins_then_deadlines_then_default),
 		T(config_load__repeated_reason_sections__merge_unless_a_key_repeats),
 		T(config_load__bad_reason_name__is_an_error),

@@ -5,9 +5,11 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "confline.h"
 
@@ -34,6 +36,19 @@ record(void *arg, int line, const char *fmt, ...)
 	len += vsnprintf(r->errors + len, sizeof(r->errors) - len, fmt, ap);
 	va_end(ap);
 	snprintf(r->errors + len, sizeof(r->errors) - len, "\n");
+}
+
+/* record(), into a bare buffer of 4096 bytes. */
+static void
+record_into(void *arg, int line, const char *fmt, ...)
+{
+	char *errors = arg, msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(errors + strlen(errors), 4096 - strlen(errors), "%d: %s\n", line, msg);
 }
 
 static struct reader *
@@ -222,7 +237,8 @@ confline_read__over_long_line__is_reported_and_handed_on_empty(void **state)
 	assert_string_equal(next(r, 2, CONFLINE_LONG), "");
 	assert_null(confline_header(r->cl));
 	assert_string_equal(next(r, 3, CONFLINE_LONG), "");
-	assert_int_equal(strlen(confline_header(r->cl)), 200);	/* from '[' on */
+	/* From '[' on, of the CONFLINE_MAX + 1 bytes kept of the line ("  [" first). */
+	assert_int_equal(strlen(confline_header(r->cl)), CONFLINE_MAX + 1 - 2);
 	assert_int_equal(strncmp(confline_header(r->cl), "[vvv", 4), 0);
 	next(r, 4, CONFLINE_MORE);	/* still after key k */
 	assert_end(r);
@@ -231,6 +247,65 @@ confline_read__over_long_line__is_reported_and_handed_on_empty(void **state)
 	    "3: line too long: 202 bytes (at most 199; shorten it)\n");
 	assert_int_equal(confline_first_bad(r->cl), 0);
 	reader_close(r);
+}
+
+/* A stream made as it is read: left bytes 'x', then "\nk = v\n", then its end. */
+struct endless {
+	size_t left;
+	bool tail_done;
+};
+
+static ssize_t
+endless_read(void *cookie, char *buf, size_t size)
+{
+	struct endless *e = cookie;
+	size_t n = size < e->left ? size : e->left;
+
+	if (n > 0) {
+		memset(buf, 'x', n);
+		e->left -= n;
+		return (ssize_t)n;
+	}
+	if (e->tail_done || size < 7)
+		return 0;
+	memcpy(buf, "\nk = v\n", 7);
+	e->tail_done = true;
+	return 7;
+}
+
+static long
+max_rss_kib(void)
+{
+	struct rusage ru;
+
+	assert_int_equal(getrusage(RUSAGE_SELF, &ru), 0);
+	return ru.ru_maxrss;
+}
+
+static void
+confline_read__line_of_16_mib__is_counted_without_being_kept(void **state)
+{
+	struct endless e = { 16 << 20, false };
+	cookie_io_functions_t io = { .read = endless_read };
+	FILE *fp = fopencookie(&e, "r", io);
+	long before = max_rss_kib();
+	struct confline *cl;
+	char buf[INIH_BUF], errors[4096] = "";
+
+	assert_non_null(fp);
+	cl = confline_new(fp, record_into, errors);
+	assert_ptr_equal(confline_read(cl, buf, sizeof(buf)), buf);
+	assert_int_equal(confline_kind(cl), CONFLINE_LONG);
+	assert_ptr_equal(confline_read(cl, buf, sizeof(buf)), buf);
+	assert_int_equal(confline_lineno(cl), 2);
+	assert_int_equal(confline_kind(cl), CONFLINE_KEY);
+	assert_null(confline_read(cl, buf, sizeof(buf)));
+	assert_string_equal(errors, "1: line too long: 16777216 bytes (at most 199; shorten "
+	    "it)\n");
+	/* Kept whole, the line would have taken 16 MiB or more. */
+	assert_true(max_rss_kib() - before < 8 * 1024);
+	confline_free(cl);
+	fclose(fp);
 }
 
 static void
@@ -325,6 +400,7 @@ main(void)
 		cmocka_unit_test(confline_read__bracket_after_a_spaced_semicolon__is_in_a_comment),
 		cmocka_unit_test(confline_read__key_lines__name_the_key_or_the_problem),
 		cmocka_unit_test(confline_read__over_long_line__is_reported_and_handed_on_empty),
+		cmocka_unit_test(confline_read__line_of_16_mib__is_counted_without_being_kept),
 		cmocka_unit_test(confline_read__line_over_the_buffer__is_long),
 		cmocka_unit_test(confline_read__bom_on_the_first_line_and_crlf__are_skipped),
 		cmocka_unit_test(confline_read__read_error__ends_with_its_errno),
