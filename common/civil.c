@@ -78,7 +78,7 @@ civil_valid(int y, int m, int d)
 {
 	static const int len[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 
-	if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1)
+	if (y < CIVIL_YEAR_MIN || y > CIVIL_YEAR_MAX || m < 1 || m > 12 || d < 1)
 		return false;
 	return d <= len[m - 1] + (m == 2 && civil_is_leap(y));
 }
@@ -120,7 +120,11 @@ civil_format_date(int64_t days, char *buf)
 {
 	int y, m, d;
 
-	/* Years outside 1..9999 do not fit the format; they are cut to fit the buffer. */
+	/* Other years do not fit the format: a date that looks real beats one cut short. */
+	if (days < CIVIL_DAY_MIN)
+		days = CIVIL_DAY_MIN;
+	else if (days > CIVIL_DAY_MAX)
+		days = CIVIL_DAY_MAX;
 	civil_from_days(days, &y, &m, &d);
 	snprintf(buf, CIVIL_DATE_LEN, "%04d-%02d-%02d", y, m, d);
 }

@@ -5,11 +5,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "civil.h"
+
 /* Every error ends with this, so it always says which units exist. */
 #define DURATION_UNITS " (units: s, min, h, d, w; or Nbd alone, business days)"
-#define DURATION_MAX_S (36525LL * 86400)	/* 100 years */
-#define DURATION_MAX_BDAYS 26000		/* about 100 years of business days */
-#define DURATION_MAX_DIGITS 12
+/* The bounds (why ten years: civil.h). */
+#define DURATION_MAX_S (CIVIL_SPAN_MAX_DAYS * 86400LL)
+#define DURATION_MAX_BDAYS CIVIL_SPAN_MAX_BDAYS
+#define DURATION_MAX_DIGITS 12			/* keeps the sum clear of overflow */
 #define DURATION_QUOTE 20			/* bytes of the input quoted in errors */
 
 struct duration_unit {
@@ -131,8 +134,9 @@ duration_number(struct duration_parser *dp, int64_t *n)
 	*n = 0;
 	while (isdigit((unsigned char)*dp->p)) {
 		if (dp->p - start >= DURATION_MAX_DIGITS)
-			return duration_fail(dp, "%.*s... is too long: at most 100 years",
-			    DURATION_MAX_DIGITS, start);
+			return duration_fail(dp, "%.*s... is too long: at most 10 years, "
+			    "%dd or %dbd", DURATION_MAX_DIGITS, start, CIVIL_SPAN_MAX_DAYS,
+			    CIVIL_SPAN_MAX_BDAYS);
 		*n = *n * 10 + (*dp->p++ - '0');
 	}
 	return 0;
@@ -147,13 +151,14 @@ duration_add(struct duration_parser *dp, int64_t n, const struct duration_unit *
 		dp->n_bd++;
 		dp->bdays += n;
 		if (dp->bdays > DURATION_MAX_BDAYS)
-			return duration_fail(dp, "too long: at most %dbd (about 100 years)",
-			    DURATION_MAX_BDAYS);
+			return duration_fail(dp, "too long: at most 10 years of business "
+			    "days, %dbd", DURATION_MAX_BDAYS);
 		return 0;
 	}
 	if (n > DURATION_MAX_S / u->s || dp->s + n * u->s > DURATION_MAX_S)
-		return duration_fail(dp, "too long: at most 100 years (%lldd)",
-		    DURATION_MAX_S / 86400);
+		return duration_fail(dp, "too long: at most 10 years, %dd (%dw %dd, %dh)",
+		    CIVIL_SPAN_MAX_DAYS, CIVIL_SPAN_MAX_DAYS / 7, CIVIL_SPAN_MAX_DAYS % 7,
+		    CIVIL_SPAN_MAX_DAYS * 24);
 	dp->s += n * u->s;
 	return 0;
 }

@@ -20,7 +20,8 @@ struct duration {
 
 /* Parse s: 0, or -1 with a message in err (DURATION_ERR_LEN bytes) that names the
  * problem and the units that exist. A bare number, "m", "M", "y", fractions,
- * negative values, mixing "bd" with other units and overflow are errors.
+ * negative values, mixing "bd" with other units and more than ten years
+ * (CIVIL_SPAN_MAX_DAYS days, CIVIL_SPAN_MAX_BDAYS business days: civil.h) are errors.
  * "0s" (zero) is accepted; callers that need a positive value check it. */
 int duration_parse(const char *s, struct duration *out, char *err);
 /* Canonical text of d ("1d 12h", "90min" is written "1h 30min", "6bd", "0s"). Returns buf. */

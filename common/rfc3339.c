@@ -1,10 +1,10 @@
 #include "rfc3339.h"
 
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "civil.h"
+#include "log.h"
 #include "tz.h"
 
 /* The fields of a local date-time, as written. */
@@ -94,7 +94,7 @@ rfc3339_offset(const char *p, int *offset_s)
 static int
 rfc3339_scan(const char *p, struct rfc3339_fields *f)
 {
-	if ((f->year = rfc3339_field(&p, 4, 9999, '-')) < 0 ||
+	if ((f->year = rfc3339_field(&p, 4, CIVIL_YEAR_MAX, '-')) < 0 ||
 	    (f->month = rfc3339_field(&p, 2, 12, '-')) < 0 ||
 	    (f->day = rfc3339_field(&p, 2, 31, '\0')) < 0)
 		return -1;
@@ -162,33 +162,27 @@ rfc3339_put2(char *buf, int v)
 	return 2;
 }
 
+/* f's year is CIVIL_YEAR_MIN..CIVIL_YEAR_MAX: the callers see to it. At most 29 bytes
+ * with the NUL ("YYYY-MM-DDThh:mm:ss.mmm+hh:mm"). */
 static char *
 rfc3339_write(const struct rfc3339_fields *f, bool zulu, char *buf)
 {
 	int n, off = abs(f->offset_s);
 
-	/* Years of four digits (all that protocold shows) are written by hand: every
-	 * answer carries several instants, and snprintf was most of their cost. */
-	if (f->year >= 0 && f->year <= 9999) {
-		n = rfc3339_put2(buf, f->year / 100);
-		n += rfc3339_put2(buf + n, f->year % 100);
-		buf[n++] = '-';
-		n += rfc3339_put2(buf + n, f->month);
-		buf[n++] = '-';
-		n += rfc3339_put2(buf + n, f->day);
-		buf[n++] = 'T';
-		n += rfc3339_put2(buf + n, f->hour);
-		buf[n++] = ':';
-		n += rfc3339_put2(buf + n, f->min);
-		buf[n++] = ':';
-		n += rfc3339_put2(buf + n, f->sec);
-		buf[n] = '\0';
-	} else
-		n = snprintf(buf, RFC3339_LEN, "%04d-%02d-%02dT%02d:%02d:%02d",
-		    f->year, f->month, f->day, f->hour, f->min, f->sec);
-	/* Room for the milliseconds, the offset and the NUL: ".mmm" "+hh:mm". */
-	if (n <= 0 || n + 11 > RFC3339_LEN)
-		return buf;
+	/* Written by hand: every answer carries several instants, and snprintf was most
+	 * of their cost. */
+	n = rfc3339_put2(buf, f->year / 100);
+	n += rfc3339_put2(buf + n, f->year % 100);
+	buf[n++] = '-';
+	n += rfc3339_put2(buf + n, f->month);
+	buf[n++] = '-';
+	n += rfc3339_put2(buf + n, f->day);
+	buf[n++] = 'T';
+	n += rfc3339_put2(buf + n, f->hour);
+	buf[n++] = ':';
+	n += rfc3339_put2(buf + n, f->min);
+	buf[n++] = ':';
+	n += rfc3339_put2(buf + n, f->sec);
 	if (f->ms != 0) {
 		buf[n++] = '.';
 		n += rfc3339_put_digits(buf + n, f->ms, 3);
@@ -207,18 +201,49 @@ rfc3339_write(const struct rfc3339_fields *f, bool zulu, char *buf)
 	return buf;
 }
 
+bool
+rfc3339_in_range(int64_t ms)
+{
+	return ms >= CIVIL_MS_MIN && ms <= CIVIL_MS_MAX;
+}
+
+/* ms, or the nearer end of the range. Every input that reaches here was bounded (civil.h),
+ * so an instant out of range is a bug somewhere: say so, once, rather than flood the log. */
+static int64_t
+rfc3339_clamp(int64_t ms)
+{
+	static bool warned;
+	int64_t to = ms < CIVIL_MS_MIN ? CIVIL_MS_MIN : CIVIL_MS_MAX;
+
+	if (rfc3339_in_range(ms))
+		return ms;
+	if (!warned)
+		log_warnx("instant %lld ms has no four-digit year: written as the end of the "
+		    "range, %s (logged once)", (long long)ms, to == CIVIL_MS_MIN ?
+		    "0001-01-01T00:00:00Z" : "9999-12-31T23:59:59.999Z");
+	warned = true;
+	return to;
+}
+
 char *
 rfc3339_format(int64_t ms, char *buf)
 {
 	struct rfc3339_fields f;
+	int offset_s;
+
+	if (!rfc3339_in_range(ms))
+		return rfc3339_format_utc(ms, buf);
 	/*
 	 * RFC 3339 offsets have no seconds, but local mean times do (-03:06:28 in São
 	 * Paulo before 1914). Writing the clock at the offset cut to whole minutes keeps
 	 * the text an exact name for the instant.
 	 */
-	int offset_s = tz_offset_s(ms) / 60 * 60;
-
+	offset_s = tz_offset_s(ms) / 60 * 60;
 	rfc3339_split(ms, offset_s, &f);
+	/* Within a day of the ends the local year can be 0000 or 10000, which
+	 * rfc3339_parse refuses: the same instant in UTC has four digits. */
+	if (f.year < CIVIL_YEAR_MIN || f.year > CIVIL_YEAR_MAX)
+		return rfc3339_format_utc(ms, buf);
 	return rfc3339_write(&f, false, buf);
 }
 
@@ -227,6 +252,6 @@ rfc3339_format_utc(int64_t ms, char *buf)
 {
 	struct rfc3339_fields f;
 
-	rfc3339_split(ms, 0, &f);
+	rfc3339_split(rfc3339_clamp(ms), 0, &f);
 	return rfc3339_write(&f, true, buf);
 }

@@ -240,7 +240,7 @@ admin_clock_target(json_t *o, int64_t *to, struct problem *pb)
 {
 	const char *now, *adv;
 	struct duration d;
-	char err[DURATION_ERR_LEN];
+	char err[DURATION_ERR_LEN], why[256];
 
 	if (api_member_str(o, "now", &now, pb) < 0 || api_member_str(o, "advance", &adv, pb) < 0)
 		return -1;
@@ -250,6 +250,9 @@ admin_clock_target(json_t *o, int64_t *to, struct problem *pb)
 	if (now != NULL && rfc3339_parse(now, to) != 0)
 		return problem_set(pb, 422, "invalid_field", "now must be an RFC 3339 instant "
 		    "with an offset");
+	/* Bounded so that every deadline started at the new now can be written. */
+	if (now != NULL && clock_test_check(*to, why, sizeof why) != 0)
+		return problem_set(pb, 422, "invalid_field", "now: %s", why);
 	if (adv == NULL)
 		return 0;
 	if (duration_parse(adv, &d, err) != 0)
@@ -258,6 +261,9 @@ admin_clock_target(json_t *o, int64_t *to, struct problem *pb)
 		return problem_set(pb, 422, "invalid_field", "advance takes plain time "
 		    "(s, min, h, d, w), not business days");
 	*to = clock_now() + d.ms;
+	if (clock_test_check(*to, why, sizeof why) != 0)
+		return problem_set(pb, 422, "invalid_field", "advance %.24s goes too far: %s",
+		    adv, why);
 	return 0;
 }
 

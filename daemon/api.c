@@ -13,6 +13,7 @@
 #include "admin.h"
 #include "browse.h"
 #include "import.h"
+#include "civil.h"
 #include "clock.h"
 #include "commit.h"
 #include "engine.h"
@@ -164,6 +165,7 @@ int
 api_decode_create(json_t *o, struct engine_create *r, struct problem *pb)
 {
 	const char *opened;
+	char first[RFC3339_LEN];
 
 	memset(r, 0, sizeof *r);
 	if (api_member_required(o, "id", &r->id, pb) != 0 ||
@@ -176,6 +178,12 @@ api_decode_create(json_t *o, struct engine_create *r, struct problem *pb)
 	if (opened != NULL && rfc3339_parse(opened, &r->opened_at) != 0)
 		return problem_set(pb, 422, "invalid_field", "opened_at must be an RFC 3339 "
 		    "instant with an offset, like 2026-11-23T15:00:00-03:00");
+	/* The future is the engine's to refuse (it knows now); the past is bounded here,
+	 * for create and import alike (civil.h says why). */
+	if (opened != NULL && r->opened_at < CIVIL_GIVEN_MIN_MS)
+		return problem_set(pb, 422, "invalid_field", "opened_at %.40s is too old: it "
+		    "must be %s or later", opened, rfc3339_format_utc(CIVIL_GIVEN_MIN_MS,
+		    first));
 	r->has_opened_at = opened != NULL;
 	return 0;
 }

@@ -1,6 +1,11 @@
 #include "clock.h"
 
+#include <stdio.h>
 #include <time.h>
+
+#include "civil.h"
+#include "log.h"
+#include "rfc3339.h"
 
 static bool clock_test;
 static int64_t clock_test_now;
@@ -24,9 +29,34 @@ clock_mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+int
+clock_test_check(int64_t ms, char *err, size_t len)
+{
+	char at[RFC3339_LEN], first[RFC3339_LEN], last[RFC3339_LEN];
+
+	if (ms >= CIVIL_GIVEN_MIN_MS && ms <= CIVIL_GIVEN_MAX_MS)
+		return 0;
+	/* Past the years 0001-9999 (an offset can take a parsed instant there) the
+	 * formatter would write the end of the range, which is not what was given. */
+	if (rfc3339_in_range(ms))
+		rfc3339_format_utc(ms, at);
+	else
+		snprintf(at, sizeof at, "an instant %s", ms < 0 ? "before the year 0001" :
+		    "after the year 9999");
+	snprintf(err, len, "%s is out of range: the test clock runs from %s to %s, so that "
+	    "every deadline it starts can still be written with a four-digit year", at,
+	    rfc3339_format_utc(CIVIL_GIVEN_MIN_MS, first),
+	    rfc3339_format_utc(CIVIL_GIVEN_MAX_MS, last));
+	return -1;
+}
+
 void
 clock_init(bool test, int64_t start_ms)
 {
+	char err[256];
+
+	if (test && clock_test_check(start_ms, err, sizeof err) != 0)
+		fatalx("--test-clock: %s", err);
 	clock_test = test;
 	clock_test_now = start_ms;
 	clock_start_us = clock_mono_us();
@@ -47,7 +77,7 @@ clock_now(void)
 void
 clock_test_set(int64_t ms)
 {
-	if (clock_test)
+	if (clock_test && ms >= CIVIL_GIVEN_MIN_MS && ms <= CIVIL_GIVEN_MAX_MS)
 		clock_test_now = ms;
 }
 

@@ -259,14 +259,35 @@ rules_code_ok(const char *v)
 	    "abcdefghijklmnopqrstuvwxyz0123456789._:/-") == n;
 }
 
+/* A date from today to CIVIL_AHEAD_MAX_DAYS after it (civil.h says why): 0, or -1
+ * with a 422 problem that says the bound. */
+static int
+rules_date_check(const struct rules_param *param, const char *v, int64_t today,
+    struct problem *pb)
+{
+	int64_t day;
+	char buf[CIVIL_DATE_LEN], last[CIVIL_DATE_LEN];
+
+	if (civil_parse_date(v, &day) != 0)
+		return problem_set(pb, 422, "invalid_param", "%s must be a date "
+		    "YYYY-MM-DD that exists, not \"%.40s\"", param->name, v);
+	civil_format_date(today, buf);
+	if (day < today)
+		return problem_set(pb, 422, "invalid_param", "%s %s is in the past "
+		    "(today is %s, local time)", param->name, v, buf);
+	civil_format_date(today + CIVIL_AHEAD_MAX_DAYS, last);
+	if (day > today + CIVIL_AHEAD_MAX_DAYS)
+		return problem_set(pb, 422, "invalid_param", "%s %s is too far ahead: at "
+		    "most %d days after today (%s, local time), so %s at the latest",
+		    param->name, v, CIVIL_AHEAD_MAX_DAYS, buf, last);
+	return 0;
+}
+
 /* 0 when v is a well-formed value of param; else -1 with a 422 problem. */
 static int
 rules_param_check(const struct rules_param *param, const char *v, int64_t today,
     struct problem *pb)
 {
-	int64_t day;
-	char buf[CIVIL_DATE_LEN];
-
 	switch (param->kind) {
 	case RULES_P_CODE:
 		if (!rules_code_ok(v))
@@ -284,14 +305,7 @@ rules_param_check(const struct rules_param *param, const char *v, int64_t today,
 			    "https:// URL of at most 2048 bytes, without spaces", param->name);
 		break;
 	case RULES_P_DATE:
-		if (civil_parse_date(v, &day) != 0)
-			return problem_set(pb, 422, "invalid_param", "%s must be a date "
-			    "YYYY-MM-DD that exists, not \"%.40s\"", param->name, v);
-		civil_format_date(today, buf);
-		if (day < today)
-			return problem_set(pb, 422, "invalid_param", "%s %s is in the past "
-			    "(today is %s, local time)", param->name, v, buf);
-		break;
+		return rules_date_check(param, v, today, pb);
 	}
 	return 0;
 }

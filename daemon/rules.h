@@ -19,7 +19,7 @@ enum rules_param_kind {
 	RULES_P_CODE,	/* 1–64 of [A-Za-z0-9._:/-] */
 	RULES_P_TEXT,	/* 1–4000 bytes, not only blanks */
 	RULES_P_URL,	/* http:// or https://, up to 2048 bytes, no blanks */
-	RULES_P_DATE	/* YYYY-MM-DD, today (local) or later */
+	RULES_P_DATE	/* YYYY-MM-DD, today (local) to CIVIL_AHEAD_MAX_DAYS after it */
 };
 
 struct rules_param {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "civil.h"
 #include "duration.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -21,8 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 	}								\
 } while (0)
 
-#define FUZZ_MAX_MS (36525LL * 86400 * 1000)	/* 100 years */
-#define FUZZ_MAX_BDAYS 26000
+/* Ten years (civil.h): what duration.h promises to refuse beyond. */
+#define FUZZ_MAX_MS (CIVIL_SPAN_MAX_DAYS * CIVIL_DAY_MS)
+#define FUZZ_MAX_BDAYS CIVIL_SPAN_MAX_BDAYS
 #define FUZZ_UNITS " (units: s, min, h, d, w; or Nbd alone, business days)"
 #define FUZZ_TEXT 64		/* room for any canonical text */
 

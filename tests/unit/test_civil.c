@@ -163,6 +163,47 @@ civil_format_date__pads_fields__and_parses_back(void **state)
 	}
 }
 
+static void
+civil_format_date__out_of_range_days__write_the_nearer_end_not_five_digits(void **state)
+{
+	static const int64_t late[] = { CIVIL_DAY_MAX + 1, 10000000, INT64_MAX };
+	static const int64_t early[] = { CIVIL_DAY_MIN - 1, -10000000, INT64_MIN };
+	char buf[CIVIL_DATE_LEN];
+
+	civil_format_date(CIVIL_DAY_MAX, buf);
+	assert_string_equal(buf, "9999-12-31");
+	civil_format_date(CIVIL_DAY_MIN, buf);
+	assert_string_equal(buf, "0001-01-01");
+	for (size_t i = 0; i < sizeof late / sizeof late[0]; i++) {
+		civil_format_date(late[i], buf);
+		assert_string_equal(buf, "9999-12-31");
+		civil_format_date(early[i], buf);
+		assert_string_equal(buf, "0001-01-01");
+	}
+}
+
+static void
+civil_bounds__name_the_dates_their_comments_say(void **state)
+{
+	assert_int_equal(CIVIL_DAY_MIN, civil_days(1, 1, 1));
+	assert_int_equal(CIVIL_DAY_MAX, civil_days(9999, 12, 31));
+	assert_int_equal(CIVIL_MS_MIN, civil_days(1, 1, 1) * CIVIL_DAY_MS);
+	assert_int_equal(CIVIL_MS_MAX, civil_days(10000, 1, 1) * CIVIL_DAY_MS - 1);
+	assert_int_equal(CIVIL_GIVEN_MIN_MS, civil_days(1970, 1, 1) * CIVIL_DAY_MS);
+	assert_int_equal(CIVIL_GIVEN_MAX_MS, civil_days(9900, 1, 1) * CIVIL_DAY_MS - 1);
+	assert_true(civil_valid(CIVIL_YEAR_MIN, 1, 1) && !civil_valid(CIVIL_YEAR_MIN - 1, 12, 31));
+	assert_true(civil_valid(CIVIL_YEAR_MAX, 12, 31) && !civil_valid(CIVIL_YEAR_MAX + 1, 1, 1));
+}
+
+static void
+civil_bounds__a_year_ahead__includes_the_same_date_next_year_across_29_february(void **state)
+{
+	assert_true(civil_days(2028, 2, 28) - civil_days(2027, 2, 28) <= CIVIL_AHEAD_MAX_DAYS);
+	assert_true(civil_days(2028, 3, 1) - civil_days(2027, 3, 1) <= CIVIL_AHEAD_MAX_DAYS);
+	/* A mistyped year is not: 2062 for 2026. */
+	assert_true(civil_days(2062, 12, 7) - civil_days(2026, 12, 7) > CIVIL_AHEAD_MAX_DAYS);
+}
+
 int
 main(void)
 {
@@ -177,6 +218,9 @@ main(void)
 		cmocka_unit_test(civil_parse_date__well_formed__gives_day_number),
 		cmocka_unit_test(civil_parse_date__malformed_or_unreal__is_rejected),
 		cmocka_unit_test(civil_format_date__pads_fields__and_parses_back),
+		cmocka_unit_test(civil_format_date__out_of_range_days__write_the_nearer_end_not_five_digits),
+		cmocka_unit_test(civil_bounds__name_the_dates_their_comments_say),
+		cmocka_unit_test(civil_bounds__a_year_ahead__includes_the_same_date_next_year_across_29_february),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

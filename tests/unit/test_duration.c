@@ -182,15 +182,29 @@ duration_parse__zero_business_days__is_an_error(void **state)
 }
 
 static void
-duration_parse__more_than_a_century__is_an_error(void **state)
+duration_parse__ten_years__is_the_longest_in_every_unit(void **state)
 {
-	assert_int_equal(parse_ok("36525d"), 36525 * D);
-	assert_refused("36526d", "too long", "100 years", NULL);
-	assert_refused("5300w", "too long", NULL);
-	assert_refused("36525d 1s", "too long", NULL);
-	assert_refused("99999999999999999999999h", "too long", NULL);
-	assert_refused("26001bd", "too long", NULL);
-	assert_int_equal(parse_ok("26000bd"), -26000);
+	assert_int_equal(parse_ok("3660d"), 3660 * D);
+	assert_int_equal(parse_ok("522w 6d"), 3660 * D);
+	assert_int_equal(parse_ok("87840h"), 3660 * D);
+	assert_int_equal(parse_ok("5270400min"), 3660 * D);
+	assert_int_equal(parse_ok("316224000s"), 3660 * D);
+	assert_int_equal(parse_ok("2610bd"), -2610);
+}
+
+static void
+duration_parse__more_than_ten_years__is_an_error_that_says_the_bound(void **state)
+{
+	assert_refused("3661d", "too long", "10 years", "3660d", "522w 6d", "87840h", NULL);
+	assert_refused("3660d 1s", "too long", "3660d", NULL);
+	assert_refused("523w", "too long", "3660d", NULL);
+	assert_refused("87841h", "too long", "3660d", NULL);
+	assert_refused("316224001s", "too long", "3660d", NULL);
+	/* The old bound, a century, is refused now. */
+	assert_refused("36525d", "too long", "3660d", NULL);
+	assert_refused("99999999999999999999999h", "too long", "3660d", NULL);
+	assert_refused("2611bd", "too long", "10 years", "2610bd", NULL);
+	assert_refused("26000bd", "too long", "2610bd", NULL);
 }
 
 static void
@@ -239,7 +253,7 @@ static void
 duration_format__round_trips_through_parse(void **state)
 {
 	static const char *texts[] = { "48h", "1d 12h", "90min", "15d", "6bd", "0s",
-		"1w2d3h4min5s", "60d", "36525d" };
+		"1w2d3h4min5s", "60d", "3660d", "2610bd" };
 	struct duration d, d2;
 	char err[DURATION_ERR_LEN], buf[64];
 	size_t i;
@@ -304,7 +318,8 @@ main(void)
 		cmocka_unit_test(duration_parse__negative__is_an_error),
 		cmocka_unit_test(duration_parse__business_days_mixed_with_others__is_an_error),
 		cmocka_unit_test(duration_parse__zero_business_days__is_an_error),
-		cmocka_unit_test(duration_parse__more_than_a_century__is_an_error),
+		cmocka_unit_test(duration_parse__ten_years__is_the_longest_in_every_unit),
+		cmocka_unit_test(duration_parse__more_than_ten_years__is_an_error_that_says_the_bound),
 		cmocka_unit_test(duration_parse__trailing_junk__is_an_error),
 		cmocka_unit_test(duration_parse__every_error__fits_and_ends_with_the_units),
 		cmocka_unit_test(duration_format__writes_largest_units_first),

@@ -6,6 +6,9 @@
 
 #include <stdbool.h>
 
+#include <string.h>
+
+#include "cal.h"
 #include "civil.h"
 #include "rfc3339.h"
 #include "tz.h"
@@ -215,6 +218,121 @@ rfc3339_format__utc_zone__writes_plus_zero_offset(void **state)
 	    INT64_C(7919) * 3600 * 7 + 13, false);
 }
 
+static int
+setup_kiritimati(void **state)
+{
+	set_zone("Pacific/Kiritimati");	/* +14:00, the zone furthest ahead */
+	return 0;
+}
+
+/* Format ms both ways into a buffer with a guard after RFC3339_LEN bytes; the text must
+ * stay in the buffer, have a four-digit year and parse back. */
+static void
+assert_formats_safely(int64_t ms)
+{
+	char buf[RFC3339_LEN + 8];
+	int64_t back;
+
+	for (int utc = 0; utc <= 1; utc++) {
+		memset(buf, '#', sizeof buf);
+		if (utc)
+			rfc3339_format_utc(ms, buf);
+		else
+			rfc3339_format(ms, buf);
+		assert_true(memchr(buf, '\0', RFC3339_LEN) != NULL);
+		assert_int_equal(buf[RFC3339_LEN], '#');
+		if (buf[0] < '0' || buf[0] > '9' || buf[4] != '-')
+			fail_msg("%lld ms written as \"%s\"", (long long)ms, buf);
+		if (rfc3339_parse(buf, &back) != 0)
+			fail_msg("%lld ms written as \"%s\", which does not parse", (long long)ms,
+			    buf);
+		if (rfc3339_in_range(ms))
+			assert_int_equal(back, ms);
+	}
+}
+
+static void
+rfc3339_format__any_int64__stays_in_the_buffer_with_a_four_digit_year(void **state)
+{
+	static const int64_t edges[] = { INT64_MIN, INT64_MIN + 1, INT64_MAX, INT64_MAX - 1,
+	    INT64_C(1) << 62, -(INT64_C(1) << 62), CIVIL_MS_MIN - 1, CIVIL_MS_MIN,
+	    CIVIL_MS_MIN + 1, CIVIL_MS_MAX - 1, CIVIL_MS_MAX, CIVIL_MS_MAX + 1,
+	    CIVIL_MS_MAX + DAY_MS, -1, 0 };
+
+	for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++)
+		assert_formats_safely(edges[i]);
+	/* Every few days across the whole range, and past both ends. */
+	for (int64_t t = CIVIL_MS_MIN - 10 * DAY_MS; t < CIVIL_MS_MAX + 10 * DAY_MS;
+	    t += INT64_C(7919) * 3600 * 1013 + 7)
+		assert_formats_safely(t);
+}
+
+static void
+rfc3339_format__out_of_range__writes_the_nearer_end_in_utc(void **state)
+{
+	char buf[RFC3339_LEN];
+
+	assert_false(rfc3339_in_range(CIVIL_MS_MAX + 1));
+	assert_false(rfc3339_in_range(CIVIL_MS_MIN - 1));
+	assert_true(rfc3339_in_range(CIVIL_MS_MAX) && rfc3339_in_range(CIVIL_MS_MIN));
+	/* 10000-01-01T00:00:00Z and later: never "10000-…". */
+	assert_string_equal(rfc3339_format(CIVIL_MS_MAX + 1, buf), "9999-12-31T23:59:59.999Z");
+	assert_string_equal(rfc3339_format(INT64_MAX, buf), "9999-12-31T23:59:59.999Z");
+	assert_string_equal(rfc3339_format_utc(INT64_MAX, buf), "9999-12-31T23:59:59.999Z");
+	assert_string_equal(rfc3339_format(CIVIL_MS_MIN - 1, buf), "0001-01-01T00:00:00Z");
+	assert_string_equal(rfc3339_format(INT64_MIN, buf), "0001-01-01T00:00:00Z");
+	assert_string_equal(rfc3339_format_utc(INT64_MIN, buf), "0001-01-01T00:00:00Z");
+	/* In range, the ends themselves are exact. */
+	assert_string_equal(rfc3339_format_utc(CIVIL_MS_MAX, buf), "9999-12-31T23:59:59.999Z");
+	assert_string_equal(rfc3339_format_utc(CIVIL_MS_MIN, buf), "0001-01-01T00:00:00Z");
+	assert_string_equal(rfc3339_format(CIVIL_MS_MAX, buf), "9999-12-31T20:59:59.999-03:00");
+}
+
+static void
+rfc3339_format__local_year_0000__is_written_in_utc(void **state)
+{
+	char buf[RFC3339_LEN];
+
+	/* In São Paulo's local mean time (-03:06) 0001-01-01T00:00Z is still year 0. */
+	assert_string_equal(rfc3339_format(CIVIL_MS_MIN, buf), "0001-01-01T00:00:00Z");
+	assert_string_equal(rfc3339_format(CIVIL_MS_MIN + 3 * 3600 * SEC_MS, buf),
+	    "0001-01-01T03:00:00Z");
+	assert_string_equal(rfc3339_format(CIVIL_MS_MIN + 4 * 3600 * SEC_MS, buf),
+	    "0001-01-01T00:54:00-03:06");
+}
+
+static void
+rfc3339_format__local_year_10000__is_written_in_utc(void **state)
+{
+	char buf[RFC3339_LEN];
+
+	/* 9999-12-31T10:00:00Z is 10000-01-01T00:00:00+14:00 in Kiritimati. */
+	assert_string_equal(rfc3339_format(CIVIL_MS_MAX - 14 * 3600 * SEC_MS + 1, buf),
+	    "9999-12-31T10:00:00Z");
+	assert_string_equal(rfc3339_format(CIVIL_MS_MAX, buf), "9999-12-31T23:59:59.999Z");
+	assert_string_equal(rfc3339_format(CIVIL_MS_MAX - 14 * 3600 * SEC_MS, buf),
+	    "9999-12-31T23:59:59.999+14:00");
+}
+
+static void
+rfc3339_format__latest_given_instant_plus_the_longest_deadline__parses_back(void **state)
+{
+	/* The last test-clock instant, a pickup date a year ahead and a grace of 2610
+	 * business days on the fullest calendar: still a four-digit year (civil.h). */
+	struct cal *cal = cal_new(CAL_BR_BANKING, NULL, 0);
+	int64_t day = tz_local_days(CIVIL_GIVEN_MAX_MS) + CIVIL_AHEAD_MAX_DAYS;
+	int64_t due = cal_add_business_days(cal, tz_local_midnight(day), CIVIL_SPAN_MAX_BDAYS,
+	    NULL, 0, NULL);
+	char buf[RFC3339_LEN];
+
+	assert_true(rfc3339_in_range(due));
+	assert_true(rfc3339_in_range(CIVIL_GIVEN_MAX_MS + (CIVIL_AHEAD_MAX_DAYS +
+	    CIVIL_SPAN_MAX_DAYS) * DAY_MS));
+	assert_int_equal(parse_ok(rfc3339_format(due, buf)), due);
+	assert_int_equal(strncmp(buf, "991", 3), 0);
+	cal_free(cal);
+}
+
 int
 main(void)
 {
@@ -230,6 +348,11 @@ main(void)
 		cmocka_unit_test_setup(rfc3339_format_utc__writes_zulu, setup_sao_paulo),
 		cmocka_unit_test_setup(rfc3339_format_utc__1900_to_2100__parses_back, setup_sao_paulo),
 		cmocka_unit_test_setup(rfc3339_format__utc_zone__writes_plus_zero_offset, setup_utc),
+		cmocka_unit_test_setup(rfc3339_format__any_int64__stays_in_the_buffer_with_a_four_digit_year, setup_sao_paulo),
+		cmocka_unit_test_setup(rfc3339_format__out_of_range__writes_the_nearer_end_in_utc, setup_sao_paulo),
+		cmocka_unit_test_setup(rfc3339_format__local_year_0000__is_written_in_utc, setup_sao_paulo),
+		cmocka_unit_test_setup(rfc3339_format__local_year_10000__is_written_in_utc, setup_kiritimati),
+		cmocka_unit_test_setup(rfc3339_format__latest_given_instant_plus_the_longest_deadline__parses_back, setup_sao_paulo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1065,7 +1065,8 @@ rules_action_args__dates__must_be_yyyy_mm_dd_that_exist(void **state)
 		for (size_t i = 0; i < NELEM(bad); i++)
 			expect_invalid(params[p][0], params[p][1], bad[i], today());
 		expect_valid(params[p][0], params[p][1], "2026-03-01", today());
-		expect_valid(params[p][0], params[p][1], "2028-02-29", today());
+		/* A leap day exists (seen from a today less than a year before it). */
+		expect_valid(params[p][0], params[p][1], "2028-02-29", civil_days(2027, 3, 1));
 		expect_valid(params[p][0], params[p][1], "2026-12-31", today());
 	}
 }
@@ -1098,6 +1099,36 @@ rules_action_args__dates__before_today_are_422_today_itself_is_accepted(void **s
 		    civil_days(2026, 12, 31));
 		expect_invalid(params[p][0], params[p][1], "2026-12-31",
 		    civil_days(2027, 1, 1));
+	}
+}
+
+static void
+rules_action_args__dates__more_than_366_days_ahead__are_422_saying_the_bound(void **state)
+{
+	static const char *const params[][2] = {
+		{ "inform_pickup_date", "pickup_date" },
+		{ "inform_new_delivery_date", "delivery_date" },
+	};
+	/* Issue 21: 9999-12-31 gave a due instant of 10000-01-01. 2062 is 2026 mistyped. */
+	static const char *const far[] = { "2027-03-01", "2028-02-29", "2062-02-27",
+	    "9999-12-31" };
+
+	(void)state;
+	for (size_t p = 0; p < NELEM(params); p++) {
+		struct problem pb;
+
+		/* 366 days after Friday 2026-02-27 is 2027-02-28. */
+		expect_valid(params[p][0], params[p][1], "2027-02-28", today());
+		for (size_t i = 0; i < NELEM(far); i++)
+			expect_invalid(params[p][0], params[p][1], far[i], today());
+		assert_int_equal(args1(params[p][0], params[p][1], "9999-12-31", today(), &pb),
+		    -1);
+		assert_non_null(strstr(pb.detail, "9999-12-31 is too far ahead"));
+		assert_non_null(strstr(pb.detail, "at most 366 days after today (2026-02-27"));
+		assert_non_null(strstr(pb.detail, "2027-02-28 at the latest"));
+		/* A year that ends in a 29 February: the same date next year is allowed. */
+		expect_valid(params[p][0], params[p][1], "2028-03-01", civil_days(2027, 3, 1));
+		expect_invalid(params[p][0], params[p][1], "2028-03-02", civil_days(2027, 3, 1));
 	}
 }
 
@@ -1271,6 +1302,7 @@ main(void)
 		cmocka_unit_test(rules_action_args__message__refuses_blank_and_longer_than_4000_bytes),
 		cmocka_unit_test(rules_action_args__dates__must_be_yyyy_mm_dd_that_exist),
 		cmocka_unit_test(rules_action_args__dates__before_today_are_422_today_itself_is_accepted),
+		cmocka_unit_test(rules_action_args__dates__more_than_366_days_ahead__are_422_saying_the_bound),
 		cmocka_unit_test(rules_arg__finds_a_value_by_name_or_null),
 		cmocka_unit_test(rules_entry_clock__every_state_and_origin__follows_spec_3),
 		cmocka_unit_test(rules_clock__every_clock__expires_as_spec_3_says),
