@@ -15,10 +15,13 @@ struct store;
  * brings something or its wait runs out; with follow=1 the answer is an endless NDJSON
  * stream. Waiters cost nothing while nothing commits; when something does, the new
  * entries are read once per distinct position and shared by everyone there. A
- * follower gets one page at a time and the next only once the last has left, so a
- * slow reader holds at most a page.
+ * follower gets one chunk of whole entries (FEED_CHUNK_BYTES, or one entry if bigger)
+ * at a time and the next only once the last has left, so a slow reader holds at most
+ * a chunk; one that stops reading while the daemon's output is over its budget is
+ * dropped (its stream just ends; httpconn.h) and may resume with after= its last seq.
  */
 
+#define FEED_CHUNK_BYTES (64 * 1024)
 #define FEED_DEFAULT_LIMIT 100
 #define FEED_MAX_LIMIT 1000
 #define FEED_MAX_WAIT_S 300

@@ -7,14 +7,17 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "clock.h"
 #include "commit.h"
+#include "httpconn.h"
 #include "listen.h"
 #include "jsonw.h"
 #include "log.h"
@@ -37,6 +40,7 @@ static struct {
 
 static struct evhttp *http_server;
 static struct evconnlistener *http_listener;
+static struct httpconn_set *http_conns;	/* the connections, the output budget */
 static const struct http_route *http_routes;
 static size_t http_n_routes;
 
@@ -144,13 +148,15 @@ http_track_end(const void *req)
 	return -1;
 }
 
-/* Count an answer in the metrics (and stop tracking its request). */
+/* Count an answer in the metrics (and stop tracking its request); it starts now, so
+ * from now its connection may be dropped if it stops reading (httpconn.h). */
 void
 http_count(struct evhttp_request *req, int status)
 {
 	int64_t us = http_track_end(req);
 
 	metrics_http(status, us < 0 ? 0 : us);
+	httpconn_answer(http_conns, evhttp_request_get_connection(req), NULL, NULL);
 }
 
 /* Send buf (emptied, freed) as the answer. */
@@ -162,6 +168,25 @@ http_send_buffer(struct evhttp_request *req, int status, const char *type,
 	http_count(req, status);
 	evhttp_send_reply(req, status, render_status_title(status), buf);
 	evbuffer_free(buf);
+}
+
+void
+http_stream_start(struct evhttp_request *req, const char *type, http_close_fn *fn,
+    void *arg)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
+	http_count(req, 200);
+	/* Dropped or gone, the connection takes the request with it: tell its holder. */
+	httpconn_answer(http_conns, evhttp_request_get_connection(req), fn, arg);
+	evhttp_send_reply_start(req, 200, "OK");
+}
+
+void
+http_stream_end(struct evhttp_request *req)
+{
+	/* Its holder lets go: the connection goes on without telling anyone. */
+	httpconn_answer(http_conns, evhttp_request_get_connection(req), NULL, NULL);
+	evhttp_send_reply_end(req);
 }
 
 /* Send text (len bytes) and a newline as the answer. */
@@ -408,15 +433,89 @@ http_dispatch_route(struct evhttp_request *req, const struct http_route *r,
 	r->fn(req, has_id ? id : NULL);
 }
 
+/* Add the Content-Length field v, a list of decimal numbers (RFC 9110 §8.6), to *len
+ * (-1: none yet): false when a number is malformed or differs from another. */
+static bool
+http_length_field(const char *v, int64_t *len)
+{
+	for (;;) {
+		int64_t n = 0;
+		size_t digits = 0;
+
+		v += strspn(v, " \t");
+		for (; isdigit((unsigned char)*v); v++, digits++) {
+			if (n > (INT64_MAX - 9) / 10)
+				return false;
+			n = n * 10 + (*v - '0');
+		}
+		v += strspn(v, " \t");
+		if (digits == 0 || (*len >= 0 && n != *len))
+			return false;
+		*len = n;
+		if (*v == '\0')
+			return true;
+		if (*v++ != ',')
+			return false;
+	}
+}
+
+/*
+ * RFC 9112 §6: a body's length must be unambiguous. libevent 2.1 frames a body by the
+ * first Content-Length field alone, or as chunked when the first Transfer-Encoding
+ * field is exactly that, and ignores the rest; anything in front of us may have framed
+ * the same bytes otherwise. So a request whose fields disagree, carry both, or name
+ * another coding is refused, with a detail in why, and its connection closed after the
+ * answer: what follows its body must never be read as the next request. Identical
+ * lengths, repeated or listed, are one length (§8.6 allows them).
+ */
+static bool
+http_framing_bad(struct evhttp_request *req, char *why, size_t len)
+{
+	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+	int64_t length = -1;
+	int n_te = 0;
+	bool chunked = false;
+
+	for (struct evkeyval *kv = h->tqh_first; kv != NULL; kv = kv->next.tqe_next) {
+		if (strcasecmp(kv->key, "Content-Length") == 0 &&
+		    !http_length_field(kv->value, &length)) {
+			snprintf(why, len, "Content-Length \"%.40s\" is not a number or differs "
+			    "from another: a request has one body length (RFC 9112 §6.3)",
+			    kv->value);
+			return true;
+		}
+		if (strcasecmp(kv->key, "Transfer-Encoding") == 0) {
+			n_te++;
+			chunked = strcasecmp(kv->value, "chunked") == 0;
+		}
+	}
+	if (n_te > 0 && length >= 0)
+		snprintf(why, len, "a request may carry Transfer-Encoding or Content-Length, "
+		    "not both (RFC 9112 §6.1)");
+	else if (n_te > 1 || (n_te == 1 && !chunked))
+		snprintf(why, len, "the only Transfer-Encoding understood here is \"chunked\", "
+		    "alone in one field (RFC 9112 §6.1)");
+	else
+		return false;
+	return true;
+}
+
 static void
 http_gencb(struct evhttp_request *req, void *arg)
 {
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 	const char *method = http_method_name(evhttp_request_get_command(req));
-	char id[256], allow[64] = "";
+	char id[256], allow[64] = "", why[160];
 	bool has_id, path_known = false;
 
 	http_track_start(req);
+	httpconn_request(http_conns, evhttp_request_get_connection(req));
+	if (http_framing_bad(req, why, sizeof why)) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+		http_reply_error(req, 400, "invalid_request", "%s; this connection is closed",
+		    why);
+		return;
+	}
 	for (size_t i = 0; path != NULL && i < http_n_routes; i++) {
 		const struct http_route *r = &http_routes[i];
 
@@ -508,6 +607,7 @@ http_init(struct event_base *base, int fd, const struct config *cfg,
 		return -1;
 	}
 	evconnlistener_set_error_cb(http_listener, http_accept_error);
+	http_conns = httpconn_start(base);
 	http_routes = routes;
 	http_n_routes = n_routes;
 	http_configure(cfg);
@@ -534,6 +634,9 @@ http_shutdown(void)
 	/* evhttp_free frees the bound listener too. */
 	if (http_server != NULL)
 		evhttp_free(http_server);
+	/* After the connections: each one's close callback takes it out of the set. */
+	httpconn_stop(http_conns);
+	http_conns = NULL;
 	http_server = NULL;
 	http_listener = NULL;
 	listen_unlink();

@@ -59,8 +59,24 @@ void http_reply_error(struct evhttp_request *req, int status, const char *code,
 json_t *http_body_object(struct evhttp_request *req, struct problem *pb);
 /* A query parameter of the request, copied to buf; NULL when absent. */
 const char *http_query(struct evhttp_request *req, const char *key, char *buf, size_t len);
-/* Count an answer sent without http_reply_* (a stream) in the metrics. */
+/* Count an answer sent without http_reply_* in the metrics, just before it is sent
+ * (from then on its connection is dropped if its client stops reading while the
+ * daemon's output is over its budget: httpconn.h). */
 void http_count(struct evhttp_request *req, int status);
+
+/* What the holder of a stream hears when its connection closes first (the peer left,
+ * the daemon dropped it as a slow reader, or at shutdown): the request may be detached
+ * then (ours to free) or still attached (the connection frees it); fn must not answer
+ * it or touch its connection. */
+typedef void http_close_fn(void *arg);
+/* Start a streamed answer (200, chunked) of Content-Type type; fn(arg) is called once
+ * if the connection closes before http_stream_end. The chunks are the holder's to send
+ * (evhttp_send_reply_chunk_with_cb); like every answer, a stream that stalls while the
+ * daemon's output is over its budget is dropped (httpconn.h). */
+void http_stream_start(struct evhttp_request *req, const char *type, http_close_fn *fn,
+    void *arg);
+/* End a stream normally (or free its request when its peer has gone). */
+void http_stream_end(struct evhttp_request *req);
 /* True when the request's connection is still open. */
 bool http_request_alive(struct evhttp_request *req);
 

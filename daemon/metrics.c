@@ -56,6 +56,7 @@ static struct {
 	struct metrics_code codes[METRICS_MAX_CODES];	/* sorted by code */
 	size_t n_codes;
 	uint64_t codes_other;
+	uint64_t dropped_slow;		/* connections dropped as slow readers */
 	struct metrics_hist http;
 	struct metrics_hist fired;
 	struct metrics_hist commit;
@@ -116,6 +117,12 @@ metrics_http(int status, int64_t latency_us)
 	else
 		metrics.codes_other++;
 	metrics_hist_add(&metrics_http_spec, &metrics.http, latency_us);
+}
+
+void
+metrics_http_dropped_slow(void)
+{
+	metrics.dropped_slow++;
 }
 
 void
@@ -285,6 +292,11 @@ metrics_render_http(struct metrics_buf *b)
 		metrics_printf(b, "%s{code=\"other\"} %" PRIu64 "\n", name,
 		    metrics.codes_other);
 	metrics_render_hist(b, &metrics_http_spec, &metrics.http);
+	metrics_family(b, "protocold_http_connections_dropped_total", "counter",
+	    "Connections closed by the daemon, by reason (slow_reader: it stopped reading "
+	    "while the answers queued for all clients were over their budget).");
+	metrics_printf(b, "protocold_http_connections_dropped_total{reason=\"slow_reader\"} "
+	    "%" PRIu64 "\n", metrics.dropped_slow);
 }
 
 /* The WAL and its checkpoints (ckpt.h): a WAL that keeps growing, or inline

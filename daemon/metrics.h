@@ -34,6 +34,9 @@ struct metrics_snapshot {
 /* Count one answered request by status (100–599; others, or past the table, as
  * code="other") and record its latency (negative as 0). */
 void metrics_http(int status, int64_t latency_us);
+/* Count one connection closed because it stopped reading its answer while the answers
+ * queued for all clients were over their budget (httpconn.h). */
+void metrics_http_dropped_slow(void);
 /* Record one clock point applied by the scheduler, late_ms after due (negative as 0). */
 void metrics_fired(int64_t late_ms);
 /* Count one database error. */

@@ -72,6 +72,7 @@ static const struct {
 	{ "protocold_firing_lateness_seconds", "histogram" },
 	{ "protocold_http_requests_total", "counter" },
 	{ "protocold_http_request_duration_seconds", "histogram" },
+	{ "protocold_http_connections_dropped_total", "counter" },
 	{ "protocold_database_errors_total", "counter" },
 	{ "protocold_commits_total", "counter" },
 	{ "protocold_commit_duration_seconds", "histogram" },
