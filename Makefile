@@ -10,7 +10,8 @@ OPT      ?= -O2
 # Debian packages: what the build needs, then what the tests need.
 DEB_BUILD := gcc make pkg-config libevent-dev libsqlite3-dev libsystemd-dev \
              libinih-dev libjansson-dev tzdata
-DEB_TEST  := libcmocka-dev curl jq sqlite3 procps python3 systemd clang libclang-rt-14-dev
+DEB_TEST  := libcmocka-dev curl jq sqlite3 procps python3 systemd clang libclang-rt-14-dev \
+             time util-linux
 
 CFLAGS   ?= $(OPT) -g
 CFLAGS   += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
