@@ -13,10 +13,15 @@ DEB_BUILD := gcc make pkg-config libevent-dev libsqlite3-dev libsystemd-dev \
 DEB_TEST  := libcmocka-dev curl jq sqlite3 procps python3 systemd clang libclang-rt-14-dev \
              time util-linux
 
+# The daemon's wings (doc/design.md): what each may include is checked by
+# tests/layers.sh. Headers are found by name, whatever their wing.
+WINGS    := core store web app
+IQUOTE   := -iquote common $(foreach w,$(WINGS),-iquote daemon/$(w))
+
 CFLAGS   ?= $(OPT) -g
 CFLAGS   += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
             -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter \
-            -iquote common -iquote daemon
+            $(IQUOTE)
 ifneq ($(SAN),)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
@@ -27,7 +32,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 COMMON_SRCS := $(wildcard common/*.c)
-DAEMON_SRCS := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+DAEMON_SRCS := $(filter-out daemon/app/main.c,$(foreach w,$(WINGS),$(wildcard daemon/$(w)/*.c)))
 CTL_SRCS    := $(wildcard ctl/*.c)
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
 
@@ -59,7 +64,7 @@ $(LIBD): $(DAEMON_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/protocold: $(OBJ)/daemon/main.o $(LIBD) $(LIBC)
+$(BUILD)/protocold: $(OBJ)/daemon/app/main.o $(LIBD) $(LIBC)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(BUILD)/protocolctl: $(CTL_OBJS) $(LIBC)
@@ -117,15 +122,17 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(filter-out \
     tests/bench/benchtpl.c,$(wildcard tests/bench/*.c)))
 BENCH_TPL := tests/bench/benchtpl.c tests/bench/benchtpl.h
 BENCH_ALONE := $(filter-out $(BUILD)/bench/ceiling $(BUILD)/bench/benchdb,$(BENCH_BINS))
-$(BENCH_ALONE): $(BUILD)/bench/%: tests/bench/%.c daemon/sched.h daemon/proto.h daemon/store.h
+$(BENCH_ALONE): $(BUILD)/bench/%: tests/bench/%.c daemon/core/sched.h daemon/core/proto.h \
+    daemon/store/store.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS) -lm
-$(BUILD)/bench/benchdb: tests/bench/benchdb.c $(BENCH_TPL) daemon/proto.h
+$(BUILD)/bench/benchdb: tests/bench/benchdb.c $(BENCH_TPL) daemon/core/proto.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< tests/bench/benchtpl.c $(PKG_LIBS) -lm
-# The ceiling checkpoints as the daemon does (daemon/ckpt.c).
-$(BUILD)/bench/ceiling: tests/bench/ceiling.c $(BENCH_TPL) $(LIBD) $(LIBC) daemon/sched.h \
-    daemon/proto.h daemon/store.h daemon/ckpt.h daemon/import.h
+# The ceiling checkpoints as the daemon does (daemon/store/ckpt.c).
+$(BUILD)/bench/ceiling: tests/bench/ceiling.c $(BENCH_TPL) $(LIBD) $(LIBC) \
+    daemon/core/sched.h daemon/core/proto.h daemon/store/store.h daemon/store/ckpt.h \
+    daemon/web/import.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< tests/bench/benchtpl.c $(LIBD) $(LIBC) \
 	    $(PKG_LIBS) -lm
@@ -141,7 +148,7 @@ FUZZ_DIR    ?= build/fuzz
 FUZZ_TIME   ?= 20
 FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Wshadow \
                -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter \
-               -iquote common -iquote daemon -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+               $(IQUOTE) -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
                -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_BINS   := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.c))
 
