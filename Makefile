@@ -123,7 +123,7 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(filter-out \
 BENCH_TPL := tests/bench/benchtpl.c tests/bench/benchtpl.h
 BENCH_ALONE := $(filter-out $(BUILD)/bench/ceiling $(BUILD)/bench/benchdb,$(BENCH_BINS))
 $(BENCH_ALONE): $(BUILD)/bench/%: tests/bench/%.c daemon/core/sched.h daemon/core/proto.h \
-    daemon/store/store.h
+    daemon/store/sqlite.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS) -lm
 $(BUILD)/bench/benchdb: tests/bench/benchdb.c $(BENCH_TPL) daemon/core/proto.h
@@ -131,7 +131,7 @@ $(BUILD)/bench/benchdb: tests/bench/benchdb.c $(BENCH_TPL) daemon/core/proto.h
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< tests/bench/benchtpl.c $(PKG_LIBS) -lm
 # The ceiling checkpoints as the daemon does (daemon/store/ckpt.c).
 $(BUILD)/bench/ceiling: tests/bench/ceiling.c $(BENCH_TPL) $(LIBD) $(LIBC) \
-    daemon/core/sched.h daemon/core/proto.h daemon/store/store.h daemon/store/ckpt.h \
+    daemon/core/sched.h daemon/core/proto.h daemon/store/sqlite.h daemon/store/ckpt.h \
     daemon/web/import.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< tests/bench/benchtpl.c $(LIBD) $(LIBC) \

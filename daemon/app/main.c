@@ -23,7 +23,7 @@
 #include "sched.h"
 #include "snapshot.h"
 #include "wire.h"
-#include "store.h"
+#include "sqlite.h"
 #include "sysd.h"
 
 #define EXIT_CONFIG 6

@@ -10,7 +10,7 @@
 #include "runconf.h"
 #include "sched.h"
 #include "snapshot.h"
-#include "store.h"
+#include "sqlite.h"
 #include "xmalloc.h"
 
 int

@@ -8,7 +8,7 @@
 #include "durable.h"
 #include "log.h"
 #include "metrics.h"
-#include "store.h"
+#include "sqlite.h"
 #include "xmalloc.h"
 
 #define COMMIT_MAX_HOOKS 4

@@ -9,7 +9,7 @@
 #include "problem.h"
 #include "proto.h"
 #include "rules.h"
-#include "store.h"
+#include "sqlite.h"
 
 /*
  * The engine applies creations, actions, events and clock expiries to the store, by

@@ -9,7 +9,7 @@
 #include "engine.h"
 #include "log.h"
 #include "rows.h"
-#include "store.h"
+#include "sqlite.h"
 #include "xmalloc.h"
 
 #define SCHED_RETRY_MS 1000

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "log.h"
-#include "store_int.h"
+#include "sqlite_int.h"
 #include "strcopy.h"
 #include "xmalloc.h"
 

@@ -3,7 +3,7 @@
 #include <stddef.h>
 
 #include "counts.h"
-#include "store_int.h"
+#include "sqlite_int.h"
 
 enum history_sql {
 	HIST_ADD = STORE_SLOT_HISTORY, HIST_OF, HIST_FEED, HIST_LAST_SEQ, HIST_END

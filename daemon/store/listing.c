@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "store_int.h"
+#include "sqlite_int.h"
 
 enum listing_sql {
 	LIST_FIRST = STORE_SLOT_LISTING,	/* + filter mask (0..7) */

@@ -6,7 +6,7 @@
 
 #include "counts.h"
 #include "rules.h"
-#include "store_int.h"
+#include "sqlite_int.h"
 
 enum rows_sql {
 	ROWS_GET = STORE_SLOT_ROWS, ROWS_INSERT, ROWS_INSERT_NEW, ROWS_UPDATE, ROWS_UPDATE_NEXT,

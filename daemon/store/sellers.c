@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "store_int.h"
+#include "sqlite_int.h"
 
 enum sellers_sql {
 	SELL_GET = STORE_SLOT_SELLERS, SELL_PUT, SELL_COUNTS, SELL_MEDIATIONS, SELL_END

@@ -3,7 +3,7 @@
 #include <event2/event.h>
 
 #include "log.h"
-#include "store.h"
+#include "sqlite.h"
 
 static struct store *snapshot_st;
 static struct event *snapshot_ev;

@@ -21,7 +21,7 @@
 #include "runconf.h"
 #include "sched.h"
 #include "listing.h"
-#include "store.h"
+#include "sqlite.h"
 #include "sysd.h"
 #include "xmalloc.h"
 

@@ -24,7 +24,7 @@
 #include "history.h"
 #include "sellers.h"
 #include "rows.h"
-#include "store.h"
+#include "sqlite.h"
 #include "xmalloc.h"
 
 #define API_DAY_MS (24 * 3600 * 1000LL)

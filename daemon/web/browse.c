@@ -15,7 +15,7 @@
 #include "rules.h"
 #include "runconf.h"
 #include "sellers.h"
-#include "store.h"
+#include "sqlite.h"
 
 #define BROWSE_DEFAULT_LIMIT 100
 #define BROWSE_MAX_LIMIT 1000

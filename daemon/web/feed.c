@@ -14,7 +14,7 @@
 #include "http.h"
 #include "log.h"
 #include "render.h"
-#include "store.h"
+#include "sqlite.h"
 #include "xmalloc.h"
 
 struct feed_waiter {

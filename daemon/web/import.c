@@ -12,7 +12,7 @@
 #include "engine.h"
 #include "http.h"
 #include "log.h"
-#include "store.h"
+#include "sqlite.h"
 #include "xmalloc.h"
 
 struct import_job {

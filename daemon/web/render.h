@@ -9,7 +9,7 @@
 #include "jsonw.h"
 #include "problem.h"
 #include "proto.h"
-#include "store.h"
+#include "sqlite.h"
 
 /* The API's JSON objects (SPEC §2, §8). Each json_t returned is a new reference. */
 

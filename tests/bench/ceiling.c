@@ -41,7 +41,7 @@
 #include "import.h"
 #include "proto.h"
 #include "sched.h"
-#include "store.h"
+#include "sqlite.h"
 
 #define CEIL_STR(x) #x
 #define CEIL_XSTR(x) CEIL_STR(x)

@@ -36,7 +36,7 @@
 #include "sched.h"
 #include "snapshot.h"
 #include "wire.h"
-#include "store.h"
+#include "sqlite.h"
 
 #define FUZZ_NOW "2026-11-23T15:00:00-03:00"	/* the test clock at each input */
 #define FUZZ_IDLE_TURNS 4	/* turns with nothing happening that mean "idle" */

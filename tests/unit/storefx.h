@@ -7,7 +7,7 @@
 
 #include "listing.h"
 #include "proto.h"
-#include "store.h"
+#include "sqlite.h"
 
 /*
  * What the store's unit tests share (test_store.c, test_rows.c, test_history.c,

@@ -12,7 +12,7 @@
 
 #include "ckpt.h"
 #include "sellers.h"
-#include "store.h"
+#include "sqlite.h"
 #include "tmpdir.h"
 
 /*

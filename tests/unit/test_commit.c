@@ -17,7 +17,7 @@
 #include "durable.h"
 #include "sellers.h"
 #include "snapshot.h"
-#include "store.h"
+#include "sqlite.h"
 #include "tmpdir.h"
 
 /*

@@ -9,7 +9,7 @@
 
 #include "history.h"
 #include "proto.h"
-#include "store.h"
+#include "sqlite.h"
 #include "storefx.h"
 
 /*

@@ -6,7 +6,7 @@
 
 #include "listing.h"
 #include "proto.h"
-#include "store.h"
+#include "sqlite.h"
 #include "storefx.h"
 
 /*

@@ -12,7 +12,7 @@
 #include "proto.h"
 #include "rules.h"
 #include "rows.h"
-#include "store.h"
+#include "sqlite.h"
 #include "storefx.h"
 
 /*

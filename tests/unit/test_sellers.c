@@ -8,7 +8,7 @@
 
 #include "proto.h"
 #include "sellers.h"
-#include "store.h"
+#include "sqlite.h"
 #include "storefx.h"
 
 /*

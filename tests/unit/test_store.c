@@ -22,7 +22,7 @@
 #include "schema.h"
 #include "sellers.h"
 #include "rows.h"
-#include "store.h"
+#include "sqlite.h"
 #include "storefx.h"
 
 /*

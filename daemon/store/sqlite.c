@@ -1,4 +1,4 @@
-#include "store.h"
+#include "sqlite.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +12,7 @@
 #include "counts.h"
 #include "dblock.h"
 #include "schema.h"
-#include "store_int.h"
+#include "sqlite_int.h"
 #include "strcopy.h"
 #include "xmalloc.h"
 

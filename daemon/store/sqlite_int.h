@@ -1,5 +1,5 @@
-#ifndef STORE_INT_H
-#define STORE_INT_H
+#ifndef SQLITE_INT_H
+#define SQLITE_INT_H
 
 /*
  * Inside the store: what its implementation files (store.c, rows.c, history.c,

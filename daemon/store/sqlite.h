@@ -1,5 +1,5 @@
-#ifndef STORE_H
-#define STORE_H
+#ifndef SQLITE_H
+#define SQLITE_H
 
 #include <stdbool.h>
 #include <stddef.h>
