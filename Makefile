@@ -32,9 +32,11 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 COMMON_SRCS := $(wildcard common/*.c)
-DAEMON_SRCS := $(filter-out daemon/app/main.c,$(foreach w,$(WINGS),$(wildcard daemon/$(w)/*.c)))
 CTL_SRCS    := $(wildcard ctl/*.c)
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
+# A wing's sources; the app's without main.c (the HTTP fuzzer starts the daemon too).
+wing_srcs    = $(filter-out daemon/app/main.c,$(wildcard daemon/$(1)/*.c))
+DAEMON_SRCS := $(foreach w,$(WINGS),$(call wing_srcs,$(w)))
 
 OBJ := $(BUILD)/obj
 COMMON_OBJS := $(COMMON_SRCS:%.c=$(OBJ)/%.o)
@@ -42,10 +44,18 @@ DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(OBJ)/%.o)
 CTL_OBJS    := $(CTL_SRCS:%.c=$(OBJ)/%.o)
 UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 LIBC        := $(BUILD)/libcommon.a
-LIBD        := $(BUILD)/libdaemon.a
-# A test of a common/ module links only common/; the others link the daemon's modules too.
-UNIT_COMMON_BINS := $(foreach t,$(UNIT_SRCS),$(if $(wildcard common/$(patsubst test_%,%,$(notdir $(t)))),$(BUILD)/tests/$(basename $(notdir $(t)))))
-UNIT_DAEMON_BINS := $(filter-out $(UNIT_COMMON_BINS),$(UNIT_BINS))
+# One library per wing, linked in layer order: a wing's unit tests link only the wings
+# below it, so a test of the core cannot lean on SQLite or HTTP.
+LIB_core    := $(BUILD)/libcore.a
+LIB_store   := $(BUILD)/libstore.a
+LIB_web     := $(BUILD)/libweb.a
+LIB_app     := $(BUILD)/libapp.a
+LIBD        := $(LIB_app) $(LIB_web) $(LIB_store) $(LIB_core)
+
+$(foreach w,$(WINGS),$(eval $(LIB_$(w)): $(patsubst %.c,$(OBJ)/%.o,$(call wing_srcs,$(w)))))
+$(LIB_core) $(LIB_store) $(LIB_web) $(LIB_app):
+	@rm -f $@
+	ar rcs $@ $^
 
 .PHONY: all deps run test check unit e2e san clean bench
 .DEFAULT_GOAL := all
@@ -60,27 +70,26 @@ $(LIBC): $(COMMON_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(LIBD): $(DAEMON_OBJS)
-	@rm -f $@
-	ar rcs $@ $^
-
 $(BUILD)/protocold: $(OBJ)/daemon/app/main.o $(LIBD) $(LIBC)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(BUILD)/protocolctl: $(CTL_OBJS) $(LIBC)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-# What the unit tests share (tests/unit/tmpdir.c); the daemon's also the store's
-# fixtures (tests/unit/storefx.c).
+# Unit tests: tests/unit/test_M.c tests module M. A test of common/ links common/; of a
+# wing, that wing and those below it, with that wing's fixtures (the core's: an
+# in-memory store, tests/unit/fakestore.c; the store's: tests/unit/storefx.c).
 UNIT_HELPERS := $(OBJ)/tests/unit/tmpdir.o
-UNIT_DAEMON_HELPERS := $(OBJ)/tests/unit/storefx.o
-
-$(UNIT_COMMON_BINS): $(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(UNIT_HELPERS) $(LIBC)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) -lm
-
-$(UNIT_DAEMON_BINS): $(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(UNIT_HELPERS) \
-    $(UNIT_DAEMON_HELPERS) $(LIBD) $(LIBC)
+unit_mod      = $(patsubst test_%,%,$(basename $(notdir $(1))))
+unit_wing     = $(firstword $(foreach w,$(WINGS),$(if $(wildcard daemon/$(w)/$(call unit_mod,$(1)).c),$(w))))
+UNIT_LIBS_core  := $(OBJ)/tests/unit/fakestore.o $(LIB_core)
+UNIT_LIBS_store := $(OBJ)/tests/unit/storefx.o $(LIB_store) $(LIB_core)
+UNIT_LIBS_web   := $(LIB_web) $(LIB_core)
+UNIT_LIBS_app   := $(LIBD)
+$(foreach t,$(UNIT_SRCS),$(eval $(BUILD)/tests/$(basename $(notdir $(t))): \
+    $(OBJ)/tests/unit/$(basename $(notdir $(t))).o $(UNIT_HELPERS) \
+    $(UNIT_LIBS_$(call unit_wing,$(t))) $(LIBC)))
+$(UNIT_BINS):
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) -lm
 

@@ -55,6 +55,11 @@ for build in "$@"; do
 		[ -f "$t" ] && script "$build/e2e/$(basename "$t" .sh)" "$build" 300 "$t"
 	done
 done
+# The wings keep to their layers (doc/design.md): once.
+log="$logdir/layers.log"
+t0=$(date +%s)
+sh tests/layers.sh >"$log" 2>&1
+count layers "$log" $?
 # Tests of the installed service under a real systemd: once, with the first build.
 for t in tests/systemd/test_*.sh; do
 	[ -f "$t" ] && script "systemd/$(basename "$t" .sh)" "$1" 900 "$t"

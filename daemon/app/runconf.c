@@ -4,24 +4,23 @@
 #include <string.h>
 
 #include "clock.h"
-#include "engine.h"
-#include "http.h"
 #include "log.h"
 #include "tz.h"
 #include "xmalloc.h"
 
-static char *runconf_path;
-static struct config *runconf_cfg;
-static struct cal *runconf_calendar;
-static bool runconf_ok = true;
-static int64_t runconf_success_at;	/* the start-up load counts as a success */
+struct runconf {
+	char *path;
+	struct config *cfg;
+	struct cal *cal;
+	bool ok;		/* the last reload succeeded */
+	int64_t success_at;	/* UTC ms; the start-up load counts as a success */
+};
 
-/* Make cfg the running configuration (cfg and cal are taken over). */
+/* Make cfg the running configuration (cfg is taken over). */
 static int
-runconf_apply(struct config *cfg, char **errors)
+runconf_apply(struct runconf *rc, struct config *cfg, char **errors)
 {
 	char *cause = NULL;
-	struct cal *cal;
 
 	if (tz_set(cfg->timezone, &cause) != 0) {
 		*errors = xasprintf("%s: timezone: %s", cfg->path, cause);
@@ -29,46 +28,50 @@ runconf_apply(struct config *cfg, char **errors)
 		config_free(cfg);
 		return -1;
 	}
-	cal = cal_new(cfg->holidays, cfg->extra_holidays, cfg->n_extra_holidays);
-	engine_configure(cfg, cal);
-	config_free(runconf_cfg);
-	cal_free(runconf_calendar);
-	runconf_cfg = cfg;
-	runconf_calendar = cal;
+	config_free(rc->cfg);
+	cal_free(rc->cal);
+	rc->cfg = cfg;
+	rc->cal = cal_new(cfg->holidays, cfg->extra_holidays, cfg->n_extra_holidays);
 	return 0;
 }
 
-int
-runconf_init(const char *path, char **errors)
+struct runconf *
+runconf_new(const char *path, char **errors)
 {
+	struct runconf *rc = xcalloc(1, sizeof *rc);
 	struct config *cfg = config_load(path, errors);
 
-	runconf_path = xstrdup(path);
-	runconf_success_at = clock_wall();
-	return cfg == NULL ? -1 : runconf_apply(cfg, errors);
+	rc->path = xstrdup(path);
+	rc->ok = true;
+	rc->success_at = clock_wall();
+	if (cfg == NULL || runconf_apply(rc, cfg, errors) != 0) {
+		runconf_free(rc);
+		return NULL;
+	}
+	return rc;
 }
 
 void
-runconf_shutdown(void)
+runconf_free(struct runconf *rc)
 {
-	config_free(runconf_cfg);
-	cal_free(runconf_calendar);
-	free(runconf_path);
-	runconf_cfg = NULL;
-	runconf_calendar = NULL;
-	runconf_path = NULL;
+	if (rc == NULL)
+		return;
+	config_free(rc->cfg);
+	cal_free(rc->cal);
+	free(rc->path);
+	free(rc);
 }
 
 const struct config *
-runconf_get(void)
+runconf_get(const struct runconf *rc)
 {
-	return runconf_cfg;
+	return rc->cfg;
 }
 
 const struct cal *
-runconf_cal(void)
+runconf_cal(const struct runconf *rc)
 {
-	return runconf_calendar;
+	return rc->cal;
 }
 
 /* Settings that only a restart changes: say so rather than pretend. */
@@ -102,27 +105,26 @@ runconf_log_failure(const char *errors)
 }
 
 int
-runconf_reload(char **errors)
+runconf_reload(struct runconf *rc, char **errors)
 {
-	struct config *cfg = config_load(runconf_path, errors);
+	struct config *cfg = config_load(rc->path, errors);
 
-	runconf_ok = false;
+	rc->ok = false;
 	if (cfg != NULL)
-		runconf_warn_static(runconf_cfg, cfg);
-	if (cfg == NULL || runconf_apply(cfg, errors) != 0) {
+		runconf_warn_static(rc->cfg, cfg);
+	if (cfg == NULL || runconf_apply(rc, cfg, errors) != 0) {
 		runconf_log_failure(*errors);
 		return -1;
 	}
-	http_reconfigure(runconf_cfg);
-	runconf_ok = true;
-	runconf_success_at = clock_wall();
-	log_info("configuration reloaded from %s", runconf_path);
+	rc->ok = true;
+	rc->success_at = clock_wall();
+	log_info("configuration reloaded from %s", rc->path);
 	return 0;
 }
 
 bool
-runconf_last_ok(int64_t *success_at)
+runconf_last_ok(const struct runconf *rc, int64_t *success_at)
 {
-	*success_at = runconf_success_at;
-	return runconf_ok;
+	*success_at = rc->success_at;
+	return rc->ok;
 }

@@ -13,15 +13,21 @@
  * one running. New values apply to clocks started afterwards.
  */
 
-/* Load path at start: 0, or -1 with *errors (malloc'd, one line per problem). */
-int runconf_init(const char *path, char **errors);
-void runconf_shutdown(void);
-const struct config *runconf_get(void);
-const struct cal *runconf_cal(void);
-/* Reload the same file: 0, or -1 with *errors (also logged, one line each). */
-int runconf_reload(char **errors);
+struct runconf;
+
+/* Load path at start: the running configuration, or NULL with *errors (malloc'd, one
+ * line per problem). */
+struct runconf *runconf_new(const char *path, char **errors);
+/* NULL is a no-op. */
+void runconf_free(struct runconf *rc);
+/* The configuration and its calendar now (valid until the next successful reload). */
+const struct config *runconf_get(const struct runconf *rc);
+const struct cal *runconf_cal(const struct runconf *rc);
+/* Reload the same file: 0 (the caller hands the new configuration to whoever uses
+ * it), or -1 with *errors, logged here, the old configuration kept. */
+int runconf_reload(struct runconf *rc, char **errors);
 /* Whether the last reload succeeded, and when (UTC ms) the configuration was last
  * loaded successfully (the start counts). */
-bool runconf_last_ok(int64_t *success_at);
+bool runconf_last_ok(const struct runconf *rc, int64_t *success_at);
 
 #endif

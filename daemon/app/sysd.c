@@ -8,16 +8,22 @@
 #include <systemd/sd-journal.h>
 #include <time.h>
 
-#include "commit.h"
 #include "log.h"
-#include "snapshot.h"
+#include "store.h"
+#include "turn.h"
+#include "xmalloc.h"
 
 #define SYSD_STATUS_EVERY_S 10
 
-static struct event *sysd_watchdog_ev, *sysd_status_ev;
-static int64_t sysd_watchdog_half_us;
-static void (*sysd_status_fn)(char *, size_t);
-static bool sysd_journal;
+struct sysd {
+	struct store *st;
+	struct turn *turn;
+	struct event *watchdog_ev, *status_ev;
+	int64_t watchdog_half_us;
+	sysd_status_fn *status_fn;	/* NULL once stopping: no STATUS= after it */
+	void *status_arg;
+	bool journal;			/* our stderr goes to journald */
+};
 
 int
 sysd_listen_fd(void)
@@ -58,10 +64,11 @@ sysd_status(const char *status)
 }
 
 void
-sysd_stopping(void)
+sysd_stopping(struct sysd *sd)
 {
 	sd_notify(0, "STOPPING=1");
-	sysd_status_fn = NULL;	/* no STATUS= after it */
+	if (sd != NULL)
+		sd->status_fn = NULL;
 }
 
 /*
@@ -72,113 +79,141 @@ sysd_stopping(void)
 static void
 sysd_watchdog_cb(evutil_socket_t fd, short what, void *arg)
 {
-	int64_t age = commit_sync_age_us();
+	struct sysd *sd = arg;
+	int64_t age = turn_in_flight_us(sd->turn);
 
-	if (age > sysd_watchdog_half_us) {
-		log_warnx("watchdog: the WAL's fsync has run for %lld ms; not telling systemd "
-		    "all is well", (long long)(age / 1000));
+	if (age > sd->watchdog_half_us) {
+		log_warnx("watchdog: the commit in flight has waited %lld ms to be durable; "
+		    "not telling systemd all is well", (long long)(age / 1000));
 		return;
 	}
 	sd_notify(0, "WATCHDOG=1");
 }
 
 /*
- * May the counts be read now? They come from the reader connection: while a commit's
- * fsync runs and no snapshot from before it is held, they would show what a crash
- * could still take back, so fn(arg) is queued for the end of that sync, as a read
- * over HTTP waits. Nothing is sent once stopping (no status_fn).
+ * May the counts be read now? While a commit is not yet durable and no read from
+ * before it is under way, they would show what a crash could still take back, so
+ * fn(arg) is queued for the end of that commit, as a read over HTTP waits. Nothing is
+ * sent once stopping.
  */
 static bool
-sysd_counts_ready(commit_fn *fn, void *arg)
+sysd_counts_ready(struct sysd *sd, turn_fn *fn, void *arg)
 {
-	if (sysd_status_fn == NULL)
+	if (sd->status_fn == NULL)
 		return false;
-	if (snapshot_hold())
+	if (store_reads_ready(sd->st))
 		return true;
-	commit_after_sync(fn, arg);
+	turn_after_sync(sd->turn, fn, arg);
 	return false;
 }
 
 static void
 sysd_status_send(void *arg, bool ok)
 {
+	struct sysd *sd = arg;
 	char buf[256];
 
-	if (!sysd_counts_ready(sysd_status_send, arg))
+	if (!sysd_counts_ready(sd, sysd_status_send, sd))
 		return;
-	sysd_status_fn(buf, sizeof buf);
+	sd->status_fn(sd->status_arg, buf, sizeof buf);
 	sysd_status(buf);
 }
 
 static void
 sysd_status_cb(evutil_socket_t fd, short what, void *arg)
 {
-	sysd_status_send(NULL, true);
+	sysd_status_send(arg, true);
 }
 
-/* READY=1 after a reload, with the counts as on disk; arg is non-NULL when the reload
- * failed. */
+/* READY=1 after a reload, with the counts as on disk. */
+struct sysd_reload {
+	struct sysd *sd;
+	bool failed;
+};
+
 static void
 sysd_reloaded_send(void *arg, bool ok)
 {
+	struct sysd_reload *r = arg;
 	char counts[200], status[256];
 
-	if (!sysd_counts_ready(sysd_reloaded_send, arg))
+	if (!sysd_counts_ready(r->sd, sysd_reloaded_send, r)) {
+		if (r->sd->status_fn == NULL)
+			free(r);
 		return;
-	sysd_status_fn(counts, sizeof counts);
-	snprintf(status, sizeof status, "%s%s", arg != NULL ?
+	}
+	r->sd->status_fn(r->sd->status_arg, counts, sizeof counts);
+	snprintf(status, sizeof status, "%s%s", r->failed ?
 	    "reload failed, previous configuration kept; " : "", counts);
 	sysd_ready(status);
+	free(r);
 }
 
 void
-sysd_reloaded(bool failed)
+sysd_reloaded(struct sysd *sd, bool failed)
 {
-	sysd_reloaded_send(failed ? (void *)sysd_reloaded : NULL, true);
+	struct sysd_reload *r = xmalloc(sizeof *r);
+
+	*r = (struct sysd_reload){ sd, failed };
+	sysd_reloaded_send(r, true);
 }
 
-void
-sysd_start(struct event_base *base, void (*status_fn)(char *, size_t))
+/* Ping systemd's watchdog at half its interval, when it asks for one (WatchdogSec=). */
+static void
+sysd_start_watchdog(struct sysd *sd, struct event_base *base)
 {
-	struct timeval every = { SYSD_STATUS_EVERY_S, 0 };
 	uint64_t usec;
+	struct timeval half;
 
-	/* JOURNAL_STREAM: our stderr goes to journald, so the journal is there. */
-	sysd_journal = getenv("JOURNAL_STREAM") != NULL;
-	sysd_status_fn = status_fn;
-	sysd_status_ev = event_new(base, -1, EV_PERSIST, sysd_status_cb, NULL);
-	event_add(sysd_status_ev, &every);
-	if (sd_watchdog_enabled(0, &usec) > 0) {
-		struct timeval half = { (time_t)(usec / 2 / 1000000),
-		    (suseconds_t)(usec / 2 % 1000000) };
-
-		sysd_watchdog_half_us = (int64_t)(usec / 2);
-		sysd_watchdog_ev = event_new(base, -1, EV_PERSIST, sysd_watchdog_cb, NULL);
-		event_add(sysd_watchdog_ev, &half);
-		sd_notify(0, "WATCHDOG=1");
-		log_info("watchdog: pinging systemd every %llu ms",
-		    (unsigned long long)(usec / 2000));
-	}
+	if (sd_watchdog_enabled(0, &usec) <= 0)
+		return;
+	half = (struct timeval){ (time_t)(usec / 2 / 1000000),
+	    (suseconds_t)(usec / 2 % 1000000) };
+	sd->watchdog_half_us = (int64_t)(usec / 2);
+	sd->watchdog_ev = event_new(base, -1, EV_PERSIST, sysd_watchdog_cb, sd);
+	event_add(sd->watchdog_ev, &half);
+	sd_notify(0, "WATCHDOG=1");
+	log_info("watchdog: pinging systemd every %llu ms", (unsigned long long)(usec / 2000));
 }
 
-void
-sysd_shutdown(void)
+struct sysd *
+sysd_new(struct event_base *base, struct store *st, struct turn *turn,
+    sysd_status_fn *status_fn, void *status_arg)
 {
-	if (sysd_watchdog_ev != NULL)
-		event_free(sysd_watchdog_ev);
-	if (sysd_status_ev != NULL)
-		event_free(sysd_status_ev);
-	sysd_watchdog_ev = sysd_status_ev = NULL;
-	sysd_status_fn = NULL;
+	struct sysd *sd = xcalloc(1, sizeof *sd);
+	struct timeval every = { SYSD_STATUS_EVERY_S, 0 };
+
+	sd->st = st;
+	sd->turn = turn;
+	/* JOURNAL_STREAM: our stderr goes to journald, so the journal is there. */
+	sd->journal = getenv("JOURNAL_STREAM") != NULL;
+	sd->status_fn = status_fn;
+	sd->status_arg = status_arg;
+	sd->status_ev = event_new(base, -1, EV_PERSIST, sysd_status_cb, sd);
+	event_add(sd->status_ev, &every);
+	sysd_start_watchdog(sd, base);
+	return sd;
 }
 
 void
-sysd_transition(bool info, const char *id, const char *from, const char *to,
-    const char *cause, const char *name, int64_t late_ms, bool has_late)
+sysd_free(struct sysd *sd)
+{
+	if (sd == NULL)
+		return;
+	if (sd->watchdog_ev != NULL)
+		event_free(sd->watchdog_ev);
+	if (sd->status_ev != NULL)
+		event_free(sd->status_ev);
+	free(sd);
+}
+
+void
+sysd_transition(const struct sysd *sd, bool info, const char *id, const char *from,
+    const char *to, const char *cause, const char *name, int64_t late_ms, bool has_late)
 {
 	if (!info && !log_debug_enabled())
 		return;
-	if (!sysd_journal) {
+	if (sd == NULL || !sd->journal) {
 		if (info)
 			log_info("%s: %s -> %s (%s %s)", id, from, to, cause, name);
 		else

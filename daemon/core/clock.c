@@ -1,15 +1,19 @@
 #include "clock.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "civil.h"
 #include "log.h"
 #include "rfc3339.h"
+#include "xmalloc.h"
 
-static bool clock_test;
-static int64_t clock_test_now;
-static int64_t clock_start_us;
+struct clock {
+	bool test;
+	int64_t test_now;	/* under test: now */
+	int64_t start_us;	/* monotonic, at clock_new */
+};
 
 int64_t
 clock_wall(void)
@@ -50,39 +54,47 @@ clock_test_check(int64_t ms, char *err, size_t len)
 	return -1;
 }
 
-void
-clock_init(bool test, int64_t start_ms)
+struct clock *
+clock_new(bool test, int64_t start_ms)
 {
+	struct clock *c = xcalloc(1, sizeof *c);
 	char err[256];
 
 	if (test && clock_test_check(start_ms, err, sizeof err) != 0)
 		fatalx("--test-clock: %s", err);
-	clock_test = test;
-	clock_test_now = start_ms;
-	clock_start_us = clock_mono_us();
-}
-
-bool
-clock_is_test(void)
-{
-	return clock_test;
-}
-
-int64_t
-clock_now(void)
-{
-	return clock_test ? clock_test_now : clock_wall();
+	c->test = test;
+	c->test_now = start_ms;
+	c->start_us = clock_mono_us();
+	return c;
 }
 
 void
-clock_test_set(int64_t ms)
+clock_free(struct clock *c)
 {
-	if (clock_test && ms >= CIVIL_GIVEN_MIN_MS && ms <= CIVIL_GIVEN_MAX_MS)
-		clock_test_now = ms;
+	free(c);
+}
+
+bool
+clock_is_test(const struct clock *c)
+{
+	return c->test;
 }
 
 int64_t
-clock_uptime_s(void)
+clock_now(const struct clock *c)
 {
-	return (clock_mono_us() - clock_start_us) / 1000000;
+	return c->test ? c->test_now : clock_wall();
+}
+
+void
+clock_test_set(struct clock *c, int64_t ms)
+{
+	if (c->test && ms >= CIVIL_GIVEN_MIN_MS && ms <= CIVIL_GIVEN_MAX_MS)
+		c->test_now = ms;
+}
+
+int64_t
+clock_uptime_s(const struct clock *c)
+{
+	return (clock_mono_us() - c->start_us) / 1000000;
 }

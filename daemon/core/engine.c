@@ -1,542 +1,501 @@
 #include "engine.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "civil.h"
 #include "clock.h"
-#include "commit.h"
-#include "deadline.h"
-#include "history.h"
+#include "decide.h"
+#include "duebatch.h"
 #include "log.h"
 #include "metrics.h"
-#include "rfc3339.h"
-#include "rows.h"
-#include "sellers.h"
-#include "strcopy.h"
-#include "translog.h"
-#include "tz.h"
+#include "order.h"
+#include "store.h"
+#include "turn.h"
 #include "xmalloc.h"
 
-static struct store *engine_st;
-static const struct config *engine_cfg;
-static const struct cal *engine_cal;
+/* Every write fails while the disk is full: one line a minute. */
+#define ENGINE_LOG_EVERY_US (60 * 1000000LL)
+/* While the store owes the engine an answer (a client-server backend), the turn's
+ * transaction is held open this long at most, so that a change is written into the
+ * transaction its load ran in. */
+#define ENGINE_HOLD_US 1000000
 
-/*
- * A batch of due points: the earliest rows read at once, merged with the points the
- * batch itself makes due (a wait that ran out starts a response clock that may be
- * overdue too), so every point is applied in due order, across protocols, each once.
- */
-struct engine_batch {
-	struct protocol *rows;	/* read from the store, in due order */
-	int n_rows, next_row;
-	struct protocol *again;	/* a min-heap by (clock_next, rid) of re-due protocols */
-	int n_again;
-	int cap;
+enum engine_kind { ENGINE_CREATE, ENGINE_ACT, ENGINE_EVENT };
+
+/* One change, from its request to its save: it outlives the call when the store
+ * answers its load later, so it owns copies of what the request pointed to. */
+struct engine_op {
+	struct engine *e;
+	enum engine_kind kind;
+	engine_done_fn *done;
+	void *arg;
+	char *id;
+	char *name;			/* the action or the event */
+	int action;			/* ENGINE_ACT: its index */
+	struct rules_args args;
+	int64_t if_version;
+	char *detail;
+	struct engine_create create;	/* ENGINE_CREATE, its strings ours */
+	int64_t now;			/* ENGINE_CREATE: when it was asked */
+	struct protocol p;		/* ENGINE_CREATE: the one inserted */
+	bool held;			/* it holds its id (order.h) */
 };
 
-static struct engine_batch engine_fb;
+/* engine_fire's request, while the store reads what is due. */
+struct engine_fire_req {
+	int64_t now;
+	int max;
+	int64_t until_us;
+	engine_fired_fn *fired;
+	void *arg;
+};
 
-void
-engine_init(struct store *st)
+struct engine {
+	struct store *st;
+	struct turn *turn;
+	const struct clock *clock;
+	struct metrics *m;
+	struct decide *d;
+	struct log_limit db_log;
+	struct duebatch *batch;
+	/* The changes being decided, by id, and those waiting for them. */
+	struct order *order;
+	/* Store calls (loads, inserts, due reads) not answered yet, and whether the
+	 * turn's transaction is held for them. */
+	int pending;
+	bool holding;
+	/* A due read not yet answered (a store answers in the order it was asked: what
+	 * is saved meanwhile is not in its answer). */
+	bool firing;
+	struct engine_fire_req fire;
+};
+
+struct engine *
+engine_new(struct store *st, struct turn *turn, const struct clock *clock,
+    struct metrics *m)
 {
-	engine_st = st;
+	struct engine *e = xcalloc(1, sizeof *e);
+
+	e->st = st;
+	e->turn = turn;
+	e->clock = clock;
+	e->m = m;
+	e->d = decide_new(m);
+	e->batch = duebatch_new();
+	e->order = order_new();
+	return e;
+}
+
+static void
+engine_op_free(void *arg)
+{
+	struct engine_op *op = arg;
+
+	free(op->id);
+	free(op->name);
+	for (size_t i = 0; i < op->args.n; i++) {
+		free((char *)op->args.name[i]);
+		free((char *)op->args.value[i]);
+	}
+	free(op->detail);
+	free((char *)op->create.id);
+	free((char *)op->create.seller);
+	free((char *)op->create.order);
+	free((char *)op->create.reason);
+	free(op);
 }
 
 void
-engine_shutdown(void)
+engine_free(struct engine *e)
 {
-	free(engine_fb.rows);
-	free(engine_fb.again);
-	memset(&engine_fb, 0, sizeof engine_fb);
+	if (e == NULL)
+		return;
+	/* Changes the store never answered: nobody is told any more. */
+	order_free(e->order, engine_op_free);
+	decide_free(e->d);
+	duebatch_free(e->batch);
+	free(e);
 }
 
 void
-engine_configure(const struct config *cfg, const struct cal *cal)
+engine_configure(struct engine *e, const struct config *cfg, const struct cal *cal)
 {
-	engine_cfg = cfg;
-	engine_cal = cal;
+	decide_configure(e->d, cfg, cal);
 }
+
+static char *
+engine_dup(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* Problems */
 
 static int
-engine_db_error(struct problem *pb)
+engine_db_error(struct engine *e, struct problem *pb)
 {
-	static struct log_limit lim;
-
-	/* Every write fails while the disk is full: one line a minute. */
-	log_warnx_limited(&lim, clock_mono_us(), 60 * 1000000LL, "database: %s",
-	    store_error(engine_st));
-	metrics_db_error();
+	log_warnx_limited(&e->db_log, clock_mono_us(), ENGINE_LOG_EVERY_US, "database: %s",
+	    store_error(e->st));
+	metrics_db_error(e->m);
 	return problem_set(pb, 503, "database_unavailable", "the change was not saved: %s",
-	    store_error(engine_st));
+	    store_error(e->st));
 }
 
-/* Start clock c on p at instant start (or stop the clock for NONE). */
-static void
-engine_start_clock(struct protocol *p, enum proto_clock c, int64_t start, int64_t pickup_day)
+/* Write p and the decision's entries into the turn's transaction, then gather their
+ * log lines: 0, or -1 with a 503 in *pb (the turn is spoiled). */
+static int
+engine_save(struct engine *e, struct protocol *p, enum store_save what,
+    struct problem *pb)
 {
-	p->clock = c;
-	if (c == PROTO_CLOCK_NONE) {
-		p->clock_start = p->clock_due = p->clock_next = 0;
-		p->clock_rule[0] = '\0';
+	size_t n;
+	const struct proto_event *ev = decide_entries(e->d, &n);
+
+	/* The store may answer a load in a later turn: the transaction to write into is
+	 * this turn's (a no-op when the change began in this turn). */
+	if (turn_open(e->turn) != 0 || store_save(e->st, p, ev, n, what) != 0) {
+		turn_spoil(e->turn);
+		return engine_db_error(e, pb);
+	}
+	for (size_t i = 0; i < n; i++)
+		turn_log(e->turn, &ev[i], p->id, decide_log_info(e->d));
+	return 0;
+}
+
+static void engine_load(struct engine_op *op);
+
+/* Keep the transaction open for the answers the store still owes (never with a
+ * store that answers before it returns); once none is owed, commit it now: the hold
+ * this turn renewed would keep it open past its end. */
+static void
+engine_hold(struct engine *e)
+{
+	if (e->pending > 0) {
+		turn_hold(e->turn, ENGINE_HOLD_US);
+		e->holding = true;
+	} else if (e->holding) {
+		e->holding = false;
+		if (store_in_txn(e->st))
+			turn_flush(e->turn);
+	}
+}
+
+/* The change is decided: tell it, let the next one of its id go, forget it. */
+static void
+engine_finish(struct engine_op *op, const struct engine_result *r)
+{
+	struct engine *e = op->e;
+	struct engine_op *next = NULL;
+
+	if (op->held)
+		next = order_done(e->order, op->id, e->firing);
+	op->done(op->arg, r);
+	engine_op_free(op);
+	if (next != NULL)
+		engine_load(next);
+	engine_hold(e);
+}
+
+static void
+engine_refuse(struct engine_op *op, const struct problem *pb)
+{
+	struct engine_result r = { .status = pb->status, .pb = *pb };
+
+	engine_finish(op, &r);
+}
+
+static void
+engine_accept(struct engine_op *op, int status, const struct protocol *p, bool envvias)
+{
+	struct engine_result r = { .status = status, .p = *p, .envvias = envvias };
+
+	engine_finish(op, &r);
+}
+
+static void engine_inserted(void *, int, const struct protocol *, bool);
+static void engine_loaded(void *, const struct store_loaded *);
+
+/* Start op once no other change of its protocol is being decided. */
+static void
+engine_start(struct engine_op *op)
+{
+	if (order_take(op->e->order, op->id, op))
+		engine_load(op);
+}
+
+/* Load the protocol (or insert it), now that op holds its id. */
+static void
+engine_load(struct engine_op *op)
+{
+	struct engine *e = op->e;
+
+	op->held = true;
+	e->pending++;
+	if (op->kind == ENGINE_CREATE)
+		store_insert_new(e->st, &op->p, engine_inserted, op);
+	else
+		store_load(e->st, op->id, engine_loaded, op);
+	engine_hold(e);
+}
+
+/* A change begins: open the turn's transaction, or refuse with a 503 (and NULL). */
+static struct engine_op *
+engine_op_new(struct engine *e, enum engine_kind kind, const char *id,
+    engine_done_fn *done, void *arg)
+{
+	struct engine_op *op = xcalloc(1, sizeof *op);
+	struct problem pb;
+
+	op->e = e;
+	op->kind = kind;
+	op->done = done;
+	op->arg = arg;
+	op->id = xstrdup(id);
+	if (turn_open(e->turn) == 0)
+		return op;
+	problem_set(&pb, 503, "database_unavailable", "the database cannot take writes "
+	    "now: %s", store_error(e->st));
+	engine_refuse(op, &pb);
+	return NULL;
+}
+
+/* Creation */
+
+void
+engine_create(struct engine *e, const struct engine_create *req, engine_done_fn *done,
+    void *arg)
+{
+	struct engine_op *op = engine_op_new(e, ENGINE_CREATE, req->id, done, arg);
+	struct engine_create *r;
+	struct problem pb;
+
+	if (op == NULL)
+		return;
+	r = &op->create;
+	*r = *req;
+	r->id = xstrdup(req->id);
+	r->seller = xstrdup(req->seller);
+	r->order = engine_dup(req->order);
+	r->reason = engine_dup(req->reason);
+	op->now = clock_now(e->clock);
+	if (decide_check_create(r, op->now, &pb) != 0) {
+		engine_refuse(op, &pb);
 		return;
 	}
-	p->clock_start = start;
-	p->clock_due = deadline_due(engine_cfg, engine_cal, p, c, start, pickup_day);
-	p->clock_next = deadline_next(engine_cfg, p, c, start, p->clock_due);
-	deadline_rule(engine_cfg, engine_cal, p, c, pickup_day, p->clock_rule,
-	    sizeof p->clock_rule);
-}
-
-static int
-engine_record(const struct protocol *p, int from, enum proto_cause cause, const char *name,
-    int64_t at, int64_t due, const char *detail)
-{
-	struct proto_event ev = {
-		.rid = p->rid, .at = at, .from = from, .to = p->state, .cause = cause,
-		.name = name, .due_at = due, .late_ms = due ? at - due : 0, .detail = detail,
-	};
-
-	if (history_add(engine_st, &ev) != 0)
-		return -1;
-	translog_add(&ev, p->id, engine_cfg->log_transitions_info);
-	return 0;
-}
-
-#define ENGINE_EXPIRED 0
-#define ENGINE_WARNED 1
-
-/* Apply the next due point of p's clock at instant now: ENGINE_WARNED (only
- * clock_next moved), ENGINE_EXPIRED, or -1. */
-static int
-engine_step(struct protocol *p, int64_t now)
-{
-	const struct rules_clock *rule = rules_clock(p->clock);
-	const char *name = proto_clock_name(p->clock);
-	int64_t due = p->clock_due, at = p->clock_next;
-	enum proto_state from = p->state;
-	char detail[80], when[RFC3339_LEN];
-
-	if (at < due) {
-		/* The response warning: a point on the clock, no change of state. */
-		p->clock_next = due;
-		snprintf(detail, sizeof detail, "{\"expires_at\":\"%s\"}",
-		    rfc3339_format(due, when));
-		metrics_fired(now - at);
-		if (engine_record(p, from, PROTO_CAUSE_WARNING, name, now, at, detail) != 0)
-			return -1;
-		return ENGINE_WARNED;
-	}
-	if (rule->attempt_action >= 0)
-		p->attempts[rule->attempt_action]++;
-	p->state = rule->on_expiry;
-	/* The next clock starts when this one ran out, not when we got to it. */
-	engine_start_clock(p, rules_entry_clock(p, p->state), due, 0);
-	p->version++;
-	p->updated_at = now;
-	metrics_fired(now - due);
-	return engine_record(p, from, PROTO_CAUSE_EXPIRY, name, now, due, NULL);
-}
-
-/* Apply every clock point of p due by now. Returns how many, or -1. */
-static int
-engine_settle(struct protocol *p, int64_t now)
-{
-	int n = 0;
-
-	while (p->clock != PROTO_CLOCK_NONE && p->clock_next <= now) {
-		if (engine_step(p, now) < 0)
-			return -1;
-		n++;
-	}
-	return n;
-}
-
-/* Load and settle a protocol: 1, 0 (404 in *pb) or -1 (503 in *pb). */
-static int
-engine_load(const char *id, struct protocol *p, int64_t now, struct problem *pb)
-{
-	int rc = rows_get(engine_st, id, p);
-
-	if (rc == 0)
-		return problem_set(pb, 404, "protocol_not_found", "no protocol %s", id), 0;
-	if (rc < 0 || engine_settle(p, now) < 0)
-		return engine_db_error(pb);
-	return 1;
-}
-
-/* Run change(ctx) inside a savepoint: all of it or nothing. */
-static int
-engine_change(int (*change)(void *, struct problem *), void *ctx, struct problem *pb)
-{
-	size_t logged = translog_count();
-	int rc;
-
-	if (store_savepoint(engine_st) != 0)
-		return engine_db_error(pb);
-	rc = change(ctx, pb);
-	if (rc >= 0 && store_release(engine_st) != 0)
-		rc = engine_db_error(pb);
-	if (rc < 0) {
-		store_rollback_to(engine_st);
-		translog_undo(logged);	/* what was undone is not logged */
-	}
-	return rc;
-}
-
-struct engine_op {
-	const struct engine_create *create;
-	const char *id;
-	const char *name;
-	const struct rules_args *args;
-	int64_t if_version;
-	const char *detail;
-	bool envvias;
-	int64_t now;		/* engine_fire: the instant to fire up to */
-	int max;		/* engine_fire: the batch size */
-	struct protocol *p;
-};
-
-static int
-engine_check_version(const struct protocol *p, int64_t if_version, struct problem *pb)
-{
-	if (if_version < 0 || if_version == p->version)
-		return 0;
-	return problem_set(pb, 409, "version_conflict", "protocol %s is at version %lld, not "
-	    "%lld: read it again and retry", p->id, (long long)p->version,
-	    (long long)if_version);
-}
-
-/* Move p to state `to` by cause at now, starting clock c, and save it. */
-static int
-engine_transition(struct protocol *p, enum proto_state to, enum proto_clock c,
-    int64_t pickup_day, enum proto_cause cause, const char *name, const char *detail,
-    int64_t now)
-{
-	enum proto_state from = p->state;
-
-	p->state = to;
-	engine_start_clock(p, c, now, pickup_day);
-	p->version++;
-	p->updated_at = now;
-	if (engine_record(p, from, cause, name, now, 0, detail) != 0)
-		return -1;
-	return rows_update(engine_st, p);
-}
-
-static int
-engine_act_change(void *arg, struct problem *pb)
-{
-	struct engine_op *op = arg;
-	struct protocol *p = op->p;
-	int64_t now = clock_now(), pickup_day = 0;
-	int i, rc;
-	const struct rules_action *a;
-	const char *date;
-
-	if ((i = rules_action_index(op->name)) < 0)
-		return problem_set(pb, 422, "unknown_action", "unknown action \"%.64s\"",
-		    op->name);
-	a = rules_action(i);
-	if ((rc = engine_load(op->id, p, now, pb)) <= 0)
-		return -1;
-	if (sellers_get(engine_st, p->seller, &op->envvias) < 0)
-		return engine_db_error(pb);
-	if (engine_check_version(p, op->if_version, pb) != 0 ||
-	    rules_action_allowed(p, i, op->envvias, pb) != 0 ||
-	    rules_action_args(i, op->args, tz_local_days(now), pb) != 0)
-		return -1;
-	if ((date = rules_arg(op->args, "pickup_date")) != NULL && a->clock == PROTO_CLOCK_PICKUP)
-		civil_parse_date(date, &pickup_day);
-	if (engine_transition(p, a->next, a->clock != PROTO_CLOCK_NONE ? a->clock :
-	    rules_entry_clock(p, a->next), pickup_day, PROTO_CAUSE_ACTION, a->name,
-	    op->detail, now) != 0)
-		return engine_db_error(pb);
-	return 0;
-}
-
-int
-engine_act(const char *id, const char *action, const struct rules_args *args,
-    int64_t if_version, const char *detail, struct protocol *out, struct problem *pb)
-{
-	struct engine_op op = { .id = id, .name = action, .args = args,
-	    .if_version = if_version, .detail = detail, .p = out };
-
-	return engine_change(engine_act_change, &op, pb);
-}
-
-static int
-engine_event_change(void *arg, struct problem *pb)
-{
-	struct engine_op *op = arg;
-	struct protocol *p = op->p;
-	int64_t now = clock_now();
-	const struct rules_event *e;
-
-	if (engine_load(op->id, p, now, pb) <= 0)
-		return -1;
-	if (engine_check_version(p, op->if_version, pb) != 0 ||
-	    (e = rules_event(p, op->name, pb)) == NULL)
-		return -1;
-	if (engine_transition(p, e->to, rules_entry_clock(p, e->to), 0, PROTO_CAUSE_EVENT,
-	    e->name, NULL, now) != 0)
-		return engine_db_error(pb);
-	return 0;
-}
-
-int
-engine_event(const char *id, const char *event, int64_t if_version, struct protocol *out,
-    struct problem *pb)
-{
-	struct engine_op op = { .id = id, .name = event, .if_version = if_version, .p = out };
-
-	return engine_change(engine_event_change, &op, pb);
-}
-
-static bool
-engine_printable(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > PROTO_ID_MAX)
-		return false;
-	for (; *s; s++)
-		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
-			return false;
-	return true;
-}
-
-static int
-engine_check_create(const struct engine_create *r, int64_t now, struct problem *pb)
-{
-	char when[RFC3339_LEN];
-
-	if (!proto_valid_id(r->id))
-		return problem_set(pb, 422, "invalid_field", "id must be 1 to 64 characters "
-		    "of A-Z a-z 0-9 . _ : -");
-	if (!proto_valid_id(r->seller))
-		return problem_set(pb, 422, "invalid_field", "seller must be 1 to 64 "
-		    "characters of A-Z a-z 0-9 . _ : -");
-	if (r->order != NULL && !engine_printable(r->order))
-		return problem_set(pb, 422, "invalid_field", "order must be 1 to 64 printable "
-		    "ASCII characters without spaces");
-	if (r->reason != NULL && !proto_valid_id(r->reason))
-		return problem_set(pb, 422, "invalid_field", "reason must be a code of 1 to 64 "
-		    "characters of A-Z a-z 0-9 . _ : -");
-	if (rules_check_reason(r->origin, r->reason ? r->reason : "", pb) != 0)
-		return -1;
-	if (r->has_opened_at && r->opened_at > now)
-		return problem_set(pb, 422, "opened_at_in_future", "opened_at is in the future "
-		    "(now is %s)", rfc3339_format(now, when));
-	return 0;
-}
-
-static bool
-engine_same_create(const struct engine_create *r, const struct protocol *p)
-{
-	return strcmp(r->seller, p->seller) == 0 &&
-	    strcmp(r->order ? r->order : "", p->order) == 0 &&
-	    strcmp(r->reason ? r->reason : "", p->reason) == 0 &&
-	    r->origin == p->origin && r->critical == p->critical &&
-	    r->has_opened_at == p->opened_given &&
-	    (!r->has_opened_at || r->opened_at == p->opened_at);
-}
-
-static void
-engine_fill(struct protocol *p, const struct engine_create *r, int64_t now)
-{
-	memset(p, 0, sizeof *p);
-	strcopy(p->id, sizeof p->id, r->id);
-	strcopy(p->seller, sizeof p->seller, r->seller);
-	strcopy(p->order, sizeof p->order, r->order ? r->order : "");
-	strcopy(p->reason, sizeof p->reason, r->reason ? r->reason : "");
-	p->origin = r->origin;
-	p->critical = r->critical;
-	p->opened_given = r->has_opened_at;
-	p->opened_at = r->has_opened_at ? r->opened_at : now;
-	p->state = PROTO_PENDING;
-	p->version = 1;
-	p->updated_at = now;
-}
-
-static int
-engine_create_change(void *arg, struct problem *pb)
-{
-	struct engine_op *op = arg;
-	const struct engine_create *r = op->create;
-	struct protocol *p = op->p;
-	int64_t now = clock_now();
-	int rc, settled;
-
-	if (engine_check_create(r, now, pb) != 0)
-		return -1;
-	engine_fill(p, r, now);
-	/* A new protocol's response clock runs from opened_at, which may be long past. */
-	engine_start_clock(p, rules_entry_clock(p, PROTO_PENDING), p->opened_at, 0);
+	decide_fill(e->d, &op->p, r, op->now);
 	/* Insert first: the id's index finds an existing protocol during the insert, so
 	 * a new one (the common case, and every line of an import) costs no lookup. */
-	if ((rc = rows_insert_new(engine_st, p)) < 0)
-		return engine_db_error(pb);
-	if (rc == 0) {
-		if (rows_get(engine_st, r->id, p) != 1)
-			return engine_db_error(pb);
-		if (engine_same_create(r, p))
-			return 200;
-		return problem_set(pb, 409, "id_conflict", "protocol %s exists with "
-		    "different fields; the same body again is answered 200", r->id);
-	}
-	if (engine_record(p, -1, PROTO_CAUSE_CREATE, "create", now, 0, NULL) != 0 ||
-	    (settled = engine_settle(p, now)) < 0 ||
-	    (settled > 0 && rows_update(engine_st, p) != 0))
-		return engine_db_error(pb);
-	return 201;
+	engine_start(op);
 }
 
-int
-engine_create(const struct engine_create *req, struct protocol *out, struct problem *pb)
-{
-	struct engine_op op = { .create = req, .p = out };
-
-	return engine_change(engine_create_change, &op, pb);
-}
-
-int
-engine_create_bulk(const struct engine_create *req, struct protocol *out,
-    struct problem *pb)
-{
-	struct engine_op op = { .create = req, .p = out };
-
-	/* engine_create_change refuses before its first write; only the database can
-	 * fail after it. */
-	return engine_create_change(&op, pb);
-}
-
-static int
-engine_seller_change(void *arg, struct problem *pb)
+static void
+engine_inserted(void *arg, int rc, const struct protocol *existing, bool envvias)
 {
 	struct engine_op *op = arg;
+	struct engine *e = op->e;
+	struct protocol *p = &op->p;
+	struct problem pb;
+	int settled;
 
-	if (!proto_valid_id(op->id))
-		return problem_set(pb, 422, "invalid_field", "a seller id is 1 to 64 "
+	e->pending--;
+	if (rc < 0) {
+		turn_spoil(e->turn);
+		engine_db_error(e, &pb);
+		engine_refuse(op, &pb);
+		return;
+	}
+	if (rc == 0) {
+		if (decide_same_create(&op->create, existing))
+			engine_accept(op, 200, existing, envvias);
+		else {
+			problem_set(&pb, 409, "id_conflict", "protocol %s exists with different "
+			    "fields; the same body again is answered 200", op->create.id);
+			engine_refuse(op, &pb);
+		}
+		return;
+	}
+	decide_begin(e->d);
+	decide_created(e->d, p, op->now);
+	settled = decide_settle(e->d, p, op->now);
+	/* The insert wrote the row: write it again only when settling changed it. */
+	if (engine_save(e, p, settled == 0 ? STORE_SAVE_ENTRIES : STORE_SAVE_ROW,
+	    &pb) != 0)
+		engine_refuse(op, &pb);
+	else
+		engine_accept(op, 201, p, envvias);
+}
+
+/* Actions and events */
+
+/* The protocol of an action or an event is loaded: settle it, decide, save. */
+static void
+engine_loaded(void *arg, const struct store_loaded *r)
+{
+	struct engine_op *op = arg;
+	struct engine *e = op->e;
+	struct protocol p;
+	struct problem pb;
+	int64_t now = clock_now(e->clock);
+	int rc;
+
+	e->pending--;
+	if (r->rc < 0) {
+		turn_spoil(e->turn);
+		engine_db_error(e, &pb);
+		engine_refuse(op, &pb);
+		return;
+	}
+	if (r->rc == 0) {
+		problem_set(&pb, 404, "protocol_not_found", "no protocol %s", op->id);
+		engine_refuse(op, &pb);
+		return;
+	}
+	p = r->p;
+	decide_begin(e->d);
+	decide_settle(e->d, &p, now);
+	if (op->kind == ENGINE_ACT)
+		rc = decide_act(e->d, &p, op->action, &op->args, op->if_version, op->detail,
+		    r->envvias, now, &pb);
+	else
+		rc = decide_event(e->d, &p, op->name, op->if_version, now, &pb);
+	/* A refusal writes nothing, not even the points settled. */
+	if (rc != 0 || engine_save(e, &p, STORE_SAVE_ROW, &pb) != 0)
+		engine_refuse(op, &pb);
+	else
+		engine_accept(op, 200, &p, r->envvias);
+}
+
+void
+engine_act(struct engine *e, const struct engine_act *req, engine_done_fn *done,
+    void *arg)
+{
+	struct engine_op *op = engine_op_new(e, ENGINE_ACT, req->id, done, arg);
+	struct problem pb;
+
+	if (op == NULL)
+		return;
+	if ((op->action = rules_action_index(req->action)) < 0) {
+		problem_set(&pb, 422, "unknown_action", "unknown action \"%.64s\"",
+		    req->action);
+		engine_refuse(op, &pb);
+		return;
+	}
+	op->name = xstrdup(req->action);
+	op->if_version = req->if_version;
+	op->detail = engine_dup(req->detail);
+	for (size_t i = 0; req->args != NULL && i < req->args->n; i++) {
+		op->args.name[i] = engine_dup(req->args->name[i]);
+		op->args.value[i] = engine_dup(req->args->value[i]);
+		op->args.n++;
+	}
+	engine_start(op);
+}
+
+void
+engine_event(struct engine *e, const char *id, const char *event, int64_t if_version,
+    engine_done_fn *done, void *arg)
+{
+	struct engine_op *op = engine_op_new(e, ENGINE_EVENT, id, done, arg);
+
+	if (op == NULL)
+		return;
+	op->name = xstrdup(event);
+	op->if_version = if_version;
+	engine_start(op);
+}
+
+void
+engine_seller_put(struct engine *e, const char *id, bool envvias, engine_done_fn *done,
+    void *arg)
+{
+	struct engine_result r = { .status = 200, .envvias = envvias };
+
+	if (turn_open(e->turn) != 0)
+		problem_set(&r.pb, 503, "database_unavailable", "the database cannot take "
+		    "writes now: %s", store_error(e->st));
+	else if (!proto_valid_id(id))
+		problem_set(&r.pb, 422, "invalid_field", "a seller id is 1 to 64 "
 		    "characters of A-Z a-z 0-9 . _ : -");
-	if (sellers_put(engine_st, op->id, op->envvias) != 0)
-		return engine_db_error(pb);
-	return 0;
-}
-
-int
-engine_seller_put(const char *id, bool envvias, struct problem *pb)
-{
-	struct engine_op op = { .id = id, .envvias = envvias };
-
-	return engine_change(engine_seller_change, &op, pb);
-}
-
-
-static bool
-engine_before(const struct protocol *a, const struct protocol *b)
-{
-	return a->clock_next < b->clock_next ||
-	    (a->clock_next == b->clock_next && a->rid < b->rid);
-}
-
-static void
-engine_again_push(struct engine_batch *b, const struct protocol *p)
-{
-	int i = b->n_again++;
-
-	b->again[i] = *p;
-	while (i > 0 && engine_before(&b->again[i], &b->again[(i - 1) / 2])) {
-		struct protocol t = b->again[i];
-
-		b->again[i] = b->again[(i - 1) / 2];
-		b->again[(i - 1) / 2] = t;
-		i = (i - 1) / 2;
+	else if (store_seller_put(e->st, id, envvias) != 0) {
+		turn_spoil(e->turn);
+		engine_db_error(e, &r.pb);
+	} else {
+		done(arg, &r);
+		return;
 	}
+	r.status = r.pb.status;
+	done(arg, &r);
 }
 
-static void
-engine_again_pop(struct engine_batch *b, struct protocol *out)
-{
-	int i = 0;
+/* The scheduler's batches */
 
-	*out = b->again[0];
-	b->again[0] = b->again[--b->n_again];
-	for (;;) {
-		int l = 2 * i + 1, r = l + 1, m = i;
-		struct protocol t;
-
-		if (l < b->n_again && engine_before(&b->again[l], &b->again[m]))
-			m = l;
-		if (r < b->n_again && engine_before(&b->again[r], &b->again[m]))
-			m = r;
-		if (m == i)
-			break;
-		t = b->again[i];
-		b->again[i] = b->again[m];
-		b->again[m] = t;
-		i = m;
-	}
-}
-
-/* The next protocol to step, or false when the batch has none left. */
-static bool
-engine_batch_next(struct engine_batch *b, struct protocol *p)
-{
-	bool have_row = b->next_row < b->n_rows;
-
-	if (b->n_again > 0 && (!have_row || engine_before(&b->again[0],
-	    &b->rows[b->next_row]))) {
-		engine_again_pop(b, p);
-		return true;
-	}
-	if (!have_row)
-		return false;
-	*p = b->rows[b->next_row++];
-	return true;
-}
-
-/* Apply one due point of p: 0, or -1 with *pb. No savepoint of its own (it cost a
- * third of the drain rate): a failure leaves the turn's transaction with a half-made
- * point, and engine_fire's caller must roll the turn back (commit_spoil). */
+/* Apply one due point of p and save it: 0, or -1 (the turn is spoiled). */
 static int
-engine_fire_one(struct protocol *p, int64_t now, struct problem *pb)
+engine_fire_one(struct engine *e, struct protocol *p, int64_t now)
 {
+	struct problem pb;
 	int kind;
 
-	if ((kind = engine_step(p, now)) < 0 || (kind == ENGINE_WARNED ?
-	    rows_update_next(engine_st, p) : rows_update(engine_st, p)) != 0)
-		return engine_db_error(pb);
-	return 0;
+	decide_begin(e->d);
+	kind = decide_step(e->d, p, now);
+	return engine_save(e, p, kind == DECIDE_WARNED ? STORE_SAVE_NEXT : STORE_SAVE_ROW,
+	    &pb);
 }
 
-int
-engine_fire(int64_t now, int max, int64_t until_us)
+/* Apply the due points read into the batch: how many, or -1. */
+static int
+engine_fire_batch(struct engine *e, const struct engine_fire_req *req)
 {
-	struct engine_batch *b = &engine_fb;
-	struct problem pb;
 	struct protocol p;
 	int n = 0;
 
-	if (b->cap < max) {
-		b->cap = max;
-		b->rows = xrealloc(b->rows, (size_t)b->cap * sizeof *b->rows);
-		b->again = xrealloc(b->again, (size_t)b->cap * sizeof *b->again);
-	}
-	b->next_row = b->n_again = 0;
-	if ((b->n_rows = rows_due(engine_st, now, max, b->rows)) < 0) {
-		engine_db_error(&pb);
-		return -1;
-	}
-	while (n < max && engine_batch_next(b, &p)) {
-		if (engine_fire_one(&p, now, &pb) != 0)
+	while (n < req->max && duebatch_next(e->batch, &p)) {
+		/* Its change settles it: the same points, applied once. */
+		if (order_skips(e->order, p.id))
+			continue;
+		if (engine_fire_one(e, &p, req->now) != 0)
 			return -1;
-		if (p.clock != PROTO_CLOCK_NONE && p.clock_next <= now)
-			engine_again_push(b, &p);
+		if (p.clock != PROTO_CLOCK_NONE && p.clock_next <= req->now)
+			duebatch_again(e->batch, &p);
 		/* The clock is read every 64 points: a point takes microseconds. */
-		if (++n % 64 == 0 && clock_mono_us() >= until_us)
+		if (++n % 64 == 0 && clock_mono_us() >= req->until_us)
 			break;
 	}
 	return n;
+}
+
+static void
+engine_due_read(void *arg, int n)
+{
+	struct engine *e = arg;
+	struct engine_fire_req req = e->fire;
+	struct problem pb;
+
+	e->firing = false;
+	e->pending--;
+	if (n < 0) {
+		turn_spoil(e->turn);
+		engine_db_error(e, &pb);
+	} else {
+		duebatch_fill(e->batch, n);
+		n = engine_fire_batch(e, &req);
+	}
+	order_stale_clear(e->order);
+	req.fired(req.arg, n);
+	engine_hold(e);
+}
+
+void
+engine_fire(struct engine *e, int64_t now, int max, int64_t until_us,
+    engine_fired_fn *fired, void *arg)
+{
+	/* One batch at a time (the scheduler waits for each): a second gets nothing. */
+	if (e->firing) {
+		fired(arg, 0);
+		return;
+	}
+	e->firing = true;
+	e->pending++;
+	e->fire = (struct engine_fire_req){ now, max, until_us, fired, arg };
+	store_due(e->st, now, max, duebatch_rows(e->batch, max), engine_due_read, e);
+	engine_hold(e);
 }

@@ -52,7 +52,7 @@ struct metrics_code {
 	uint64_t n;
 };
 
-static struct {
+struct metrics {
 	struct metrics_code codes[METRICS_MAX_CODES];	/* sorted by code */
 	size_t n_codes;
 	uint64_t codes_other;
@@ -63,7 +63,7 @@ static struct {
 	uint64_t db_errors;
 	uint64_t commits_ok;
 	uint64_t commits_failed;
-} metrics;
+};
 
 /* A growing text buffer. */
 struct metrics_buf {
@@ -88,69 +88,75 @@ metrics_hist_add(const struct metrics_hist_spec *spec, struct metrics_hist *h, i
 
 /* The slot for code, inserted in order; NULL when the table is full. */
 static struct metrics_code *
-metrics_code_slot(int code)
+metrics_code_slot(struct metrics *m, int code)
 {
 	size_t i = 0;
 
-	while (i < metrics.n_codes && metrics.codes[i].code < code)
+	while (i < m->n_codes && m->codes[i].code < code)
 		i++;
-	if (i < metrics.n_codes && metrics.codes[i].code == code)
-		return &metrics.codes[i];
-	if (metrics.n_codes == METRICS_MAX_CODES)
+	if (i < m->n_codes && m->codes[i].code == code)
+		return &m->codes[i];
+	if (m->n_codes == METRICS_MAX_CODES)
 		return NULL;
-	memmove(&metrics.codes[i + 1], &metrics.codes[i],
-	    (metrics.n_codes - i) * sizeof metrics.codes[0]);
-	metrics.n_codes++;
-	metrics.codes[i] = (struct metrics_code){ code, 0 };
-	return &metrics.codes[i];
+	memmove(&m->codes[i + 1], &m->codes[i],
+	    (m->n_codes - i) * sizeof m->codes[0]);
+	m->n_codes++;
+	m->codes[i] = (struct metrics_code){ code, 0 };
+	return &m->codes[i];
 }
 
 void
-metrics_http(int status, int64_t latency_us)
+metrics_http(struct metrics *m, int status, int64_t latency_us)
 {
 	struct metrics_code *c = NULL;
 
 	if (status >= 100 && status <= 599)
-		c = metrics_code_slot(status);
+		c = metrics_code_slot(m, status);
 	if (c != NULL)
 		c->n++;
 	else
-		metrics.codes_other++;
-	metrics_hist_add(&metrics_http_spec, &metrics.http, latency_us);
+		m->codes_other++;
+	metrics_hist_add(&metrics_http_spec, &m->http, latency_us);
 }
 
 void
-metrics_http_dropped_slow(void)
+metrics_http_dropped_slow(struct metrics *m)
 {
-	metrics.dropped_slow++;
+	m->dropped_slow++;
 }
 
 void
-metrics_fired(int64_t late_ms)
+metrics_fired(struct metrics *m, int64_t late_ms)
 {
-	metrics_hist_add(&metrics_fired_spec, &metrics.fired, late_ms);
+	metrics_hist_add(&metrics_fired_spec, &m->fired, late_ms);
 }
 
 void
-metrics_db_error(void)
+metrics_db_error(struct metrics *m)
 {
-	metrics.db_errors++;
+	m->db_errors++;
 }
 
 void
-metrics_commit(bool ok, int64_t latency_us)
+metrics_commit(struct metrics *m, bool ok, int64_t latency_us)
 {
 	if (ok)
-		metrics.commits_ok++;
+		m->commits_ok++;
 	else
-		metrics.commits_failed++;
-	metrics_hist_add(&metrics_commit_spec, &metrics.commit, latency_us);
+		m->commits_failed++;
+	metrics_hist_add(&metrics_commit_spec, &m->commit, latency_us);
+}
+
+struct metrics *
+metrics_new(void)
+{
+	return xcalloc(1, sizeof(struct metrics));
 }
 
 void
-metrics_reset(void)
+metrics_free(struct metrics *m)
 {
-	memset(&metrics, 0, sizeof metrics);
+	free(m);
 }
 
 static void metrics_printf(struct metrics_buf *b, const char *fmt, ...)
@@ -280,23 +286,23 @@ metrics_render_store(struct metrics_buf *b, const struct metrics_snapshot *snap)
 }
 
 static void
-metrics_render_http(struct metrics_buf *b)
+metrics_render_http(struct metrics_buf *b, const struct metrics *m)
 {
 	const char *name = "protocold_http_requests_total";
 
 	metrics_family(b, name, "counter", "HTTP requests answered, by status code.");
-	for (size_t i = 0; i < metrics.n_codes; i++)
+	for (size_t i = 0; i < m->n_codes; i++)
 		metrics_printf(b, "%s{code=\"%d\"} %" PRIu64 "\n", name,
-		    metrics.codes[i].code, metrics.codes[i].n);
-	if (metrics.codes_other > 0)
+		    m->codes[i].code, m->codes[i].n);
+	if (m->codes_other > 0)
 		metrics_printf(b, "%s{code=\"other\"} %" PRIu64 "\n", name,
-		    metrics.codes_other);
-	metrics_render_hist(b, &metrics_http_spec, &metrics.http);
+		    m->codes_other);
+	metrics_render_hist(b, &metrics_http_spec, &m->http);
 	metrics_family(b, "protocold_http_connections_dropped_total", "counter",
 	    "Connections closed by the daemon, by reason (slow_reader: it stopped reading "
 	    "while the answers queued for all clients were over their budget).");
 	metrics_printf(b, "protocold_http_connections_dropped_total{reason=\"slow_reader\"} "
-	    "%" PRIu64 "\n", metrics.dropped_slow);
+	    "%" PRIu64 "\n", m->dropped_slow);
 }
 
 /* The WAL and its checkpoints (ckpt.h): a WAL that keeps growing, or inline
@@ -321,17 +327,17 @@ metrics_render_wal(struct metrics_buf *b, const struct metrics_snapshot *snap)
 }
 
 static void
-metrics_render_db(struct metrics_buf *b)
+metrics_render_db(struct metrics_buf *b, const struct metrics *m)
 {
 	const char *name = "protocold_commits_total";
 
 	metrics_family(b, "protocold_database_errors_total", "counter",
 	    "Database operations that failed.");
-	metrics_printf(b, "protocold_database_errors_total %" PRIu64 "\n", metrics.db_errors);
+	metrics_printf(b, "protocold_database_errors_total %" PRIu64 "\n", m->db_errors);
 	metrics_family(b, name, "counter", "Database commits, by result.");
-	metrics_printf(b, "%s{result=\"ok\"} %" PRIu64 "\n", name, metrics.commits_ok);
-	metrics_printf(b, "%s{result=\"failed\"} %" PRIu64 "\n", name, metrics.commits_failed);
-	metrics_render_hist(b, &metrics_commit_spec, &metrics.commit);
+	metrics_printf(b, "%s{result=\"ok\"} %" PRIu64 "\n", name, m->commits_ok);
+	metrics_printf(b, "%s{result=\"failed\"} %" PRIu64 "\n", name, m->commits_failed);
+	metrics_render_hist(b, &metrics_commit_spec, &m->commit);
 }
 
 static void
@@ -368,15 +374,15 @@ metrics_render_build(struct metrics_buf *b, const struct metrics_snapshot *snap)
 }
 
 char *
-metrics_render(const struct metrics_snapshot *snap)
+metrics_render(const struct metrics *m, const struct metrics_snapshot *snap)
 {
 	struct metrics_buf b = { xmalloc(4096), 0, 4096 };
 
 	b.p[0] = '\0';
 	metrics_render_store(&b, snap);
-	metrics_render_hist(&b, &metrics_fired_spec, &metrics.fired);
-	metrics_render_http(&b);
-	metrics_render_db(&b);
+	metrics_render_hist(&b, &metrics_fired_spec, &m->fired);
+	metrics_render_http(&b, m);
+	metrics_render_db(&b, m);
 	metrics_render_wal(&b, snap);
 	metrics_render_process(&b, snap);
 	metrics_render_build(&b, snap);

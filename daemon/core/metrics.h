@@ -10,7 +10,8 @@
  * GET /metrics: counters and histograms kept in memory since start, and their
  * Prometheus text exposition (format 0.0.4). The module calls no library: what lives
  * elsewhere (the database's counts, the feed, the configuration, versions) the caller
- * passes in a snapshot at render time. Single-threaded, like the loop that calls it.
+ * passes in a snapshot at render time. Single-threaded, like the loop that calls it;
+ * the counters live in a struct metrics the daemon makes once (a test makes its own).
  */
 
 /* What the caller gathers for one render; the database's counts survive restarts. */
@@ -31,21 +32,24 @@ struct metrics_snapshot {
 	const char *libevent_version;
 };
 
+struct metrics;
+
+/* Empty counters (never NULL); NULL is a no-op for metrics_free. */
+struct metrics *metrics_new(void);
+void metrics_free(struct metrics *m);
 /* Count one answered request by status (100–599; others, or past the table, as
  * code="other") and record its latency (negative as 0). */
-void metrics_http(int status, int64_t latency_us);
+void metrics_http(struct metrics *m, int status, int64_t latency_us);
 /* Count one connection closed because it stopped reading its answer while the answers
  * queued for all clients were over their budget (httpconn.h). */
-void metrics_http_dropped_slow(void);
+void metrics_http_dropped_slow(struct metrics *m);
 /* Record one clock point applied by the scheduler, late_ms after due (negative as 0). */
-void metrics_fired(int64_t late_ms);
+void metrics_fired(struct metrics *m, int64_t late_ms);
 /* Count one database error. */
-void metrics_db_error(void);
+void metrics_db_error(struct metrics *m);
 /* Count one commit as ok or failed and record its latency (negative as 0). */
-void metrics_commit(bool ok, int64_t latency_us);
+void metrics_commit(struct metrics *m, bool ok, int64_t latency_us);
 /* The whole exposition, every family with HELP and TYPE once: malloc'd, never NULL. */
-char *metrics_render(const struct metrics_snapshot *snap);
-/* Forget every observation (for tests). */
-void metrics_reset(void);
+char *metrics_render(const struct metrics *m, const struct metrics_snapshot *snap);
 
 #endif

@@ -26,7 +26,7 @@ enum {
 };
 _Static_assert(ACT_COUNT == PROTO_N_ACTIONS, "PROTO_N_ACTIONS is the action table's size");
 
-/* SPEC §4: one row per action. */
+/* spec.md §4: one row per action. */
 static const struct rules_action rules_actions[ACT_COUNT] = {
 	[ACT_REQUEST_PHOTOS] = { "request_photos",
 	    "Solicitar fotos do produto ao cliente", { { 0 } }, 0,
@@ -62,7 +62,7 @@ static const struct rules_action rules_actions[ACT_COUNT] = {
 	    PROTO_RESOLVED, PROTO_CLOCK_NONE, false },
 };
 
-/* SPEC §4, preventive protocols (seed 000): the actions of each reason. */
+/* spec.md §4, preventive protocols (seed 000): the actions of each reason. */
 static const struct {
 	const char *name;
 	unsigned actions;
@@ -77,7 +77,7 @@ static const struct {
 };
 #define RULES_N_REASONS (sizeof rules_reasons / sizeof rules_reasons[0])
 
-/* SPEC §5. */
+/* spec.md §5. */
 static const struct rules_event rules_events[] = {
 	{ "customer_replied", PROTO_AWAITING, PROTO_CLOCK_NONE, PROTO_PENDING },
 	{ "customer_replied", PROTO_CLOSED, PROTO_CLOCK_NONE, PROTO_UNRESOLVED },
@@ -86,7 +86,7 @@ static const struct rules_event rules_events[] = {
 };
 #define RULES_N_EVENTS (sizeof rules_events / sizeof rules_events[0])
 
-/* SPEC §3: what each clock does when it runs out. */
+/* spec.md §3: what each clock does when it runs out. */
 static const struct rules_clock rules_clocks[PROTO_N_CLOCKS] = {
 	[PROTO_CLOCK_RESPONSE] = { CONFIG_DL_RESPONSE_NORMAL, PROTO_MEDIATION, -1, true },
 	[PROTO_CLOCK_PHOTOS] = { CONFIG_DL_PHOTOS_WAIT, PROTO_PENDING, ACT_REQUEST_PHOTOS, false },

@@ -10,7 +10,7 @@
 #include "proto.h"
 
 /*
- * The domain rules of SPEC §3–§5 as tables: the seller's actions, the customer's and
+ * The domain rules of spec.md §3–§5 as tables: the seller's actions, the customer's and
  * marketplace's events, the clocks and the preventive reasons. Everything that decides
  * whether a transition is allowed, and where it leads, is here.
  */

@@ -5,15 +5,14 @@
 #include <stdlib.h>
 
 #include "clock.h"
-#include "commit.h"
 #include "engine.h"
 #include "log.h"
-#include "rows.h"
-#include "sqlite.h"
+#include "store.h"
+#include "turn.h"
 #include "xmalloc.h"
 
 #define SCHED_RETRY_MS 1000
-/* While the database refuses (a full disk), one warning a minute, not one a retry. */
+/* While the store refuses (a full disk), one warning a minute, not one a retry. */
 #define SCHED_LOG_EVERY_US (60 * 1000000LL)
 
 struct sched_idle {
@@ -21,76 +20,108 @@ struct sched_idle {
 	void *arg;
 };
 
-static struct store *sched_st;
-static struct event *sched_timer;
-/* Batches applied in the open transaction and not yet written, their points, and that
- * transaction's commit_seq(). */
-static int sched_open_batches;
-static int64_t sched_open_points;
-static uint64_t sched_open_seq;
-/* The open transaction is held for a catch-up (sched_hold). */
-static bool sched_holding;
-static struct sched_idle *sched_idlers;
-static size_t sched_n_idle, sched_cap_idle;
-static int64_t sched_fired;
-static struct log_limit sched_log;
+/* One batch's points, told to sched_count_fired once durable. */
+struct sched_batch {
+	struct sched *s;
+	int n;
+};
+
+struct sched {
+	struct event_base *base;
+	struct store *st;
+	struct engine *e;
+	struct turn *t;
+	const struct clock *clock;
+	struct event *timer;
+	/* A batch asked of the engine and not yet applied (the store answers its read
+	 * later), and the instant it fires up to. */
+	bool firing;
+	int64_t fire_now;
+	/* Batches applied in the open transaction and not yet written, their points, and
+	 * that transaction's turn_seq(). */
+	int open_batches;
+	int64_t open_points;
+	uint64_t open_seq;
+	/* The open transaction is held for a catch-up (sched_hold). */
+	bool holding;
+	struct sched_idle *idlers;
+	size_t n_idle, cap_idle;
+	int64_t fired;
+	struct log_limit log;
+};
 
 static void
-sched_arm(int64_t ms)
+sched_arm(struct sched *s, int64_t ms)
 {
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
-	evtimer_add(sched_timer, &tv);
+	evtimer_add(s->timer, &tv);
 }
 
 static void
-sched_run_idlers(void)
+sched_run_idlers(struct sched *s)
 {
-	struct sched_idle *w = sched_idlers;
-	size_t n = sched_n_idle;
+	struct sched_idle *w = s->idlers;
+	size_t n = s->n_idle;
 
-	sched_idlers = NULL;
-	sched_n_idle = sched_cap_idle = 0;
+	s->idlers = NULL;
+	s->n_idle = s->cap_idle = 0;
 	for (size_t i = 0; i < n; i++)
 		w[i].fn(w[i].arg);
 	free(w);
 }
 
+/* The store failed: warn (once a minute) and try again in a second. */
+static void
+sched_retry(struct sched *s)
+{
+	log_warnx_limited(&s->log, clock_mono_us(), SCHED_LOG_EVERY_US, "scheduler: %s",
+	    store_error(s->st));
+	sched_arm(s, SCHED_RETRY_MS);
+}
+
 static void
 sched_committed(void *arg, bool ok)
 {
-	if (--sched_open_batches == 0)
-		sched_holding = false;
+	struct sched *s = arg;
+
+	if (--s->open_batches == 0)
+		s->holding = false;
 	if (!ok) {
-		sched_arm(SCHED_RETRY_MS);
+		sched_arm(s, SCHED_RETRY_MS);
 		return;
 	}
-	log_limit_clear(&sched_log, "scheduler");
-	if (sched_open_batches == 0)
-		sched_kick();
+	log_limit_clear(&s->log, "scheduler");
+	if (s->open_batches == 0)
+		sched_kick(s);
 }
 
 /* Counted once durable, as /v1/stats and the test clock's answer tell it. */
 static void
 sched_count_fired(void *arg, bool ok)
 {
+	struct sched_batch *b = arg;
+
 	if (ok)
-		sched_fired += (intptr_t)arg;
+		b->s->fired += b->n;
+	free(b);
 }
 
 /*
  * May one more batch join the open transaction? Only while it cannot commit anyway:
- * the last commit's sync is in flight (durable mode), or a catch-up holds it
+ * the last commit is in flight (its durability pending), or a catch-up holds it
  * (sched_hold). Clocks that fall due meanwhile are applied at their instant and
- * committed with it, instead of waiting for that sync and then for the write of the
- * batch before them; nothing of them is told before their own sync. SCHED_OPEN_MAX
- * bounds the transaction when the disk is slow.
+ * committed with it, instead of waiting for that commit and then for the write of the
+ * batch before them; nothing of them is told before their own commit is durable.
+ * SCHED_OPEN_MAX bounds the transaction when the disk is slow.
  */
 static bool
-sched_may_join(void)
+sched_may_join(const struct sched *s)
 {
-	return sched_open_batches == 0 || ((commit_sync_in_flight() || sched_holding) &&
-	    sched_open_seq == commit_seq() && sched_open_points < SCHED_OPEN_MAX);
+	if (s->firing)
+		return false;
+	return s->open_batches == 0 || ((turn_in_flight(s->t) || s->holding) &&
+	    s->open_seq == turn_seq(s->t) && s->open_points < SCHED_OPEN_MAX);
 }
 
 /*
@@ -101,132 +132,164 @@ sched_may_join(void)
  * two batches.
  */
 static void
-sched_hold(int64_t head, int64_t now)
+sched_hold(struct sched *s, int64_t head, int64_t now)
 {
-	if (head > now || sched_open_points >= SCHED_OPEN_MAX)
+	if (head > now || s->open_points >= SCHED_OPEN_MAX)
 		return;
-	commit_hold(SCHED_HOLD_US);
-	sched_holding = true;
-}
-
-/* The head of the deadline index: 0, or -1 (retry armed). */
-static int
-sched_head(int64_t *head)
-{
-	if (rows_head(sched_st, head) == 0)
-		return 0;
-	log_warnx_limited(&sched_log, clock_mono_us(), SCHED_LOG_EVERY_US, "scheduler: %s",
-	    store_error(sched_st));
-	sched_arm(SCHED_RETRY_MS);
-	return -1;
+	turn_hold(s->t, SCHED_HOLD_US);
+	s->holding = true;
 }
 
 /* Arm the timer on head, read at now. */
 static void
-sched_arm_at(int64_t head, int64_t now)
+sched_arm_at(struct sched *s, int64_t head, int64_t now)
 {
 	int64_t wait;
 
 	if (head <= now) {
 		/* Due now: a zero timeout, not an immediate activation, so the loop polls
 		 * its sockets between two batches (a long catch-up never starves them). */
-		sched_arm(0);
+		sched_arm(s, 0);
 		return;
 	}
 	/* Far away (or no clock at all): compare before subtracting, so nothing wraps. */
 	wait = head - SCHED_MAX_SLEEP_MS > now ? SCHED_MAX_SLEEP_MS : head - now;
-	sched_arm(wait);
+	sched_arm(s, wait);
 }
 
-/* Arm the timer on the head of the deadline index: 0, or -1 (retry armed). */
-static int
-sched_arm_head(int64_t *head, int64_t *now)
+/* The head after a batch: hold for a catch-up, and arm for the next batch. */
+static void
+sched_head_after_batch(void *arg, int rc, int64_t head)
 {
-	if (sched_head(head) != 0)
-		return -1;
-	*now = clock_now();
-	sched_arm_at(*head, *now);
-	return 0;
+	struct sched *s = arg;
+
+	if (rc != 0) {
+		sched_retry(s);
+		return;
+	}
+	sched_hold(s, head, s->fire_now);
+	if (sched_may_join(s))
+		sched_arm_at(s, head, clock_now(s->clock));
+}
+
+static void
+sched_fire_failed(struct sched *s)
+{
+	turn_spoil(s->t);
+	log_warnx_limited(&s->log, clock_mono_us(), SCHED_LOG_EVERY_US, "scheduler: cannot "
+	    "apply the clocks that are due, retrying every %d ms: %s", SCHED_RETRY_MS,
+	    store_error(s->st));
+	sched_arm(s, SCHED_RETRY_MS);
+}
+
+/* The engine applied a batch into the open transaction (n points) or failed. */
+static void
+sched_fired(void *arg, int n)
+{
+	struct sched *s = arg;
+	struct sched_batch *b;
+
+	s->firing = false;
+	if (n < 0) {
+		sched_fire_failed(s);
+		return;
+	}
+	if (s->open_batches++ == 0) {
+		s->open_seq = turn_seq(s->t);
+		s->open_points = 0;
+	}
+	s->open_points += n;
+	b = xmalloc(sizeof *b);
+	*b = (struct sched_batch){ s, n };
+	/* The next batch need not wait for this one's durability. */
+	turn_after_write(s->t, sched_committed, s);
+	turn_after(s->t, sched_count_fired, b);
+	store_head(s->st, sched_head_after_batch, s);
 }
 
 static void
 sched_fire_cb(evutil_socket_t fd, short what, void *arg)
 {
-	int64_t now = clock_now(), head;
-	int n;
+	struct sched *s = arg;
 
-	if (!sched_may_join())
+	if (!sched_may_join(s))
 		return;
-	if (commit_open() != 0 || (n = engine_fire(now, SCHED_BATCH,
-	    clock_mono_us() + SCHED_BATCH_US)) < 0) {
-		commit_spoil();
-		log_warnx_limited(&sched_log, clock_mono_us(), SCHED_LOG_EVERY_US,
-		    "scheduler: cannot apply the clocks that are due, retrying every %d ms: "
-		    "%s", SCHED_RETRY_MS, store_error(sched_st));
-		sched_arm(SCHED_RETRY_MS);
+	if (turn_open(s->t) != 0) {
+		sched_fire_failed(s);
 		return;
 	}
-	if (sched_open_batches++ == 0) {
-		sched_open_seq = commit_seq();
-		sched_open_points = 0;
-	}
-	sched_open_points += n;
-	/* The next batch need not wait for this one's fsync (durable mode). */
-	commit_after_write(sched_committed, (void *)(intptr_t)n);
-	commit_after(sched_count_fired, (void *)(intptr_t)n);
-	if (sched_head(&head) != 0)
+	s->firing = true;
+	s->fire_now = clock_now(s->clock);
+	engine_fire(s->e, s->fire_now, SCHED_BATCH, clock_mono_us() + SCHED_BATCH_US,
+	    sched_fired, s);
+}
+
+/* The head, read by sched_kick: arm on it, and tell the idlers when nothing is due. */
+static void
+sched_head_read(void *arg, int rc, int64_t head)
+{
+	struct sched *s = arg;
+	int64_t now;
+
+	if (rc != 0) {
+		sched_retry(s);
 		return;
-	sched_hold(head, now);
-	if (sched_may_join())
-		sched_arm_at(head, clock_now());
+	}
+	now = clock_now(s->clock);
+	sched_arm_at(s, head, now);
+	if (head > now && s->n_idle > 0)
+		sched_run_idlers(s);
 }
 
 void
-sched_kick(void)
+sched_kick(struct sched *s)
 {
-	int64_t head, now;
-
 	/* A batch waits for its write: sched_committed kicks again. */
-	if (sched_open_batches > 0)
+	if (s->open_batches > 0 || s->firing)
 		return;
-	if (sched_arm_head(&head, &now) == 0 && head > now && sched_n_idle > 0)
-		sched_run_idlers();
+	store_head(s->st, sched_head_read, s);
 }
 
 void
-sched_when_idle(void (*fn)(void *), void *arg)
+sched_when_idle(struct sched *s, void (*fn)(void *), void *arg)
 {
-	if (sched_n_idle == sched_cap_idle) {
-		sched_cap_idle = sched_cap_idle ? sched_cap_idle * 2 : 8;
-		sched_idlers = xrealloc(sched_idlers, sched_cap_idle * sizeof *sched_idlers);
+	if (s->n_idle == s->cap_idle) {
+		s->cap_idle = s->cap_idle ? s->cap_idle * 2 : 8;
+		s->idlers = xrealloc(s->idlers, s->cap_idle * sizeof *s->idlers);
 	}
-	sched_idlers[sched_n_idle++] = (struct sched_idle){ fn, arg };
-	sched_kick();
+	s->idlers[s->n_idle++] = (struct sched_idle){ fn, arg };
+	sched_kick(s);
 }
 
-void
-sched_init(struct event_base *base, struct store *st)
+struct sched *
+sched_new(struct event_base *base, struct store *st, struct engine *e, struct turn *t,
+    const struct clock *clock)
 {
-	sched_st = st;
-	sched_timer = evtimer_new(base, sched_fire_cb, NULL);
-	if (sched_timer == NULL)
+	struct sched *s = xcalloc(1, sizeof *s);
+
+	s->base = base;
+	s->st = st;
+	s->e = e;
+	s->t = t;
+	s->clock = clock;
+	s->timer = evtimer_new(base, sched_fire_cb, s);
+	if (s->timer == NULL)
 		fatalx("scheduler: evtimer_new failed");
-	commit_add_hook(sched_kick);
+	return s;
 }
 
 void
-sched_shutdown(void)
+sched_free(struct sched *s)
 {
-	if (sched_timer != NULL)
-		event_free(sched_timer);
-	sched_timer = NULL;
-	free(sched_idlers);
-	sched_idlers = NULL;
-	sched_n_idle = sched_cap_idle = 0;
+	if (s == NULL)
+		return;
+	event_free(s->timer);
+	free(s->idlers);
+	free(s);
 }
 
 int64_t
-sched_fired_count(void)
+sched_fired_count(const struct sched *s)
 {
-	return sched_fired;
+	return s->fired;
 }

@@ -4,7 +4,6 @@
 #include <stdint.h>
 
 struct event_base;
-struct store;
 
 /*
  * The scheduler: one re-armable timer on the head of the deadline index (the store's
@@ -29,15 +28,25 @@ struct store;
  * the writes that join it, never when a clock is applied. */
 #define SCHED_HOLD_US 200000
 
-/* Schedule from st (the writer connection) on base. */
-void sched_init(struct event_base *base, struct store *st);
-void sched_shutdown(void);
+struct clock;
+struct engine;
+struct store;
+struct turn;
+
+struct sched;
+
+/* Schedule the clocks of st on base: the timer reads now from clock, applies through
+ * engine in turn's transactions. Never NULL. */
+struct sched *sched_new(struct event_base *base, struct store *st, struct engine *e,
+    struct turn *t, const struct clock *clock);
+/* NULL is a no-op. */
+void sched_free(struct sched *s);
 /* Look at the head again (after a commit, a clock change or at start). */
-void sched_kick(void);
+void sched_kick(struct sched *s);
 /* Run fn(arg) once nothing is due any more at the current time (at once if so). */
-void sched_when_idle(void (*fn)(void *), void *arg);
+void sched_when_idle(struct sched *s, void (*fn)(void *), void *arg);
 /* How many clock points (expiries and warnings) were applied since start and are
  * durable (counted once their commit is on disk). */
-int64_t sched_fired_count(void);
+int64_t sched_fired_count(const struct sched *s);
 
 #endif

@@ -6,8 +6,7 @@
 /*
  * The changes a transaction makes to the per-key counters (protocols by state and by
  * clock, history entries by cause), kept in memory and written once at its commit:
- * a trigger's UPDATE per row cost more than the transition itself. Savepoints mark
- * the log, so a change rolled back takes its counts with it.
+ * a trigger's UPDATE per row cost more than the transition itself.
  */
 
 /* Keys: COUNTS_STATE + state, COUNTS_CLOCK + clock, COUNTS_CAUSE + cause. */
@@ -23,11 +22,6 @@ struct counts *counts_new(void);
 void counts_free(struct counts *c);
 /* Add d to key (0 <= key < COUNTS_KEYS; others are ignored). */
 void counts_add(struct counts *c, int key, int d);
-/* A savepoint begins: what follows can be undone alone. */
-void counts_mark(struct counts *c);
-/* The innermost savepoint is released (kept) or rolled back (undone). */
-void counts_release(struct counts *c);
-void counts_undo(struct counts *c);
 /* Forget everything (the transaction ended). */
 void counts_clear(struct counts *c);
 /* Sum the log by key into sums[COUNTS_KEYS]; returns how many keys are not zero. */

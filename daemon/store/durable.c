@@ -1,38 +1,22 @@
 #include "durable.h"
 
 #include <errno.h>
-#include <event2/event.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "worker.h"
 #include "xmalloc.h"
 
-/* What the loop thread and the syncer share, under mu. */
-static struct {
-	pthread_mutex_t mu;
-	pthread_cond_t wake, idle;
-	pthread_t thread;
-	bool started, want, busy, stop;
-	int err;		/* the last sync's result, for the loop */
-	char *wal, *dir;
+struct durable {
+	struct worker *w;
+	char *wal;
 	int fd;			/* the WAL, opened at the start, never again by name */
-	int pipe[2];		/* the syncer writes a byte when a sync is over */
-	struct event *ev;
-	void (*done)(int err);
-} du = {
-	.mu = PTHREAD_MUTEX_INITIALIZER,
-	.wake = PTHREAD_COND_INITIALIZER,
-	.idle = PTHREAD_COND_INITIALIZER,
-	.fd = -1,
-	.pipe = { -1, -1 },
+	durable_done_fn *done;
+	void *arg;
 };
 
 /* fsync a directory, so that a file just created in it is found after a crash. */
@@ -56,170 +40,100 @@ durable_sync_dir(const char *dir)
  * sync the name is compared with the descriptor opened at the start.
  */
 static int
-durable_still_named(void)
+durable_still_named(const struct durable *d)
 {
 	struct stat now, ours;
 
-	if (fstat(du.fd, &ours) != 0)
+	if (fstat(d->fd, &ours) != 0)
 		return errno;
-	if (stat(du.wal, &now) != 0 || now.st_ino != ours.st_ino ||
+	if (stat(d->wal, &now) != 0 || now.st_ino != ours.st_ino ||
 	    now.st_dev != ours.st_dev || ours.st_nlink == 0)
 		return DURABLE_WAL_GONE;
 	return 0;
 }
 
-/* Sync the WAL now: 0, an errno, or DURABLE_WAL_GONE. */
+/* The worker's job: sync the WAL now: 0, an errno, or DURABLE_WAL_GONE. */
 static int
-durable_sync_now(void)
+durable_sync_now(void *arg)
 {
-	if (fdatasync(du.fd) != 0)
+	struct durable *d = arg;
+
+	if (fdatasync(d->fd) != 0)
 		return errno;
-	return durable_still_named();
-}
-
-static void *
-durable_main(void *arg)
-{
-	int err;
-
-	pthread_mutex_lock(&du.mu);
-	for (;;) {
-		while (!du.want && !du.stop)
-			pthread_cond_wait(&du.wake, &du.mu);
-		if (du.stop)
-			break;
-		du.want = false;
-		du.busy = true;
-		pthread_mutex_unlock(&du.mu);
-		err = durable_sync_now();
-		pthread_mutex_lock(&du.mu);
-		du.busy = false;
-		du.err = err;
-		pthread_cond_broadcast(&du.idle);
-		/* A pipe of one byte per sync, one sync at a time: it never fills. */
-		if (write(du.pipe[1], "s", 1) != 1)
-			log_warn("syncer: cannot wake the loop");
-	}
-	pthread_mutex_unlock(&du.mu);
-	return NULL;
+	return durable_still_named(d);
 }
 
 static void
-durable_done_cb(evutil_socket_t fd, short what, void *arg)
+durable_done(void *arg, int err)
 {
-	char b[16];
-	int err;
+	struct durable *d = arg;
 
-	if (read(fd, b, sizeof b) <= 0)
-		return;
-	pthread_mutex_lock(&du.mu);
-	err = du.err;
-	pthread_mutex_unlock(&du.mu);
-	du.done(err);
+	d->done(d->arg, err);
 }
 
-/* Free what durable_start made. */
 static void
-durable_release(void)
+durable_release(struct durable *d)
 {
-	if (du.ev != NULL)
-		event_free(du.ev);
-	du.ev = NULL;
-	for (int i = 0; i < 2; i++)
-		if (du.pipe[i] != -1)
-			close(du.pipe[i]);
-	du.pipe[0] = du.pipe[1] = -1;
-	free(du.wal);
-	free(du.dir);
-	du.wal = du.dir = NULL;
-	if (du.fd != -1)
-		close(du.fd);
-	du.fd = -1;
+	if (d->fd != -1)
+		close(d->fd);
+	free(d->wal);
+	free(d);
 }
 
+/* Open the WAL and sync its directory: 0, or -1 with *cause. */
 static int
-durable_fail(char **cause, const char *what)
-{
-	*cause = xasprintf("syncer: %s: %s", what, strerror(errno));
-	durable_release();
-	return -1;
-}
-
-int
-durable_start(struct event_base *base, const char *db_path, void (*done)(int err),
-    char **cause)
+durable_open(struct durable *d, const char *db_path, char **cause)
 {
 	char *copy = xstrdup(db_path);
-	sigset_t all, old;
-	int rc;
+	const char *dir = dirname(copy);
+	int err;
 
-	du.wal = xasprintf("%s-wal", db_path);
-	du.dir = xstrdup(dirname(copy));
-	free(copy);
-	du.done = done;
 	/* The writer has the database open in WAL mode: its WAL exists. Synced with
 	 * its directory once, so that its name survives a crash too. */
-	if ((du.fd = open(du.wal, O_RDONLY | O_CLOEXEC)) == -1)
-		return durable_fail(cause, du.wal);
-	if ((rc = durable_sync_dir(du.dir)) != 0) {
-		errno = rc;
-		return durable_fail(cause, du.dir);
+	if ((d->fd = open(d->wal, O_RDONLY | O_CLOEXEC)) == -1)
+		*cause = xasprintf("syncer: %s: %s", d->wal, strerror(errno));
+	else if ((err = durable_sync_dir(dir)) != 0)
+		*cause = xasprintf("syncer: %s: %s", dir, strerror(err));
+	free(copy);
+	return d->fd == -1 || *cause != NULL ? -1 : 0;
+}
+
+struct durable *
+durable_new(struct event_base *base, const char *db_path, durable_done_fn *done,
+    void *arg, char **cause)
+{
+	struct durable *d = xcalloc(1, sizeof *d);
+
+	d->wal = xasprintf("%s-wal", db_path);
+	d->done = done;
+	d->arg = arg;
+	*cause = NULL;
+	if (durable_open(d, db_path, cause) != 0 ||
+	    (d->w = worker_new("syncer", base, durable_sync_now, durable_done, d,
+	    cause)) == NULL) {
+		durable_release(d);
+		return NULL;
 	}
-	du.want = du.busy = du.stop = false;
-	if (pipe2(du.pipe, O_CLOEXEC | O_NONBLOCK) != 0)
-		return durable_fail(cause, "pipe");
-	du.ev = event_new(base, du.pipe[0], EV_READ | EV_PERSIST, durable_done_cb, NULL);
-	if (du.ev == NULL || event_add(du.ev, NULL) != 0)
-		return durable_fail(cause, "event");
-	/* Signals are the loop's: the thread starts with all of them blocked. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&du.thread, NULL, durable_main, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
-		errno = rc;
-		return durable_fail(cause, "cannot start a thread");
-	}
-	du.started = true;
-	return 0;
+	return d;
 }
 
 void
-durable_request(void)
+durable_request(struct durable *d)
 {
-	pthread_mutex_lock(&du.mu);
-	du.want = true;
-	pthread_cond_signal(&du.wake);
-	pthread_mutex_unlock(&du.mu);
+	worker_request(d->w);
 }
 
 int
-durable_wait(void)
+durable_wait(struct durable *d)
 {
-	char b[16];
-	int err;
-
-	pthread_mutex_lock(&du.mu);
-	while (du.want || du.busy)
-		pthread_cond_wait(&du.idle, &du.mu);
-	err = du.err;
-	pthread_mutex_unlock(&du.mu);
-	/* Its byte is read here, so the loop (if it runs again) is not told twice. */
-	while (read(du.pipe[0], b, sizeof b) > 0)
-		continue;
-	return err;
+	return worker_wait(d->w);
 }
 
 void
-durable_stop(void)
+durable_free(struct durable *d)
 {
-	if (!du.started)
+	if (d == NULL)
 		return;
-	pthread_mutex_lock(&du.mu);
-	du.stop = true;
-	pthread_cond_signal(&du.wake);
-	pthread_mutex_unlock(&du.mu);
-	pthread_join(du.thread, NULL);
-	du.started = false;
-	durable_release();
+	worker_free(d->w);
+	durable_release(d);
 }

@@ -3,18 +3,20 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sqlite_int.h"
+#include "conn.h"
+#include "rows.h"
+#include "sellers.h"
 
 enum listing_sql {
-	LIST_FIRST = STORE_SLOT_LISTING,	/* + filter mask (0..7) */
-	LIST_FORECAST = STORE_SLOT_LISTING + 8,
+	LIST_FIRST = CONN_SLOT_LISTING,	/* + filter mask (0..7) */
+	LIST_FORECAST = CONN_SLOT_LISTING + 8,
 	LIST_FORECAST_SELLER,
 	LIST_KEY,
 	LIST_COUNTERS,
 	LIST_NEXT,
 	LIST_END
 };
-_Static_assert(LIST_END <= STORE_MAX_STMTS, "the store's statement cache has room");
+_Static_assert(LIST_END <= CONN_MAX_STMTS, "the store's statement cache has room");
 
 #define LIST_STATE 1
 #define LIST_SELLER 2
@@ -29,26 +31,26 @@ static const char *const listing_forecast_sql[] = {
 
 /* The statement for a combination of filters (prepared on first use). */
 static sqlite3_stmt *
-listing_stmt(struct store *st, int mask)
+listing_stmt(struct conn *c, int mask)
 {
 	char sql[512];
 
 	/* clock_next <= clock_due always: the bound on it lets the timer index help. */
-	snprintf(sql, sizeof sql, "SELECT " STORE_COLS " FROM protocols WHERE rid > ?1%s%s%s "
+	snprintf(sql, sizeof sql, "SELECT " ROWS_COLS " FROM protocols WHERE rid > ?1%s%s%s "
 	    "ORDER BY rid LIMIT ?5", mask & LIST_STATE ? " AND state = ?2" : "",
 	    mask & LIST_SELLER ? " AND seller = ?3" : "",
 	    mask & LIST_DUE ? " AND clock_next IS NOT NULL AND clock_next < ?4 AND "
 	    "clock_due < ?4" : "");
-	return store_prepared(st, LIST_FIRST + mask, sql);
+	return conn_prepared(c, LIST_FIRST + mask, sql);
 }
 
 int
-listing_protocols(struct store *st, const struct listing_filter *f, int64_t after,
-    int limit, listing_fn *fn, void *arg)
+listing_protocols(struct conn *c, const struct store_filter *f, int64_t after,
+    int limit, store_protocol_fn *fn, void *arg)
 {
 	int mask = (f->state >= 0 ? LIST_STATE : 0) | (f->seller ? LIST_SELLER : 0) |
 	    (f->has_due ? LIST_DUE : 0);
-	sqlite3_stmt *s = listing_stmt(st, mask);
+	sqlite3_stmt *s = listing_stmt(c, mask);
 	struct protocol p;
 	int rc, n = 0;
 
@@ -63,20 +65,24 @@ listing_protocols(struct store *st, const struct listing_filter *f, int64_t afte
 		sqlite3_bind_int64(s, 4, f->due_before);
 	sqlite3_bind_int(s, 5, limit);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		bool envvias = false;
+
 		rows_read_row(s, &p);
-		fn(&p, arg);
+		/* A failed read leaves the flag false, as it always has here. */
+		sellers_get(c, p.seller, &envvias);
+		fn(&p, envvias, arg);
 		n++;
 	}
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? n : store_fail(st, "list protocols");
+	return rc == SQLITE_DONE ? n : conn_fail(c, "list protocols");
 }
 
 int
-listing_forecast(struct store *st, int64_t until, const char *seller,
+listing_forecast(struct conn *c, int64_t until, const char *seller,
     int64_t by_kind[PROTO_N_CLOCKS])
 {
 	enum listing_sql q = seller ? LIST_FORECAST_SELLER : LIST_FORECAST;
-	sqlite3_stmt *s = store_prepared(st, q, listing_forecast_sql[q - LIST_FORECAST]);
+	sqlite3_stmt *s = conn_prepared(c, q, listing_forecast_sql[q - LIST_FORECAST]);
 	int rc, kind;
 
 	memset(by_kind, 0, sizeof(int64_t) * PROTO_N_CLOCKS);
@@ -89,29 +95,31 @@ listing_forecast(struct store *st, int64_t until, const char *seller,
 		if ((kind = sqlite3_column_int(s, 0)) > 0 && kind < PROTO_N_CLOCKS)
 			by_kind[kind] = sqlite3_column_int64(s, 1);
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, "forecast");
+	return rc == SQLITE_DONE ? 0 : conn_fail(c, "forecast");
 }
 
 int
-listing_cursor_key(struct store *st, uint8_t key[CURSOR_KEY_LEN])
+listing_cursor_key(struct conn *c, uint8_t key[STORE_KEY_LEN])
 {
-	sqlite3_stmt *s = store_prepared(st, LIST_KEY,
+	sqlite3_stmt *s = conn_prepared(c, LIST_KEY,
 	    "SELECT v FROM meta WHERE k = 'cursor_key'");
 	int rc;
 
 	if (s == NULL)
 		return -1;
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 0) == CURSOR_KEY_LEN)
-		memcpy(key, sqlite3_column_blob(s, 0), CURSOR_KEY_LEN);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 0) == STORE_KEY_LEN)
+		memcpy(key, sqlite3_column_blob(s, 0), STORE_KEY_LEN);
 	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return conn_failx(c, SQLITE_NOTFOUND, "cursor key: none in the meta table");
 	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? -1 : store_fail(st, "cursor key");
+		return conn_fail(c, "cursor key");
 	return 0;
 }
 
 static void
-listing_counter(struct listing_stats *out, int k, int64_t n)
+listing_counter(struct store_stats *out, int k, int64_t n)
 {
 	if (k >= 0 && k < PROTO_N_STATES)
 		out->by_state[k] = n;
@@ -122,9 +130,9 @@ listing_counter(struct listing_stats *out, int k, int64_t n)
 }
 
 int
-listing_stats(struct store *st, struct listing_stats *out)
+listing_stats(struct conn *c, struct store_stats *out)
 {
-	sqlite3_stmt *s = store_prepared(st, LIST_COUNTERS, "SELECT k, n FROM counters");
+	sqlite3_stmt *s = conn_prepared(c, LIST_COUNTERS, "SELECT k, n FROM counters");
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -133,15 +141,15 @@ listing_stats(struct store *st, struct listing_stats *out)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		listing_counter(out, sqlite3_column_int(s, 0), sqlite3_column_int64(s, 1));
 	sqlite3_reset(s);
-	if (rc != SQLITE_DONE || (s = store_prepared(st, LIST_NEXT, "SELECT id, clock, clock_next FROM "
+	if (rc != SQLITE_DONE || (s = conn_prepared(c, LIST_NEXT, "SELECT id, clock, clock_next FROM "
 	    "protocols WHERE clock_next IS NOT NULL ORDER BY clock_next LIMIT 1")) == NULL)
-		return store_fail(st, "stats");
+		return conn_fail(c, "stats");
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		out->has_next = true;
-		store_copy_text(out->next_id, sizeof out->next_id, s, 0);
+		conn_copy_text(out->next_id, sizeof out->next_id, s, 0);
 		out->next_clock = sqlite3_column_int(s, 1);
 		out->next_at = sqlite3_column_int64(s, 2);
 	}
 	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(st, "stats");
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : conn_fail(c, "stats");
 }

@@ -1,29 +1,30 @@
 #include "rows.h"
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "conn.h"
 #include "counts.h"
 #include "rules.h"
-#include "sqlite_int.h"
 
 enum rows_sql {
-	ROWS_GET = STORE_SLOT_ROWS, ROWS_INSERT, ROWS_INSERT_NEW, ROWS_UPDATE, ROWS_UPDATE_NEXT,
+	ROWS_GET = CONN_SLOT_ROWS, ROWS_INSERT, ROWS_INSERT_NEW, ROWS_UPDATE, ROWS_UPDATE_NEXT,
 	ROWS_NEXT_DUE, ROWS_HEAD, ROWS_END
 };
 
-_Static_assert(ROWS_END <= STORE_SLOT_HISTORY, "the rows' slots end where the history's begin");
+_Static_assert(ROWS_END <= CONN_SLOT_HISTORY, "the rows' slots end where the history's begin");
 
 /* Slot q's SQL, indexed from the rows' first slot. */
-#define ROWS_AT(q) [(q) - STORE_SLOT_ROWS]
+#define ROWS_AT(q) [(q) - CONN_SLOT_ROWS]
 
-static const char *const rows_sql[ROWS_END - STORE_SLOT_ROWS] = {
-	ROWS_AT(ROWS_GET) = "SELECT " STORE_COLS " FROM protocols WHERE id = ?1",
-	ROWS_AT(ROWS_INSERT) = "INSERT INTO protocols (" STORE_COLS ") VALUES (NULL, ?2, "
+static const char *const rows_sql[ROWS_END - CONN_SLOT_ROWS] = {
+	ROWS_AT(ROWS_GET) = "SELECT " ROWS_COLS " FROM protocols WHERE id = ?1",
+	ROWS_AT(ROWS_INSERT) = "INSERT INTO protocols (" ROWS_COLS ") VALUES (NULL, ?2, "
 	    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
 	/* The id's unique index answers "is it new?" during the insert itself. */
-	ROWS_AT(ROWS_INSERT_NEW) = "INSERT INTO protocols (" STORE_COLS ") VALUES (NULL, "
+	ROWS_AT(ROWS_INSERT_NEW) = "INSERT INTO protocols (" ROWS_COLS ") VALUES (NULL, "
 	    "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
 	    "ON CONFLICT (id) DO NOTHING",
 	ROWS_AT(ROWS_UPDATE) = "UPDATE protocols SET state = ?10, clock = ?11, "
@@ -32,16 +33,16 @@ static const char *const rows_sql[ROWS_END - STORE_SLOT_ROWS] = {
 	/* Only what a warning changes: an UPDATE that names a column rewrites its
 	 * index entries even when the value stays the same. */
 	ROWS_AT(ROWS_UPDATE_NEXT) = "UPDATE protocols SET clock_next = ?2 WHERE rid = ?1",
-	ROWS_AT(ROWS_NEXT_DUE) = "SELECT " STORE_COLS " FROM protocols WHERE clock_next "
+	ROWS_AT(ROWS_NEXT_DUE) = "SELECT " ROWS_COLS " FROM protocols WHERE clock_next "
 	    "IS NOT NULL AND clock_next <= ?1 ORDER BY clock_next, rid LIMIT ?2",
 	ROWS_AT(ROWS_HEAD) =
 	    "SELECT min(clock_next) FROM protocols WHERE clock_next IS NOT NULL",
 };
 
 static sqlite3_stmt *
-rows_stmt(struct store *st, enum rows_sql q)
+rows_stmt(struct conn *c, enum rows_sql q)
 {
-	return store_prepared(st, q, rows_sql[q - STORE_SLOT_ROWS]);
+	return conn_prepared(c, q, rows_sql[q - CONN_SLOT_ROWS]);
 }
 
 void
@@ -49,23 +50,23 @@ rows_read_row(sqlite3_stmt *s, struct protocol *p)
 {
 	memset(p, 0, sizeof *p);
 	p->rid = sqlite3_column_int64(s, 0);
-	store_copy_text(p->id, sizeof p->id, s, 1);
-	store_copy_text(p->seller, sizeof p->seller, s, 2);
-	store_copy_text(p->order, sizeof p->order, s, 3);
-	store_copy_text(p->reason, sizeof p->reason, s, 4);
+	conn_copy_text(p->id, sizeof p->id, s, 1);
+	conn_copy_text(p->seller, sizeof p->seller, s, 2);
+	conn_copy_text(p->order, sizeof p->order, s, 3);
+	conn_copy_text(p->reason, sizeof p->reason, s, 4);
 	p->origin = sqlite3_column_int(s, 5);
 	p->critical = sqlite3_column_int(s, 6);
 	p->opened_given = sqlite3_column_int(s, 7);
 	p->opened_at = sqlite3_column_int64(s, 8);
 	p->state = sqlite3_column_int(s, 9);
 	p->clock = sqlite3_column_int(s, 10);
-	p->clock_start = store_col_i64(s, 11);
-	p->clock_due = store_col_i64(s, 12);
-	p->clock_next = store_col_i64(s, 13);
+	p->clock_start = conn_col_i64(s, 11);
+	p->clock_due = conn_col_i64(s, 12);
+	p->clock_next = conn_col_i64(s, 13);
 	rules_attempts_parse((const char *)sqlite3_column_text(s, 14), p->attempts);
 	p->version = sqlite3_column_int64(s, 15);
 	p->updated_at = sqlite3_column_int64(s, 16);
-	store_copy_text(p->clock_rule, sizeof p->clock_rule, s, 17);
+	conn_copy_text(p->clock_rule, sizeof p->clock_rule, s, 17);
 	p->stored_state = p->state;
 	p->stored_clock = p->clock;
 }
@@ -89,7 +90,7 @@ rows_bind_clock(sqlite3_stmt *s, int i, int64_t v, bool running)
 		sqlite3_bind_null(s, i);
 }
 
-/* Binds ?1..?18 in STORE_COLS order (rid as ?1). */
+/* Binds ?1..?18 in ROWS_COLS order (rid as ?1). */
 static void
 rows_bind_row(sqlite3_stmt *s, const struct protocol *p, char *attempts, size_t len)
 {
@@ -119,7 +120,7 @@ rows_bind_row(sqlite3_stmt *s, const struct protocol *p, char *attempts, size_t 
 
 /* Step a query that returns at most one protocol row: 1, 0 or -1. */
 static int
-rows_one(struct store *st, sqlite3_stmt *s, struct protocol *p, const char *what)
+rows_one(struct conn *c, sqlite3_stmt *s, struct protocol *p, const char *what)
 {
 	int rc = sqlite3_step(s);
 
@@ -128,135 +129,127 @@ rows_one(struct store *st, sqlite3_stmt *s, struct protocol *p, const char *what
 	sqlite3_reset(s);
 	if (rc == SQLITE_ROW)
 		return 1;
-	return rc == SQLITE_DONE ? 0 : store_fail(st, what);
+	return rc == SQLITE_DONE ? 0 : conn_fail(c, what);
 }
 
 int
-rows_get(struct store *st, const char *id, struct protocol *p)
+rows_get(struct conn *c, const char *id, struct protocol *p)
 {
-	sqlite3_stmt *s = rows_stmt(st, ROWS_GET);
+	sqlite3_stmt *s = rows_stmt(c, ROWS_GET);
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	return rows_one(st, s, p, "get protocol");
+	return rows_one(c, s, p, "get protocol");
 }
 
 /* 1 inserted, 0 the id exists (nothing written; only with ROWS_INSERT_NEW), -1. */
 static int
-rows_insert_row(struct store *st, struct protocol *p, int sql)
+rows_insert_row(struct conn *c, struct protocol *p, int sql)
 {
-	sqlite3_stmt *s = rows_stmt(st, sql);
+	sqlite3_stmt *s = rows_stmt(c, sql);
 	char attempts[512];
 
 	if (s == NULL)
 		return -1;
 	rows_bind_row(s, p, attempts, sizeof attempts);
-	if (store_exec_stmt(st, s, "insert protocol") != 0)
+	if (conn_exec_stmt(c, s, "insert protocol") != 0)
 		return -1;
-	if (sqlite3_changes(st->db) == 0)
+	if (sqlite3_changes(c->db) == 0)
 		return 0;
-	p->rid = sqlite3_last_insert_rowid(st->db);
-	counts_add(st->counts, COUNTS_STATE + (int)p->state, 1);
-	counts_add(st->counts, COUNTS_CLOCK + (int)p->clock, 1);
+	p->rid = sqlite3_last_insert_rowid(c->db);
+	counts_add(c->counts, COUNTS_STATE + (int)p->state, 1);
+	counts_add(c->counts, COUNTS_CLOCK + (int)p->clock, 1);
 	p->stored_state = p->state;
 	p->stored_clock = p->clock;
 	return 1;
 }
 
 int
-rows_insert(struct store *st, struct protocol *p)
+rows_insert(struct conn *c, struct protocol *p)
 {
 	bool began;
 
-	if (store_auto_begin(st, &began) != 0)
+	if (conn_auto_begin(c, &began) != 0)
 		return -1;
-	return store_auto_end(st, began, rows_insert_row(st, p, ROWS_INSERT) == 1 ? 0 : -1);
+	return conn_auto_end(c, began, rows_insert_row(c, p, ROWS_INSERT) == 1 ? 0 : -1);
 }
 
 int
-rows_insert_new(struct store *st, struct protocol *p)
+rows_insert_new(struct conn *c, struct protocol *p)
 {
 	bool began;
 	int rc;
 
-	if (store_auto_begin(st, &began) != 0)
+	if (conn_auto_begin(c, &began) != 0)
 		return -1;
-	rc = rows_insert_row(st, p, ROWS_INSERT_NEW);
-	return store_auto_end(st, began, rc < 0 ? -1 : 0) != 0 ? -1 : rc;
+	rc = rows_insert_row(c, p, ROWS_INSERT_NEW);
+	return conn_auto_end(c, began, rc < 0 ? -1 : 0) != 0 ? -1 : rc;
 }
 
 /* Count p's move from what was stored to what it is now. */
 static void
-rows_count_move(struct store *st, struct protocol *p)
+rows_count_move(struct conn *c, struct protocol *p)
 {
 	if (p->stored_state != p->state) {
-		counts_add(st->counts, COUNTS_STATE + (int)p->stored_state, -1);
-		counts_add(st->counts, COUNTS_STATE + (int)p->state, 1);
+		counts_add(c->counts, COUNTS_STATE + (int)p->stored_state, -1);
+		counts_add(c->counts, COUNTS_STATE + (int)p->state, 1);
 	}
 	if (p->stored_clock != p->clock) {
-		counts_add(st->counts, COUNTS_CLOCK + (int)p->stored_clock, -1);
-		counts_add(st->counts, COUNTS_CLOCK + (int)p->clock, 1);
+		counts_add(c->counts, COUNTS_CLOCK + (int)p->stored_clock, -1);
+		counts_add(c->counts, COUNTS_CLOCK + (int)p->clock, 1);
 	}
 	p->stored_state = p->state;
 	p->stored_clock = p->clock;
 }
 
 static int
-rows_update_row(struct store *st, struct protocol *p)
+rows_update_row(struct conn *c, struct protocol *p)
 {
-	sqlite3_stmt *s = rows_stmt(st, ROWS_UPDATE);
+	sqlite3_stmt *s = rows_stmt(c, ROWS_UPDATE);
 	char attempts[512];
 
 	if (s == NULL)
 		return -1;
 	rows_bind_row(s, p, attempts, sizeof attempts);
-	if (store_exec_stmt(st, s, "update protocol") != 0)
+	if (conn_exec_stmt(c, s, "update protocol") != 0)
 		return -1;
-	if (sqlite3_changes(st->db) != 1) {
-		snprintf(st->error, sizeof st->error, "update protocol: no row %lld",
+	if (sqlite3_changes(c->db) != 1) {
+		snprintf(c->error, sizeof c->error, "update protocol: no row %lld",
 		    (long long)p->rid);
-		st->errcode = SQLITE_NOTFOUND;
+		c->errcode = SQLITE_NOTFOUND;
 		return -1;
 	}
-	rows_count_move(st, p);
+	rows_count_move(c, p);
 	return 0;
 }
 
 int
-rows_update(struct store *st, struct protocol *p)
+rows_update(struct conn *c, struct protocol *p)
 {
 	bool began;
 
-	if (store_auto_begin(st, &began) != 0)
+	if (conn_auto_begin(c, &began) != 0)
 		return -1;
-	return store_auto_end(st, began, rows_update_row(st, p));
+	return conn_auto_end(c, began, rows_update_row(c, p));
 }
 
 int
-rows_update_next(struct store *st, const struct protocol *p)
+rows_update_next(struct conn *c, const struct protocol *p)
 {
 	sqlite3_stmt *s;
 
-	if (store_check_txn(st) != 0 || (s = rows_stmt(st, ROWS_UPDATE_NEXT)) == NULL)
+	if (conn_check_txn(c) != 0 || (s = rows_stmt(c, ROWS_UPDATE_NEXT)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, p->rid);
 	sqlite3_bind_int64(s, 2, p->clock_next);
-	return store_exec_stmt(st, s, "update protocol");
+	return conn_exec_stmt(c, s, "update protocol");
 }
 
 int
-rows_next_due(struct store *st, int64_t limit, struct protocol *p)
+rows_due(struct conn *c, int64_t limit, int max, struct protocol *out)
 {
-	int n = rows_due(st, limit, 1, p);
-
-	return n < 0 ? -1 : n;
-}
-
-int
-rows_due(struct store *st, int64_t limit, int max, struct protocol *out)
-{
-	sqlite3_stmt *s = rows_stmt(st, ROWS_NEXT_DUE);
+	sqlite3_stmt *s = rows_stmt(c, ROWS_NEXT_DUE);
 	int rc = SQLITE_DONE, n = 0;
 
 	if (s == NULL)
@@ -268,13 +261,13 @@ rows_due(struct store *st, int64_t limit, int max, struct protocol *out)
 	if (n == max)
 		rc = SQLITE_DONE;
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? n : store_fail(st, "due protocols");
+	return rc == SQLITE_DONE ? n : conn_fail(c, "due protocols");
 }
 
 int
-rows_head(struct store *st, int64_t *at)
+rows_head(struct conn *c, int64_t *at)
 {
-	sqlite3_stmt *s = rows_stmt(st, ROWS_HEAD);
+	sqlite3_stmt *s = rows_stmt(c, ROWS_HEAD);
 
-	return s == NULL ? -1 : store_one_int(st, s, INT64_MAX, at);
+	return s == NULL ? -1 : conn_one_int(c, s, INT64_MAX, at);
 }

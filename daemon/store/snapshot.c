@@ -1,86 +1,94 @@
 #include "snapshot.h"
 
 #include <event2/event.h>
+#include <stdlib.h>
 
+#include "conn.h"
 #include "log.h"
-#include "sqlite.h"
+#include "xmalloc.h"
 
-static struct store *snapshot_st;
-static struct event *snapshot_ev;
-static bool snapshot_held;
-/* The writer committed and its fsync is running: no new snapshot may begin. */
-static bool snapshot_blocked;
+struct snapshot {
+	struct conn *reader;
+	struct event *ev;	/* the end of the turn that took it */
+	bool held;
+	/* The writer committed and its fsync is running: no new snapshot may begin. */
+	bool blocked;
+};
 
 static void
-snapshot_end(void)
+snapshot_end(struct snapshot *s)
 {
-	if (!snapshot_held)
+	if (!s->held)
 		return;
-	snapshot_held = false;
-	store_read_end(snapshot_st);
+	s->held = false;
+	conn_read_end(s->reader);
 }
 
 static void
 snapshot_end_cb(evutil_socket_t fd, short what, void *arg)
 {
-	snapshot_end();
+	struct snapshot *s = arg;
+
+	snapshot_end(s);
 }
 
-void
-snapshot_init(struct event_base *base, struct store *reader)
+struct snapshot *
+snapshot_new(struct event_base *base, struct conn *reader)
 {
-	snapshot_st = reader;
-	snapshot_blocked = false;
-	snapshot_ev = event_new(base, -1, 0, snapshot_end_cb, NULL);
-	if (snapshot_ev == NULL)
+	struct snapshot *s = xcalloc(1, sizeof *s);
+
+	s->reader = reader;
+	s->ev = event_new(base, -1, 0, snapshot_end_cb, s);
+	if (s->ev == NULL)
 		fatalx("snapshot: event_new failed");
+	return s;
 }
 
 void
-snapshot_shutdown(void)
+snapshot_free(struct snapshot *s)
 {
-	snapshot_release();
-	event_free(snapshot_ev);
-	snapshot_ev = NULL;
+	if (s == NULL)
+		return;
+	snapshot_release(s);
+	event_free(s->ev);
+	free(s);
 }
 
 bool
-snapshot_hold(void)
+snapshot_hold(struct snapshot *s)
 {
-	if (snapshot_held || snapshot_ev == NULL)
+	if (s->held)
 		return true;
-	if (snapshot_blocked)
+	if (s->blocked)
 		return false;
 	/* A failure only costs speed: the reads then run one statement at a time. */
-	if (store_read_begin(snapshot_st) != 0)
+	if (conn_read_begin(s->reader) != 0)
 		return true;
-	snapshot_held = true;
+	s->held = true;
 	/* Runs after the callbacks already queued in this turn: they share it. */
-	event_active(snapshot_ev, 0, 0);
+	event_active(s->ev, 0, 0);
 	return true;
 }
 
 void
-snapshot_block(void)
+snapshot_block(struct snapshot *s)
 {
-	if (snapshot_ev == NULL)
-		return;
 	/* The turn's snapshot may not have read yet (SQLite takes it at a first read):
 	 * taken now, before the commit, or ended, so that no read sees the commit. */
-	if (snapshot_held && store_read_begin_now(snapshot_st) != 0)
-		snapshot_end();
-	snapshot_blocked = true;
+	if (s->held && conn_read_begin_now(s->reader) != 0)
+		snapshot_end(s);
+	s->blocked = true;
 }
 
 void
-snapshot_unblock(void)
+snapshot_unblock(struct snapshot *s)
 {
-	snapshot_blocked = false;
+	s->blocked = false;
 }
 
 void
-snapshot_release(void)
+snapshot_release(struct snapshot *s)
 {
-	snapshot_blocked = false;
-	snapshot_end();
+	s->blocked = false;
+	snapshot_end(s);
 }

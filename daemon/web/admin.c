@@ -1,6 +1,5 @@
 #include "admin.h"
 
-#include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <jansson.h>
@@ -9,173 +8,250 @@
 #include <string.h>
 
 #include "api.h"
-#include "ckpt.h"
 #include "clock.h"
-#include "commit.h"
 #include "duration.h"
 #include "feed.h"
 #include "http.h"
 #include "metrics.h"
 #include "render.h"
 #include "rfc3339.h"
-#include "runconf.h"
 #include "sched.h"
-#include "listing.h"
-#include "sqlite.h"
-#include "sysd.h"
+#include "store.h"
+#include "turn.h"
+#include "web_int.h"
 #include "xmalloc.h"
 
 #define ADMIN_VERSION "0.1.0"
 #define ADMIN_API_VERSION "1"
 
-static struct store *admin_rd;
-
-void
-admin_init(struct store *reader)
+static void
+admin_unavailable(struct web *web, struct evhttp_request *req)
 {
-	admin_rd = reader;
+	http_reply_error(web->http, req, 503, "database_unavailable", "%s",
+	    store_error(web->st));
 }
 
-static json_t *
-admin_stats_clocks(const struct listing_stats *s)
+/* "clocks": the running clocks by kind and the next one due. */
+static void
+admin_stats_clocks(struct jsonw *w, const struct store_stats *s)
 {
-	json_t *kinds = json_object(), *next = json_null();
 	int64_t running = 0;
 
-	for (int c = PROTO_CLOCK_NONE + 1; c < PROTO_N_CLOCKS; c++) {
-		json_object_set_new(kinds, proto_clock_name(c), json_integer(s->by_clock[c]));
+	for (int c = PROTO_CLOCK_NONE + 1; c < PROTO_N_CLOCKS; c++)
 		running += s->by_clock[c];
+	jsonw_obj(w);
+	jsonw_key(w, "running");
+	jsonw_int(w, running);
+	jsonw_key(w, "by_kind");
+	jsonw_obj(w);
+	for (int c = PROTO_CLOCK_NONE + 1; c < PROTO_N_CLOCKS; c++) {
+		jsonw_key(w, proto_clock_name(c));
+		jsonw_int(w, s->by_clock[c]);
 	}
-	if (s->has_next)
-		next = json_pack("{s:s, s:s, s:o}", "protocol", s->next_id, "kind",
-		    proto_clock_name(s->next_clock), "at", render_time(s->next_at));
-	return json_pack("{s:I, s:o, s:o}", "running", (json_int_t)running, "by_kind", kinds,
-	    "next_due", next);
+	jsonw_obj_end(w);
+	jsonw_key(w, "next_due");
+	if (s->has_next) {
+		jsonw_obj(w);
+		jsonw_key(w, "protocol");
+		jsonw_str(w, s->next_id);
+		jsonw_key(w, "kind");
+		jsonw_str(w, proto_clock_name(s->next_clock));
+		jsonw_key(w, "at");
+		render_time(w, s->next_at);
+		jsonw_obj_end(w);
+	} else
+		jsonw_null(w);
+	jsonw_obj_end(w);
 }
 
-void
-admin_stats(struct evhttp_request *req, const char *unused)
+static void
+admin_stats_body(struct web *web, struct jsonw *w, const struct store_stats *s)
 {
-	struct listing_stats s;
 	int64_t total = 0;
 
-	if (listing_stats(admin_rd, &s) != 0) {
-		http_reply_error(req, 503, "database_unavailable", "%s", store_error(admin_rd));
+	for (int i = 0; i < PROTO_N_STATES; i++)
+		total += s->by_state[i];
+	jsonw_obj(w);
+	jsonw_key(w, "protocols");
+	jsonw_obj(w);
+	jsonw_key(w, "total");
+	jsonw_int(w, total);
+	jsonw_key(w, "by_state");
+	render_state_counts(w, s->by_state);
+	jsonw_obj_end(w);
+	jsonw_key(w, "clocks");
+	admin_stats_clocks(w, s);
+	jsonw_key(w, "expirations_fired");
+	jsonw_int(w, s->by_cause[PROTO_CAUSE_EXPIRY]);
+	jsonw_key(w, "warnings_fired");
+	jsonw_int(w, s->by_cause[PROTO_CAUSE_WARNING]);
+	jsonw_key(w, "fired_since_start");
+	jsonw_int(w, sched_fired_count(web->sched));
+	jsonw_key(w, "uptime_s");
+	jsonw_int(w, clock_uptime_s(web->clock));
+	jsonw_key(w, "now");
+	render_time(w, clock_now(web->clock));
+	jsonw_key(w, "feed_waiting");
+	jsonw_int(w, feed_waiting(web->feed));
+	jsonw_obj_end(w);
+}
+
+void
+admin_stats(struct web *web, struct evhttp_request *req, const char *unused)
+{
+	struct store_stats s;
+	struct jsonw w;
+
+	if (store_stats(web->st, &s) != 0) {
+		admin_unavailable(web, req);
 		return;
 	}
-	for (int i = 0; i < PROTO_N_STATES; i++)
-		total += s.by_state[i];
-	http_reply_json(req, 200, json_pack("{s:{s:I, s:o}, s:o, s:I, s:I, s:I, s:I, s:o, "
-	    "s:i}", "protocols", "total", (json_int_t)total, "by_state",
-	    render_state_counts(s.by_state), "clocks", admin_stats_clocks(&s),
-	    "expirations_fired", (json_int_t)s.by_cause[PROTO_CAUSE_EXPIRY],
-	    "warnings_fired", (json_int_t)s.by_cause[PROTO_CAUSE_WARNING],
-	    "fired_since_start", (json_int_t)sched_fired_count(),
-	    "uptime_s", (json_int_t)clock_uptime_s(), "now", render_time(clock_now()),
-	    "feed_waiting", feed_waiting()));
+	jsonw_init(&w, web->pool);
+	admin_stats_body(web, &w, &s);
+	http_reply_jsonw(web->http, req, 200, &w);
+	jsonw_free(&w);
 }
 
-void
-admin_live(struct evhttp_request *req, const char *unused)
+/* Answer {"status": status}. */
+static void
+admin_status(struct web *web, struct evhttp_request *req, const char *status)
 {
-	http_reply_json(req, 200, json_pack("{s:s}", "status", "live"));
+	struct jsonw w;
+
+	jsonw_init(&w, web->pool);
+	jsonw_obj(&w);
+	jsonw_key(&w, "status");
+	jsonw_str(&w, status);
+	jsonw_obj_end(&w);
+	http_reply_jsonw(web->http, req, 200, &w);
+	jsonw_free(&w);
 }
 
 void
-admin_ready(struct evhttp_request *req, const char *unused)
+admin_live(struct web *web, struct evhttp_request *req, const char *unused)
+{
+	admin_status(web, req, "live");
+}
+
+void
+admin_ready(struct web *web, struct evhttp_request *req, const char *unused)
 {
 	/* The socket is served only once the database and configuration are loaded. */
-	if (runconf_get() == NULL) {
-		http_reply_error(req, 503, "not_ready", "the configuration is not loaded");
+	if (web->cfg == NULL) {
+		http_reply_error(web->http, req, 503, "not_ready", "the configuration is not "
+		    "loaded");
 		return;
 	}
-	http_reply_json(req, 200, json_pack("{s:s}", "status", "ready"));
+	admin_status(web, req, "ready");
 }
 
 void
-admin_version(struct evhttp_request *req, const char *unused)
+admin_version(struct web *web, struct evhttp_request *req, const char *unused)
 {
-	http_reply_json(req, 200, json_pack("{s:s, s:s, s:s, s:s}", "version",
-	    ADMIN_VERSION, "api_version", ADMIN_API_VERSION, "sqlite", store_sqlite_version(),
-	    "libevent", event_get_version()));
+	struct store_info info;
+	struct jsonw w;
+
+	store_info(web->st, &info);
+	jsonw_init(&w, web->pool);
+	jsonw_obj(&w);
+	jsonw_key(&w, "version");
+	jsonw_str(&w, ADMIN_VERSION);
+	jsonw_key(&w, "api_version");
+	jsonw_str(&w, ADMIN_API_VERSION);
+	jsonw_key(&w, "sqlite");
+	jsonw_str(&w, info.version);
+	jsonw_key(&w, "libevent");
+	jsonw_str(&w, event_get_version());
+	jsonw_obj_end(&w);
+	http_reply_jsonw(web->http, req, 200, &w);
+	jsonw_free(&w);
 }
 
-/* text (a file's path, an error that quotes the file) as a JSON string: its bytes that
- * are not UTF-8 become '?', as jansson takes nothing else (and would give NULL). */
-static json_t *
-admin_json_text(const char *text, size_t len)
-{
-	char *copy = xstrndup(text, len);
-	json_t *s;
-
-	problem_clean(copy);
-	s = json_string(copy);
-	free(copy);
-	return s;
-}
-
-/* The reload's errors, one per line, as a problem with an "errors" list. */
+/* The reload's errors, one per line, as a problem with an "errors" list (a line's bytes
+ * that are not UTF-8 become '?': it may quote the file). */
 static void
-admin_reload_failed(struct evhttp_request *req, const char *errors)
+admin_reload_failed(struct web *web, struct evhttp_request *req, const char *errors)
 {
 	struct problem pb;
-	json_t *doc, *list = json_array();
+	struct jsonw w;
 	const char *line = errors;
 
 	problem_set(&pb, 422, "config_invalid", "the configuration file has errors; the "
 	    "running configuration is unchanged");
+	jsonw_init(&w, web->pool);
+	render_problem_open(&w, &pb);
+	jsonw_key(&w, "errors");
+	jsonw_arr(&w);
 	while (line != NULL && *line) {
 		size_t n = strcspn(line, "\n");
 
-		json_array_append_new(list, admin_json_text(line, n));
+		jsonw_str_n(&w, line, n);
 		line += n + (line[n] == '\n');
 	}
-	doc = render_problem(&pb);
-	json_object_set_new(doc, "errors", list);
-	http_reply_problem_doc(req, 422, doc);
-}
-
-/* Reload the configuration (also what SIGHUP does): 0 or -1 with *errors, which
- * runconf_reload has logged. */
-int
-admin_do_reload(char **errors)
-{
-	int rc;
-
-	sysd_reloading();
-	rc = runconf_reload(errors);
-	sysd_reloaded(rc != 0);
-	return rc;
+	jsonw_arr_end(&w);
+	jsonw_obj_end(&w);
+	http_reply_problem_jsonw(web->http, req, 422, &w);
+	jsonw_free(&w);
 }
 
 void
-admin_reload(struct evhttp_request *req, const char *unused)
+admin_reload(struct web *web, struct evhttp_request *req, const char *unused)
 {
 	char *errors = NULL;
+	struct jsonw w;
 
-	if (admin_do_reload(&errors) == 0)
-		http_reply_json(req, 200, json_pack("{s:b, s:o}", "reloaded", 1, "config",
-		    admin_json_text(runconf_get()->path, strlen(runconf_get()->path))));
-	else
-		admin_reload_failed(req, errors);
+	if (web->app.reload(web->app.arg, &errors) != 0) {
+		admin_reload_failed(web, req, errors);
+		free(errors);
+		return;
+	}
 	free(errors);
+	/* The running configuration's path (the app gave us the new one). */
+	jsonw_init(&w, web->pool);
+	jsonw_obj(&w);
+	jsonw_key(&w, "reloaded");
+	jsonw_bool(&w, true);
+	jsonw_key(&w, "config");
+	jsonw_str(&w, web->cfg->path);
+	jsonw_obj_end(&w);
+	http_reply_jsonw(web->http, req, 200, &w);
+	jsonw_free(&w);
 }
 
 static bool
-admin_clock_enabled(struct evhttp_request *req)
+admin_clock_enabled(struct web *web, struct evhttp_request *req)
 {
-	if (clock_is_test())
+	if (clock_is_test(web->clock))
 		return true;
-	http_reply_error(req, 404, "test_clock_disabled", "/v1/clock exists only when "
-	    "protocold runs with --test-clock");
+	http_reply_error(web->http, req, 404, "test_clock_disabled", "/v1/clock exists only "
+	    "when protocold runs with --test-clock");
 	return false;
 }
 
-void
-admin_clock_get(struct evhttp_request *req, const char *unused)
+/* Answer {"now": …} (and "applied": applied, unless negative). */
+static void
+admin_clock_reply(struct web *web, struct evhttp_request *req, int64_t applied)
 {
-	if (admin_clock_enabled(req))
-		http_reply_json(req, 200, json_pack("{s:o}", "now", render_time(clock_now())));
+	struct jsonw w;
+
+	jsonw_init(&w, web->pool);
+	jsonw_obj(&w);
+	jsonw_key(&w, "now");
+	render_time(&w, clock_now(web->clock));
+	if (applied >= 0) {
+		jsonw_key(&w, "applied");
+		jsonw_int(&w, applied);
+	}
+	jsonw_obj_end(&w);
+	http_reply_jsonw(web->http, req, 200, &w);
+	jsonw_free(&w);
+}
+
+void
+admin_clock_get(struct web *web, struct evhttp_request *req, const char *unused)
+{
+	if (admin_clock_enabled(web, req))
+		admin_clock_reply(web, req, -1);
 }
 
 /* A clock request waits for the scheduler at most this long: while the database
@@ -184,28 +260,35 @@ admin_clock_get(struct evhttp_request *req, const char *unused)
 #define ADMIN_CLOCK_MAX_WAIT_S 30
 
 struct admin_clock_wait {
+	struct web *web;
 	struct evhttp_request *req;	/* NULL once answered (the timer ran out) */
 	int64_t fired_before;
 	struct event *timer;
+	struct admin_clock_wait *prev, *next;	/* in web->clock_waits */
 };
 
 static void
-admin_clock_free(struct admin_clock_wait *w)
+admin_clock_free(struct admin_clock_wait *cw)
 {
-	event_free(w->timer);
-	free(w);
+	if (cw->prev != NULL)
+		cw->prev->next = cw->next;
+	else
+		cw->web->clock_waits = cw->next;
+	if (cw->next != NULL)
+		cw->next->prev = cw->prev;
+	event_free(cw->timer);
+	free(cw);
 }
 
 static void
 admin_clock_answer(void *arg, bool ok)
 {
-	struct admin_clock_wait *w = arg;
+	struct admin_clock_wait *cw = arg;
 
-	if (w->req != NULL)
-		http_reply_json(w->req, 200, json_pack("{s:o, s:I}", "now",
-		    render_time(clock_now()), "applied",
-		    (json_int_t)(sched_fired_count() - w->fired_before)));
-	admin_clock_free(w);
+	if (cw->req != NULL)
+		admin_clock_reply(cw->web, cw->req, sched_fired_count(cw->web->sched) -
+		    cw->fired_before);
+	admin_clock_free(cw);
 }
 
 /* Nothing is due any more: answer once what was applied is durable (the scheduler
@@ -213,10 +296,10 @@ admin_clock_answer(void *arg, bool ok)
 static void
 admin_clock_idle(void *arg)
 {
-	struct admin_clock_wait *w = arg;
+	struct admin_clock_wait *cw = arg;
 
-	evtimer_del(w->timer);
-	commit_after(admin_clock_answer, arg);
+	evtimer_del(cw->timer);
+	turn_after(cw->web->turn, admin_clock_answer, cw);
 }
 
 /* The scheduler could not apply everything due in time: say so; the wait itself ends
@@ -224,19 +307,20 @@ admin_clock_idle(void *arg)
 static void
 admin_clock_timeout(evutil_socket_t fd, short what, void *arg)
 {
-	struct admin_clock_wait *w = arg;
+	struct admin_clock_wait *cw = arg;
 	char now[RFC3339_LEN];
 
-	http_reply_error(w->req, 503, "database_unavailable", "the clock is at %s, but the "
-	    "clocks due by then could not all be applied within %d s (the database refuses "
-	    "writes: see the daemon's log); they are applied once it accepts them again",
-	    rfc3339_format(clock_now(), now), ADMIN_CLOCK_MAX_WAIT_S);
-	w->req = NULL;
+	http_reply_error(cw->web->http, cw->req, 503, "database_unavailable", "the clock is "
+	    "at %s, but the clocks due by then could not all be applied within %d s (the "
+	    "database refuses writes: see the daemon's log); they are applied once it "
+	    "accepts them again", rfc3339_format(clock_now(cw->web->clock), now),
+	    ADMIN_CLOCK_MAX_WAIT_S);
+	cw->req = NULL;
 }
 
 /* The new instant of a clock request: {"now": RFC 3339} or {"advance": duration}. */
 static int
-admin_clock_target(json_t *o, int64_t *to, struct problem *pb)
+admin_clock_target(struct web *web, json_t *o, int64_t *to, struct problem *pb)
 {
 	const char *now, *adv;
 	struct duration d;
@@ -260,7 +344,7 @@ admin_clock_target(json_t *o, int64_t *to, struct problem *pb)
 	if (duration_is_bdays(&d))
 		return problem_set(pb, 422, "invalid_field", "advance takes plain time "
 		    "(s, min, h, d, w), not business days");
-	*to = clock_now() + d.ms;
+	*to = clock_now(web->clock) + d.ms;
 	if (clock_test_check(*to, why, sizeof why) != 0)
 		return problem_set(pb, 422, "invalid_field", "advance %.24s goes too far: %s",
 		    adv, why);
@@ -268,82 +352,99 @@ admin_clock_target(json_t *o, int64_t *to, struct problem *pb)
 }
 
 void
-admin_clock_post(struct evhttp_request *req, const char *unused)
+admin_clock_post(struct web *web, struct evhttp_request *req, const char *unused)
 {
 	struct problem pb;
 	struct timeval wait = { ADMIN_CLOCK_MAX_WAIT_S, 0 };
-	struct admin_clock_wait *w;
+	struct admin_clock_wait *cw;
 	int64_t to;
 	json_t *o;
 
-	if (!admin_clock_enabled(req))
+	if (!admin_clock_enabled(web, req))
 		return;
-	if ((o = http_body_object(req, &pb)) == NULL || admin_clock_target(o, &to, &pb) != 0) {
-		http_reply_problem(req, &pb);
+	if ((o = http_body_object(req, &pb)) == NULL ||
+	    admin_clock_target(web, o, &to, &pb) != 0) {
+		http_reply_problem(web->http, req, &pb);
 		json_decref(o);
 		return;
 	}
 	json_decref(o);
-	clock_test_set(to);
+	clock_test_set(web->clock, to);
 	/* Answer once every clock due at the new time is applied and committed. */
-	w = xcalloc(1, sizeof *w);
-	w->req = req;
-	w->fired_before = sched_fired_count();
-	w->timer = evtimer_new(evhttp_connection_get_base(evhttp_request_get_connection(req)),
-	    admin_clock_timeout, w);
-	evtimer_add(w->timer, &wait);
-	sched_when_idle(admin_clock_idle, w);
+	cw = xcalloc(1, sizeof *cw);
+	cw->web = web;
+	cw->req = req;
+	cw->fired_before = sched_fired_count(web->sched);
+	cw->timer = evtimer_new(web->base, admin_clock_timeout, cw);
+	cw->next = web->clock_waits;
+	if (cw->next != NULL)
+		cw->next->prev = cw;
+	web->clock_waits = cw;
+	evtimer_add(cw->timer, &wait);
+	sched_when_idle(web->sched, admin_clock_idle, cw);
 }
 
+void
+admin_shutdown(struct web *web)
+{
+	while (web->clock_waits != NULL)
+		admin_clock_free(web->clock_waits);
+}
+
+/* What /metrics shows besides the counters kept in memory: 0, or -1 (the store
+ * failed). */
+static int
+admin_snapshot(struct web *web, struct metrics_snapshot *snap)
+{
+	struct store_stats st;
+	struct store_info info;
+	int64_t success_at = 0;
+
+	if (store_stats(web->st, &st) != 0)
+		return -1;
+	store_info(web->st, &info);
+	memcpy(snap->protocols, st.by_state, sizeof snap->protocols);
+	memcpy(snap->clocks, st.by_clock, sizeof snap->clocks);
+	memcpy(snap->transitions, st.by_cause, sizeof snap->transitions);
+	snap->feed_waiters = feed_waiting(web->feed);
+	snap->checkpoints_ok = info.checkpoints_ok;
+	snap->checkpoints_failed = info.checkpoints_failed;
+	snap->checkpoints_inline = info.checkpoints_inline;
+	snap->wal_pages = info.wal_pages;
+	snap->uptime_seconds = (double)clock_uptime_s(web->clock);
+	snap->config_last_reload_successful = web->app.reload_status(web->app.arg,
+	    &success_at);
+	snap->config_last_reload_success_timestamp_seconds = (double)success_at / 1000;
+	snap->version = ADMIN_VERSION;
+	snap->sqlite_version = info.version;
+	snap->libevent_version = event_get_version();
+	return 0;
+}
 
 void
-admin_metrics(struct evhttp_request *req, const char *unused)
+admin_metrics(struct web *web, struct evhttp_request *req, const char *unused)
 {
 	struct metrics_snapshot snap = { 0 };
-	struct listing_stats st;
-	struct ckpt_stats ck;
-	struct evbuffer *buf;
-	int64_t success_at;
 	char *text;
 
-	if (listing_stats(admin_rd, &st) != 0) {
-		http_reply_error(req, 503, "database_unavailable", "%s", store_error(admin_rd));
+	if (admin_snapshot(web, &snap) != 0) {
+		admin_unavailable(web, req);
 		return;
 	}
-	memcpy(snap.protocols, st.by_state, sizeof snap.protocols);
-	memcpy(snap.clocks, st.by_clock, sizeof snap.clocks);
-	memcpy(snap.transitions, st.by_cause, sizeof snap.transitions);
-	snap.feed_waiters = feed_waiting();
-	ckpt_get_stats(&ck);
-	snap.checkpoints_ok = ck.runs;
-	snap.checkpoints_failed = ck.failures;
-	snap.checkpoints_inline = ck.inline_runs;
-	snap.wal_pages = ck.wal_pages;
-	snap.uptime_seconds = (double)clock_uptime_s();
-	snap.config_last_reload_successful = runconf_last_ok(&success_at);
-	snap.config_last_reload_success_timestamp_seconds = (double)success_at / 1000;
-	snap.version = ADMIN_VERSION;
-	snap.sqlite_version = store_sqlite_version();
-	snap.libevent_version = event_get_version();
-	text = metrics_render(&snap);
-	buf = evbuffer_new();
-	evbuffer_add(buf, text, strlen(text));
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-	    "text/plain; version=0.0.4; charset=utf-8");
-	http_count(req, 200);
-	evhttp_send_reply(req, 200, "OK", buf);
-	evbuffer_free(buf);
+	text = metrics_render(web->metrics, &snap);
+	http_reply_text(web->http, req, 200, "text/plain; version=0.0.4; charset=utf-8", text,
+	    strlen(text));
 	free(text);
 }
 
 void
-admin_status_text(char *buf, size_t len)
+admin_status_text(struct web *web, char *buf, size_t len)
 {
-	struct listing_stats st;
+	struct store_stats st;
 	int64_t total = 0, in;
 
-	if (listing_stats(admin_rd, &st) != 0) {
-		snprintf(buf, len, "database unavailable: %s", store_error(admin_rd));
+	if (store_stats(web->st, &st) != 0) {
+		snprintf(buf, len, "database unavailable: %s", store_error(web->st));
 		return;
 	}
 	for (int i = 0; i < PROTO_N_STATES; i++)
@@ -353,7 +454,7 @@ admin_status_text(char *buf, size_t len)
 		    (long long)total, (long long)st.by_state[PROTO_AWAITING]);
 		return;
 	}
-	in = (st.next_at - clock_now()) / 60000;
+	in = (st.next_at - clock_now(web->clock)) / 60000;
 	if (in < 0)
 		in = 0;
 	snprintf(buf, len, "%lld protocols, %lld awaiting, next due in %lldh%02lldm",

@@ -4,28 +4,28 @@
 #include <stddef.h>
 
 struct evhttp_request;
-struct store;
+struct web;
 
 /*
- * The operator's endpoints: stats, health, version, reload and the test clock.
+ * The operator's endpoints: stats, metrics, health, version, reload and the test
+ * clock; and the status line systemd shows.
  */
 
-/* Read stats through reader (the read-only connection). */
-void admin_init(struct store *reader);
 /* One line for systemd's STATUS=: "1234 protocols, 210 awaiting, next due in 3h12m". */
-void admin_status_text(char *buf, size_t len);
-/* Reload the configuration, telling systemd (SIGHUP and POST /v1/reload):
- * 0, or -1 with *errors (malloc'd); either outcome is logged (runconf_reload). */
-int admin_do_reload(char **errors);
+void admin_status_text(struct web *web, char *buf, size_t len);
+/* Forget the POST /v1/clock requests still waiting (at the stop: their connections
+ * go with the server; the scheduler, freed after, must not call them back). */
+void admin_shutdown(struct web *web);
 
-void admin_stats(struct evhttp_request *req, const char *unused);
-void admin_live(struct evhttp_request *req, const char *unused);
-void admin_ready(struct evhttp_request *req, const char *unused);
-void admin_version(struct evhttp_request *req, const char *unused);
-void admin_reload(struct evhttp_request *req, const char *unused);
-void admin_clock_get(struct evhttp_request *req, const char *unused);
-void admin_clock_post(struct evhttp_request *req, const char *unused);
+/* The routes' handlers (http.h's http_handler). */
+void admin_stats(struct web *web, struct evhttp_request *req, const char *unused);
+void admin_live(struct web *web, struct evhttp_request *req, const char *unused);
+void admin_ready(struct web *web, struct evhttp_request *req, const char *unused);
+void admin_version(struct web *web, struct evhttp_request *req, const char *unused);
+void admin_reload(struct web *web, struct evhttp_request *req, const char *unused);
+void admin_clock_get(struct web *web, struct evhttp_request *req, const char *unused);
+void admin_clock_post(struct web *web, struct evhttp_request *req, const char *unused);
 /* GET /metrics: the Prometheus text exposition. */
-void admin_metrics(struct evhttp_request *req, const char *unused);
+void admin_metrics(struct web *web, struct evhttp_request *req, const char *unused);
 
 #endif

@@ -1,9 +1,5 @@
 #include "api.h"
 
-#include "admin.h"
-#include "browse.h"
-#include "import.h"
-
 #include <errno.h>
 #include <event2/http.h>
 #include <jansson.h>
@@ -12,90 +8,113 @@
 
 #include "admin.h"
 #include "browse.h"
-#include "import.h"
 #include "civil.h"
 #include "clock.h"
-#include "commit.h"
 #include "engine.h"
 #include "feed.h"
+#include "import.h"
 #include "render.h"
 #include "rfc3339.h"
-#include "runconf.h"
-#include "history.h"
-#include "sellers.h"
-#include "rows.h"
-#include "sqlite.h"
+#include "store.h"
+#include "turn.h"
+#include "web_int.h"
 #include "xmalloc.h"
 
 #define API_DAY_MS (24 * 3600 * 1000LL)
 
 #define API_HISTORY_MAX 1000
 
-static struct store *api_rd;	/* reads: committed data only */
-static struct store *api_wr;	/* writes, inside the turn's transaction */
-
-void
-api_init(struct store *reader, struct store *writer)
-{
-	api_rd = reader;
-	api_wr = writer;
-}
-
-/* A write's answer, held until its commit. */
-struct api_pending {
+/* A write on its way: what the engine is given (it may answer after the handler has
+ * returned, so its request lives here), then the answer, held until the commit. */
+struct api_write {
+	struct web *web;
 	struct evhttp_request *req;
+	json_t *o;			/* the body the request points into */
+	char id[PROTO_ID_MAX + 1];	/* the path's {id} */
+	struct engine_create create;
+	struct engine_act act;
+	struct rules_args args;
+	char *detail;
+	bool envvias;			/* PUT /v1/sellers/{id} */
 	int status;
 	bool has_body;
 	struct jsonw body;
 	struct problem pb;
 };
 
+/* A write of req's, its body o taken (NULL: none), on the path's id (or NULL). */
+static struct api_write *
+api_write_new(struct web *web, struct evhttp_request *req, json_t *o, const char *id)
+{
+	struct api_write *aw = xcalloc(1, sizeof *aw);
+
+	aw->web = web;
+	aw->req = req;
+	aw->o = o;
+	if (id != NULL)
+		snprintf(aw->id, sizeof aw->id, "%s", id);
+	return aw;
+}
+
+static void
+api_write_free(struct api_write *aw)
+{
+	json_decref(aw->o);
+	free(aw->detail);
+	if (aw->has_body)
+		jsonw_free(&aw->body);
+	free(aw);
+}
+
 static void
 api_pending_done(void *arg, bool ok)
 {
-	struct api_pending *w = arg;
+	struct api_write *aw = arg;
+	struct web *web = aw->web;
 
 	if (!ok)
-		http_reply_error(w->req, 503, "database_unavailable", "the change was not "
-		    "committed (%s); nothing was changed, retry later", store_error(api_wr));
-	else if (w->has_body)
-		http_reply_jsonw(w->req, w->status, &w->body);
+		http_reply_error(web->http, aw->req, 503, "database_unavailable", "the change "
+		    "was not committed (%s); nothing was changed, retry later",
+		    store_error(web->st));
+	else if (aw->has_body)
+		http_reply_jsonw(web->http, aw->req, aw->status, &aw->body);
 	else
-		http_reply_problem(w->req, &w->pb);
-	if (w->has_body)
-		jsonw_free(&w->body);
-	free(w);
+		http_reply_problem(web->http, aw->req, &aw->pb);
+	api_write_free(aw);
 }
 
-/* Answer req after the commit: with p rendered (rc >= 0; 0 means 200) or *pb. */
+/*
+ * The engine decided: answer after the turn's commit, with the protocol as it now
+ * stands or the refusal. A refusal waits too: it may rest on a change of that commit
+ * (a conflict with a protocol just created), which nobody hears of before it is
+ * durable; and a commit that failed makes it a 503 like the rest.
+ */
 static void
-api_after_commit(struct evhttp_request *req, int rc, const struct protocol *p,
-    const struct problem *pb)
+api_decided(void *arg, const struct engine_result *r)
 {
-	struct api_pending *w = xcalloc(1, sizeof *w);
-	bool envvias = false;
+	struct api_write *aw = arg;
+	struct web *web = aw->web;
 
-	w->req = req;
-	if (rc < 0)
-		w->pb = *pb;
+	aw->status = r->status;
+	if (r->status >= 300)
+		aw->pb = r->pb;
 	else {
-		sellers_get(api_wr, p->seller, &envvias);
-		w->status = rc == 0 ? 200 : rc;
-		w->has_body = true;
-		jsonw_init(&w->body);
-		render_protocol(&w->body, p, envvias, clock_now(), runconf_cal());
+		aw->has_body = true;
+		jsonw_init(&aw->body, web->pool);
+		render_protocol(web->render, &aw->body, &r->p, r->envvias,
+		    clock_now(web->clock), web->cal);
 	}
-	commit_after(api_pending_done, w);
+	turn_after(web->turn, api_pending_done, aw);
 }
 
 /* Open the turn's transaction, or answer 503: true when the write may go on. */
 static bool
-api_begin_write(struct evhttp_request *req)
+api_begin_write(struct web *web, struct evhttp_request *req)
 {
-	if (commit_open() == 0)
+	if (turn_open(web->turn) == 0)
 		return true;
-	http_reply_error(req, 503, "database_unavailable", "the database cannot take "
-	    "writes now: %s", store_error(api_wr));
+	http_reply_error(web->http, req, 503, "database_unavailable", "the database cannot "
+	    "take writes now: %s", store_error(web->st));
 	return false;
 }
 
@@ -189,67 +208,74 @@ api_decode_create(json_t *o, struct engine_create *r, struct problem *pb)
 }
 
 static void
-api_create(struct evhttp_request *req, const char *unused)
+api_create(struct web *web, struct evhttp_request *req, const char *unused)
 {
-	struct engine_create r;
-	struct protocol p;
 	struct problem pb;
+	struct api_write *aw;
 	json_t *o = http_body_object(req, &pb);
-	int rc;
 
-	if (o == NULL || api_decode_create(o, &r, &pb) != 0) {
-		http_reply_problem(req, &pb);
-		json_decref(o);
+	if (o == NULL) {
+		http_reply_problem(web->http, req, &pb);
 		return;
 	}
-	if (api_begin_write(req)) {
-		rc = engine_create(&r, &p, &pb);
-		api_after_commit(req, rc, &p, &pb);
+	aw = api_write_new(web, req, o, NULL);
+	if (api_decode_create(o, &aw->create, &pb) != 0) {
+		http_reply_problem(web->http, req, &pb);
+		api_write_free(aw);
+		return;
 	}
-	json_decref(o);
+	if (!api_begin_write(web, req)) {
+		api_write_free(aw);
+		return;
+	}
+	engine_create(web->engine, &aw->create, api_decided, aw);
 }
 
 static void
-api_get(struct evhttp_request *req, const char *id)
+api_get(struct web *web, struct evhttp_request *req, const char *id)
 {
 	struct protocol p;
 	struct jsonw w;
 	bool envvias;
-	int rc = rows_get(api_rd, id, &p);
+	int rc = store_get(web->st, id, &p, &envvias);
 
 	if (rc == 0)
-		http_reply_error(req, 404, "protocol_not_found", "no protocol %s", id);
-	else if (rc < 0 || sellers_get(api_rd, p.seller, &envvias) < 0)
-		http_reply_error(req, 503, "database_unavailable", "%s", store_error(api_rd));
+		http_reply_error(web->http, req, 404, "protocol_not_found", "no protocol %s", id);
+	else if (rc < 0)
+		http_reply_error(web->http, req, 503, "database_unavailable", "%s",
+		    store_error(web->st));
 	else {
-		jsonw_init(&w);
-		render_protocol(&w, &p, envvias, clock_now(), runconf_cal());
-		http_reply_jsonw(req, 200, &w);
+		jsonw_init(&w, web->pool);
+		render_protocol(web->render, &w, &p, envvias, clock_now(web->clock), web->cal);
+		http_reply_jsonw(web->http, req, 200, &w);
 		jsonw_free(&w);
 	}
 }
 
-/* The action's parameters as a JSON object, for its history entry. */
+/* The action's parameters as a JSON object, for its history entry (as jansson's
+ * compact dump wrote it: render_event copies it into the history's answers). */
 static char *
 api_action_detail(const char *action, const struct rules_args *args)
 {
 	int i = rules_action_index(action);
-	json_t *d;
-	char *s;
+	struct jsonw w;
+	size_t len;
 
 	if (i < 0 || rules_action(i)->n_params == 0)
 		return NULL;
-	d = json_object();
+	jsonw_init(&w, NULL);
+	jsonw_obj(&w);
 	for (size_t k = 0; k < rules_action(i)->n_params; k++) {
 		const char *name = rules_action(i)->params[k].name;
 		const char *v = rules_arg(args, name);
 
-		if (v != NULL)
-			json_object_set_new(d, name, json_string(v));
+		if (v != NULL) {
+			jsonw_key(&w, name);
+			jsonw_str(&w, v);
+		}
 	}
-	s = json_dumps(d, JSON_COMPACT);
-	json_decref(d);
-	return s;
+	jsonw_obj_end(&w);
+	return jsonw_take(&w, &len);
 }
 
 /* The action's declared parameters as found in the body (a non-string value is kept
@@ -272,59 +298,62 @@ api_collect_args(json_t *o, const char *action, struct rules_args *args)
 	}
 }
 
-static void
-api_act(struct evhttp_request *req, const char *id)
+/* The body of a write on a protocol, with its member `verb` (action, event) and
+ * if_version: the write (the body taken), or NULL when answered. */
+static struct api_write *
+api_write_body(struct web *web, struct evhttp_request *req, const char *id,
+    const char *verb, const char **name, int64_t *if_version)
 {
 	struct problem pb;
-	struct protocol p;
-	struct rules_args args;
-	const char *action;
-	char *detail;
-	int64_t if_version;
 	json_t *o = http_body_object(req, &pb);
-	int rc;
 
-	if (o == NULL || api_member_required(o, "action", &action, &pb) != 0 ||
-	    api_if_version(o, &if_version, &pb) != 0) {
-		http_reply_problem(req, &pb);
+	if (o == NULL || api_member_required(o, verb, name, &pb) != 0 ||
+	    api_if_version(o, if_version, &pb) != 0) {
+		http_reply_problem(web->http, req, &pb);
 		json_decref(o);
-		return;
+		return NULL;
 	}
-	api_collect_args(o, action, &args);
-	if (api_begin_write(req)) {
-		detail = api_action_detail(action, &args);
-		rc = engine_act(id, action, &args, if_version, detail, &p, &pb);
-		api_after_commit(req, rc, &p, &pb);
-		free(detail);
-	}
-	json_decref(o);
+	return api_write_new(web, req, o, id);
 }
 
 static void
-api_event(struct evhttp_request *req, const char *id)
+api_act(struct web *web, struct evhttp_request *req, const char *id)
 {
-	struct problem pb;
-	struct protocol p;
-	const char *event;
+	struct api_write *aw;
+	const char *action;
 	int64_t if_version;
-	json_t *o = http_body_object(req, &pb);
-	int rc;
 
-	if (o == NULL || api_member_required(o, "event", &event, &pb) != 0 ||
-	    api_if_version(o, &if_version, &pb) != 0) {
-		http_reply_problem(req, &pb);
-		json_decref(o);
+	if ((aw = api_write_body(web, req, id, "action", &action, &if_version)) == NULL)
+		return;
+	api_collect_args(aw->o, action, &aw->args);
+	if (!api_begin_write(web, req)) {
+		api_write_free(aw);
 		return;
 	}
-	if (api_begin_write(req)) {
-		rc = engine_event(id, event, if_version, &p, &pb);
-		api_after_commit(req, rc, &p, &pb);
+	aw->detail = api_action_detail(action, &aw->args);
+	aw->act = (struct engine_act){ .id = aw->id, .action = action, .args = &aw->args,
+	    .if_version = if_version, .detail = aw->detail };
+	engine_act(web->engine, &aw->act, api_decided, aw);
+}
+
+static void
+api_event(struct web *web, struct evhttp_request *req, const char *id)
+{
+	struct api_write *aw;
+	const char *event;
+	int64_t if_version;
+
+	if ((aw = api_write_body(web, req, id, "event", &event, &if_version)) == NULL)
+		return;
+	if (!api_begin_write(web, req)) {
+		api_write_free(aw);
+		return;
 	}
-	json_decref(o);
+	engine_event(web->engine, aw->id, event, if_version, api_decided, aw);
 }
 
 struct api_events {
-	json_t *items;
+	struct jsonw *w;
 	int64_t last;
 };
 
@@ -333,43 +362,56 @@ api_add_event(const struct proto_event *ev, const char *protocol, void *arg)
 {
 	struct api_events *e = arg;
 
-	json_array_append_new(e->items, render_event(ev, protocol));
+	render_event(e->w, ev, protocol);
 	e->last = ev->seq;
 }
 
-static int api_query_int(struct evhttp_request *, const char *, int64_t, int64_t,
-    int64_t, int64_t *);
+static int api_query_int(struct web *, struct evhttp_request *, const char *, int64_t,
+    int64_t, int64_t, int64_t *);
 
 static void
-api_history(struct evhttp_request *req, const char *id)
+api_history(struct web *web, struct evhttp_request *req, const char *id)
 {
 	struct protocol p;
-	struct api_events e = { 0 };
+	struct jsonw w;
+	struct api_events e = { &w, 0 };
 	int64_t after, limit;
-	int rc, n;
+	bool envvias;
+	int rc, n = 0;
 
-	if (api_query_int(req, "after", 0, INT64_MAX, 0, &after) != 0 ||
-	    api_query_int(req, "limit", 1, API_HISTORY_MAX, API_HISTORY_MAX, &limit) != 0)
+	if (api_query_int(web, req, "after", 0, INT64_MAX, 0, &after) != 0 ||
+	    api_query_int(web, req, "limit", 1, API_HISTORY_MAX, API_HISTORY_MAX, &limit) != 0)
 		return;
-	if ((rc = rows_get(api_rd, id, &p)) == 0) {
-		http_reply_error(req, 404, "protocol_not_found", "no protocol %s", id);
+	if ((rc = store_get(web->st, id, &p, &envvias)) == 0) {
+		http_reply_error(web->http, req, 404, "protocol_not_found", "no protocol %s", id);
 		return;
 	}
-	e.items = json_array();
-	if (rc < 0 || (n = history_of(api_rd, p.rid, after, (int)limit, api_add_event,
+	jsonw_init(&w, web->pool);
+	jsonw_obj(&w);
+	jsonw_key(&w, "items");
+	jsonw_arr(&w);
+	if (rc < 0 || (n = store_history(web->st, p.rid, after, (int)limit, api_add_event,
 	    &e)) < 0) {
-		json_decref(e.items);
-		http_reply_error(req, 503, "database_unavailable", "%s", store_error(api_rd));
+		jsonw_free(&w);
+		http_reply_error(web->http, req, 503, "database_unavailable", "%s",
+		    store_error(web->st));
 		return;
 	}
-	http_reply_json(req, 200, json_pack("{s:o, s:o}", "items", e.items, "next",
-	    n == limit ? json_integer(e.last) : json_null()));
+	jsonw_arr_end(&w);
+	jsonw_key(&w, "next");
+	if (n == limit)
+		jsonw_int(&w, e.last);
+	else
+		jsonw_null(&w);
+	jsonw_obj_end(&w);
+	http_reply_jsonw(web->http, req, 200, &w);
+	jsonw_free(&w);
 }
 
 /* An integer query parameter in [min, max] (dflt when absent): 0, or -1 answered. */
 static int
-api_query_int(struct evhttp_request *req, const char *key, int64_t min, int64_t max,
-    int64_t dflt, int64_t *out)
+api_query_int(struct web *web, struct evhttp_request *req, const char *key, int64_t min,
+    int64_t max, int64_t dflt, int64_t *out)
 {
 	char buf[32], *end;
 	const char *v = http_query(req, key, buf, sizeof buf);
@@ -381,8 +423,8 @@ api_query_int(struct evhttp_request *req, const char *key, int64_t min, int64_t 
 	errno = 0;
 	n = strtoll(v, &end, 10);
 	if (*v == '\0' || *end != '\0' || errno != 0 || n < min || n > max) {
-		http_reply_error(req, 400, "invalid_query", "%s must be an integer from %lld "
-		    "to %lld", key, (long long)min, (long long)max);
+		http_reply_error(web->http, req, 400, "invalid_query", "%s must be an integer "
+		    "from %lld to %lld", key, (long long)min, (long long)max);
 		return -1;
 	}
 	*out = n;
@@ -390,69 +432,93 @@ api_query_int(struct evhttp_request *req, const char *key, int64_t min, int64_t 
 }
 
 static void
-api_events(struct evhttp_request *req, const char *unused)
+api_events(struct web *web, struct evhttp_request *req, const char *unused)
 {
 	int64_t after, limit, wait, follow;
 
-	if (api_query_int(req, "after", 0, INT64_MAX, 0, &after) != 0 ||
-	    api_query_int(req, "limit", 1, FEED_MAX_LIMIT, FEED_DEFAULT_LIMIT, &limit) != 0 ||
-	    api_query_int(req, "wait", 0, FEED_MAX_WAIT_S, 0, &wait) != 0 ||
-	    api_query_int(req, "follow", 0, 1, 0, &follow) != 0)
+	if (api_query_int(web, req, "after", 0, INT64_MAX, 0, &after) != 0 ||
+	    api_query_int(web, req, "limit", 1, FEED_MAX_LIMIT, FEED_DEFAULT_LIMIT,
+	    &limit) != 0 ||
+	    api_query_int(web, req, "wait", 0, FEED_MAX_WAIT_S, 0, &wait) != 0 ||
+	    api_query_int(web, req, "follow", 0, 1, 0, &follow) != 0)
 		return;
 	if (follow)
-		feed_follow(req, after);
+		feed_follow(web->feed, req, after);
 	else
-		feed_get(req, after, (int)limit, (int)wait);
+		feed_get(web->feed, req, after, (int)limit, (int)wait);
 }
 
 static void
-api_seller_put(struct evhttp_request *req, const char *id)
+api_seller_decided(void *arg, const struct engine_result *r)
+{
+	struct api_write *aw = arg;
+	struct web *web = aw->web;
+
+	aw->status = r->status;
+	if (r->status >= 300)
+		aw->pb = r->pb;
+	else {
+		aw->has_body = true;
+		jsonw_init(&aw->body, web->pool);
+		jsonw_obj(&aw->body);
+		jsonw_key(&aw->body, "id");
+		jsonw_str(&aw->body, aw->id);
+		jsonw_key(&aw->body, "envvias");
+		jsonw_bool(&aw->body, aw->envvias);
+		jsonw_obj_end(&aw->body);
+	}
+	turn_after(web->turn, api_pending_done, aw);
+}
+
+static void
+api_seller_put(struct web *web, struct evhttp_request *req, const char *id)
 {
 	struct problem pb;
+	struct api_write *aw;
 	json_t *o = http_body_object(req, &pb), *v;
-	struct api_pending *w;
 
 	if (o == NULL || !json_is_boolean(v = json_object_get(o, "envvias"))) {
 		if (o != NULL)
 			problem_set(&pb, 422, "invalid_field", "envvias must be true or false");
-		http_reply_problem(req, &pb);
+		http_reply_problem(web->http, req, &pb);
 		json_decref(o);
 		return;
 	}
-	if (api_begin_write(req)) {
-		w = xcalloc(1, sizeof *w);
-		w->req = req;
-		if (engine_seller_put(id, json_is_true(v), &w->pb) == 0) {
-			w->status = 200;
-			w->has_body = true;
-			jsonw_init(&w->body);
-			jsonw_obj(&w->body);
-			jsonw_key(&w->body, "id");
-			jsonw_str(&w->body, id);
-			jsonw_key(&w->body, "envvias");
-			jsonw_bool(&w->body, json_is_true(v));
-			jsonw_obj_end(&w->body);
-		}
-		commit_after(api_pending_done, w);
+	aw = api_write_new(web, req, o, id);
+	aw->envvias = json_is_true(v);
+	if (!api_begin_write(web, req)) {
+		api_write_free(aw);
+		return;
 	}
-	json_decref(o);
+	engine_seller_put(web->engine, aw->id, aw->envvias, api_seller_decided, aw);
 }
 
 static void
-api_seller_get(struct evhttp_request *req, const char *id)
+api_seller_get(struct web *web, struct evhttp_request *req, const char *id)
 {
 	int64_t counts[PROTO_N_STATES], mediations;
+	struct jsonw w;
 	bool envvias;
 
-	if (sellers_get(api_rd, id, &envvias) < 0 ||
-	    sellers_counts(api_rd, id, clock_now() - 30 * API_DAY_MS, counts,
-	    &mediations) < 0) {
-		http_reply_error(req, 503, "database_unavailable", "%s", store_error(api_rd));
+	if (store_seller(web->st, id, clock_now(web->clock) - 30 * API_DAY_MS, &envvias,
+	    counts, &mediations) < 0) {
+		http_reply_error(web->http, req, 503, "database_unavailable", "%s",
+		    store_error(web->st));
 		return;
 	}
-	http_reply_json(req, 200, json_pack("{s:s, s:b, s:o, s:I}", "id", id, "envvias",
-	    envvias, "counts", render_state_counts(counts), "mediations_30d",
-	    (json_int_t)mediations));
+	jsonw_init(&w, web->pool);
+	jsonw_obj(&w);
+	jsonw_key(&w, "id");
+	jsonw_str(&w, id);
+	jsonw_key(&w, "envvias");
+	jsonw_bool(&w, envvias);
+	jsonw_key(&w, "counts");
+	render_state_counts(&w, counts);
+	jsonw_key(&w, "mediations_30d");
+	jsonw_int(&w, mediations);
+	jsonw_obj_end(&w);
+	http_reply_jsonw(web->http, req, 200, &w);
+	jsonw_free(&w);
 }
 
 static const struct http_route api_table[] = {

@@ -3,8 +3,6 @@
 #include <stddef.h>
 #include <string.h>
 
-static uint8_t cursor_key[CURSOR_KEY_LEN];
-
 static const char cursor_b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -67,32 +65,32 @@ cursor_siphash(const uint8_t key[CURSOR_KEY_LEN], const void *data, size_t len)
 }
 
 void
-cursor_set_key(const uint8_t key[CURSOR_KEY_LEN])
+cursor_init(struct cursor *c, const uint8_t key[CURSOR_KEY_LEN])
 {
-	memcpy(cursor_key, key, CURSOR_KEY_LEN);
+	memcpy(c->key, key, CURSOR_KEY_LEN);
 }
 
 uint64_t
-cursor_filters(const char *filters)
+cursor_filters(const struct cursor *c, const char *filters)
 {
-	return cursor_siphash(cursor_key, filters, strlen(filters));
+	return cursor_siphash(c->key, filters, strlen(filters));
 }
 
 /* The 24 bytes a cursor carries: rid, filters, and the hash of both. */
 static void
-cursor_pack(uint8_t raw[24], int64_t rid, uint64_t filters)
+cursor_pack(const struct cursor *c, uint8_t raw[24], int64_t rid, uint64_t filters)
 {
 	cursor_put64(raw, (uint64_t)rid);
 	cursor_put64(raw + 8, filters);
-	cursor_put64(raw + 16, cursor_siphash(cursor_key, raw, 16));
+	cursor_put64(raw + 16, cursor_siphash(c->key, raw, 16));
 }
 
 char *
-cursor_encode(int64_t rid, uint64_t filters, char out[CURSOR_LEN])
+cursor_encode(const struct cursor *c, int64_t rid, uint64_t filters, char out[CURSOR_LEN])
 {
 	uint8_t raw[24];
 
-	cursor_pack(raw, rid, filters);
+	cursor_pack(c, raw, rid, filters);
 	for (int i = 0, o = 0; i < 24; i += 3) {
 		uint32_t n = (uint32_t)raw[i] << 16 | (uint32_t)raw[i + 1] << 8 | raw[i + 2];
 
@@ -104,10 +102,10 @@ cursor_encode(int64_t rid, uint64_t filters, char out[CURSOR_LEN])
 }
 
 int
-cursor_decode(const char *s, uint64_t filters, int64_t *rid)
+cursor_decode(const struct cursor *c, const char *s, uint64_t filters, int64_t *rid)
 {
 	uint8_t raw[24], want[24];
-	const char *c;
+	const char *p;
 
 	if (strlen(s) != 32)
 		return -1;
@@ -115,15 +113,15 @@ cursor_decode(const char *s, uint64_t filters, int64_t *rid)
 		uint32_t n = 0;
 
 		for (int k = 0; k < 4; k++) {
-			if (s[i + k] == '\0' || (c = strchr(cursor_b64, s[i + k])) == NULL)
+			if (s[i + k] == '\0' || (p = strchr(cursor_b64, s[i + k])) == NULL)
 				return -1;
-			n = n << 6 | (uint32_t)(c - cursor_b64);
+			n = n << 6 | (uint32_t)(p - cursor_b64);
 		}
 		raw[o++] = (uint8_t)(n >> 16);
 		raw[o++] = (uint8_t)(n >> 8);
 		raw[o++] = (uint8_t)n;
 	}
 	*rid = (int64_t)cursor_le64(raw);
-	cursor_pack(want, *rid, filters);
+	cursor_pack(c, want, *rid, filters);
 	return memcmp(raw, want, sizeof raw) == 0 && *rid >= 0 ? 0 : -1;
 }

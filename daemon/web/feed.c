@@ -5,16 +5,15 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#include "history.h"
 #include "http.h"
+#include "jsonw.h"
 #include "log.h"
 #include "render.h"
-#include "sqlite.h"
+#include "store.h"
 #include "xmalloc.h"
 
 struct feed_waiter {
@@ -25,69 +24,90 @@ struct feed_waiter {
 	bool follow;
 	bool sending;		/* a follower's chunk is on its way */
 	struct event *timer;	/* a long-poll's wait */
+	struct feed *feed;
 	struct feed_waiter *prev, *next;
+};
+
+/* One entry of a page: its line, text[off, off + len), a newline after it. */
+struct feed_entry {
+	int64_t seq;
+	size_t off, len;
+};
+
+/*
+ * The last page read, shared by every waiter at its position (and by the followers
+ * sent part of it): its entries already written as JSON, each line followed by a
+ * newline, so a follower's chunk is a run of the text as it is and a long-poll's items
+ * are its lines.
+ */
+struct feed_page {
+	int64_t after;		/* -1: none */
+	bool whole;		/* all a long-poll at `after` may take */
+	struct feed_entry *v;	/* up to FEED_MAX_LIMIT entries after `after` */
+	size_t n, cap;
+	struct jsonw text;
+};
+
+struct feed {
+	struct event_base *base;
+	struct store *st;
+	struct http *http;
+	struct jsonw_pool *pool;
+	struct event *sweeper;
+	struct feed_waiter *head;
+	int n;
+	int64_t last;		/* the newest seq known committed */
+	struct feed_page cache;
 };
 
 #define FEED_SWEEP_S 5	/* how often waiting connections are checked for a hang-up */
 #define FEED_FOLLOW_READ 64	/* a new follower's first read, in entries */
 
-static struct event_base *feed_base;
-static struct event *feed_sweeper;
-static struct store *feed_st;
-static struct feed_waiter *feed_head;
-static int feed_n;
-static int64_t feed_last;	/* the newest seq known committed */
-
-/* The last page read, shared by every waiter at its position (and by the followers
- * sent part of it), and where followers' lines are rendered. */
-static struct {
-	int64_t after;
-	json_t *items;		/* up to FEED_MAX_LIMIT entries after `after` */
-	bool whole;		/* all a long-poll at `after` may take */
-	char *scratch;		/* where a follower's line is rendered */
-	size_t scratch_cap;
-} feed_cache = { -1, NULL, false, NULL, 0 };
-
 static void
-feed_cache_clear(void)
+feed_cache_clear(struct feed *f)
 {
-	json_decref(feed_cache.items);
-	feed_cache.items = NULL;
-	feed_cache.after = -1;
+	jsonw_free(&f->cache.text);
+	f->cache.n = 0;
+	f->cache.after = -1;
 }
 
 static void
 feed_add_item(const struct proto_event *ev, const char *protocol, void *arg)
 {
-	json_array_append_new(arg, render_event(ev, protocol));
-}
+	struct feed_page *pg = arg;
+	struct feed_entry *e;
 
-static int64_t
-feed_item_seq(json_t *items, size_t i)
-{
-	return json_integer_value(json_object_get(json_array_get(items, i), "seq"));
+	if (pg->n == pg->cap) {
+		pg->cap = pg->cap ? pg->cap * 2 : 64;
+		pg->v = xrealloc(pg->v, pg->cap * sizeof *pg->v);
+	}
+	e = &pg->v[pg->n++];
+	e->seq = ev->seq;
+	e->off = pg->text.len;
+	render_event(&pg->text, ev, protocol);
+	e->len = pg->text.len - e->off;
+	jsonw_newline(&pg->text);
 }
 
 /* Whether the cached page serves a reader after `after`: read there (and whole, for a
  * long-poll), or for a follower (part) holding entries after it; *from is the first of
  * them. */
 static bool
-feed_cached(int64_t after, bool part, size_t *from)
+feed_cached(const struct feed_page *pg, int64_t after, bool part, size_t *from)
 {
-	size_t lo = 0, hi;
+	size_t lo = 0, hi = pg->n;
 
 	*from = 0;
-	if (feed_cache.items == NULL || after < feed_cache.after)
+	if (pg->after < 0 || after < pg->after)
 		return false;
-	if (after == feed_cache.after)
-		return part || feed_cache.whole;
-	hi = json_array_size(feed_cache.items);
-	if (!part || hi == 0 || feed_item_seq(feed_cache.items, hi - 1) <= after)
+	if (after == pg->after)
+		return part || pg->whole;
+	if (!part || hi == 0 || pg->v[hi - 1].seq <= after)
 		return false;
 	while (lo < hi) {	/* the first entry past `after` (seqs ascend) */
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (feed_item_seq(feed_cache.items, mid) <= after)
+		if (pg->v[mid].seq <= after)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -97,89 +117,103 @@ feed_cached(int64_t after, bool part, size_t *from)
 }
 
 /*
- * The entries after `after`, borrowed, from index *from on; NULL on error. A long-poll
+ * The page of entries after `after`, from index *from on; NULL on error. A long-poll
  * (part false) gets a page read at `after`, of up to FEED_MAX_LIMIT entries. A follower
  * (part) may get the rest of a page read before, and on a miss `want` entries are read,
  * about what its next chunk takes: followers at different places would otherwise each
  * read a whole page for every chunk they are sent.
  */
-static json_t *
-feed_page(int64_t after, bool part, int want, size_t *from)
+static const struct feed_page *
+feed_page(struct feed *f, int64_t after, bool part, int want, size_t *from)
 {
-	json_t *items;
+	struct feed_page *pg = &f->cache;
+	int n;
 
-	if (feed_cached(after, part, from))
-		return feed_cache.items;
+	if (feed_cached(pg, after, part, from))
+		return pg;
 	if (!part)
 		want = FEED_MAX_LIMIT;
-	items = json_array();
-	if (history_feed(feed_st, after, want, feed_add_item, items) < 0) {
-		log_warnx("feed: %s", store_error(feed_st));
-		json_decref(items);
+	feed_cache_clear(f);
+	jsonw_init(&pg->text, NULL);
+	if ((n = store_feed(f->st, after, want, feed_add_item, pg)) < 0) {
+		log_warnx("feed: %s", store_error(f->st));
+		feed_cache_clear(f);
 		return NULL;
 	}
-	feed_cache_clear();
-	feed_cache.after = after;
-	feed_cache.items = items;
+	pg->after = after;
 	/* Up to the end of the feed, a short page is whole too (a commit clears it). */
-	feed_cache.whole = want == FEED_MAX_LIMIT || json_array_size(items) < (size_t)want;
-	return items;
+	pg->whole = want == FEED_MAX_LIMIT || n < want;
+	return pg;
 }
 
 static void
-feed_link(struct feed_waiter *w)
+feed_link(struct feed *f, struct feed_waiter *w)
 {
-	w->next = feed_head;
-	if (feed_head)
-		feed_head->prev = w;
-	feed_head = w;
-	feed_n++;
+	w->feed = f;
+	w->next = f->head;
+	if (f->head)
+		f->head->prev = w;
+	f->head = w;
+	f->n++;
 }
 
 static void
 feed_unlink(struct feed_waiter *w)
 {
+	struct feed *f = w->feed;
+
 	if (w->prev)
 		w->prev->next = w->next;
 	else
-		feed_head = w->next;
+		f->head = w->next;
 	if (w->next)
 		w->next->prev = w->prev;
 	if (w->timer)
 		event_free(w->timer);
 	free(w);
-	feed_n--;
+	f->n--;
 }
 
-/* Answer a long-poll with the first limit entries of items. */
+/* Answer a long-poll with the first limit entries of pg (none when pg is NULL). */
 static void
-feed_answer(struct evhttp_request *req, json_t *items, int limit, int64_t after)
+feed_answer(struct feed *f, struct evhttp_request *req, const struct feed_page *pg,
+    int limit, int64_t after)
 {
-	json_t *page = json_array();
-	size_t n = json_array_size(items);
+	size_t n = pg != NULL ? pg->n : 0;
+	struct jsonw w;
 
-	for (size_t i = 0; i < n && i < (size_t)limit; i++)
-		json_array_append(page, json_array_get(items, i));
-	http_reply_json(req, 200, json_pack("{s:o, s:I}", "items", page, "next",
-	    (json_int_t)(json_array_size(page) ? feed_item_seq(page,
-	    json_array_size(page) - 1) : after)));
+	if (n > (size_t)limit)
+		n = (size_t)limit;
+	jsonw_init(&w, f->pool);
+	jsonw_obj(&w);
+	jsonw_key(&w, "items");
+	jsonw_arr(&w);
+	for (size_t i = 0; i < n; i++)
+		jsonw_raw(&w, pg->text.buf + pg->v[i].off, pg->v[i].len);
+	jsonw_arr_end(&w);
+	jsonw_key(&w, "next");
+	jsonw_int(&w, n > 0 ? pg->v[n - 1].seq : after);
+	jsonw_obj_end(&w);
+	http_reply_jsonw(f->http, req, 200, &w);
+	jsonw_free(&w);
 }
 
 /* Answer a long-poll now if it has something (or must stop): true when answered. */
 static bool
 feed_poll_ready(struct feed_waiter *w, bool timeout)
 {
+	struct feed *f = w->feed;
 	size_t from;	/* 0: a long-poll is answered from a page read at its position */
-	json_t *items = feed_page(w->after, false, FEED_MAX_LIMIT, &from);
+	const struct feed_page *pg = feed_page(f, w->after, false, FEED_MAX_LIMIT, &from);
 
-	if (items == NULL) {
-		http_reply_error(w->req, 503, "database_unavailable", "cannot read the feed: "
-		    "%s", store_error(feed_st));
+	if (pg == NULL) {
+		http_reply_error(f->http, w->req, 503, "database_unavailable", "cannot read the "
+		    "feed: %s", store_error(f->st));
 		return true;
 	}
-	if (json_array_size(items) == 0 && !timeout)
+	if (pg->n == 0 && !timeout)
 		return false;
-	feed_answer(w->req, items, w->limit, w->after);
+	feed_answer(f, w->req, pg, w->limit, w->after);
 	return true;
 }
 
@@ -193,7 +227,7 @@ feed_timeout_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 void
-feed_get(struct evhttp_request *req, int64_t after, int limit, int wait_s)
+feed_get(struct feed *f, struct evhttp_request *req, int64_t after, int limit, int wait_s)
 {
 	struct feed_waiter *w = xcalloc(1, sizeof *w);
 	struct timeval tv = { wait_s, 0 };
@@ -201,13 +235,14 @@ feed_get(struct evhttp_request *req, int64_t after, int limit, int wait_s)
 	w->req = req;
 	w->after = after;
 	w->limit = limit;
+	w->feed = f;
 	if (feed_poll_ready(w, wait_s <= 0)) {
 		free(w);
 		return;
 	}
-	w->timer = evtimer_new(feed_base, feed_timeout_cb, w);
+	w->timer = evtimer_new(f->base, feed_timeout_cb, w);
 	evtimer_add(w->timer, &tv);
-	feed_link(w);
+	feed_link(f, w);
 }
 
 static void feed_push(struct feed_waiter *w);
@@ -235,38 +270,20 @@ feed_gone(void *arg)
 	feed_unlink(w);
 }
 
-/* Entry e as one NDJSON line in the scratch buffer: its length with the newline, or 0 on
- * error. The buffer is reused, so a burst of chunks (one for each of many followers)
- * leaves no discarded steps of growing strings between their chains in the heap. */
+/* The NDJSON lines of pg from i on, whole, added to buf until it holds
+ * FEED_CHUNK_BYTES (the lines and their newlines follow each other in the page's text:
+ * one copy): the index after the last one, or i when nothing could be added. */
 static size_t
-feed_line(json_t *e)
+feed_chunk(struct evbuffer *buf, const struct feed_page *pg, size_t i)
 {
-	size_t k = json_dumpb(e, feed_cache.scratch, feed_cache.scratch_cap, JSON_COMPACT);
+	size_t end = i, len = 0;
 
-	if (k != 0 && k + 1 > feed_cache.scratch_cap) {
-		feed_cache.scratch_cap = k * 2 > 16384 ? k * 2 : 16384;
-		feed_cache.scratch = xrealloc(feed_cache.scratch, feed_cache.scratch_cap);
-		k = json_dumpb(e, feed_cache.scratch, feed_cache.scratch_cap, JSON_COMPACT);
-	}
-	if (k == 0)
-		return 0;
-	feed_cache.scratch[k] = '\n';
-	return k + 1;
-}
-
-/* The NDJSON lines of items from i on, whole, added to buf until it holds
- * FEED_CHUNK_BYTES: the index after the last one. */
-static size_t
-feed_chunk(struct evbuffer *buf, json_t *items, size_t i, size_t n)
-{
-	size_t len;
-
-	for (; i < n && evbuffer_get_length(buf) < FEED_CHUNK_BYTES; i++)
-		/* Out of memory: the next push tries again from this entry. */
-		if ((len = feed_line(json_array_get(items, i))) == 0 ||
-		    evbuffer_add(buf, feed_cache.scratch, len) != 0)
-			break;
-	return i;
+	while (end < pg->n && len < FEED_CHUNK_BYTES)
+		len += pg->v[end++].len + 1;
+	/* Out of memory: the next push tries again from this entry. */
+	if (evbuffer_add(buf, pg->text.buf + pg->v[i].off, len) != 0)
+		return i;
+	return end;
 }
 
 /* What a follower reads next time the cache has nothing for it: a quarter more than its
@@ -284,20 +301,19 @@ feed_adapt(struct feed_waiter *w, size_t sent, bool full)
 static void
 feed_push(struct feed_waiter *w)
 {
-	json_t *items;
+	const struct feed_page *pg;
 	struct evbuffer *buf;
-	size_t i, n, end;
+	size_t i, end;
 
-	if (w->sending || w->after >= feed_last ||
-	    (items = feed_page(w->after, true, w->want, &i)) == NULL ||
-	    i >= (n = json_array_size(items)))
+	if (w->sending || w->after >= w->feed->last ||
+	    (pg = feed_page(w->feed, w->after, true, w->want, &i)) == NULL || i >= pg->n)
 		return;
 	buf = evbuffer_new();
-	if ((end = feed_chunk(buf, items, i, n)) == i) {
+	if ((end = feed_chunk(buf, pg, i)) == i) {
 		evbuffer_free(buf);
 		return;
 	}
-	w->after = feed_item_seq(items, end - 1);
+	w->after = pg->v[end - 1].seq;
 	feed_adapt(w, end - i, evbuffer_get_length(buf) >= FEED_CHUNK_BYTES);
 	w->sending = true;
 	evhttp_send_reply_chunk_with_cb(w->req, buf, feed_sent, w);
@@ -305,7 +321,7 @@ feed_push(struct feed_waiter *w)
 }
 
 void
-feed_follow(struct evhttp_request *req, int64_t after)
+feed_follow(struct feed *f, struct evhttp_request *req, int64_t after)
 {
 	struct feed_waiter *w = xcalloc(1, sizeof *w);
 
@@ -313,31 +329,31 @@ feed_follow(struct evhttp_request *req, int64_t after)
 	w->after = after;
 	w->want = FEED_FOLLOW_READ;
 	w->follow = true;
-	feed_link(w);
-	http_stream_start(req, "application/x-ndjson", feed_gone, w);
+	feed_link(f, w);
+	http_stream_start(f->http, req, "application/x-ndjson", feed_gone, w);
 	feed_push(w);
 }
 
 void
-feed_notify(void)
+feed_notify(struct feed *f)
 {
 	struct feed_waiter *w, *next;
 	int64_t last;
 
 	/* Kept current even with no one waiting, so a new follower knows where the
 	 * feed ends. */
-	if (history_last_seq(feed_st, &last) != 0 || last == feed_last)
+	if (store_last_seq(f->st, &last) != 0 || last == f->last)
 		return;
-	feed_last = last;
-	feed_cache_clear();
-	for (w = feed_head; w != NULL; w = next) {
+	f->last = last;
+	feed_cache_clear(f);
+	for (w = f->head; w != NULL; w = next) {
 		next = w->next;
 		if (w->follow)
 			feed_push(w);
 		else if (w->after < last && feed_poll_ready(w, false))
 			feed_unlink(w);
 	}
-	feed_cache_clear();
+	feed_cache_clear(f);
 }
 
 /* True when the peer of req closed its end (a read would say end of file). */
@@ -361,54 +377,65 @@ feed_hung_up(struct evhttp_request *req)
 static void
 feed_sweep(evutil_socket_t fd, short what, void *arg)
 {
+	struct feed *f = arg;
 	struct feed_waiter *w, *next;
 
-	for (w = feed_head; w != NULL; w = next) {
+	for (w = f->head; w != NULL; w = next) {
 		next = w->next;
 		if (!feed_hung_up(w->req))
 			continue;
 		if (w->follow)
-			http_stream_end(w->req);	/* frees it when detached */
+			http_stream_end(f->http, w->req);	/* frees it when detached */
 		else
-			http_reply_json(w->req, 200, json_pack("{s:[], s:I}", "items", "next",
-			    (json_int_t)w->after));
+			feed_answer(f, w->req, NULL, 0, w->after);
 		feed_unlink(w);
 	}
 }
 
-void
-feed_init(struct event_base *base, struct store *reader)
+struct feed *
+feed_new(struct event_base *base, struct store *st, struct http *h,
+    struct jsonw_pool *pool)
 {
+	struct feed *f = xcalloc(1, sizeof *f);
 	struct timeval every = { FEED_SWEEP_S, 0 };
 
-	feed_base = base;
-	feed_st = reader;
-	history_last_seq(reader, &feed_last);
-	feed_sweeper = event_new(base, -1, EV_PERSIST, feed_sweep, NULL);
-	event_add(feed_sweeper, &every);
+	f->base = base;
+	f->st = st;
+	f->http = h;
+	f->pool = pool;
+	f->cache.after = -1;
+	store_last_seq(st, &f->last);
+	f->sweeper = event_new(base, -1, EV_PERSIST, feed_sweep, f);
+	event_add(f->sweeper, &every);
+	return f;
 }
 
 void
-feed_shutdown(void)
+feed_shutdown(struct feed *f)
 {
-	while (feed_head != NULL) {
-		if (feed_head->follow)
-			http_stream_end(feed_head->req);
+	while (f->head != NULL) {
+		if (f->head->follow)
+			http_stream_end(f->http, f->head->req);
 		else
-			feed_poll_ready(feed_head, true);
-		feed_unlink(feed_head);
+			feed_poll_ready(f->head, true);
+		feed_unlink(f->head);
 	}
-	feed_cache_clear();
-	free(feed_cache.scratch);
-	feed_cache.scratch = NULL;
-	feed_cache.scratch_cap = 0;
-	if (feed_sweeper != NULL)
-		event_free(feed_sweeper);
-	feed_sweeper = NULL;
+	feed_cache_clear(f);
+}
+
+void
+feed_free(struct feed *f)
+{
+	if (f == NULL)
+		return;
+	feed_shutdown(f);
+	free(f->cache.v);
+	event_free(f->sweeper);
+	free(f);
 }
 
 int
-feed_waiting(void)
+feed_waiting(const struct feed *f)
 {
-	return feed_n;
+	return f->n;
 }

@@ -6,13 +6,15 @@
 
 struct event_base;
 struct evhttp_request;
+struct http;
+struct jsonw_pool;
 struct store;
 
 /*
  * The transition feed, GET /v1/events: history entries of every protocol in commit
- * order, read through the read-only connection, so only committed ones are ever
- * shown. A request with nothing after its `after` waits (long-poll) until a commit
- * brings something or its wait runs out; with follow=1 the answer is an endless NDJSON
+ * order, read from the store's committed data, so only committed ones are ever shown.
+ * A request with nothing after its `after` waits (long-poll) until a durable commit
+ * brings something (feed_notify) or its wait runs out; with follow=1 the answer is an endless NDJSON
  * stream. Waiters cost nothing while nothing commits; when something does, the new
  * entries are read once per distinct position and shared by everyone there. A
  * follower gets one chunk of whole entries (FEED_CHUNK_BYTES, or one entry if bigger)
@@ -26,16 +28,25 @@ struct store;
 #define FEED_MAX_LIMIT 1000
 #define FEED_MAX_WAIT_S 300
 
-void feed_init(struct event_base *base, struct store *reader);
-/* Answer every waiting request (long-polls empty, streams ended) and stop. */
-void feed_shutdown(void);
+struct feed;
+
+/* The feed of st's history on base, answering through h with pool's buffers (each
+ * must outlive it); it knows where the feed ends from now. Never NULL. */
+struct feed *feed_new(struct event_base *base, struct store *st, struct http *h,
+    struct jsonw_pool *pool);
+/* feed_shutdown, then free; NULL is a no-op. */
+void feed_free(struct feed *f);
+/* Answer every waiting request (long-polls with what they have, streams ended); the
+ * feed still takes requests afterwards. */
+void feed_shutdown(struct feed *f);
 /* Answer req with up to limit entries after seq `after`, waiting up to wait_s. */
-void feed_get(struct evhttp_request *req, int64_t after, int limit, int wait_s);
+void feed_get(struct feed *f, struct evhttp_request *req, int64_t after, int limit,
+    int wait_s);
 /* Stream every entry after seq `after` to req as NDJSON, as they commit. */
-void feed_follow(struct evhttp_request *req, int64_t after);
-/* Something committed: wake the waiters (a commit hook). */
-void feed_notify(void);
+void feed_follow(struct feed *f, struct evhttp_request *req, int64_t after);
+/* Something committed and is durable: wake the waiters. */
+void feed_notify(struct feed *f);
 /* How many requests are waiting or following. */
-int feed_waiting(void);
+int feed_waiting(const struct feed *f);
 
 #endif

@@ -16,7 +16,6 @@
 #include <strings.h>
 
 #include "clock.h"
-#include "commit.h"
 #include "httpconn.h"
 #include "listen.h"
 #include "jsonw.h"
@@ -25,32 +24,39 @@
 #include "peer.h"
 #include "proto.h"
 #include "render.h"
-#include "snapshot.h"
+#include "store.h"
+#include "turn.h"
 #include "xmalloc.h"
 
-#define HTTP_MAX_SEGMENTS 8
 #define HTTP_TRACK 4096		/* requests whose start time is kept (a power of 2) */
 
-/* When each request in progress arrived, for the latency metric: an open-addressing
- * table keyed by the request's address (no user data can hang on an evhttp request). */
-static struct {
+struct http_track {
 	const void *req;
 	int64_t start_us;
-} http_track[HTTP_TRACK];
+};
 
-static struct evhttp *http_server;
-static struct evconnlistener *http_listener;
-static struct httpconn_set *http_conns;	/* the connections, the output budget */
-static const struct http_route *http_routes;
-static size_t http_n_routes;
+struct http {
+	struct http_deps deps;
+	struct evhttp *server;
+	struct evconnlistener *listener;
+	struct httpconn_set *conns;	/* the connections, the output budget */
+	const struct http_route *routes;
+	size_t n_routes;
+	struct peer peer;		/* who may write */
+	struct listen bound;		/* the socket file we bound, if any */
+	/* When each request in progress arrived, for the latency metric: an
+	 * open-addressing table keyed by the request's address (no user data can hang
+	 * on an evhttp request). */
+	struct http_track track[HTTP_TRACK];
+};
 
 static bool
-http_peer_may_write(struct evhttp_request *req)
+http_peer_may_write(struct http *h, struct evhttp_request *req)
 {
 	struct evhttp_connection *conn = evhttp_request_get_connection(req);
 
-	return conn != NULL &&
-	    peer_may_write(bufferevent_getfd(evhttp_connection_get_bufferevent(conn)));
+	return conn != NULL && peer_may_write(&h->peer,
+	    bufferevent_getfd(evhttp_connection_get_bufferevent(conn)));
 }
 
 /*
@@ -62,14 +68,14 @@ http_peer_may_write(struct evhttp_request *req)
  * libevent's own).
  */
 static void
-http_input_cb(struct evbuffer *in, const struct evbuffer_cb_info *info, void *arg)
+http_input(void *arg, struct evhttp_connection *conn, struct evbuffer *in,
+    const struct evbuffer_cb_info *info)
 {
 	static const char import[] = "POST /v1/protocols:import";
-	struct bufferevent *bev = arg;
-	struct evhttp_connection *conn;
+	struct http *h = arg;
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(conn);
 	char head[sizeof import];
 	bool bulk;
-	void *cbarg;
 
 	if (info->n_added == 0 || evbuffer_get_length(in) < sizeof import - 1)
 		return;
@@ -78,27 +84,21 @@ http_input_cb(struct evbuffer *in, const struct evbuffer_cb_info *info, void *ar
 	head[sizeof head - 1] = '\0';
 	if (head[0] < 'A' || head[0] > 'Z' || strchr(head, ' ') == NULL)
 		return;
-	bufferevent_getcb(bev, NULL, NULL, NULL, &cbarg);
-	if ((conn = cbarg) == NULL)
-		return;
-	bulk = strcmp(head, import) == 0 && peer_may_write(bufferevent_getfd(bev));
+	bulk = strcmp(head, import) == 0 && peer_may_write(&h->peer, bufferevent_getfd(bev));
 	evhttp_connection_set_max_body_size(conn, bulk ? HTTP_MAX_BULK_BODY : HTTP_MAX_READ);
 }
 
+/* evhttp's bevcb: a connection accepted; its input is watched from its first byte
+ * (httpconn_born). */
 static struct bufferevent *
 http_new_bev(struct event_base *base, void *arg)
 {
+	struct http *h = arg;
 	struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 
 	if (bev != NULL)
-		evbuffer_add_cb(bufferevent_get_input(bev), http_input_cb, bev);
+		httpconn_born(h->conns, bev);
 	return bev;
-}
-
-bool
-http_request_alive(struct evhttp_request *req)
-{
-	return evhttp_request_get_connection(req) != NULL;
 }
 
 static size_t
@@ -108,41 +108,42 @@ http_track_slot(const void *req)
 }
 
 static void
-http_track_start(const void *req)
+http_track_start(struct http *h, const void *req)
 {
 	size_t i = http_track_slot(req);
 
 	for (size_t n = 0; n < HTTP_TRACK; n++, i = (i + 1) & (HTTP_TRACK - 1))
-		if (http_track[i].req == NULL) {
-			http_track[i].req = req;
-			http_track[i].start_us = clock_mono_us();
+		if (h->track[i].req == NULL) {
+			h->track[i].req = req;
+			h->track[i].start_us = clock_mono_us();
 			return;
 		}
 }
 
 /* The latency of req in µs (and forget it), or -1 when it was not tracked. */
 static int64_t
-http_track_end(const void *req)
+http_track_end(struct http *h, const void *req)
 {
+	struct http_track *t = h->track;
 	size_t i = http_track_slot(req);
 	int64_t start;
 
-	for (size_t n = 0; n < HTTP_TRACK && http_track[i].req != NULL; n++,
+	for (size_t n = 0; n < HTTP_TRACK && t[i].req != NULL; n++,
 	    i = (i + 1) & (HTTP_TRACK - 1)) {
-		if (http_track[i].req != req)
+		if (t[i].req != req)
 			continue;
-		start = http_track[i].start_us;
+		start = t[i].start_us;
 		/* Backward-shift deletion keeps every probe chain intact. */
-		for (size_t j = (i + 1) & (HTTP_TRACK - 1); http_track[j].req != NULL;
+		for (size_t j = (i + 1) & (HTTP_TRACK - 1); t[j].req != NULL;
 		    j = (j + 1) & (HTTP_TRACK - 1)) {
-			size_t home = http_track_slot(http_track[j].req);
+			size_t home = http_track_slot(t[j].req);
 
 			if (((j - home) & (HTTP_TRACK - 1)) >= ((j - i) & (HTTP_TRACK - 1))) {
-				http_track[i] = http_track[j];
+				t[i] = t[j];
 				i = j;
 			}
 		}
-		http_track[i].req = NULL;
+		t[i].req = NULL;
 		return clock_mono_us() - start;
 	}
 	return -1;
@@ -150,124 +151,110 @@ http_track_end(const void *req)
 
 /* Count an answer in the metrics (and stop tracking its request); it starts now, so
  * from now its connection may be dropped if it stops reading (httpconn.h). */
-void
-http_count(struct evhttp_request *req, int status)
+static void
+http_count(struct http *h, struct evhttp_request *req, int status)
 {
-	int64_t us = http_track_end(req);
+	int64_t us = http_track_end(h, req);
 
-	metrics_http(status, us < 0 ? 0 : us);
-	httpconn_answer(http_conns, evhttp_request_get_connection(req), NULL, NULL);
+	metrics_http(h->deps.metrics, status, us < 0 ? 0 : us);
+	httpconn_answer(h->conns, evhttp_request_get_connection(req), NULL, NULL);
 }
 
 /* Send buf (emptied, freed) as the answer. */
 static void
-http_send_buffer(struct evhttp_request *req, int status, const char *type,
+http_send_buffer(struct http *h, struct evhttp_request *req, int status, const char *type,
     struct evbuffer *buf)
 {
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
-	http_count(req, status);
+	http_count(h, req, status);
 	evhttp_send_reply(req, status, render_status_title(status), buf);
 	evbuffer_free(buf);
 }
 
 void
-http_stream_start(struct evhttp_request *req, const char *type, http_close_fn *fn,
-    void *arg)
+http_stream_start(struct http *h, struct evhttp_request *req, const char *type,
+    http_close_fn *fn, void *arg)
 {
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
-	http_count(req, 200);
+	http_count(h, req, 200);
 	/* Dropped or gone, the connection takes the request with it: tell its holder. */
-	httpconn_answer(http_conns, evhttp_request_get_connection(req), fn, arg);
+	httpconn_answer(h->conns, evhttp_request_get_connection(req), fn, arg);
 	evhttp_send_reply_start(req, 200, "OK");
 }
 
 void
-http_stream_end(struct evhttp_request *req)
+http_stream_end(struct http *h, struct evhttp_request *req)
 {
 	/* Its holder lets go: the connection goes on without telling anyone. */
-	httpconn_answer(http_conns, evhttp_request_get_connection(req), NULL, NULL);
+	httpconn_answer(h->conns, evhttp_request_get_connection(req), NULL, NULL);
 	evhttp_send_reply_end(req);
 }
 
-/* Send text (len bytes) and a newline as the answer. */
-static void
-http_send_text(struct evhttp_request *req, int status, const char *type, const char *text,
-    size_t len)
+void
+http_reply_text(struct http *h, struct evhttp_request *req, int status, const char *type,
+    const char *text, size_t len)
 {
 	struct evbuffer *buf = evbuffer_new();
 
 	evbuffer_add(buf, text, len);
-	evbuffer_add(buf, "\n", 1);
-	http_send_buffer(req, status, type, buf);
+	http_send_buffer(h, req, status, type, buf);
 }
 
-static void
-http_send(struct evhttp_request *req, int status, const char *type, json_t *body)
-{
-	static const char broken[] = "{\"type\":\"urn:protocold:problem:internal\","
-	    "\"title\":\"Internal Server Error\",\"status\":500,\"detail\":\"the answer "
-	    "could not be encoded\",\"code\":\"internal\"}";
-	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-
-	if (text == NULL) {
-		/* Never crash on an answer jansson refused: say so instead. */
-		log_warnx("an answer could not be encoded as JSON");
-		http_send_text(req, 500, "application/problem+json", broken, sizeof broken - 1);
-	} else
-		http_send_text(req, status, type, text, strlen(text));
-	free(text);
-	json_decref(body);
-}
-
+/* A text of the first size goes back to the pool it came from (arg) once sent. */
 static void
 http_free_text(const void *data, size_t len, void *arg)
 {
-	jsonw_recycle((char *)data, (size_t)(uintptr_t)arg);
+	jsonw_recycle(arg, (char *)data, arg != NULL ? JSONW_INIT_CAP : 0);
 }
 
-void
-http_reply_jsonw(struct evhttp_request *req, int status, struct jsonw *w)
+/* Send the text of w and a newline as the answer. */
+static void
+http_send_jsonw(struct http *h, struct evhttp_request *req, int status, const char *type,
+    struct jsonw *w)
 {
 	struct evbuffer *buf = evbuffer_new();
-	size_t len, cap;
+	struct jsonw_pool *pool;
+	size_t len;
 	char *text;
 
-	/* The text is handed to the connection, not copied: it is recycled once sent. */
+	/* The text is handed to the connection, not copied: it goes back to its pool
+	 * once sent or dropped (the pool waits for it, even past web_free: jsonw.h). */
 	jsonw_newline(w);
-	cap = w->cap;
+	pool = w->cap == JSONW_INIT_CAP ? w->pool : NULL;
 	text = jsonw_take(w, &len);
-	if (evbuffer_add_reference(buf, text, len, http_free_text, (void *)(uintptr_t)cap)
-	    != 0) {
+	if (evbuffer_add_reference(buf, text, len, http_free_text, pool) != 0) {
 		evbuffer_add(buf, text, len);
-		jsonw_recycle(text, cap);
+		jsonw_recycle(pool, text, JSONW_INIT_CAP);
 	}
-	http_send_buffer(req, status, "application/json", buf);
+	http_send_buffer(h, req, status, type, buf);
 }
 
 void
-http_reply_json(struct evhttp_request *req, int status, json_t *body)
+http_reply_jsonw(struct http *h, struct evhttp_request *req, int status, struct jsonw *w)
 {
-	if (body == NULL) {
-		http_reply_error(req, 500, "internal", "the answer could not be encoded");
-		return;
-	}
-	http_send(req, status, "application/json", body);
+	http_send_jsonw(h, req, status, "application/json", w);
 }
 
 void
-http_reply_problem(struct evhttp_request *req, const struct problem *pb)
+http_reply_problem_jsonw(struct http *h, struct evhttp_request *req, int status,
+    struct jsonw *w)
 {
-	http_send(req, pb->status, "application/problem+json", render_problem(pb));
+	http_send_jsonw(h, req, status, "application/problem+json", w);
 }
 
 void
-http_reply_problem_doc(struct evhttp_request *req, int status, json_t *doc)
+http_reply_problem(struct http *h, struct evhttp_request *req, const struct problem *pb)
 {
-	http_send(req, status, "application/problem+json", doc);
+	struct jsonw w;
+
+	jsonw_init(&w, h->deps.pool);
+	render_problem(&w, pb);
+	http_reply_problem_jsonw(h, req, pb->status, &w);
+	jsonw_free(&w);
 }
 
 void
-http_reply_error(struct evhttp_request *req, int status, const char *code,
+http_reply_error(struct http *h, struct evhttp_request *req, int status, const char *code,
     const char *fmt, ...)
 {
 	struct problem pb = { .status = status, .code = code };
@@ -277,7 +264,7 @@ http_reply_error(struct evhttp_request *req, int status, const char *code,
 	vsnprintf(pb.detail, sizeof pb.detail, fmt, ap);
 	va_end(ap);
 	problem_clean(pb.detail);
-	http_reply_problem(req, &pb);
+	http_reply_problem(h, req, &pb);
 }
 
 json_t *
@@ -362,75 +349,80 @@ http_method_name(enum evhttp_cmd_type t)
 	}
 }
 
-/* A read that waits for the fsync in flight (durable mode). */
+/* A read that waits for the commit in flight to be durable. */
 struct http_deferred {
+	struct http *h;
 	struct evhttp_request *req;
 	const struct http_route *route;
 	bool has_id;
 	char id[];
 };
 
-static void http_defer(struct evhttp_request *req, const struct http_route *r,
-    const char *id);
+static void http_defer(struct http *h, struct evhttp_request *req,
+    const struct http_route *r, const char *id);
 
 static void
 http_deferred_run(void *arg, bool ok)
 {
 	struct http_deferred *d = arg;
+	const char *id = d->has_id ? d->id : NULL;
 
-	/* Told after the hooks, so the snapshot may begin; the check stays, in case a
-	 * waiter before this one committed again. */
-	if (!snapshot_hold())
-		http_defer(d->req, d->route, d->has_id ? d->id : NULL);
+	/* Told once that commit is durable, so the reads may begin; the check stays, in
+	 * case a waiter before this one committed again. */
+	if (!store_reads_ready(d->h->deps.st))
+		http_defer(d->h, d->req, d->route, id);
 	else
-		d->route->fn(d->req, d->has_id ? d->id : NULL);
+		d->route->fn(d->h->deps.ctx, d->req, id);
 	free(d);
 }
 
 /*
- * The writer's last commit is not on disk yet and this turn holds no snapshot from
- * before it: a read now would see it. The request is served once the fsync is over
- * (about a millisecond; never longer than a commit took with SQLite's own FULL).
+ * A commit is written but not durable yet (SQLite: its WAL's fsync runs) and this turn
+ * reads nothing from before it: a read now would see what a crash could take back. The
+ * request is served once the commit is durable (about a millisecond; never longer than
+ * a commit took with SQLite's own FULL).
  */
 static void
-http_defer(struct evhttp_request *req, const struct http_route *r, const char *id)
+http_defer(struct http *h, struct evhttp_request *req, const struct http_route *r,
+    const char *id)
 {
 	size_t n = id != NULL ? strlen(id) + 1 : 1;
 	struct http_deferred *d = xmalloc(sizeof *d + n);
 
+	d->h = h;
 	d->req = req;
 	d->route = r;
 	d->has_id = id != NULL;
 	memcpy(d->id, id != NULL ? id : "", n);
-	commit_after_sync(http_deferred_run, d);
+	turn_after_sync(h->deps.turn, http_deferred_run, d);
 }
 
 static void
-http_dispatch_route(struct evhttp_request *req, const struct http_route *r,
+http_dispatch_route(struct http *h, struct evhttp_request *req, const struct http_route *r,
     const char *id, bool has_id)
 {
 	if (has_id && !proto_valid_id(id)) {
-		http_reply_error(req, 404, "invalid_id", "\"%.64s\" is not an id: ids are 1 to "
-		    "64 characters of A-Z a-z 0-9 . _ : -", id);
+		http_reply_error(h, req, 404, "invalid_id", "\"%.64s\" is not an id: ids are 1 "
+		    "to 64 characters of A-Z a-z 0-9 . _ : -", id);
 		return;
 	}
 	if (!r->bulk && evbuffer_get_length(evhttp_request_get_input_buffer(req)) >
 	    HTTP_MAX_BODY) {
-		http_reply_error(req, 413, "body_too_large", "a request body may have at most "
-		    "%d bytes here (POST /v1/protocols:import takes up to %d)", HTTP_MAX_BODY,
-		    HTTP_MAX_BULK_BODY);
+		http_reply_error(h, req, 413, "body_too_large", "a request body may have at "
+		    "most %d bytes here (POST /v1/protocols:import takes up to %d)",
+		    HTTP_MAX_BODY, HTTP_MAX_BULK_BODY);
 		return;
 	}
-	if (r->write && !http_peer_may_write(req)) {
-		http_reply_error(req, 403, "forbidden", "writes need root, the daemon's user or "
-		    "a member of the configured write_group; this peer may only read");
+	if (r->write && !http_peer_may_write(h, req)) {
+		http_reply_error(h, req, 403, "forbidden", "writes need root, the daemon's user "
+		    "or a member of the configured write_group; this peer may only read");
 		return;
 	}
-	if (!r->write && !snapshot_hold()) {
-		http_defer(req, r, has_id ? id : NULL);
+	if (!r->write && !store_reads_ready(h->deps.st)) {
+		http_defer(h, req, r, has_id ? id : NULL);
 		return;
 	}
-	r->fn(req, has_id ? id : NULL);
+	r->fn(h->deps.ctx, req, has_id ? id : NULL);
 }
 
 /* Add the Content-Length field v, a list of decimal numbers (RFC 9110 §8.6), to *len
@@ -503,26 +495,27 @@ http_framing_bad(struct evhttp_request *req, char *why, size_t len)
 static void
 http_gencb(struct evhttp_request *req, void *arg)
 {
+	struct http *h = arg;
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 	const char *method = http_method_name(evhttp_request_get_command(req));
 	char id[256], allow[64] = "", why[160];
 	bool has_id, path_known = false;
 
-	http_track_start(req);
-	httpconn_request(http_conns, evhttp_request_get_connection(req));
+	http_track_start(h, req);
+	httpconn_request(h->conns, evhttp_request_get_connection(req));
 	if (http_framing_bad(req, why, sizeof why)) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
-		http_reply_error(req, 400, "invalid_request", "%s; this connection is closed",
-		    why);
+		http_reply_error(h, req, 400, "invalid_request", "%s; this connection is "
+		    "closed", why);
 		return;
 	}
-	for (size_t i = 0; path != NULL && i < http_n_routes; i++) {
-		const struct http_route *r = &http_routes[i];
+	for (size_t i = 0; path != NULL && i < h->n_routes; i++) {
+		const struct http_route *r = &h->routes[i];
 
 		if (!http_match(r->pattern, path, id, sizeof id, &has_id))
 			continue;
 		if (strcmp(r->method, method) == 0) {
-			http_dispatch_route(req, r, id, has_id);
+			http_dispatch_route(h, req, r, id, has_id);
 			return;
 		}
 		path_known = true;
@@ -530,14 +523,24 @@ http_gencb(struct evhttp_request *req, void *arg)
 		    allow[0] ? ", " : "", r->method);
 	}
 	if (!path_known) {
-		http_reply_error(req, 404, "route_not_found", "no such endpoint: %s %.200s",
+		http_reply_error(h, req, 404, "route_not_found", "no such endpoint: %s %.200s",
 		    method, path ? path : "?");
 		return;
 	}
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
-	http_reply_error(req, 405, "method_not_allowed", "%s is not allowed on %.200s; "
+	http_reply_error(h, req, 405, "method_not_allowed", "%s is not allowed on %.200s; "
 	    "allowed: %s", method, path, allow);
 }
+
+/*
+ * accept() failed: at the connection limit, pause accepting for a moment rather than
+ * spin on the waiting connection, and say so once a minute at most. The listener's
+ * argument is evhttp's, so what the warning needs to remember is where libevent keeps
+ * it: the listener's error callback is the loud one, or the quiet one for a minute
+ * after a warning. Those timers only run while the loop does, and no loop runs once the
+ * server is freed.
+ */
+static void http_accept_error(struct evconnlistener *lev, void *arg);
 
 static void
 http_accept_again(evutil_socket_t fd, short what, void *arg)
@@ -545,99 +548,134 @@ http_accept_again(evutil_socket_t fd, short what, void *arg)
 	evconnlistener_enable(arg);
 }
 
-/* accept() failed: at the connection limit, pause accepting for a moment rather than
- * spin on the waiting connection. */
 static void
-http_accept_error(struct evconnlistener *lev, void *arg)
+http_accept_loud(evutil_socket_t fd, short what, void *arg)
 {
-	static int64_t warned;
-	struct timeval pause = { 0, 100000 };
-	int err = EVUTIL_SOCKET_ERROR();
+	evconnlistener_set_error_cb(arg, http_accept_error);
+}
 
-	if (clock_mono_us() - warned > 60 * 1000000LL) {
-		log_warnx("cannot accept connections: %s%s", strerror(err),
-		    err == EMFILE || err == ENFILE ? " (max_connections reached)" : "");
-		warned = clock_mono_us();
-	}
+static void
+http_accept_pause(struct evconnlistener *lev)
+{
+	struct timeval pause = { 0, 100000 };
+
 	evconnlistener_disable(lev);
 	event_base_once(evconnlistener_get_base(lev), -1, EV_TIMEOUT, http_accept_again, lev,
 	    &pause);
 }
 
 static void
-http_configure(const struct config *cfg)
+http_accept_error_quiet(struct evconnlistener *lev, void *arg)
+{
+	http_accept_pause(lev);
+}
+
+static void
+http_accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct timeval minute = { 60, 0 };
+	int err = EVUTIL_SOCKET_ERROR();
+
+	log_warnx("cannot accept connections: %s%s", strerror(err),
+	    err == EMFILE || err == ENFILE ? " (max_connections reached)" : "");
+	evconnlistener_set_error_cb(lev, http_accept_error_quiet);
+	event_base_once(evconnlistener_get_base(lev), -1, EV_TIMEOUT, http_accept_loud, lev,
+	    &minute);
+	http_accept_pause(lev);
+}
+
+static void
+http_configure(struct http *h, const struct config *cfg)
 {
 	struct timeval idle = { cfg->idle_timeout_ms / 1000, cfg->idle_timeout_ms % 1000 * 1000 };
 
-	evhttp_set_max_body_size(http_server, HTTP_MAX_READ);
-	evhttp_set_max_headers_size(http_server, 16 * 1024);
-	evhttp_set_timeout_tv(http_server, &idle);
-	evhttp_set_allowed_methods(http_server, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	evhttp_set_max_body_size(h->server, HTTP_MAX_READ);
+	evhttp_set_max_headers_size(h->server, 16 * 1024);
+	evhttp_set_timeout_tv(h->server, &idle);
+	evhttp_set_allowed_methods(h->server, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
 	    EVHTTP_REQ_PATCH);
-	evhttp_set_gencb(http_server, http_gencb, NULL);
-	evhttp_set_bevcb(http_server, http_new_bev, NULL);
-	peer_set_write_group(cfg->write_group);
+	evhttp_set_gencb(h->server, http_gencb, h);
+	evhttp_set_bevcb(h->server, http_new_bev, h);
+	peer_set_write_group(&h->peer, cfg->write_group);
 }
 
 void
-http_reconfigure(const struct config *cfg)
+http_reconfigure(struct http *h, const struct config *cfg)
 {
 	listen_limit_connections(cfg->max_connections);
-	if (http_server != NULL)
-		http_configure(cfg);
+	http_configure(h, cfg);
 }
 
-int
-http_init(struct event_base *base, int fd, const struct config *cfg,
-    const struct http_route *routes, size_t n_routes, char **cause)
+/* Listen on fd, or on the path cfg names: 0, or -1 with *cause. */
+static int
+http_listen(struct http *h, struct event_base *base, int fd, const struct config *cfg,
+    char **cause)
 {
-	listen_limit_connections(cfg->max_connections);
-	if (fd < 0 && (fd = listen_bind_path(cfg->socket, cfg->socket_mode, cfg->write_group,
-	    cause)) < 0)
+	if (fd < 0 && (fd = listen_bind_path(&h->bound, cfg->socket, cfg->socket_mode,
+	    cfg->write_group, cause)) < 0)
 		return -1;
 	/* evconnlistener does not make a passed descriptor non-blocking itself. */
 	evutil_make_socket_nonblocking(fd);
-	http_listener = evconnlistener_new(base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE, 0, fd);
-	http_server = evhttp_new(base);
-	if (http_listener == NULL || http_server == NULL ||
-	    evhttp_bind_listener(http_server, http_listener) == NULL) {
+	h->listener = evconnlistener_new(base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE, 0, fd);
+	h->server = evhttp_new(base);
+	if (h->listener == NULL || h->server == NULL ||
+	    evhttp_bind_listener(h->server, h->listener) == NULL) {
 		*cause = xasprintf("cannot listen on %s", fd == 3 ? "the passed socket" :
 		    cfg->socket);
+		if (h->listener != NULL)
+			evconnlistener_free(h->listener);	/* not the server's */
+		h->listener = NULL;
 		return -1;
 	}
-	evconnlistener_set_error_cb(http_listener, http_accept_error);
-	http_conns = httpconn_start(base);
-	http_routes = routes;
-	http_n_routes = n_routes;
-	http_configure(cfg);
+	evconnlistener_set_error_cb(h->listener, http_accept_error);
 	return 0;
 }
 
-const char *
-http_socket_name(void)
+struct http *
+http_new(struct event_base *base, int fd, const struct config *cfg,
+    const struct http_route *routes, size_t n_routes, const struct http_deps *deps,
+    char **cause)
 {
-	return listen_bound_path() ? listen_bound_path() :
+	struct http *h = xcalloc(1, sizeof *h);
+
+	h->deps = *deps;
+	h->routes = routes;
+	h->n_routes = n_routes;
+	listen_limit_connections(cfg->max_connections);
+	if (http_listen(h, base, fd, cfg, cause) != 0) {
+		http_free(h);
+		return NULL;
+	}
+	h->conns = httpconn_start(base, deps->metrics, http_input, h);
+	http_configure(h, cfg);
+	return h;
+}
+
+const char *
+http_socket_name(const struct http *h)
+{
+	return listen_bound_path(&h->bound) ? listen_bound_path(&h->bound) :
 	    "passed by systemd (socket activation)";
 }
 
 void
-http_stop_listening(void)
+http_stop_listening(struct http *h)
 {
-	if (http_listener != NULL)
-		evconnlistener_disable(http_listener);
+	if (h->listener != NULL)
+		evconnlistener_disable(h->listener);
 }
 
 void
-http_shutdown(void)
+http_free(struct http *h)
 {
+	if (h == NULL)
+		return;
 	/* evhttp_free frees the bound listener too. */
-	if (http_server != NULL)
-		evhttp_free(http_server);
+	if (h->server != NULL)
+		evhttp_free(h->server);
 	/* After the connections: each one's close callback takes it out of the set. */
-	httpconn_stop(http_conns);
-	http_conns = NULL;
-	http_server = NULL;
-	http_listener = NULL;
-	listen_unlink();
+	httpconn_stop(h->conns);
+	listen_unlink(&h->bound);
+	free(h);
 }

@@ -23,9 +23,12 @@
 
 struct httpconn {
 	struct httpconn_set *set;
-	struct evhttp_connection *evcon;
+	struct evhttp_connection *evcon;	/* NULL until its birth is handled */
+	struct bufferevent *bev;
 	struct evbuffer *out;		/* its bufferevent's output */
 	struct evbuffer_cb_entry *watch;	/* our callback on out */
+	struct evbuffer *in;		/* its input, watched from birth (else NULL) */
+	struct evbuffer_cb_entry *watch_in;
 	size_t queued;			/* bytes in out */
 	int64_t still_since_us;		/* out last gave bytes away, or filled from empty */
 	bool answering;			/* an answer is on its way: it may be dropped */
@@ -36,6 +39,12 @@ struct httpconn {
 };
 
 struct httpconn_set {
+	struct metrics *metrics;
+	httpconn_input_fn *input;	/* told of every connection's input */
+	void *input_arg;
+	struct event *born_ev;		/* made active when a connection is born */
+	struct httpconn **born;		/* born, evcon not known yet */
+	size_t n_born, cap_born;
 	struct event *sweep;
 	int64_t sweep_due_us;		/* when it is armed for, if pending */
 	struct httpconn *bucket[HTTPCONN_BUCKETS];
@@ -116,6 +125,8 @@ httpconn_forget(struct httpconn *c)
 		c->next->prev = c->prev;
 	set->n--;
 	evbuffer_remove_cb_entry(c->out, c->watch);
+	if (c->watch_in != NULL)
+		evbuffer_remove_cb_entry(c->in, c->watch_in);
 	/* The output goes with the connection, without telling our callback. */
 	set->queued -= c->queued;
 	set->closed++;
@@ -136,31 +147,97 @@ httpconn_closed(struct evhttp_connection *evcon, void *arg)
 		fn(fn_arg);
 }
 
-/* The connection evcon, known from now on. */
-static struct httpconn *
-httpconn_get(struct httpconn_set *set, struct evhttp_connection *evcon)
+/* c's connection is evcon: found by it from now on, and told when it closes. */
+static void
+httpconn_key(struct httpconn *c, struct evhttp_connection *evcon)
 {
-	struct httpconn **p = httpconn_slot(set, evcon);
-	struct httpconn *c = *p;
-
-	if (c != NULL)
-		return c;
-	c = xcalloc(1, sizeof *c);
-	c->set = set;
 	c->evcon = evcon;
-	c->out = bufferevent_get_output(evhttp_connection_get_bufferevent(evcon));
+	c->hnext = NULL;
+	*httpconn_slot(c->set, evcon) = c;	/* the end of its bucket: none has evcon */
+	evhttp_connection_set_closecb(evcon, httpconn_closed, c);
+}
+
+/* A new record of bev's connection, in the set (not yet found by its evcon). */
+static struct httpconn *
+httpconn_new(struct httpconn_set *set, struct bufferevent *bev)
+{
+	struct httpconn *c = xcalloc(1, sizeof *c);
+
+	c->set = set;
+	c->bev = bev;
+	c->out = bufferevent_get_output(bev);
 	c->queued = evbuffer_get_length(c->out);
 	c->still_since_us = clock_mono_us();
 	c->watch = evbuffer_add_cb(c->out, httpconn_out_cb, c);
-	*p = c;
 	c->next = set->head;
 	if (set->head != NULL)
 		set->head->prev = c;
 	set->head = c;
 	set->n++;
 	set->queued += c->queued;
-	evhttp_connection_set_closecb(evcon, httpconn_closed, c);
 	return c;
+}
+
+/* The connection evcon, known from now on (from its birth, normally). */
+static struct httpconn *
+httpconn_get(struct httpconn_set *set, struct evhttp_connection *evcon)
+{
+	struct httpconn *c = *httpconn_slot(set, evcon);
+
+	if (c != NULL)
+		return c;
+	c = httpconn_new(set, evhttp_connection_get_bufferevent(evcon));
+	httpconn_key(c, evcon);
+	return c;
+}
+
+static void
+httpconn_in_cb(struct evbuffer *in, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct httpconn *c = arg;
+	void *evcon = c->evcon;
+
+	/* Never before its birth is handled (no input is read before); but be sure. */
+	if (evcon == NULL)
+		bufferevent_getcb(c->bev, NULL, NULL, NULL, &evcon);
+	if (evcon != NULL)
+		c->set->input(c->set->input_arg, evcon, in, info);
+}
+
+/*
+ * The connections born this turn: evhttp has made each one's evhttp_connection since
+ * (its bufferevent's callback argument) and read nothing of it yet, for this event was
+ * made active while the connection was accepted, before its socket was watched. So
+ * every connection has our close callback, and leaves the set when it closes, even one
+ * that never sends a byte.
+ */
+static void
+httpconn_born_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct httpconn_set *set = arg;
+	void *evcon;
+
+	for (size_t i = 0; i < set->n_born; i++) {
+		bufferevent_getcb(set->born[i]->bev, NULL, NULL, NULL, &evcon);
+		if (evcon != NULL)
+			httpconn_key(set->born[i], evcon);
+	}
+	set->n_born = 0;
+}
+
+void
+httpconn_born(struct httpconn_set *set, struct bufferevent *bev)
+{
+	struct httpconn *c = httpconn_new(set, bev);
+
+	c->in = bufferevent_get_input(bev);
+	c->watch_in = evbuffer_add_cb(c->in, httpconn_in_cb, c);
+	if (set->n_born == set->cap_born) {
+		set->cap_born = set->cap_born ? set->cap_born * 2 : 16;
+		set->born = xrealloc(set->born, set->cap_born * sizeof *set->born);
+	}
+	set->born[set->n_born++] = c;
+	event_active(set->born_ev, EV_TIMEOUT, 1);
 }
 
 void
@@ -221,7 +298,7 @@ httpconn_drop_stalled(struct httpconn_set *set)
 	size_t n = httpconn_stalled(set, &v), before = set->queued;
 
 	for (size_t i = 0; i < n; i++) {
-		metrics_http_dropped_slow();
+		metrics_http_dropped_slow(set->metrics);
 		evhttp_connection_free(v[i]);
 	}
 	free(v);
@@ -252,10 +329,15 @@ httpconn_sweep(evutil_socket_t fd, short what, void *arg)
 }
 
 struct httpconn_set *
-httpconn_start(struct event_base *base)
+httpconn_start(struct event_base *base, struct metrics *m, httpconn_input_fn *input,
+    void *arg)
 {
 	struct httpconn_set *set = xcalloc(1, sizeof *set);
 
+	set->metrics = m;
+	set->input = input;
+	set->input_arg = arg;
+	set->born_ev = event_new(base, -1, 0, httpconn_born_cb, set);
 	/* A fixed threshold (this also stops glibc raising it to the size of the largest
 	 * block freed): the buffers of big answers are mapped apart and unmapped when
 	 * freed, instead of staying in the heap after a burst of them. */
@@ -271,12 +353,14 @@ httpconn_stop(struct httpconn_set *set)
 
 	if (set == NULL)
 		return;
+	/* Only those whose birth was never handled (the loop stopped first) are left, and
+	 * evhttp_free has freed their buffers: nothing of libevent's is touched. */
 	for (c = set->head; c != NULL; c = next) {
 		next = c->next;
-		evbuffer_remove_cb_entry(c->out, c->watch);
-		evhttp_connection_set_closecb(c->evcon, NULL, NULL);
 		free(c);
 	}
+	free(set->born);
+	event_free(set->born_ev);
 	event_free(set->sweep);
 	free(set);
 }

@@ -3,13 +3,19 @@
 
 #include <stddef.h>
 
+struct bufferevent;
 struct event_base;
+struct evbuffer;
+struct evbuffer_cb_info;
 struct evhttp_connection;
+struct metrics;
 
 /*
- * The server's connections that have made a request, for http.c: evhttp's one close
- * callback of each (ours, forwarded to whoever holds the connection's request), and a
- * budget on the answers queued in the daemon for all of them together.
+ * The server's connections, for http.c: each known from the moment evhttp makes its
+ * bufferevent (httpconn_born) until it closes, with its input watched from the first
+ * byte (for the request line: http.c's body limit), evhttp's one close callback of
+ * each (ours, forwarded to whoever holds the connection's request), and a budget on
+ * the answers queued in the daemon for all of them together.
  *
  * An answer waits in the daemon's memory until its client reads it, so clients that
  * stop reading could hold any amount between them. When the bytes queued for all of
@@ -28,14 +34,22 @@ struct evhttp_connection;
 /* What a holder of a request hears when its connection closes; it must not answer
  * the request or touch its connection then. */
 typedef void httpconn_close_fn(void *arg);
+/* Bytes came into evcon's input (in): its evbuffer callback, forwarded. */
+typedef void httpconn_input_fn(void *arg, struct evhttp_connection *evcon,
+    struct evbuffer *in, const struct evbuffer_cb_info *info);
 
 struct httpconn_set;
 
-/* The (empty) set of connections of base's server; also makes big allocations go
- * back to the system when freed. Never NULL. */
-struct httpconn_set *httpconn_start(struct event_base *base);
-/* Forget every connection still known (after evhttp_free) and free the set. */
+/* The (empty) set of connections of base's server, whose input goes to input(arg, …)
+ * and whose drops are counted in m; also makes big allocations go back to the system
+ * when freed. Never NULL. */
+struct httpconn_set *httpconn_start(struct event_base *base, struct metrics *m,
+    httpconn_input_fn *input, void *arg);
+/* Forget every connection still known (after evhttp_free: they are gone) and free the
+ * set; NULL is a no-op. */
 void httpconn_stop(struct httpconn_set *set);
+/* evhttp made bev for a connection it accepted (its bevcb): known from now on. */
+void httpconn_born(struct httpconn_set *set, struct bufferevent *bev);
 /* A request arrived on evcon: known from now until it closes; no answer on its way. */
 void httpconn_request(struct httpconn_set *set, struct evhttp_connection *evcon);
 /* The answer to evcon's request starts (or, for a stream, goes on): from now it may be

@@ -2,11 +2,12 @@
 #define IMPORT_H
 
 struct evhttp_request;
+struct web;
 
 /*
  * POST /v1/protocols:import: an NDJSON body of create requests, applied in batches of
  * IMPORT_BATCH lines, yielding to the loop between batches. Up to IMPORT_TXN_LINES
- * lines (at most IMPORT_HOLD_US) share one transaction (commit_hold); other clients'
+ * lines (at most IMPORT_HOLD_US) share one transaction (turn_hold); other clients'
  * writes made meanwhile join it and are acknowledged at its commit. The answer counts
  * created, identical, conflicting and invalid lines and names the first bad ones.
  */
@@ -16,8 +17,10 @@ struct evhttp_request;
 #define IMPORT_HOLD_US 500000
 #define IMPORT_MAX_ERRORS 20
 
-void import_post(struct evhttp_request *req, const char *unused);
-/* Drop the imports in progress (at shutdown: their committed batches stay). */
-void import_shutdown(void);
+/* The route's handler. */
+void import_post(struct web *web, struct evhttp_request *req, const char *unused);
+/* Drop the imports in progress (at the stop, once the turn is drained: their
+ * committed batches stay). */
+void import_shutdown(struct web *web);
 
 #endif

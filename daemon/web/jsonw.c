@@ -6,25 +6,62 @@
 #include "problem.h"
 #include "xmalloc.h"
 
-/*
- * Spare buffers of the first size, for the next writers. A malloc of 4 KiB is past the
- * allocator's per-thread cache: with its free it cost about 2k instructions of a GET
- * of 70k. Writers run on the loop thread only; a few spares cover the answers in
- * flight.
- */
-#define JSONW_INIT_CAP 4096
-#define JSONW_MAX_SPARES 16
+struct jsonw_pool {
+	char *spares[JSONW_MAX_SPARES];
+	size_t n;
+	size_t lent;		/* buffers of the first size out with writers and answers */
+	bool closing;		/* jsonw_pool_free was called: free it once none is lent */
+};
 
-static char *jsonw_spares[JSONW_MAX_SPARES];
-static size_t jsonw_n_spares;
+struct jsonw_pool *
+jsonw_pool_new(void)
+{
+	return xcalloc(1, sizeof(struct jsonw_pool));
+}
+
+static void
+jsonw_pool_clear(struct jsonw_pool *pool)
+{
+	while (pool->n > 0)
+		free(pool->spares[--pool->n]);
+}
 
 void
-jsonw_init(struct jsonw *w)
+jsonw_pool_free(struct jsonw_pool *pool)
+{
+	if (pool == NULL)
+		return;
+	jsonw_pool_clear(pool);
+	pool->closing = true;
+	if (pool->lent == 0)
+		free(pool);
+}
+
+size_t
+jsonw_pool_spares(const struct jsonw_pool *pool)
+{
+	return pool->n;
+}
+
+/* One buffer pool lent is back (or left it, grown): the last one frees a closing
+ * pool. */
+static void
+jsonw_pool_back(struct jsonw_pool *pool)
+{
+	if (--pool->lent == 0 && pool->closing)
+		free(pool);
+}
+
+void
+jsonw_init(struct jsonw *w, struct jsonw_pool *pool)
 {
 	memset(w, 0, sizeof *w);
+	w->pool = pool;
 	w->cap = JSONW_INIT_CAP;
-	w->buf = jsonw_n_spares > 0 ? jsonw_spares[--jsonw_n_spares] : xmalloc(w->cap);
+	w->buf = pool != NULL && pool->n > 0 ? pool->spares[--pool->n] : xmalloc(w->cap);
 	w->buf[0] = '\0';
+	if (pool != NULL)
+		pool->lent++;
 }
 
 char *
@@ -39,24 +76,35 @@ jsonw_take(struct jsonw *w, size_t *len)
 }
 
 void
-jsonw_recycle(char *text, size_t cap)
+jsonw_recycle(struct jsonw_pool *pool, char *text, size_t cap)
 {
-	if (text != NULL && cap == JSONW_INIT_CAP && jsonw_n_spares < JSONW_MAX_SPARES)
-		jsonw_spares[jsonw_n_spares++] = text;
+	if (pool == NULL || text == NULL || cap != JSONW_INIT_CAP) {
+		free(text);
+		return;
+	}
+	if (!pool->closing && pool->n < JSONW_MAX_SPARES)
+		pool->spares[pool->n++] = text;
 	else
 		free(text);
+	jsonw_pool_back(pool);
 }
 
 void
 jsonw_free(struct jsonw *w)
 {
-	jsonw_recycle(w->buf, w->cap);
+	jsonw_recycle(w->pool, w->buf, w->cap);
 	w->buf = NULL;
+	w->len = w->cap = 0;
 }
 
 static void __attribute__((noinline))
 jsonw_grow(struct jsonw *w, size_t n)
 {
+	/* Grown, the buffer is no longer one of the pool's. */
+	if (w->pool != NULL) {
+		jsonw_pool_back(w->pool);
+		w->pool = NULL;
+	}
 	while (w->len + n + 1 > w->cap)
 		w->cap *= 2;
 	w->buf = xrealloc(w->buf, w->cap);
@@ -203,15 +251,19 @@ jsonw_plain_run(const unsigned char *p, const unsigned char *end)
 	return p;
 }
 
-/* The escape of byte c (one that is neither plain nor part of valid UTF-8). */
+/* The escape of byte c (one that is neither plain nor part of valid UTF-8), as
+ * jansson's dump writes it: the short forms where JSON has one, else \u00XX in
+ * capitals. */
 static void
 jsonw_escape(struct jsonw *w, unsigned char c)
 {
-	static const char hex[] = "0123456789abcdef";
+	static const char hex[] = "0123456789ABCDEF";
+	static const char short_form[] = { ['"'] = '"', ['\\'] = '\\', ['\b'] = 'b',
+	    ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't' };
 	char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
 
-	if (c == '"' || c == '\\') {
-		esc[1] = (char)c;
+	if (c < sizeof short_form && short_form[c] != 0) {
+		esc[1] = short_form[c];
 		jsonw_put(w, esc, 2);
 	} else if (c < 0x20)
 		jsonw_put(w, esc, sizeof esc);
@@ -282,6 +334,12 @@ void
 jsonw_str(struct jsonw *w, const char *s)
 {
 	jsonw_quoted(w, s, strlen(s), false);
+}
+
+void
+jsonw_str_n(struct jsonw *w, const char *s, size_t n)
+{
+	jsonw_quoted(w, s, n, false);
 }
 
 void

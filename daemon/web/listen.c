@@ -13,9 +13,6 @@
 #include "log.h"
 #include "xmalloc.h"
 
-static char *listen_path;
-static struct stat listen_st;	/* what we bound, so we unlink only that */
-
 /* Remove a stale socket file left by a dead daemon; refuse to steal a live one. */
 static int
 listen_clear_path(const struct sockaddr_un *sun, char **cause)
@@ -43,9 +40,11 @@ listen_clear_path(const struct sockaddr_un *sun, char **cause)
 }
 
 int
-listen_bind_path(const char *path, unsigned mode, const char *group, char **cause)
+listen_bind_path(struct listen *l, const char *path, unsigned mode, const char *group,
+    char **cause)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat sb;
 	struct group *gr;
 	int fd;
 
@@ -67,9 +66,11 @@ listen_bind_path(const char *path, unsigned mode, const char *group, char **caus
 	}
 	if (group != NULL && (gr = getgrnam(group)) != NULL && chown(path, -1, gr->gr_gid) != 0)
 		log_warn("%s: cannot give the socket to group %s", path, group);
-	listen_path = xstrdup(path);
-	if (lstat(path, &listen_st) != 0)
-		memset(&listen_st, 0, sizeof listen_st);
+	l->path = xstrdup(path);
+	if (lstat(path, &sb) != 0)
+		memset(&sb, 0, sizeof sb);
+	l->dev = sb.st_dev;
+	l->ino = sb.st_ino;
 	return fd;
 }
 
@@ -95,20 +96,20 @@ listen_limit_connections(unsigned max)
 }
 
 const char *
-listen_bound_path(void)
+listen_bound_path(const struct listen *l)
 {
-	return listen_path;
+	return l->path;
 }
 
 void
-listen_unlink(void)
+listen_unlink(struct listen *l)
 {
 	struct stat sb;
 
 	/* Another daemon may have replaced a socket file it thought stale: leave its. */
-	if (listen_path != NULL && lstat(listen_path, &sb) == 0 &&
-	    sb.st_ino == listen_st.st_ino && sb.st_dev == listen_st.st_dev)
-		unlink(listen_path);
-	free(listen_path);
-	listen_path = NULL;
+	if (l->path != NULL && lstat(l->path, &sb) == 0 && sb.st_ino == l->ino &&
+	    sb.st_dev == l->dev)
+		unlink(l->path);
+	free(l->path);
+	l->path = NULL;
 }

@@ -8,16 +8,13 @@
 
 #include "log.h"
 
-static bool peer_has_group;
-static gid_t peer_write_gid;
-
 void
-peer_set_write_group(const char *group)
+peer_set_write_group(struct peer *pe, const char *group)
 {
 	struct group *gr = group ? getgrnam(group) : NULL;
 
-	peer_has_group = gr != NULL;
-	peer_write_gid = gr ? gr->gr_gid : 0;
+	pe->has_group = gr != NULL;
+	pe->write_gid = gr ? gr->gr_gid : 0;
 	if (group != NULL && gr == NULL)
 		log_warnx("write_group %s does not exist: only root and the daemon's user "
 		    "may write", group);
@@ -48,24 +45,24 @@ peer_user_groups(uid_t uid, gid_t primary, gid_t *groups, int max)
 }
 
 static bool
-peer_in_group(int fd, const struct ucred *uc)
+peer_in_group(const struct peer *pe, int fd, const struct ucred *uc)
 {
 	gid_t groups[256];
 	int n;
 
-	if (uc->gid == peer_write_gid)
+	if (uc->gid == pe->write_gid)
 		return true;
 	if ((n = peer_groups(fd, groups, 256)) < 0)
 		n = peer_user_groups(uc->uid, uc->gid, groups, 256);
 	for (int i = 0; i < n; i++)
-		if (groups[i] == peer_write_gid)
+		if (groups[i] == pe->write_gid)
 			return true;
 	return false;
 }
 
 /* Root, the daemon's own user and members of write_group may write. */
 bool
-peer_may_write(int fd)
+peer_may_write(const struct peer *pe, int fd)
 {
 	struct ucred uc;
 	socklen_t len = sizeof uc;
@@ -74,5 +71,5 @@ peer_may_write(int fd)
 		return false;
 	if (uc.uid == 0 || uc.uid == geteuid())
 		return true;
-	return peer_has_group && peer_in_group(fd, &uc);
+	return pe->has_group && peer_in_group(pe, fd, &uc);
 }

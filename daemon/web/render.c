@@ -1,24 +1,49 @@
 #include "render.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "civil.h"
 #include "deadline.h"
 #include "rfc3339.h"
 #include "rules.h"
+#include "xmalloc.h"
 
-json_t *
-render_time(int64_t ms)
+/*
+ * The arrays of allowed actions are written by their set: protocols share a handful
+ * of sets, and writing a dozen names one by one cost 2k instructions of a GET. Loop
+ * thread only, as every rendering.
+ */
+#define RENDER_ALLOWED_SLOTS 8
+#define RENDER_ALLOWED_LEN 400
+
+struct render_allowed {
+	bool used;
+	uint32_t mask;
+	size_t len;
+	char text[RENDER_ALLOWED_LEN];
+};
+
+struct render {
+	struct render_allowed memo[RENDER_ALLOWED_SLOTS];
+	size_t next;		/* the slot the next new set takes */
+};
+
+struct render *
+render_new(void)
 {
-	char buf[RFC3339_LEN];
-
-	return json_string(rfc3339_format(ms, buf));
+	return xcalloc(1, sizeof(struct render));
 }
 
-/* An instant as an RFC 3339 string in the local zone. */
-static void
-render_w_time(struct jsonw *w, int64_t ms)
+void
+render_free(struct render *r)
+{
+	free(r);
+}
+
+void
+render_time(struct jsonw *w, int64_t ms)
 {
 	char buf[RFC3339_LEN];
 
@@ -158,7 +183,7 @@ render_clock(struct jsonw *w, const struct protocol *p, int64_t now, const struc
 	jsonw_int(w, left > 0 ? (left + 999) / 1000 : 0);
 	if (p->clock_next < p->clock_due) {
 		jsonw_key(w, "warn_at");
-		render_w_time(w, p->clock_next);
+		render_time(w, p->clock_next);
 	}
 	render_explain(w, p, cal, from, due);
 	jsonw_obj_end(w);
@@ -176,22 +201,6 @@ render_attempts(struct jsonw *w, const struct protocol *p)
 	jsonw_obj_end(w);
 }
 
-/*
- * The arrays of allowed actions written last, by their set: protocols share a handful
- * of sets, and writing a dozen names one by one cost 2k instructions of a GET. Loop
- * thread only, as every rendering.
- */
-#define RENDER_ALLOWED_SLOTS 8
-#define RENDER_ALLOWED_LEN 400
-
-static struct render_allowed {
-	bool used;
-	uint32_t mask;
-	size_t len;
-	char text[RENDER_ALLOWED_LEN];
-} render_allowed_memo[RENDER_ALLOWED_SLOTS];
-static size_t render_allowed_next;
-
 static void
 render_allowed_array(struct jsonw *w, uint32_t mask)
 {
@@ -202,37 +211,38 @@ render_allowed_array(struct jsonw *w, uint32_t mask)
 	jsonw_arr_end(w);
 }
 
+/* The allowed actions of p, from r's memo or written there. */
 static void
-render_allowed(struct jsonw *w, const struct protocol *p, bool envvias)
+render_allowed(struct render *r, struct jsonw *w, const struct protocol *p, bool envvias)
 {
 	uint32_t mask = rules_allowed_mask(p, envvias);
 	struct render_allowed *m;
 	struct jsonw a;
 
 	for (size_t i = 0; i < RENDER_ALLOWED_SLOTS; i++) {
-		m = &render_allowed_memo[i];
+		m = &r->memo[i];
 		if (m->used && m->mask == mask) {
 			jsonw_raw(w, m->text, m->len);
 			return;
 		}
 	}
-	jsonw_init(&a);
+	jsonw_init(&a, w->pool);
 	render_allowed_array(&a, mask);
-	m = &render_allowed_memo[render_allowed_next];
+	m = &r->memo[r->next];
 	if (a.len < sizeof m->text) {
 		memcpy(m->text, a.buf, a.len);
 		m->len = a.len;
 		m->mask = mask;
 		m->used = true;
-		render_allowed_next = (render_allowed_next + 1) % RENDER_ALLOWED_SLOTS;
+		r->next = (r->next + 1) % RENDER_ALLOWED_SLOTS;
 	}
 	jsonw_raw(w, a.buf, a.len);
 	jsonw_free(&a);
 }
 
 void
-render_protocol(struct jsonw *w, const struct protocol *p, bool envvias, int64_t now,
-    const struct cal *cal)
+render_protocol(struct render *r, struct jsonw *w, const struct protocol *p, bool envvias,
+    int64_t now, const struct cal *cal)
 {
 	jsonw_obj(w);
 	jsonw_key(w, "id");
@@ -248,7 +258,7 @@ render_protocol(struct jsonw *w, const struct protocol *p, bool envvias, int64_t
 	jsonw_key(w, "critical");
 	jsonw_bool(w, p->critical);
 	jsonw_key(w, "opened_at");
-	render_w_time(w, p->opened_at);
+	render_time(w, p->opened_at);
 	jsonw_key(w, "state");
 	jsonw_str(w, proto_state_name(p->state));
 	jsonw_key(w, "state_label");
@@ -258,31 +268,54 @@ render_protocol(struct jsonw *w, const struct protocol *p, bool envvias, int64_t
 	jsonw_key(w, "attempts");
 	render_attempts(w, p);
 	jsonw_key(w, "allowed_actions");
-	render_allowed(w, p, envvias);
+	render_allowed(r, w, p, envvias);
 	jsonw_key(w, "version");
 	jsonw_int(w, p->version);
 	jsonw_key(w, "updated_at");
-	render_w_time(w, p->updated_at);
+	render_time(w, p->updated_at);
 	jsonw_obj_end(w);
 }
 
-json_t *
-render_event(const struct proto_event *ev, const char *protocol)
+/*
+ * The members are those jansson wrote before (json_pack in this order, then due_at and
+ * late_ms, then detail). detail is JSON object text the API wrote with a compact dump
+ * (api.c): parsed and dumped again it was the same text, so it is copied as it is; text
+ * that is not an object is left out, as a failed parse left it out.
+ */
+void
+render_event(struct jsonw *w, const struct proto_event *ev, const char *protocol)
 {
-	json_t *o = json_pack("{s:I, s:s, s:o, s:o, s:s, s:s, s:s}",
-	    "seq", (json_int_t)ev->seq, "protocol", protocol, "at", render_time(ev->at),
-	    "from", ev->from >= 0 ? json_string(proto_state_name(ev->from)) : json_null(),
-	    "to", proto_state_name(ev->to), "cause", proto_cause_name(ev->cause),
-	    "name", ev->name);
-	json_t *detail;
+	size_t n = ev->detail != NULL ? strlen(ev->detail) : 0;
 
+	jsonw_obj(w);
+	jsonw_key(w, "seq");
+	jsonw_int(w, ev->seq);
+	jsonw_key(w, "protocol");
+	jsonw_str(w, protocol);
+	jsonw_key(w, "at");
+	render_time(w, ev->at);
+	jsonw_key(w, "from");
+	if (ev->from >= 0)
+		jsonw_str(w, proto_state_name(ev->from));
+	else
+		jsonw_null(w);
+	jsonw_key(w, "to");
+	jsonw_str(w, proto_state_name(ev->to));
+	jsonw_key(w, "cause");
+	jsonw_str(w, proto_cause_name(ev->cause));
+	jsonw_key(w, "name");
+	jsonw_str(w, ev->name);
 	if (ev->due_at != 0) {
-		json_object_set_new(o, "due_at", render_time(ev->due_at));
-		json_object_set_new(o, "late_ms", json_integer(ev->late_ms));
+		jsonw_key(w, "due_at");
+		render_time(w, ev->due_at);
+		jsonw_key(w, "late_ms");
+		jsonw_int(w, ev->late_ms);
 	}
-	if (ev->detail != NULL && (detail = json_loads(ev->detail, 0, NULL)) != NULL)
-		json_object_set_new(o, "detail", detail);
-	return o;
+	if (n >= 2 && ev->detail[0] == '{' && ev->detail[n - 1] == '}') {
+		jsonw_key(w, "detail");
+		jsonw_raw(w, ev->detail, n);
+	}
+	jsonw_obj_end(w);
 }
 
 const char *
@@ -303,30 +336,46 @@ render_status_title(int status)
 	}
 }
 
-json_t *
-render_problem(const struct problem *pb)
+void
+render_problem_open(struct jsonw *w, const struct problem *pb)
 {
-	json_t *o = json_pack("{s:s+, s:s, s:i, s:s, s:s}",
-	    "type", "urn:protocold:problem:", pb->code, "title",
-	    render_status_title(pb->status), "status", pb->status, "detail", pb->detail,
-	    "code", pb->code);
+	char type[128];
 
+	snprintf(type, sizeof type, "urn:protocold:problem:%s", pb->code);
+	jsonw_obj(w);
+	jsonw_key(w, "type");
+	jsonw_str(w, type);
+	jsonw_key(w, "title");
+	jsonw_str(w, render_status_title(pb->status));
+	jsonw_key(w, "status");
+	jsonw_int(w, pb->status);
+	jsonw_key(w, "detail");
+	jsonw_str(w, pb->detail);
+	jsonw_key(w, "code");
+	jsonw_str(w, pb->code);
 	if (pb->list_allowed) {
-		json_t *a = json_array();
-
+		jsonw_key(w, "allowed");
+		jsonw_arr(w);
 		for (size_t i = 0; i < pb->n_allowed; i++)
-			json_array_append_new(a, json_string(pb->allowed[i]));
-		json_object_set_new(o, "allowed", a);
+			jsonw_str(w, pb->allowed[i]);
+		jsonw_arr_end(w);
 	}
-	return o;
 }
 
-json_t *
-render_state_counts(const int64_t *counts)
+void
+render_problem(struct jsonw *w, const struct problem *pb)
 {
-	json_t *o = json_object();
+	render_problem_open(w, pb);
+	jsonw_obj_end(w);
+}
 
-	for (int s = 0; s < PROTO_N_STATES; s++)
-		json_object_set_new(o, proto_state_name(s), json_integer(counts[s]));
-	return o;
+void
+render_state_counts(struct jsonw *w, const int64_t *counts)
+{
+	jsonw_obj(w);
+	for (int s = 0; s < PROTO_N_STATES; s++) {
+		jsonw_key(w, proto_state_name(s));
+		jsonw_int(w, counts[s]);
+	}
+	jsonw_obj_end(w);
 }

@@ -7,9 +7,9 @@
  * DB is a protocold database (the daemon's schema and indexes) whose
  * protocols are pending with response clocks due at or before --at (default: all).
  * Opened with the daemon's settings (WAL, synchronous = FULL, the same cache, the
- * checkpoints in a thread of their own: daemon/ckpt.c), it applies each expiry with
- * only the work a transition cannot avoid: read the due rows from the timer index,
- * UPDATE the protocol's state and clock, INSERT its history (feed) entry;
+ * checkpoints in a thread of their own: daemon/store/ckpt.c), it applies each expiry
+ * with only the work a transition cannot avoid: read the due rows from the timer
+ * index, UPDATE the protocol's state and clock, INSERT its history (feed) entry;
  * SCHED_BATCH transitions per transaction, as the scheduler does.
  * Prints one JSON line with transitions/s.
  *
@@ -38,10 +38,10 @@
 
 #include "benchtpl.h"
 #include "ckpt.h"
+#include "conn.h"
 #include "import.h"
 #include "proto.h"
 #include "sched.h"
-#include "sqlite.h"
 
 #define CEIL_STR(x) #x
 #define CEIL_XSTR(x) CEIL_STR(x)
@@ -59,6 +59,7 @@ struct ceil_opts {
 };
 
 static sqlite3 *ceil_db;
+static struct ckpt *ceil_ckpt;
 static sqlite3_stmt *ceil_due, *ceil_upd, *ceil_hist;
 
 static void
@@ -161,7 +162,7 @@ ceil_args(int argc, char **argv, struct ceil_opts *o)
 	o->path = argv[optind];
 }
 
-/* Open the file with the daemon's connection settings (daemon/store.c). */
+/* Open the file with the daemon's connection settings (daemon/store/conn.c). */
 static void
 ceil_open(const struct ceil_opts *o)
 {
@@ -171,11 +172,12 @@ ceil_open(const struct ceil_opts *o)
 		ceil_die(o->path);
 	sqlite3_busy_timeout(ceil_db, 5000);
 	ceil_exec("PRAGMA temp_store = MEMORY");
-	ceil_exec("PRAGMA cache_size = -" CEIL_XSTR(STORE_WRITER_CACHE_KIB));
+	ceil_exec("PRAGMA cache_size = -" CEIL_XSTR(CONN_WRITER_CACHE_KIB));
 	ceil_exec("PRAGMA journal_mode = WAL");
-	ceil_exec("PRAGMA wal_autocheckpoint = 10000");
+	ceil_exec("PRAGMA wal_autocheckpoint = " CEIL_XSTR(CKPT_AUTO_PAGES));
 	ceil_exec("PRAGMA synchronous = FULL");
-	if (ckpt_start_db(ceil_db, o->path, CKPT_PAGES, CKPT_MAX_PAGES, &cause) != 0) {
+	ceil_ckpt = ckpt_new(ceil_db, o->path, CKPT_PAGES, CKPT_MAX_PAGES, &cause);
+	if (ceil_ckpt == NULL) {
 		fprintf(stderr, "ceiling: %s\n", cause);
 		exit(1);
 	}
@@ -337,7 +339,7 @@ main(int argc, char **argv)
 		ceil_import(&o);
 	else
 		ceil_drain(&o);
-	ckpt_stop();
+	ckpt_free(ceil_ckpt);
 	sqlite3_close(ceil_db);
 	return 0;
 }

@@ -1,4 +1,4 @@
-# SPEC §11: protocold under socket activation and the sd_notify protocol, without a
+# spec.md §11: protocold under socket activation and the sd_notify protocol, without a
 # systemd: systemd-socket-activate holds the socket and starts the daemon on the first
 # connection; the daemon's notifications go to our own AF_UNIX datagram socket.
 # - READY=1 (with STATUS= live counts) only once it serves, and not before a connection;

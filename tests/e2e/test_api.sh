@@ -1,4 +1,4 @@
-# SPEC §2, §4, §5, §8: the API contract — create and its idempotency, input validation,
+# spec.md §2, §4, §5, §8: the API contract — create and its idempotency, input validation,
 # the refusals of actions and events (with their codes and "allowed" lists), if_version,
 # routing (404/405), body decoding (400/413), problem documents, /v1/clock without the
 # test clock, and the informational endpoints.
@@ -130,7 +130,7 @@ call POST /v1/protocols '{"id":"P-x","seller":"S1","colour":"blue","n":7,"tags":
 check "create with unknown members" "201 P-x pending" "$STATUS $(j '"\(.id) \(.state)"')"
 check "unknown members are not echoed" "null null" "$(j '"\(.colour) \(.meta)"')"
 
-# --- preventive protocols: each reason allows only its own actions (SPEC §4) ----------
+# --- preventive protocols: each reason allows only its own actions (spec.md §4) ----------
 ALL_ACTIONS="request_photos confirm_address inform_posting_code inform_pickup_date
 request_cancellation_letter message_customer approve_cancellation cancel_sale send_part
 inform_carrier_pickup inform_shipping inform_new_delivery_date"
@@ -140,7 +140,7 @@ PARAMS='"posting_code":"AA123456789BR","pickup_date":"2026-11-30","message":"Ol�
 "delivery_date":"2026-12-01"'
 PARAMS=${PARAMS//$'\n'/}
 
-# next_state ACTION: the state SPEC §4 sends the action to.
+# next_state ACTION: the state spec.md §4 sends the action to.
 next_state() {
 	case $1 in
 	request_photos | confirm_address | inform_posting_code | inform_pickup_date | \
@@ -150,7 +150,7 @@ next_state() {
 	esac
 }
 
-# reason_allows REASON OWN_ACTIONS_CSV (sorted, as SPEC §4 lists them)
+# reason_allows REASON OWN_ACTIONS_CSV (sorted, as spec.md §4 lists them)
 reason_allows() {
 	local r=$1 own=$2 a n=0 bad=""
 	call POST /v1/protocols "{\"id\":\"prev-$r\",\"seller\":\"S1\",\"origin\":\"preventive\",\"reason\":\"$r\"}"

@@ -1,4 +1,4 @@
-# SPEC §10: protocolctl drives the daemon: tables for people, --json verbatim, exit
+# spec.md §10: protocolctl drives the daemon: tables for people, --json verbatim, exit
 # codes 0 ok, 1 refused, 2 usage, 3 no daemon, 4 permission denied; the socket from
 # --socket, then $PROTOCOLD_SOCKET, then the configuration.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,4 @@
-# SPEC §10: protocolctl list pages through everything, watch follows the feed across a
+# spec.md §10: protocolctl list pages through everything, watch follows the feed across a
 # daemon restart without gaps or repeats, forecast and explain speak for people and
 # --json scripts.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,4 @@
-# SPEC §8–§9: the feed (GET /v1/events) — every history entry of every protocol, in
+# spec.md §8–§9: the feed (GET /v1/events) — every history entry of every protocol, in
 # commit order, never skipping or repeating a seq; cursor paging; query validation;
 # long-polls that wake on a commit (and only on one); clock expiries in due order.
 . "$(dirname "$0")/lib.sh"

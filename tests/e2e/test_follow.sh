@@ -1,4 +1,4 @@
-# SPEC §8–§9: GET /v1/events?follow=1 — the feed as an NDJSON stream: every new entry
+# spec.md §8–§9: GET /v1/events?follow=1 — the feed as an NDJSON stream: every new entry
 # as one JSON line, a replay of what came after `after` first, many followers at
 # once, resuming after a daemon restart without a gap or a repeat, and no CPU spent
 # while nothing happens.

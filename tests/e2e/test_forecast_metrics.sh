@@ -1,4 +1,4 @@
-# SPEC §6, §8: GET /v1/forecast (the clocks that run out within a horizon, by kind and
+# spec.md §6, §8: GET /v1/forecast (the clocks that run out within a horizon, by kind and
 # by the state they lead to, per seller); clock.explain (rule, value, source, start,
 # calendar and skipped days, pickup date, text); GET /metrics (valid Prometheus text,
 # gauges that agree with the stats, counters that never go down, the HTTP and reload

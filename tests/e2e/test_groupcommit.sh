@@ -1,4 +1,4 @@
-# SPEC §9 / issue #2: writes that arrive in the same loop turn share one commit, and
+# spec.md §9 / issue #2: writes that arrive in the same loop turn share one commit, and
 # every answer goes out after its commit. 64 clients writing at once must need far
 # fewer commits than writes, and every acknowledged write must be there.
 . "$(dirname "$0")/lib.sh"

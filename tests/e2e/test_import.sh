@@ -1,4 +1,4 @@
-# SPEC §8: POST /v1/protocols:import — an NDJSON body of protocols: per-line outcomes
+# spec.md §8: POST /v1/protocols:import — an NDJSON body of protocols: per-line outcomes
 # (created, identical, conflicting, invalid) with the errors' line numbers and codes;
 # idempotent re-import; a large import; clocks that ran out before the import; the
 # body limits (8 MiB here, 64 KiB elsewhere); protocolctl import.

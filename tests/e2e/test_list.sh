@@ -1,4 +1,4 @@
-# SPEC §8: GET /v1/protocols?state=&seller=&due_before=&limit=&after= — the filters
+# spec.md §8: GET /v1/protocols?state=&seller=&due_before=&limit=&after= — the filters
 # (alone and combined) give exactly the matching protocols, in creation order; limit
 # bounds; keyset paging that never skips or repeats, also while other clients write;
 # cursors that cannot be altered or moved to other filters; history paging.

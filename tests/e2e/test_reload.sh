@@ -1,4 +1,4 @@
-# SPEC §7: SIGHUP and POST /v1/reload swap in a good file; a bad one keeps the old
+# spec.md §7: SIGHUP and POST /v1/reload swap in a good file; a bad one keeps the old
 # configuration running and says why (file, line, key). New values apply to clocks
 # started after the reload; running clocks keep their due time. --check-config checks
 # a file offline (exit 0, or 6).

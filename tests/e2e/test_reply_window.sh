@@ -1,4 +1,4 @@
-# SPEC §3–§5: message_customer closes a protocol with a 60-day reply window; the
+# spec.md §3–§5: message_customer closes a protocol with a 60-day reply window; the
 # customer's reply inside it reopens the protocol (unresolved, with a new response clock
 # from the reply); the window running out resolves it. The message must be a non-blank
 # text; sellers that use Envvias may not message the customer.

@@ -1,4 +1,4 @@
-# SPEC §3, §5, §7, §8: the response clock (48 h normal, 24 h critical, from opened_at),
+# spec.md §3, §5, §7, §8: the response clock (48 h normal, 24 h critical, from opened_at),
 # its warning warn_before (4 h) ahead on the feed, mediation when it runs out, and
 # mediation_resolved; late and future opened_at; preventive protocols (no response
 # clock); an action stops the clock; per-reason overrides; the seller's mediations in

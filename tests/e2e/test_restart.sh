@@ -1,4 +1,4 @@
-# SPEC §9: after downtime every clock that expired meanwhile is applied at start, in
+# spec.md §9: after downtime every clock that expired meanwhile is applied at start, in
 # due order, each once, with due_at and late_ms; chains replay from the due instants;
 # clocks due after the gap are untouched; acknowledged writes survive kill -9.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,4 @@
-# SPEC §11: the systemd units as `make install` puts them, checked offline (no systemd
+# spec.md §11: the systemd units as `make install` puts them, checked offline (no systemd
 # needed): `systemd-analyze verify` has nothing to say about them, and
 # `systemd-analyze security` rates the service at most 2.0 (SAFE). Also: the install tree
 # (binaries, units with the binaries' path, sysusers.d and tmpfiles.d files that make the

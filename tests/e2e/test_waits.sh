@@ -1,4 +1,4 @@
-# SPEC §3–§4: every Aguardando wait runs out back to the queue (attempts + 1, the
+# spec.md §3–§4: every Aguardando wait runs out back to the queue (attempts + 1, the
 # response clock starting at the instant the wait ran out), and the customer's reply
 # ends each one early.
 . "$(dirname "$0")/lib.sh"

@@ -30,6 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const uint8_t fuzz_key[CURSOR_KEY_LEN] = {
 	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
 };
+static struct cursor fuzz_cursor;
 static uint64_t fuzz_filters;
 
 /* The MAC is SipHash-2-4: the reference vectors for key 00..0f. */
@@ -48,8 +49,8 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	fuzz_check_siphash();
-	cursor_set_key(fuzz_key);
-	fuzz_filters = cursor_filters("state=-1&seller=&due=0:0");
+	cursor_init(&fuzz_cursor, fuzz_key);
+	fuzz_filters = cursor_filters(&fuzz_cursor, "state=-1&seller=&due=0:0");
 	return 0;
 }
 
@@ -70,10 +71,10 @@ fuzz_decode(const char *s)
 	char again[CURSOR_LEN];
 	int64_t rid = -2;
 
-	if (cursor_decode(s, fuzz_filters, &rid) != 0)
+	if (cursor_decode(&fuzz_cursor, s, fuzz_filters, &rid) != 0)
 		return;
 	FUZZ_CHECK(rid >= 0);
-	FUZZ_CHECK(strcmp(cursor_encode(rid, fuzz_filters, again), s) == 0);
+	FUZZ_CHECK(strcmp(cursor_encode(&fuzz_cursor, rid, fuzz_filters, again), s) == 0);
 }
 
 /* Any one character changed (to another of the alphabet) is refused. */
@@ -87,7 +88,7 @@ fuzz_tamper(const char *enc, uint64_t filters, uint8_t with)
 		memcpy(bad, enc, CURSOR_LEN);
 		bad[i] = FUZZ_ALPHABET[(strchr(FUZZ_ALPHABET, enc[i]) - FUZZ_ALPHABET +
 		    1 + with % 63) % 64];
-		FUZZ_CHECK(cursor_decode(bad, filters, &rid) == -1);
+		FUZZ_CHECK(cursor_decode(&fuzz_cursor, bad, filters, &rid) == -1);
 	}
 }
 
@@ -97,15 +98,15 @@ fuzz_round_trip(int64_t rid, uint64_t filters, uint8_t with)
 	char *enc = malloc(CURSOR_LEN);	/* exactly: ASan sees an overflow */
 	int64_t back = -2;
 
-	FUZZ_CHECK(cursor_encode(rid, filters, enc) == enc);
+	FUZZ_CHECK(cursor_encode(&fuzz_cursor, rid, filters, enc) == enc);
 	FUZZ_CHECK(strlen(enc) == CURSOR_LEN - 1);
 	FUZZ_CHECK(strspn(enc, FUZZ_ALPHABET) == CURSOR_LEN - 1);
 	if (rid >= 0) {
-		FUZZ_CHECK(cursor_decode(enc, filters, &back) == 0 && back == rid);
-		FUZZ_CHECK(cursor_decode(enc, filters ^ 1, &back) == -1);
+		FUZZ_CHECK(cursor_decode(&fuzz_cursor, enc, filters, &back) == 0 && back == rid);
+		FUZZ_CHECK(cursor_decode(&fuzz_cursor, enc, filters ^ 1, &back) == -1);
 		fuzz_tamper(enc, filters, with);
 	} else
-		FUZZ_CHECK(cursor_decode(enc, filters, &back) == -1);
+		FUZZ_CHECK(cursor_decode(&fuzz_cursor, enc, filters, &back) == -1);
 	free(enc);
 }
 
@@ -117,7 +118,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	s[size] = '\0';
 	fuzz_decode(s);
-	FUZZ_CHECK(cursor_filters(s) == cursor_siphash(fuzz_key, s, strlen(s)));
+	FUZZ_CHECK(cursor_filters(&fuzz_cursor, s) == cursor_siphash(fuzz_key, s, strlen(s)));
 	if (size >= 17)
 		fuzz_round_trip((int64_t)fuzz_le64(data), fuzz_le64(data + 8), data[16]);
 	free(s);

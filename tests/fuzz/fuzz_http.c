@@ -3,10 +3,10 @@
  * socket, the route table of api_routes(), every handler and its JSON decoding, the
  * engine and the store on a temp SQLite database, under a test clock.
  *
- * One daemon lives for the whole run (set up like main.c's start()). Each input is
- * written on a new connection; the loop runs until nothing more happens, then the
- * client half-closes, then the long-polls and streams are ended (feed_shutdown), then
- * it closes. Between inputs the database is emptied, the test clock is put back and
+ * One daemon lives for the whole run (started as main.c does: daemon_start, without
+ * systemd and signals). Each input is written on a new connection; the loop runs until
+ * nothing more happens, then the client half-closes, then the long-polls and streams
+ * are ended (web_shutdown_feed), then it closes. Between inputs the database is emptied, the test clock is put back and
  * the feed re-reads its position, so an input gives the same answers alone as in a run.
  */
 
@@ -22,21 +22,15 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "admin.h"
-#include "api.h"
-#include "browse.h"
 #include "clock.h"
-#include "commit.h"
-#include "feed.h"
-#include "http.h"
-#include "import.h"
+#include "daemon.h"
 #include "log.h"
 #include "rfc3339.h"
-#include "runconf.h"
 #include "sched.h"
-#include "snapshot.h"
-#include "wire.h"
 #include "sqlite.h"
+#include "store.h"
+#include "turn.h"
+#include "web.h"
 
 #define FUZZ_NOW "2026-11-23T15:00:00-03:00"	/* the test clock at each input */
 #define FUZZ_IDLE_TURNS 4	/* turns with nothing happening that mean "idle" */
@@ -49,8 +43,7 @@ static struct {
 	char dir[256];		/* the temp directory: config, database, socket */
 	char conf[300], db[300], sock[300];
 	int64_t now;
-	struct event_base *base;
-	struct store *writer, *reader;
+	struct daemon d;
 	sqlite3 *admin;		/* the harness's own connection, to empty the database */
 	sqlite3_stmt *data_version;
 	int64_t last_version;
@@ -72,14 +65,11 @@ fuzz_cleanup(void)
 
 	if (fz.dir[0] == '\0')
 		return;
-	http_shutdown();
-	snapshot_shutdown();
+	daemon_stop(&fz.d);
 	if (fz.data_version != NULL)
 		sqlite3_finalize(fz.data_version);
 	if (fz.admin != NULL)
 		sqlite3_close(fz.admin);
-	store_close(fz.reader);
-	store_close(fz.writer);
 	unlink(fz.conf);
 	unlink(fz.db);
 	snprintf(path, sizeof path, "%s-wal", fz.db);
@@ -155,33 +145,27 @@ fuzz_open_admin(void)
 	fz.last_version = fuzz_data_version();
 }
 
+/* Make the database (the store's schema), so that the harness can set the cursors'
+ * secret before the daemon reads it. */
 static void
-fuzz_open_stores(void)
+fuzz_make_db(void)
 {
+	struct sqlite_options o = { .sync_full = false };
+	struct event_base *base = event_base_new();
 	char *cause = NULL;
+	struct store *st;
 
-	if ((fz.writer = store_open(fz.db, false, false, &cause)) == NULL ||
-	    (fz.reader = store_open(fz.db, true, false, &cause)) == NULL)
-		fatalx("fuzz: database %s", cause);
+	if (base == NULL || (st = sqlite_store_open(fz.db, &o, base, &cause)) == NULL)
+		fatalx("fuzz: database %s", cause ? cause : "(no loop)");
+	store_close(st);
+	event_base_free(base);
 	fuzz_open_admin();
-}
-
-/* As main.c's start(), without systemd and signals. */
-static void
-fuzz_start(void)
-{
-	char *cause = NULL;
-
-	if (wire_start(fz.base, fz.writer, fz.reader, -1, &cause) != 0)
-		fatalx("fuzz: %s", cause);
-	sched_kick();
 }
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct event_config *ec = event_config_new();
-	char *errors = NULL;
+	char *errors = NULL, *cause = NULL;
 
 	signal(SIGPIPE, SIG_IGN);
 	log_init("fuzz_http", false);
@@ -189,18 +173,14 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fuzz_paths();
 	atexit(fuzz_cleanup);
 	fuzz_write_config();
-	if (runconf_init(fz.conf, &errors) != 0)
+	if (daemon_configure(&fz.d, fz.conf, &errors) != 0)
 		fatalx("fuzz: config: %s", errors);
 	if (rfc3339_parse(FUZZ_NOW, &fz.now) != 0)
 		fatalx("fuzz: bad FUZZ_NOW");
-	clock_init(true, fz.now);
-	event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
-	fz.base = event_base_new_with_config(ec);
-	event_config_free(ec);
-	if (fz.base == NULL)
-		fatalx("fuzz: event_base_new");
-	fuzz_open_stores();
-	fuzz_start();
+	fuzz_make_db();
+	if (daemon_start(&fz.d, true, fz.now, -1, &cause) != 0)
+		fatalx("fuzz: %s", cause);
+	sched_kick(fz.d.sched);
 	return 0;
 }
 
@@ -257,12 +237,12 @@ fuzz_spin(struct fuzz_client *c)
 	for (int turn = 0; turn < FUZZ_MAX_TURNS && idle < FUZZ_IDLE_TURNS; turn++) {
 		bool moved;
 
-		event_base_loop(fz.base, EVLOOP_NONBLOCK);
+		event_base_loop(fz.d.base, EVLOOP_NONBLOCK);
 		if (c->fd < 0)
 			moved = false;
 		else if ((moved = fuzz_pump(c)) && c->eof && c->off == c->size)
 			return;	/* the server closed: nothing more will come */
-		if (moved || event_base_get_num_events(fz.base, EVENT_BASE_COUNT_ACTIVE) > 0)
+		if (moved || event_base_get_num_events(fz.d.base, EVENT_BASE_COUNT_ACTIVE) > 0)
 			idle = 0;
 		else
 			idle++;
@@ -275,16 +255,16 @@ fuzz_reset(void)
 {
 	int64_t v;
 
-	if (commit_flush() != 0)
-		fatalx("fuzz: commit_flush failed: %s", store_error(fz.writer));
-	clock_test_set(fz.now);
+	if (turn_flush(fz.d.turn) != 0)
+		fatalx("fuzz: turn_flush failed: %s", store_error(fz.d.store));
+	clock_test_set(fz.d.clock, fz.now);
 	if ((v = fuzz_data_version()) != fz.last_version) {
 		fuzz_admin_exec("BEGIN IMMEDIATE; DELETE FROM history; DELETE FROM protocols; "
 		    "DELETE FROM sellers; UPDATE counters SET n = 0 WHERE n <> 0; COMMIT");
 		fz.last_version = fuzz_data_version();
-		feed_init(fz.base, fz.reader);
+		web_feed_notify(fz.d.web);
 	}
-	sched_kick();
+	sched_kick(fz.d.sched);
 }
 
 int
@@ -296,7 +276,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	shutdown(c.fd, SHUT_WR);
 	c.off = c.size;
 	fuzz_spin(&c);
-	feed_shutdown();
+	web_shutdown_feed(fz.d.web);
 	fuzz_spin(&c);
 	close(c.fd);
 	c.fd = -1;

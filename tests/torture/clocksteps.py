@@ -1,4 +1,4 @@
-"""Issue 6, item 3 (SPEC §9, "Time"): the wall clock steps an hour forward and back
+"""Issue 6, item 3 (spec.md §9, "Time"): the wall clock steps an hour forward and back
 while clocks are near due: nothing fires before its due instant, nothing is missed.
 
 1. Under --test-clock: a walk of the clock with ±1 h jumps and small steps forward,

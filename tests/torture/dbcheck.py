@@ -1,4 +1,4 @@
-"""Read-only consistency checks of a stopped protocold's database (SPEC §9): for every
+"""Read-only consistency checks of a stopped protocold's database (spec.md §9): for every
 protocol its state, clock, version, attempts and history agree, each clock point fired
 once, never early and never skipped; the feed (history) has no gap; the counters the
 store writes with each commit match the rows.
@@ -177,7 +177,7 @@ def check_protocol(p, entries, due_fn, rep, warn_ms):
         version += 1
         state = e.to
         last_bump = e
-        # The clock the new state runs (SPEC §3).
+        # The clock the new state runs (spec.md §3).
         kind = None
         if state in ("pending", "unresolved"):
             kind = "response" if p.origin == 0 else None

@@ -1,4 +1,4 @@
-"""Issue 6, item 2 (SPEC §9): the daemon is down for 3 simulated days while clocks of
+"""Issue 6, item 2 (spec.md §9): the daemon is down for 3 simulated days while clocks of
 every kind (response normal and critical with their warnings, photos, address, posting,
 pickup, letter, reply window) run out, some of them in chains; at start every expired
 clock point is applied once, in due order across all protocols, with late_ms = the

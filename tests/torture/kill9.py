@@ -1,4 +1,4 @@
-"""Issue 6, item 1 (SPEC §9): kill -9 at random moments while 64 clients write and a
+"""Issue 6, item 1 (spec.md §9): kill -9 at random moments while 64 clients write and a
 herd of clocks fires; after every restart nothing acknowledged is lost, no transition
 is half-applied, no clock fires twice, the feed has no gap and no repeat.
 

@@ -29,7 +29,7 @@ STATES = ["pending", "awaiting", "closed", "unresolved", "mediation", "resolved"
 CLOCKS = ["none", "response", "photos_wait", "address_wait", "posting_wait", "pickup_wait",
           "letter_wait", "reply_window"]
 CAUSES = ["create", "action", "event", "expiry", "warning"]
-# The clock each waiting action starts (SPEC §4) and what each clock leads to (§3).
+# The clock each waiting action starts (spec.md §4) and what each clock leads to (§3).
 WAIT_OF_ACTION = {"request_photos": "photos_wait", "confirm_address": "address_wait",
                   "inform_posting_code": "posting_wait", "inform_pickup_date": "pickup_wait",
                   "request_cancellation_letter": "letter_wait"}
@@ -441,7 +441,7 @@ def main_guard(fn):
     sys.exit(1 if tap.fails else 0)
 
 
-# --- the br-national calendar (SPEC §6), to compute business-day deadlines ----------
+# --- the br-national calendar (spec.md §6), to compute business-day deadlines ----------
 
 SP_TZ = datetime.timezone(datetime.timedelta(hours=-3))   # São Paulo: no DST since 2019
 

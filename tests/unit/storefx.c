@@ -4,13 +4,17 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn.h"
 #include "history.h"
+#include "listing.h"
 #include "rows.h"
 #include "rules.h"
+#include "sqlite.h"
 #include "storefx.h"
 #include "tmpdir.h"
 
@@ -24,6 +28,11 @@ storefx_setup(void **state)
 		return -1;
 	}
 	snprintf(fx->path, sizeof fx->path, "%s/protocold.db", fx->dir);
+	if ((fx->base = event_base_new()) == NULL) {
+		tmpdir_remove(fx->dir);
+		free(fx);
+		return -1;
+	}
 	*state = fx;
 	return 0;
 }
@@ -34,6 +43,8 @@ storefx_teardown(void **state)
 	struct storefx *fx = *state;
 
 	store_close(fx->st);
+	conn_close(fx->c);
+	event_base_free(fx->base);
 	for (size_t i = 0; i < fx->nbufs; i++)
 		free(fx->bufs[i]);
 	tmpdir_remove(fx->dir);
@@ -41,15 +52,47 @@ storefx_teardown(void **state)
 	return 0;
 }
 
-struct store *
+struct conn *
 storefx_open_rw(struct storefx *fx)
 {
 	char *cause = NULL;
 
-	fx->st = store_open(fx->path, false, true, &cause);
+	fx->c = conn_open(fx->path, false, true, &cause);
+	if (fx->c == NULL)
+		fail_msg("conn_open %s: %s", fx->path, cause ? cause : "(no cause)");
+	return fx->c;
+}
+
+struct conn *
+storefx_open_ro(struct storefx *fx)
+{
+	char *cause = NULL;
+	struct conn *c = conn_open(fx->path, true, true, &cause);
+
+	if (c == NULL)
+		fail_msg("conn_open read-only %s: %s", fx->path, cause ? cause : "(no cause)");
+	return c;
+}
+
+struct store *
+storefx_open_store(struct storefx *fx, bool sync_full)
+{
+	struct sqlite_options o = { .sync_full = sync_full };
+	char *cause = NULL;
+
+	fx->st = sqlite_store_open(fx->path, &o, fx->base, &cause);
 	if (fx->st == NULL)
-		fail_msg("store_open %s: %s", fx->path, cause ? cause : "(no cause)");
+		fail_msg("sqlite_store_open %s: %s", fx->path, cause ? cause : "(no cause)");
 	return fx->st;
+}
+
+void *
+storefx_keep(struct storefx *fx, void *buf)
+{
+	if (fx->nbufs == sizeof fx->bufs / sizeof fx->bufs[0])
+		fail_msg("storefx: too many buffers");
+	fx->bufs[fx->nbufs++] = buf;
+	return buf;
 }
 
 struct protocol
@@ -75,39 +118,39 @@ storefx_mkp(const char *id, const char *seller, enum proto_state s, enum proto_c
 }
 
 void
-storefx_insert(struct store *st, struct protocol *p)
+storefx_insert(struct conn *c, struct protocol *p)
 {
-	if (rows_insert(st, p) != 0)
-		fail_msg("rows_insert %s: %s", p->id, store_error(st));
+	if (rows_insert(c, p) != 0)
+		fail_msg("rows_insert %s: %s", p->id, conn_error(c));
 	assert_true(p->rid > 0);
 }
 
 void
-storefx_update(struct store *st, struct protocol *p)
+storefx_update(struct conn *c, struct protocol *p)
 {
-	if (rows_update(st, p) != 0)
-		fail_msg("rows_update %s: %s", p->id, store_error(st));
+	if (rows_update(c, p) != 0)
+		fail_msg("rows_update %s: %s", p->id, conn_error(c));
 }
 
 struct protocol
-storefx_get(struct store *st, const char *id)
+storefx_get(struct conn *c, const char *id)
 {
 	struct protocol p;
-	int rc = rows_get(st, id, &p);
+	int rc = rows_get(c, id, &p);
 
 	if (rc != 1)
-		fail_msg("rows_get %s: %d (%s)", id, rc, rc < 0 ? store_error(st) : "absent");
+		fail_msg("rows_get %s: %d (%s)", id, rc, rc < 0 ? conn_error(c) : "absent");
 	return p;
 }
 
 bool
-storefx_absent(struct store *st, const char *id)
+storefx_absent(struct conn *c, const char *id)
 {
 	struct protocol p;
-	int rc = rows_get(st, id, &p);
+	int rc = rows_get(c, id, &p);
 
 	if (rc < 0)
-		fail_msg("rows_get %s: %s", id, store_error(st));
+		fail_msg("rows_get %s: %s", id, conn_error(c));
 	return rc == 0;
 }
 
@@ -136,18 +179,18 @@ storefx_same(const struct protocol *a, const struct protocol *b)
 	assert_int_equal(a->updated_at, b->updated_at);
 }
 
-struct listing_stats
-storefx_stats(struct store *st)
+struct store_stats
+storefx_stats(struct conn *c)
 {
-	struct listing_stats s;
+	struct store_stats s;
 
-	if (listing_stats(st, &s) != 0)
-		fail_msg("store_stats: %s", store_error(st));
+	if (listing_stats(c, &s) != 0)
+		fail_msg("listing_stats: %s", conn_error(c));
 	return s;
 }
 
 int64_t
-storefx_event(struct store *st, int64_t rid, int from, enum proto_state to,
+storefx_event(struct conn *c, int64_t rid, int from, enum proto_state to,
     enum proto_cause cause, const char *name, int64_t at, int64_t due, const char *detail)
 {
 	struct proto_event ev = {
@@ -155,8 +198,8 @@ storefx_event(struct store *st, int64_t rid, int from, enum proto_state to,
 		.due_at = due, .late_ms = due ? at - due : 0, .detail = detail,
 	};
 
-	if (history_add(st, &ev) != 0)
-		fail_msg("history_add %s: %s", name, store_error(st));
+	if (history_add(c, &ev) != 0)
+		fail_msg("history_add %s: %s", name, conn_error(c));
 	assert_true(ev.seq > 0);
 	return ev.seq;
 }
@@ -168,13 +211,13 @@ storefx_count_one(const struct proto_event *ev, const char *protocol, void *arg)
 }
 
 int
-storefx_history_count(struct store *st, int64_t rid)
+storefx_history_count(struct conn *c, int64_t rid)
 {
 	int seen = 0;
-	int n = history_of(st, rid, 0, 1000, storefx_count_one, &seen);
+	int n = history_of(c, rid, 0, 1000, storefx_count_one, &seen);
 
 	if (n < 0)
-		fail_msg("history_of: %s", store_error(st));
+		fail_msg("history_of: %s", conn_error(c));
 	assert_int_equal(n, seen);
 	return n;
 }

@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "ckpt.h"
+#include "conn.h"
 #include "sellers.h"
-#include "sqlite.h"
 #include "tmpdir.h"
 
 /*
@@ -24,7 +24,8 @@
 
 struct fx {
 	char dir[256], path[300], wal[310];
-	struct store *st;
+	struct conn *c;		/* the writer */
+	struct ckpt *ck;
 };
 
 static int
@@ -39,8 +40,8 @@ setup(void **state)
 	}
 	snprintf(fx->path, sizeof fx->path, "%s/protocold.db", fx->dir);
 	snprintf(fx->wal, sizeof fx->wal, "%s-wal", fx->path);
-	if ((fx->st = store_open(fx->path, false, true, &cause)) == NULL) {
-		print_error("store_open: %s\n", cause);
+	if ((fx->c = conn_open(fx->path, false, true, &cause)) == NULL) {
+		print_error("conn_open: %s\n", cause);
 		return -1;
 	}
 	*state = fx;
@@ -52,8 +53,8 @@ teardown(void **state)
 {
 	struct fx *fx = *state;
 
-	ckpt_stop();
-	store_close(fx->st);
+	ckpt_free(fx->ck);
+	conn_close(fx->c);
 	tmpdir_remove(fx->dir);
 	free(fx);
 	return 0;
@@ -65,12 +66,12 @@ write_sellers(struct fx *fx, int from, int n)
 {
 	char id[48];
 
-	assert_int_equal(store_begin(fx->st), 0);
+	assert_int_equal(conn_begin(fx->c), 0);
 	for (int i = from; i < from + n; i++) {
 		snprintf(id, sizeof id, "SELLER-%08d-with-a-long-name", i);
-		assert_int_equal(sellers_put(fx->st, id, i % 2), 0);
+		assert_int_equal(sellers_put(fx->c, id, i % 2), 0);
 	}
-	assert_int_equal(store_commit(fx->st), 0);
+	assert_int_equal(conn_commit(fx->c), 0);
 }
 
 /* Frames in the WAL and how many of them are in the database file, seen by another
@@ -95,10 +96,10 @@ ckpt__past_its_pages__the_thread_copies_the_wal(void **state)
 	struct ckpt_stats s;
 	char *cause = NULL;
 
-	assert_int_equal(ckpt_start(fx->st, fx->path, 8, 1000000, &cause), 0);
+	assert_non_null(fx->ck = ckpt_new(fx->c->db, fx->path, 8, 1000000, &cause));
 	write_sellers(fx, 0, 2000);
-	ckpt_wait_idle();
-	ckpt_get_stats(&s);
+	ckpt_wait_idle(fx->ck);
+	ckpt_stats(fx->ck, &s);
 	assert_true(s.runs >= 1);
 	assert_int_equal(s.failures, 0);
 	assert_int_equal(s.inline_runs, 0);
@@ -116,10 +117,10 @@ ckpt__below_its_pages__does_not_wake_and_counts_the_wal(void **state)
 	struct ckpt_stats s;
 	char *cause = NULL;
 
-	assert_int_equal(ckpt_start(fx->st, fx->path, 100000, 1000000, &cause), 0);
+	assert_non_null(fx->ck = ckpt_new(fx->c->db, fx->path, 100000, 1000000, &cause));
 	write_sellers(fx, 0, 10);
-	ckpt_wait_idle();
-	ckpt_get_stats(&s);
+	ckpt_wait_idle(fx->ck);
+	ckpt_stats(fx->ck, &s);
 	assert_int_equal(s.runs + s.inline_runs, 0);
 	/* The WAL's size as the commit left it, the same another connection sees. */
 	int log = -1, done = -2;
@@ -136,38 +137,39 @@ ckpt__past_the_high_mark__the_writer_checkpoints(void **state)
 	char *cause = NULL;
 
 	/* A thread that never wakes: the writer takes over past 8 pages. */
-	assert_int_equal(ckpt_start(fx->st, fx->path, 100000000, 8, &cause), 0);
+	assert_non_null(fx->ck = ckpt_new(fx->c->db, fx->path, 100000000, 8, &cause));
 	write_sellers(fx, 0, 2000);
-	ckpt_get_stats(&s);
+	ckpt_stats(fx->ck, &s);
 	assert_int_equal(s.inline_runs, 1);
 	assert_int_equal(s.runs, 0);
 }
 
 static void
-ckpt_stop__the_last_close__removes_the_wal(void **state)
+ckpt_free__the_last_close__removes_the_wal(void **state)
 {
 	struct fx *fx = *state;
 	char *cause = NULL;
 
-	assert_int_equal(ckpt_start(fx->st, fx->path, 8, 1000000, &cause), 0);
+	assert_non_null(fx->ck = ckpt_new(fx->c->db, fx->path, 8, 1000000, &cause));
 	write_sellers(fx, 0, 500);
-	ckpt_stop();
+	ckpt_free(fx->ck);
+	fx->ck = NULL;
 	/* The writer goes on with SQLite's own checkpoints. */
 	write_sellers(fx, 500, 500);
 	assert_int_equal(access(fx->wal, F_OK), 0);
-	store_close(fx->st);
-	fx->st = NULL;
+	conn_close(fx->c);
+	fx->c = NULL;
 	assert_int_equal(access(fx->wal, F_OK), -1);
 }
 
 static void
-ckpt_start__no_such_file__fails_with_a_cause(void **state)
+ckpt_new__no_such_file__fails_with_a_cause(void **state)
 {
 	struct fx *fx = *state;
 	char path[400], *cause = NULL;
 
 	snprintf(path, sizeof path, "%s/nope/protocold.db", fx->dir);
-	assert_int_equal(ckpt_start(fx->st, path, 8, 100, &cause), -1);
+	assert_null(ckpt_new(fx->c->db, path, 8, 100, &cause));
 	assert_non_null(cause);
 	assert_non_null(strstr(cause, "checkpointer"));
 	free(cause);
@@ -183,8 +185,8 @@ main(void)
 		T(ckpt__past_its_pages__the_thread_copies_the_wal),
 		T(ckpt__below_its_pages__does_not_wake_and_counts_the_wal),
 		T(ckpt__past_the_high_mark__the_writer_checkpoints),
-		T(ckpt_stop__the_last_close__removes_the_wal),
-		T(ckpt_start__no_such_file__fails_with_a_cause),
+		T(ckpt_free__the_last_close__removes_the_wal),
+		T(ckpt_new__no_such_file__fails_with_a_cause),
 #undef T
 	};
 

@@ -9,8 +9,8 @@
 #include "counts.h"
 
 /*
- * The counter changes of a transaction: summed by key at the commit; a savepoint
- * rolled back takes exactly its own changes with it, however they nest.
+ * The counter changes of a transaction: summed by key at the commit, forgotten when
+ * it ends.
  */
 
 static int64_t sums[COUNTS_KEYS];
@@ -46,36 +46,15 @@ counts_add__keys_out_of_range__are_ignored(void **state)
 }
 
 static void
-counts_undo__nested_savepoints__undo_only_the_innermost(void **state)
+counts_clear__forgets_every_change(void **state)
 {
 	struct counts *c = counts_new();
 
-	counts_add(c, 1, 1);
-	counts_mark(c);
-	counts_add(c, 2, 1);
-	counts_mark(c);
-	counts_add(c, 3, 1);
-	counts_undo(c);		/* 3 goes */
-	counts_add(c, 4, 1);
-	counts_release(c);	/* 2 and 4 stay */
-	counts_mark(c);
-	counts_add(c, 5, 1);
-	counts_undo(c);		/* 5 goes */
-	assert_int_equal(counts_sum(c, sums), 3);
-	assert_int_equal(sums[1] + sums[2] + sums[4], 3);
-	assert_int_equal(sums[3] + sums[5], 0);
-	counts_free(c);
-}
-
-static void
-counts_clear__forgets_changes_and_marks(void **state)
-{
-	struct counts *c = counts_new();
-
-	counts_mark(c);
 	counts_add(c, 7, 1);
+	counts_add(c, COUNTS_KEYS - 1, -3);
 	counts_clear(c);
-	counts_undo(c);		/* no mark left: a no-op */
+	assert_int_equal(counts_sum(c, sums), 0);
+	counts_clear(c);	/* nothing to forget: still empty */
 	counts_add(c, 8, 1);
 	assert_int_equal(counts_sum(c, sums), 1);
 	assert_int_equal(sums[8], 1);
@@ -103,8 +82,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(counts_sum__adds_by_key__only_changed_keys_are_counted),
 		cmocka_unit_test(counts_add__keys_out_of_range__are_ignored),
-		cmocka_unit_test(counts_undo__nested_savepoints__undo_only_the_innermost),
-		cmocka_unit_test(counts_clear__forgets_changes_and_marks),
+		cmocka_unit_test(counts_clear__forgets_every_change),
 		cmocka_unit_test(counts_add__a_million_changes__sum_exactly),
 	};
 

@@ -10,29 +10,145 @@
 
 #include "cal.h"
 #include "civil.h"
+#include "config.h"
 #include "deadline.h"
 #include "proto.h"
+#include "rfc3339.h"
+#include "tmpdir.h"
+#include "tz.h"
 
 /*
- * A clock's explanation, read back from the rule text kept with it: the fields the
- * daemon writes, and text it never writes (a database edited by hand) that must give
- * an explanation or none, never a crash or a field cut past its size.
+ * When a clock is due (the default deadlines of spec.md §7, in America/Sao_Paulo, on the
+ * national calendar, with a [reason.x] override), and a clock's explanation, read back
+ * from the rule text kept with it: the fields the daemon writes, and text it never
+ * writes (a database edited by hand) that must give an explanation or none, never a
+ * crash or a field cut past its size.
  */
 
+#define H (3600 * 1000LL)
+
 static struct cal *cal;
+static struct config *cfg;
+static char dir[256];
 
 static int
 setup(void **state)
 {
+	char path[300], *errors = NULL, *cause = NULL;
+	FILE *f;
+
 	cal = cal_new(CAL_BR_NATIONAL, NULL, 0);
-	return cal == NULL;
+	if (cal == NULL || tmpdir_make(dir, sizeof dir, "test_deadline") != 0)
+		return -1;
+	snprintf(path, sizeof path, "%s/protocold.ini", dir);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fputs("[reason.x]\nphotos_wait = 2bd\nwarn_before = 1h\n", f);
+	fclose(f);
+	if ((cfg = config_load(path, &errors)) == NULL ||
+	    tz_set(cfg->timezone, &cause) != 0) {
+		print_error("setup: %s%s\n", errors ? errors : "", cause ? cause : "");
+		return -1;
+	}
+	return 0;
 }
 
 static int
 teardown(void **state)
 {
 	cal_free(cal);
+	config_free(cfg);
+	tmpdir_remove(dir);
 	return 0;
+}
+
+static int64_t
+at(const char *s)
+{
+	int64_t ms = 0;
+
+	if (rfc3339_parse(s, &ms) != 0)
+		fail_msg("bad instant %s", s);
+	return ms;
+}
+
+static struct protocol
+customer(const char *reason, bool critical)
+{
+	struct protocol p;
+
+	memset(&p, 0, sizeof p);
+	snprintf(p.reason, sizeof p.reason, "%s", reason);
+	p.critical = critical;
+	return p;
+}
+
+static void
+deadline_due__plain_durations__added_to_the_start(void **state)
+{
+	struct protocol p = customer("", false);
+	int64_t t = at("2026-03-02T12:00:00-03:00");
+
+	assert_int_equal(deadline_due(cfg, cal, &p, PROTO_CLOCK_RESPONSE, t, 0), t + 48 * H);
+	assert_int_equal(deadline_due(cfg, cal, &p, PROTO_CLOCK_PHOTOS, t, 0), t + 48 * H);
+	assert_int_equal(deadline_due(cfg, cal, &p, PROTO_CLOCK_POSTING, t, 0),
+	    t + 15 * 24 * H);
+	assert_int_equal(deadline_due(cfg, cal, &p, PROTO_CLOCK_REPLY, t, 0),
+	    t + 60 * 24 * H);
+	p.critical = true;
+	assert_int_equal(deadline_due(cfg, cal, &p, PROTO_CLOCK_RESPONSE, t, 0), t + 24 * H);
+}
+
+/* Six business days from Friday the 17th of April 2026: Tiradentes (Tuesday the 21st)
+ * and the weekend are skipped; due at the end of Tuesday the 28th. */
+static void
+deadline_due__business_days__skip_weekends_and_holidays(void **state)
+{
+	struct protocol p = customer("", false);
+
+	assert_int_equal(deadline_due(cfg, cal, &p, PROTO_CLOCK_LETTER,
+	    at("2026-04-17T10:00:00-03:00"), 0), at("2026-04-29T00:00:00-03:00"));
+}
+
+static void
+deadline_due__pickup__midnight_of_the_date_plus_the_grace(void **state)
+{
+	struct protocol p = customer("", false);
+
+	assert_int_equal(deadline_due(cfg, cal, &p, PROTO_CLOCK_PICKUP,
+	    at("2026-03-02T12:00:00-03:00"), civil_days(2026, 3, 20)),
+	    at("2026-03-21T00:00:00-03:00"));
+}
+
+static void
+deadline_due__a_reason_section__overrides_the_default(void **state)
+{
+	struct protocol p = customer("x", false);
+	char rule[PROTO_RULE_MAX + 1];
+
+	/* Monday noon + 2 business days: the end of Wednesday. */
+	assert_int_equal(deadline_due(cfg, cal, &p, PROTO_CLOCK_PHOTOS,
+	    at("2026-03-02T12:00:00-03:00"), 0), at("2026-03-05T00:00:00-03:00"));
+	deadline_rule(cfg, cal, &p, PROTO_CLOCK_PHOTOS, 0, rule, sizeof rule);
+	assert_string_equal(rule, "rule=photos_wait;value=2bd;source=[reason.x];"
+	    "calendar=br-national");
+}
+
+static void
+deadline_next__response__the_warning_before_due_other_clocks_due(void **state)
+{
+	struct protocol p = customer("", false), x = customer("x", false);
+	int64_t t = at("2026-03-02T12:00:00-03:00");
+
+	assert_int_equal(deadline_next(cfg, &p, PROTO_CLOCK_RESPONSE, t, t + 48 * H),
+	    t + 44 * H);
+	assert_int_equal(deadline_next(cfg, &x, PROTO_CLOCK_RESPONSE, t, t + 48 * H),
+	    t + 47 * H);
+	assert_int_equal(deadline_next(cfg, &p, PROTO_CLOCK_PHOTOS, t, t + 48 * H),
+	    t + 48 * H);
+	/* A warning that would fall at or before the start is no point of its own. */
+	assert_int_equal(deadline_next(cfg, &p, PROTO_CLOCK_RESPONSE, t, t + 4 * H),
+	    t + 4 * H);
 }
 
 static struct protocol
@@ -129,6 +245,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(deadline_due__plain_durations__added_to_the_start),
+		cmocka_unit_test(deadline_due__business_days__skip_weekends_and_holidays),
+		cmocka_unit_test(deadline_due__pickup__midnight_of_the_date_plus_the_grace),
+		cmocka_unit_test(deadline_due__a_reason_section__overrides_the_default),
+		cmocka_unit_test(deadline_next__response__the_warning_before_due_other_clocks_due),
 		cmocka_unit_test(deadline_explain__every_field__read_back),
 		cmocka_unit_test(deadline_explain__fields_in_any_order_without_calendar__no_skips),
 		cmocka_unit_test(deadline_explain__no_rule_or_no_clock__is_minus_1),

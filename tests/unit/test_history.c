@@ -7,9 +7,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "conn.h"
 #include "history.h"
 #include "proto.h"
-#include "sqlite.h"
 #include "storefx.h"
 
 /*
@@ -64,18 +64,18 @@ history_add__assigns_increasing_seqs(void **state)
 	int64_t last = 0, seq;
 
 	storefx_open_rw(fx);
-	assert_int_equal(history_last_seq(fx->st, &seq), 0);
+	assert_int_equal(history_last_seq(fx->c, &seq), 0);
 	assert_int_equal(seq, 0);
-	storefx_insert(fx->st, &a);
+	storefx_insert(fx->c, &a);
 	for (int i = 0; i < 10; i++) {
-		seq = storefx_event(fx->st, a.rid, PROTO_PENDING, PROTO_PENDING,
+		seq = storefx_event(fx->c, a.rid, PROTO_PENDING, PROTO_PENDING,
 		    PROTO_CAUSE_WARNING, "response", i, 0, NULL);
 		if (seq <= last)
 			fail_msg("event %d got seq %lld after %lld", i, (long long)seq,
 			    (long long)last);
 		last = seq;
 	}
-	assert_int_equal(history_last_seq(fx->st, &seq), 0);
+	assert_int_equal(history_last_seq(fx->c, &seq), 0);
 	assert_int_equal(seq, last);
 }
 
@@ -90,20 +90,20 @@ history_of__returns_one_protocol_s_entries_oldest_first_with_every_field(
 	int64_t a1, a2, a3;
 
 	storefx_open_rw(fx);
-	storefx_insert(fx->st, &a);
-	storefx_insert(fx->st, &b);
-	a1 = storefx_event(fx->st, a.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 100,
+	storefx_insert(fx->c, &a);
+	storefx_insert(fx->c, &b);
+	a1 = storefx_event(fx->c, a.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 100,
 	    0, "{\"critical\":false}");
-	storefx_event(fx->st, b.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 110, 0,
+	storefx_event(fx->c, b.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 110, 0,
 	    NULL);
-	a2 = storefx_event(fx->st, a.rid, PROTO_PENDING, PROTO_AWAITING, PROTO_CAUSE_ACTION,
+	a2 = storefx_event(fx->c, a.rid, PROTO_PENDING, PROTO_AWAITING, PROTO_CAUSE_ACTION,
 	    "request_photos", 200, 0, NULL);
-	storefx_event(fx->st, b.rid, PROTO_PENDING, PROTO_MEDIATION, PROTO_CAUSE_EXPIRY,
+	storefx_event(fx->c, b.rid, PROTO_PENDING, PROTO_MEDIATION, PROTO_CAUSE_EXPIRY,
 	    "response", 900, 800, NULL);
-	a3 = storefx_event(fx->st, a.rid, PROTO_AWAITING, PROTO_PENDING, PROTO_CAUSE_EXPIRY,
+	a3 = storefx_event(fx->c, a.rid, PROTO_AWAITING, PROTO_PENDING, PROTO_CAUSE_EXPIRY,
 	    "photos_wait", 5000, 4000, NULL);
 
-	assert_int_equal(history_of(fx->st, a.rid, 0, 1000, collect, &s), 3);
+	assert_int_equal(history_of(fx->c, a.rid, 0, 1000, collect, &s), 3);
 	assert_int_equal(s.n, 3);
 	assert_int_equal(s.seq[0], a1);
 	assert_int_equal(s.seq[1], a2);
@@ -136,8 +136,8 @@ history_of__returns_one_protocol_s_entries_oldest_first_with_every_field(
 	{
 		struct protocol c = storefx_mkp("C", "S", PROTO_RESOLVED, PROTO_CLOCK_NONE, 0);
 
-		storefx_insert(fx->st, &c);
-		assert_int_equal(storefx_history_count(fx->st, c.rid), 0);
+		storefx_insert(fx->c, &c);
+		assert_int_equal(storefx_history_count(fx->c, c.rid), 0);
 	}
 }
 
@@ -157,14 +157,14 @@ history_feed__pages_without_skipping_or_repeating(void **state)
 
 	storefx_open_rw(fx);
 	for (size_t i = 0; i < NELEM(p); i++)
-		storefx_insert(fx->st, &p[i]);
+		storefx_insert(fx->c, &p[i]);
 	for (size_t i = 0; i < NELEM(added); i++)
-		added[i] = storefx_event(fx->st, p[i % 3].rid, -1, PROTO_PENDING,
+		added[i] = storefx_event(fx->c, p[i % 3].rid, -1, PROTO_PENDING,
 		    PROTO_CAUSE_CREATE, "create", (int64_t)i, 0, NULL);
 
 	for (;;) {
 		struct seen page = { 0 };
-		int n = history_feed(fx->st, after, 4, collect, &page);
+		int n = history_feed(fx->c, after, 4, collect, &page);
 
 		assert_true(n >= 0);
 		assert_true(n <= 4);
@@ -193,11 +193,11 @@ history_feed__pages_without_skipping_or_repeating(void **state)
 		struct seen s = { 0 };
 		int64_t seq;
 
-		assert_int_equal(history_feed(fx->st, added[NELEM(added) - 1], 100, collect, &s),
+		assert_int_equal(history_feed(fx->c, added[NELEM(added) - 1], 100, collect, &s),
 		    0);
-		seq = storefx_event(fx->st, p[0].rid, PROTO_PENDING, PROTO_PENDING,
+		seq = storefx_event(fx->c, p[0].rid, PROTO_PENDING, PROTO_PENDING,
 		    PROTO_CAUSE_WARNING, "response", 99, 0, NULL);
-		assert_int_equal(history_feed(fx->st, added[NELEM(added) - 1], 100, collect, &s),
+		assert_int_equal(history_feed(fx->c, added[NELEM(added) - 1], 100, collect, &s),
 		    1);
 		assert_int_equal(s.seq[0], seq);
 	}
@@ -205,7 +205,7 @@ history_feed__pages_without_skipping_or_repeating(void **state)
 	{
 		struct seen s = { 0 };
 
-		assert_int_equal(history_feed(fx->st, added[9], 3, collect, &s), 3);
+		assert_int_equal(history_feed(fx->c, added[9], 3, collect, &s), 3);
 		assert_int_equal(s.seq[0], added[10]);
 		assert_int_equal(s.seq[2], added[12]);
 	}

@@ -22,6 +22,9 @@
  * samples are contiguous; histograms are cumulative and end in +Inf == _count.
  */
 
+/* The counters under test: each test's own (setup, teardown). */
+static struct metrics *m;
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_SAMPLES 1024
 #define MAX_FAMILIES 64
@@ -421,7 +424,7 @@ fill_snap(struct metrics_snapshot *snap)
 static char *
 render_valid(const struct metrics_snapshot *snap, struct expo *e)
 {
-	char *text = metrics_render(snap);
+	char *text = metrics_render(m, snap);
 
 	assert_non_null(text);
 	if (!validate(text, e))
@@ -461,7 +464,15 @@ bucket(const struct expo *e, const char *base, const char *le)
 static int
 setup(void **state)
 {
-	metrics_reset();
+	m = metrics_new();
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	metrics_free(m);
+	m = NULL;
 	return 0;
 }
 
@@ -600,12 +611,12 @@ metrics_http__latencies__fall_in_cumulative_buckets(void **state)
 	size_t n = NELEM(les);
 	char *text;
 
-	metrics_http(200, 500);		/* on the bound: in le=0.0005 */
-	metrics_http(200, 501);
-	metrics_http(200, 1000);
-	metrics_http(404, 300000);
-	metrics_http(500, 20000000);	/* past every bound */
-	metrics_http(200, -7);		/* a clock step: counts as 0 */
+	metrics_http(m, 200, 500);		/* on the bound: in le=0.0005 */
+	metrics_http(m, 200, 501);
+	metrics_http(m, 200, 1000);
+	metrics_http(m, 404, 300000);
+	metrics_http(m, 500, 20000000);	/* past every bound */
+	metrics_http(m, 200, -7);		/* a clock step: counts as 0 */
 	fill_snap(&snap);
 	text = render_valid(&snap, e);
 	assert_true(check_histogram(e, h, les, &n));
@@ -630,11 +641,11 @@ metrics_http__codes__prints_only_codes_seen_in_order(void **state)
 	int codes[8], n = 0;
 	char *text;
 
-	metrics_http(404, 10);
-	metrics_http(200, 10);
-	metrics_http(200, 10);
-	metrics_http(503, 10);
-	metrics_http(200, 10);
+	metrics_http(m, 404, 10);
+	metrics_http(m, 200, 10);
+	metrics_http(m, 200, 10);
+	metrics_http(m, 503, 10);
+	metrics_http(m, 200, 10);
 	fill_snap(&snap);
 	text = render_valid(&snap, e);
 	for (size_t i = 0; i < e->ns; i++)
@@ -661,9 +672,9 @@ metrics_http__more_codes_than_the_table__are_counted_as_other(void **state)
 	char *text;
 
 	for (int code = 100; code <= 599; code++)
-		metrics_http(code, 10);
-	metrics_http(42, 10);
-	metrics_http(600, 10);
+		metrics_http(m, code, 10);
+	metrics_http(m, 42, 10);
+	metrics_http(m, 600, 10);
 	fill_snap(&snap);
 	text = render_valid(&snap, e);
 	for (size_t i = 0; i < e->ns; i++)
@@ -687,8 +698,8 @@ metrics_fired__negative_lateness__counts_as_zero(void **state)
 	struct expo *e = expo_new();
 	char *text;
 
-	metrics_fired(-5000);
-	metrics_fired(0);
+	metrics_fired(m, -5000);
+	metrics_fired(m, 0);
 	fill_snap(&snap);
 	text = render_valid(&snap, e);
 	assert_int_equal((int)bucket(e, h, "0.001"), 2);
@@ -708,9 +719,9 @@ metrics_fired__a_day_late__lands_in_the_last_buckets(void **state)
 	size_t n = NELEM(les);
 	char *text;
 
-	metrics_fired(3);
-	metrics_fired(86400000);
-	metrics_fired(86400001);
+	metrics_fired(m, 3);
+	metrics_fired(m, 86400000);
+	metrics_fired(m, 86400001);
 	fill_snap(&snap);
 	text = render_valid(&snap, e);
 	assert_true(check_histogram(e, h, les, &n));
@@ -734,9 +745,9 @@ metrics_commit__ok_and_failed__are_counted_apart(void **state)
 	size_t n = NELEM(les);
 	char *text;
 
-	metrics_commit(true, 800);
-	metrics_commit(true, 700);
-	metrics_commit(false, 3000000);
+	metrics_commit(m, true, 800);
+	metrics_commit(m, true, 700);
+	metrics_commit(m, false, 3000000);
 	fill_snap(&snap);
 	text = render_valid(&snap, e);
 	assert_true(check_histogram(e, h, les, &n));
@@ -761,8 +772,8 @@ metrics_db_error__each_call__adds_one(void **state)
 	text = render_valid(&snap, e);
 	assert_true(value(e, "protocold_database_errors_total", "") == 0);
 	free(text);
-	metrics_db_error();
-	metrics_db_error();
+	metrics_db_error(m);
+	metrics_db_error(m);
 	text = render_valid(&snap, e);
 	assert_true(value(e, "protocold_database_errors_total", "") == 2);
 	free(text);
@@ -778,16 +789,16 @@ metrics_render__more_observations__counters_only_grow(void **state)
 	size_t grew = 0;
 
 	fill_snap(&snap);
-	metrics_http(200, 1200);
-	metrics_fired(30);
-	metrics_commit(true, 900);
+	metrics_http(m, 200, 1200);
+	metrics_fired(m, 30);
+	metrics_commit(m, true, 900);
 	t1 = render_valid(&snap, a);
-	metrics_http(200, 2000000);
-	metrics_http(409, 40);
-	metrics_fired(-1);
-	metrics_fired(7000);
-	metrics_commit(false, 100);
-	metrics_db_error();
+	metrics_http(m, 200, 2000000);
+	metrics_http(m, 409, 40);
+	metrics_fired(m, -1);
+	metrics_fired(m, 7000);
+	metrics_commit(m, false, 100);
+	metrics_db_error(m);
 	snap.transitions[PROTO_CAUSE_EXPIRY] += 2;
 	t2 = render_valid(&snap, b);
 	for (size_t i = 0; i < a->ns; i++) {
@@ -859,7 +870,7 @@ metrics_render__numbers__integers_print_as_integers(void **state)
 
 	fill_snap(&snap);
 	snap.protocols[PROTO_PENDING] = 1234567890123LL;
-	metrics_http(200, 1500);
+	metrics_http(m, 200, 1500);
 	text = render_valid(&snap, e);
 	assert_non_null(strstr(text, "\nprotocold_uptime_seconds 42\n"));
 	assert_non_null(strstr(text, "protocold_protocols{state=\"pending\"} 1234567890123\n"));
@@ -938,17 +949,19 @@ metrics_render__null_versions__render_as_empty_labels(void **state)
 }
 
 static void
-metrics_reset__after_observations__renders_zeros(void **state)
+metrics_new__after_others_observed__renders_zeros(void **state)
 {
 	struct metrics_snapshot snap;
 	struct expo *e = expo_new();
 	char *text;
 
-	metrics_http(200, 10);
-	metrics_fired(10);
-	metrics_commit(false, 10);
-	metrics_db_error();
-	metrics_reset();
+	/* The counters live in their struct: a new one sees nothing of the old one's. */
+	metrics_http(m, 200, 10);
+	metrics_fired(m, 10);
+	metrics_commit(m, false, 10);
+	metrics_db_error(m);
+	metrics_free(m);
+	m = metrics_new();
 	fill_snap(&snap);
 	text = render_valid(&snap, e);
 	assert_null(find(e, "protocold_http_requests_total", "code=\"200\""));
@@ -967,7 +980,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(validator__malformed_texts__are_rejected),
 		cmocka_unit_test(validator__broken_histograms__are_rejected),
-#define T(f) cmocka_unit_test_setup(f, setup)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(metrics_render__fresh__every_family_described_once_before_its_samples),
 		T(metrics_render__histograms__have_the_documented_buckets),
 		T(metrics_http__latencies__fall_in_cumulative_buckets),
@@ -983,7 +996,7 @@ main(void)
 		T(metrics_render__never_reloaded__flag_and_timestamp_are_zero),
 		T(metrics_render__build_info__escapes_quote_backslash_newline),
 		T(metrics_render__null_versions__render_as_empty_labels),
-		T(metrics_reset__after_observations__renders_zeros),
+		T(metrics_new__after_others_observed__renders_zeros),
 #undef T
 	};
 

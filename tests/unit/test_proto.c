@@ -10,7 +10,7 @@
 #include "proto.h"
 
 /*
- * What an id (and a seller id) may be: 1–64 of [A-Za-z0-9._:-] (SPEC §2). Checked
+ * What an id (and a seller id) may be: 1–64 of [A-Za-z0-9._:-] (spec.md §2). Checked
  * for every byte at the start, the middle and the end, and at the length limits.
  */
 

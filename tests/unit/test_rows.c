@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn.h"
 #include "proto.h"
-#include "rules.h"
 #include "rows.h"
-#include "sqlite.h"
+#include "rules.h"
 #include "storefx.h"
 
 /*
@@ -48,8 +48,8 @@ rows_insert_get__every_field__round_trips(void **state)
 	p.attempts[PROTO_N_ACTIONS - 1] = UINT32_MAX;
 	p.version = 9;
 	p.updated_at = 1795449700000;
-	storefx_insert(fx->st, &p);
-	q = storefx_get(fx->st, p.id);
+	storefx_insert(fx->c, &p);
+	q = storefx_get(fx->c, p.id);
 	storefx_same(&q, &p);
 }
 
@@ -66,8 +66,8 @@ rows_insert_get__id_of_64_characters__round_trips(void **state)
 	snprintf(p.order, sizeof p.order, "%s", id);
 	snprintf(p.reason, sizeof p.reason, "%s", id);
 	storefx_open_rw(fx);
-	storefx_insert(fx->st, &p);
-	q = storefx_get(fx->st, id);
+	storefx_insert(fx->c, &p);
+	q = storefx_get(fx->c, id);
 	storefx_same(&q, &p);
 }
 
@@ -79,8 +79,8 @@ rows_insert_get__no_order_no_reason_no_clock__read_back_empty_and_zero(void **st
 	struct protocol q;
 
 	storefx_open_rw(fx);
-	storefx_insert(fx->st, &p);
-	q = storefx_get(fx->st, "P-0");
+	storefx_insert(fx->c, &p);
+	q = storefx_get(fx->c, "P-0");
 	storefx_same(&q, &p);
 	assert_string_equal(q.order, "");
 	assert_string_equal(q.reason, "");
@@ -94,7 +94,7 @@ rows_insert_get__no_order_no_reason_no_clock__read_back_empty_and_zero(void **st
 	{
 		int64_t head = 0;
 
-		assert_int_equal(rows_head(fx->st, &head), 0);
+		assert_int_equal(rows_head(fx->c, &head), 0);
 		assert_int_equal(head, INT64_MAX);
 	}
 }
@@ -110,15 +110,15 @@ rows_insert_get__clock_none_with_stale_times__reads_back_zero_times(void **state
 	p.clock_due = 22;
 	p.clock_next = 33;
 	storefx_open_rw(fx);
-	storefx_insert(fx->st, &p);
-	q = storefx_get(fx->st, "P-0");
+	storefx_insert(fx->c, &p);
+	q = storefx_get(fx->c, "P-0");
 	assert_int_equal(q.clock_start, 0);
 	assert_int_equal(q.clock_due, 0);
 	assert_int_equal(q.clock_next, 0);
 	{
 		struct protocol due;
 
-		assert_int_equal(rows_next_due(fx->st, INT64_MAX, &due), 0);
+		assert_int_equal(rows_due(fx->c, INT64_MAX, 1, &due), 0);
 	}
 }
 
@@ -131,7 +131,7 @@ rows_update__changed_state_clock_attempts_version__round_trip(void **state)
 
 	snprintf(p.order, sizeof p.order, "O-1");
 	storefx_open_rw(fx);
-	storefx_insert(fx->st, &p);
+	storefx_insert(fx->c, &p);
 
 	/* request_photos: awaiting on photos_wait. */
 	p.state = PROTO_AWAITING;
@@ -141,8 +141,8 @@ rows_update__changed_state_clock_attempts_version__round_trip(void **state)
 	p.clock_next = 9000;
 	p.version = 2;
 	p.updated_at = 6000;
-	storefx_update(fx->st, &p);
-	q = storefx_get(fx->st, "P-1");
+	storefx_update(fx->c, &p);
+	q = storefx_get(fx->c, "P-1");
 	storefx_same(&q, &p);
 
 	/* Expired unanswered: back to pending with an attempt counted, warning point set. */
@@ -155,8 +155,8 @@ rows_update__changed_state_clock_attempts_version__round_trip(void **state)
 	p.attempts[rules_action_index("inform_new_delivery_date")] = 3;
 	p.version = 3;
 	p.updated_at = 9100;
-	storefx_update(fx->st, &p);
-	q = storefx_get(fx->st, "P-1");
+	storefx_update(fx->c, &p);
+	q = storefx_get(fx->c, "P-1");
 	storefx_same(&q, &p);
 
 	/* Resolved: the clock and its times are gone, the attempts stay. */
@@ -164,15 +164,15 @@ rows_update__changed_state_clock_attempts_version__round_trip(void **state)
 	p.clock = PROTO_CLOCK_NONE;
 	p.clock_start = p.clock_due = p.clock_next = 0;
 	p.version = 4;
-	storefx_update(fx->st, &p);
-	q = storefx_get(fx->st, "P-1");
+	storefx_update(fx->c, &p);
+	q = storefx_get(fx->c, "P-1");
 	storefx_same(&q, &p);
 
 	/* All attempts cleared. */
 	memset(p.attempts, 0, sizeof p.attempts);
 	p.version = 5;
-	storefx_update(fx->st, &p);
-	q = storefx_get(fx->st, "P-1");
+	storefx_update(fx->c, &p);
+	q = storefx_get(fx->c, "P-1");
 	storefx_same(&q, &p);
 }
 
@@ -184,12 +184,12 @@ rows_update__every_action_s_attempts__round_trip_at_once(void **state)
 	struct protocol q;
 
 	storefx_open_rw(fx);
-	storefx_insert(fx->st, &p);
+	storefx_insert(fx->c, &p);
 	for (int i = 0; i < PROTO_N_ACTIONS; i++)
 		p.attempts[i] = UINT32_MAX - (uint32_t)i;
 	p.version = 2;
-	storefx_update(fx->st, &p);
-	q = storefx_get(fx->st, "P-1");
+	storefx_update(fx->c, &p);
+	q = storefx_get(fx->c, "P-1");
 	storefx_same(&q, &p);
 }
 
@@ -202,19 +202,19 @@ rows_insert__duplicate_id__fails_unique_and_keeps_the_first(void **state)
 	struct protocol q;
 
 	storefx_open_rw(fx);
-	storefx_insert(fx->st, &a);
+	storefx_insert(fx->c, &a);
 	b.rid = 0;
-	assert_int_equal(rows_insert(fx->st, &b), -1);
-	print_message("# duplicate: %s\n", store_error(fx->st));
-	assert_non_null(strstr(store_error(fx->st), "UNIQUE"));
-	assert_false(store_error_is_full(fx->st));
-	q = storefx_get(fx->st, "DUP");
+	assert_int_equal(rows_insert(fx->c, &b), -1);
+	print_message("# duplicate: %s\n", conn_error(fx->c));
+	assert_non_null(strstr(conn_error(fx->c), "UNIQUE"));
+	assert_false(conn_error_is_full(fx->c));
+	q = storefx_get(fx->c, "DUP");
 	storefx_same(&q, &a);
-	assert_int_equal(storefx_stats(fx->st).by_state[PROTO_CLOSED], 0);
-	assert_int_equal(storefx_stats(fx->st).by_state[PROTO_PENDING], 1);
+	assert_int_equal(storefx_stats(fx->c).by_state[PROTO_CLOSED], 0);
+	assert_int_equal(storefx_stats(fx->c).by_state[PROTO_PENDING], 1);
 	/* The handle still works after the failure. */
 	b = storefx_mkp("OTHER", "S-2", PROTO_CLOSED, PROTO_CLOCK_REPLY, 6000);
-	storefx_insert(fx->st, &b);
+	storefx_insert(fx->c, &b);
 }
 
 static void
@@ -226,22 +226,22 @@ rows_insert_new__existing_id__is_0_and_writes_nothing(void **state)
 	struct protocol q;
 
 	storefx_open_rw(fx);
-	assert_int_equal(rows_insert_new(fx->st, &a), 1);
+	assert_int_equal(rows_insert_new(fx->c, &a), 1);
 	assert_true(a.rid > 0);
 	b.rid = 0;
-	assert_int_equal(rows_insert_new(fx->st, &b), 0);
+	assert_int_equal(rows_insert_new(fx->c, &b), 0);
 	assert_int_equal(b.rid, 0);
-	q = storefx_get(fx->st, "NEW");
+	q = storefx_get(fx->c, "NEW");
 	storefx_same(&q, &a);
-	assert_int_equal(storefx_stats(fx->st).by_state[PROTO_CLOSED], 0);
-	assert_int_equal(storefx_stats(fx->st).by_state[PROTO_PENDING], 1);
+	assert_int_equal(storefx_stats(fx->c).by_state[PROTO_CLOSED], 0);
+	assert_int_equal(storefx_stats(fx->c).by_state[PROTO_PENDING], 1);
 	/* Inside a transaction too: the refusal does not end it. */
-	assert_int_equal(store_begin(fx->st), 0);
-	assert_int_equal(rows_insert_new(fx->st, &b), 0);
+	assert_int_equal(conn_begin(fx->c), 0);
+	assert_int_equal(rows_insert_new(fx->c, &b), 0);
 	b = storefx_mkp("NEW-2", "S-2", PROTO_CLOSED, PROTO_CLOCK_REPLY, 6000);
-	assert_int_equal(rows_insert_new(fx->st, &b), 1);
-	assert_int_equal(store_commit(fx->st), 0);
-	assert_int_equal(storefx_stats(fx->st).by_state[PROTO_CLOSED], 1);
+	assert_int_equal(rows_insert_new(fx->c, &b), 1);
+	assert_int_equal(conn_commit(fx->c), 0);
+	assert_int_equal(storefx_stats(fx->c).by_state[PROTO_CLOSED], 1);
 }
 
 static void
@@ -251,13 +251,13 @@ rows_get__unknown_id__is_0(void **state)
 	struct protocol p;
 
 	storefx_open_rw(fx);
-	assert_int_equal(rows_get(fx->st, "nope", &p), 0);
+	assert_int_equal(rows_get(fx->c, "nope", &p), 0);
 }
 
 /* -------------------------------------------------------- timer index */
 
 static void
-rows_next_due__returns_the_smallest_clock_next_at_or_below_the_limit(void **state)
+rows_due__one__is_the_smallest_clock_next_at_or_below_the_limit(void **state)
 {
 	struct storefx *fx = *state;
 	struct protocol a = storefx_mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 300);
@@ -267,41 +267,41 @@ rows_next_due__returns_the_smallest_clock_next_at_or_below_the_limit(void **stat
 	struct protocol got;
 
 	storefx_open_rw(fx);
-	storefx_insert(fx->st, &d);
-	storefx_insert(fx->st, &a);
-	storefx_insert(fx->st, &b);
-	storefx_insert(fx->st, &c);
+	storefx_insert(fx->c, &d);
+	storefx_insert(fx->c, &a);
+	storefx_insert(fx->c, &b);
+	storefx_insert(fx->c, &c);
 	/* The warning point is what counts, not the due instant. */
 	a.clock_due = 1000;
 	a.clock_next = 150;
-	storefx_update(fx->st, &a);
+	storefx_update(fx->c, &a);
 
-	assert_int_equal(rows_next_due(fx->st, 99, &got), 0);
-	assert_int_equal(rows_next_due(fx->st, 100, &got), 1);
+	assert_int_equal(rows_due(fx->c, 99, 1, &got), 0);
+	assert_int_equal(rows_due(fx->c, 100, 1, &got), 1);
 	assert_string_equal(got.id, "B");
-	assert_int_equal(rows_next_due(fx->st, INT64_MAX, &got), 1);
+	assert_int_equal(rows_due(fx->c, INT64_MAX, 1, &got), 1);
 	assert_string_equal(got.id, "B");
 
 	b.state = PROTO_PENDING;
 	b.clock = PROTO_CLOCK_NONE;
-	storefx_update(fx->st, &b);
-	assert_int_equal(rows_next_due(fx->st, 149, &got), 0);
-	assert_int_equal(rows_next_due(fx->st, 150, &got), 1);
+	storefx_update(fx->c, &b);
+	assert_int_equal(rows_due(fx->c, 149, 1, &got), 0);
+	assert_int_equal(rows_due(fx->c, 150, 1, &got), 1);
 	assert_string_equal(got.id, "A");
 	assert_int_equal(got.clock_next, 150);
 	assert_int_equal(got.clock_due, 1000);
 
 	a.clock = PROTO_CLOCK_NONE;
-	storefx_update(fx->st, &a);
-	assert_int_equal(rows_next_due(fx->st, 10000, &got), 1);
+	storefx_update(fx->c, &a);
+	assert_int_equal(rows_due(fx->c, 10000, 1, &got), 1);
 	assert_string_equal(got.id, "C");
 	c.clock = PROTO_CLOCK_NONE;
-	storefx_update(fx->st, &c);
-	assert_int_equal(rows_next_due(fx->st, INT64_MAX, &got), 0);
+	storefx_update(fx->c, &c);
+	assert_int_equal(rows_due(fx->c, INT64_MAX, 1, &got), 0);
 }
 
 static void
-rows_next_due__negative_instants__are_ordered_too(void **state)
+rows_due__negative_instants__are_ordered_too(void **state)
 {
 	struct storefx *fx = *state;
 	struct protocol a = storefx_mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, -5);
@@ -309,11 +309,11 @@ rows_next_due__negative_instants__are_ordered_too(void **state)
 	struct protocol got;
 
 	storefx_open_rw(fx);
-	storefx_insert(fx->st, &b);
-	storefx_insert(fx->st, &a);
-	assert_int_equal(rows_next_due(fx->st, 0, &got), 1);
+	storefx_insert(fx->c, &b);
+	storefx_insert(fx->c, &a);
+	assert_int_equal(rows_due(fx->c, 0, 1, &got), 1);
 	assert_string_equal(got.id, "A");
-	assert_int_equal(rows_next_due(fx->st, -6, &got), 0);
+	assert_int_equal(rows_due(fx->c, -6, 1, &got), 0);
 }
 
 static void
@@ -325,18 +325,18 @@ rows_head__empty_table__is_int64_max_then_follows_the_smallest_next(void **state
 	int64_t head = 0;
 
 	storefx_open_rw(fx);
-	assert_int_equal(rows_head(fx->st, &head), 0);
+	assert_int_equal(rows_head(fx->c, &head), 0);
 	assert_int_equal(head, INT64_MAX);
-	storefx_insert(fx->st, &a);
-	assert_int_equal(rows_head(fx->st, &head), 0);
+	storefx_insert(fx->c, &a);
+	assert_int_equal(rows_head(fx->c, &head), 0);
 	assert_int_equal(head, 700);
-	storefx_insert(fx->st, &b);
-	assert_int_equal(rows_head(fx->st, &head), 0);
+	storefx_insert(fx->c, &b);
+	assert_int_equal(rows_head(fx->c, &head), 0);
 	assert_int_equal(head, 400);
 	b.state = PROTO_RESOLVED;
 	b.clock = PROTO_CLOCK_NONE;
-	storefx_update(fx->st, &b);
-	assert_int_equal(rows_head(fx->st, &head), 0);
+	storefx_update(fx->c, &b);
+	assert_int_equal(rows_head(fx->c, &head), 0);
 	assert_int_equal(head, 700);
 }
 
@@ -355,8 +355,8 @@ main(void)
 		T(rows_insert__duplicate_id__fails_unique_and_keeps_the_first),
 		T(rows_insert_new__existing_id__is_0_and_writes_nothing),
 		T(rows_get__unknown_id__is_0),
-		T(rows_next_due__returns_the_smallest_clock_next_at_or_below_the_limit),
-		T(rows_next_due__negative_instants__are_ordered_too),
+		T(rows_due__one__is_the_smallest_clock_next_at_or_below_the_limit),
+		T(rows_due__negative_instants__are_ordered_too),
 		T(rows_head__empty_table__is_int64_max_then_follows_the_smallest_next),
 	};
 

@@ -15,7 +15,7 @@
 #include "rules.h"
 
 /*
- * The domain rules of SPEC §3–§5. The expectations below are written from the SPEC's
+ * The domain rules of spec.md §3–§5. The expectations below are written from spec.md's
  * tables, independently of rules.c's own tables, so a wrong row there shows up here.
  */
 
@@ -37,7 +37,7 @@ static const enum proto_clock wait_clocks[] = {
 	PROTO_CLOCK_LETTER,
 };
 
-/* SPEC §4, the preventive reasons and their actions. */
+/* spec.md §4, the preventive reasons and their actions. */
 static const struct {
 	const char *reason;
 	const char *actions[6];
@@ -607,7 +607,7 @@ rules_check_reason__customer__accepts_any_reason_or_none(void **state)
 
 /* ---------------------------------------------------------- state × event */
 
-/* SPEC §5, written out: the state an event leads to, or -1 for 409. */
+/* spec.md §5, written out: the state an event leads to, or -1 for 409. */
 static int
 spec_event(const char *ev, enum proto_state s, enum proto_clock c)
 {

@@ -16,38 +16,28 @@
 
 #include <sqlite3.h>	/* only to build foreign, tampered and old files for the store */
 
-#include "proto.h"
+#include "conn.h"
 #include "history.h"
-#include "listing.h"
+#include "proto.h"
+#include "rows.h"
 #include "schema.h"
 #include "sellers.h"
-#include "rows.h"
-#include "sqlite.h"
 #include "storefx.h"
+#include "wal.h"
 
 /*
- * The SQLite store on a temporary directory per test: schema and migrations, refusal
- * of files that are not ours, read-only handles, transactions and savepoints (the
- * protocols' rows and the timer index: test_rows.c; history and feed: test_history.c;
- * the counters: test_listing.c; sellers: test_sellers.c; the fixtures they share:
- * storefx.c).
+ * One SQLite connection (conn.h) on a temporary directory per test: schema and
+ * migrations, refusal of files that are not ours, one writer per database, read-only
+ * handles, transactions, the WAL's name (the protocols' rows and the timer index:
+ * test_rows.c; history and feed: test_history.c; the counters: test_listing.c;
+ * sellers: test_sellers.c; the whole store behind core/store.h: test_sqlite.c; the
+ * fixtures they share: storefx.c).
  */
 
-/* The number of migrations in store.c; add one here when a migration is added. */
+/* The number of migrations in schema.c; add one here when a migration is added. */
 #define SCHEMA_VERSION 3
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-static struct store *
-open_ro(const char *path)
-{
-	char *cause = NULL;
-	struct store *st = store_open(path, true, true, &cause);
-
-	if (st == NULL)
-		fail_msg("store_open read-only %s: %s", path, cause ? cause : "(no cause)");
-	return st;
-}
 
 static bool
 exists(const char *path)
@@ -109,34 +99,33 @@ refused(struct storefx *fx, bool read_only);
 /* ------------------------------------------------------ open and schema */
 
 static void
-store_open__nonexistent_file__creates_it_at_the_current_schema(void **state)
+conn_open__nonexistent_file__creates_it_at_the_current_schema(void **state)
 {
 	struct storefx *fx = *state;
-	struct listing_stats s;
+	struct store_stats s;
 
 	assert_false(exists(fx->path));
 	storefx_open_rw(fx);
 	assert_true(exists(fx->path));
-	assert_int_equal(store_schema_version(fx->st), SCHEMA_VERSION);
+	assert_int_equal(conn_schema_version(fx->c), SCHEMA_VERSION);
 	/* Every table answers, empty. */
-	s = storefx_stats(fx->st);
+	s = storefx_stats(fx->c);
 	for (int i = 0; i < PROTO_N_STATES; i++)
 		assert_int_equal(s.by_state[i], 0);
 	assert_false(s.has_next);
-	assert_true(storefx_absent(fx->st, "P-1"));
-	assert_non_null(store_sqlite_version());
-}
+	assert_true(storefx_absent(fx->c, "P-1"));
+	}
 
 static void
-store_open__new_database__is_marked_as_protocold_s(void **state)
+conn_open__new_database__is_marked_as_protocold_s(void **state)
 {
 	struct storefx *fx = *state;
 	sqlite3 *db;
 	sqlite3_stmt *s;
 
 	storefx_open_rw(fx);
-	store_close(fx->st);
-	fx->st = NULL;
+	conn_close(fx->c);
+	fx->c = NULL;
 	assert_int_equal(sqlite3_open_v2(fx->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA application_id", -1, &s, NULL),
 	    SQLITE_OK);
@@ -180,30 +169,30 @@ make_v2_database(const char *path)
 }
 
 static void
-store_open__version_2_database__keeps_its_counters_and_counts_each_change_once(
+conn_open__version_2_database__keeps_its_counters_and_counts_each_change_once(
     void **state)
 {
 	struct storefx *fx = *state;
 	struct protocol p = storefx_mkp("NEW", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
 	struct protocol old;
-	struct listing_stats s;
+	struct store_stats s;
 
 	make_v2_database(fx->path);
 	storefx_open_rw(fx);
-	assert_int_equal(store_schema_version(fx->st), SCHEMA_VERSION);
-	s = storefx_stats(fx->st);
+	assert_int_equal(conn_schema_version(fx->c), SCHEMA_VERSION);
+	s = storefx_stats(fx->c);
 	assert_int_equal(s.by_state[PROTO_PENDING], 1);
 	assert_int_equal(s.by_clock[PROTO_CLOCK_RESPONSE], 1);
 	assert_int_equal(s.by_cause[PROTO_CAUSE_CREATE], 1);
 	/* The triggers are gone: a change is counted by the store alone, once. */
-	storefx_insert(fx->st, &p);
-	storefx_event(fx->st, p.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 2, 0, NULL);
-	old = storefx_get(fx->st, "OLD");
+	storefx_insert(fx->c, &p);
+	storefx_event(fx->c, p.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 2, 0, NULL);
+	old = storefx_get(fx->c, "OLD");
 	old.state = PROTO_MEDIATION;
 	old.clock = PROTO_CLOCK_NONE;
 	old.clock_start = old.clock_due = old.clock_next = 0;
-	storefx_update(fx->st, &old);
-	s = storefx_stats(fx->st);
+	storefx_update(fx->c, &old);
+	s = storefx_stats(fx->c);
 	assert_int_equal(s.by_state[PROTO_PENDING], 1);
 	assert_int_equal(s.by_state[PROTO_MEDIATION], 1);
 	assert_int_equal(s.by_clock[PROTO_CLOCK_RESPONSE], 1);
@@ -212,7 +201,7 @@ store_open__version_2_database__keeps_its_counters_and_counts_each_change_once(
 }
 
 static void
-store_open__empty_file__is_taken_as_a_new_database(void **state)
+conn_open__empty_file__is_taken_as_a_new_database(void **state)
 {
 	struct storefx *fx = *state;
 	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
@@ -220,41 +209,41 @@ store_open__empty_file__is_taken_as_a_new_database(void **state)
 	/* As tmpfiles.d or a careful operator might leave it: zero bytes. */
 	spit(fx->path, "", 0);
 	storefx_open_rw(fx);
-	assert_int_equal(store_schema_version(fx->st), SCHEMA_VERSION);
-	storefx_insert(fx->st, &p);
-	assert_false(storefx_absent(fx->st, "P-1"));
+	assert_int_equal(conn_schema_version(fx->c), SCHEMA_VERSION);
+	storefx_insert(fx->c, &p);
+	assert_false(storefx_absent(fx->c, "P-1"));
 }
 
 static void
-store_open__existing_database__keeps_its_data_and_schema(void **state)
+conn_open__existing_database__keeps_its_data_and_schema(void **state)
 {
 	struct storefx *fx = *state;
 	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
 	struct protocol q;
 
 	storefx_open_rw(fx);
-	storefx_insert(fx->st, &p);
-	storefx_event(fx->st, p.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
-	assert_int_equal(sellers_put(fx->st, "S-1", true), 0);
-	store_close(fx->st);
-	fx->st = NULL;
+	storefx_insert(fx->c, &p);
+	storefx_event(fx->c, p.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
+	assert_int_equal(sellers_put(fx->c, "S-1", true), 0);
+	conn_close(fx->c);
+	fx->c = NULL;
 
 	storefx_open_rw(fx);
-	assert_int_equal(store_schema_version(fx->st), SCHEMA_VERSION);
-	q = storefx_get(fx->st, "P-1");
+	assert_int_equal(conn_schema_version(fx->c), SCHEMA_VERSION);
+	q = storefx_get(fx->c, "P-1");
 	storefx_same(&q, &p);
-	assert_int_equal(storefx_history_count(fx->st, p.rid), 1);
-	assert_int_equal(storefx_stats(fx->st).by_state[PROTO_PENDING], 1);
+	assert_int_equal(storefx_history_count(fx->c, p.rid), 1);
+	assert_int_equal(storefx_stats(fx->c).by_state[PROTO_PENDING], 1);
 	{
 		bool envvias = false;
 
-		assert_int_equal(sellers_get(fx->st, "S-1", &envvias), 1);
+		assert_int_equal(sellers_get(fx->c, "S-1", &envvias), 1);
 		assert_true(envvias);
 	}
 }
 
 static void
-store_open__read_only_on_a_missing_file__fails_and_creates_nothing(void **state)
+conn_open__read_only_on_a_missing_file__fails_and_creates_nothing(void **state)
 {
 	struct storefx *fx = *state;
 
@@ -267,11 +256,11 @@ static const char *
 refused(struct storefx *fx, bool read_only)
 {
 	char *cause = NULL;
-	struct store *st = store_open(fx->path, read_only, true, &cause);
+	struct conn *c = conn_open(fx->path, read_only, true, &cause);
 
-	if (st != NULL) {
-		store_close(st);
-		fail_msg("store_open%s %s: accepted, expected a refusal",
+	if (c != NULL) {
+		conn_close(c);
+		fail_msg("conn_open%s %s: accepted, expected a refusal",
 		    read_only ? " read-only" : "", fx->path);
 	}
 	assert_non_null(cause);
@@ -299,7 +288,7 @@ assert_untouched(struct storefx *fx, const unsigned char *before, size_t len)
 }
 
 static void
-store_open__foreign_sqlite_file__is_refused_and_left_byte_for_byte(void **state)
+conn_open__foreign_sqlite_file__is_refused_and_left_byte_for_byte(void **state)
 {
 	struct storefx *fx = *state;
 	unsigned char *before;
@@ -324,7 +313,7 @@ store_open__foreign_sqlite_file__is_refused_and_left_byte_for_byte(void **state)
  * crashed): refusing it must not checkpoint that WAL into the main file on close.
  */
 static void
-store_open__foreign_sqlite_file_with_a_pending_wal__is_refused_and_both_files_left_alone(
+conn_open__foreign_sqlite_file_with_a_pending_wal__is_refused_and_both_files_left_alone(
     void **state)
 {
 	struct storefx *fx = *state;
@@ -357,7 +346,7 @@ store_open__foreign_sqlite_file_with_a_pending_wal__is_refused_and_both_files_le
 }
 
 static void
-store_open__other_application_id__is_refused_and_left_byte_for_byte(void **state)
+conn_open__other_application_id__is_refused_and_left_byte_for_byte(void **state)
 {
 	struct storefx *fx = *state;
 	unsigned char *before;
@@ -373,7 +362,7 @@ store_open__other_application_id__is_refused_and_left_byte_for_byte(void **state
 }
 
 static void
-store_open__newer_schema_version__is_refused_and_left_byte_for_byte(void **state)
+conn_open__newer_schema_version__is_refused_and_left_byte_for_byte(void **state)
 {
 	struct storefx *fx = *state;
 	unsigned char *before;
@@ -383,9 +372,9 @@ store_open__newer_schema_version__is_refused_and_left_byte_for_byte(void **state
 	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
 
 	storefx_open_rw(fx);
-	storefx_insert(fx->st, &p);
-	store_close(fx->st);
-	fx->st = NULL;
+	storefx_insert(fx->c, &p);
+	conn_close(fx->c);
+	fx->c = NULL;
 	snprintf(text, sizeof text, "PRAGMA user_version = %d", SCHEMA_VERSION + 1);
 	sql(fx->path, text);
 	before = slurp(fx, fx->path, &len);
@@ -398,7 +387,7 @@ store_open__newer_schema_version__is_refused_and_left_byte_for_byte(void **state
 }
 
 static void
-store_open__random_bytes__are_refused_and_not_overwritten(void **state)
+conn_open__random_bytes__are_refused_and_not_overwritten(void **state)
 {
 	struct storefx *fx = *state;
 	unsigned char buf[8192], *before;
@@ -421,7 +410,7 @@ store_open__random_bytes__are_refused_and_not_overwritten(void **state)
 }
 
 static void
-store_open__short_text_file__is_refused_and_not_overwritten(void **state)
+conn_open__short_text_file__is_refused_and_not_overwritten(void **state)
 {
 	struct storefx *fx = *state;
 	static const char text[] = "database = /var/lib/protocold/protocold.db\n";
@@ -437,22 +426,22 @@ store_open__short_text_file__is_refused_and_not_overwritten(void **state)
 /* ------------------------------------------------------- transactions */
 
 static void
-store_read_only__sees_committed_data_only(void **state)
+conn_read_only__sees_committed_data_only(void **state)
 {
 	struct storefx *fx = *state;
 	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
-	struct store *ro;
+	struct conn *ro;
 
 	storefx_open_rw(fx);
-	ro = open_ro(fx->path);
-	assert_int_equal(store_schema_version(ro), SCHEMA_VERSION);
+	ro = storefx_open_ro(fx);
+	assert_int_equal(conn_schema_version(ro), SCHEMA_VERSION);
 
-	assert_int_equal(store_begin(fx->st), 0);
-	assert_true(store_in_txn(fx->st));
-	storefx_insert(fx->st, &p);
-	storefx_event(fx->st, p.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
+	assert_int_equal(conn_begin(fx->c), 0);
+	assert_true(conn_in_txn(fx->c));
+	storefx_insert(fx->c, &p);
+	storefx_event(fx->c, p.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
 	/* The writer sees its own change; the reader does not, yet. */
-	assert_false(storefx_absent(fx->st, "P-1"));
+	assert_false(storefx_absent(fx->c, "P-1"));
 	assert_true(storefx_absent(ro, "P-1"));
 	assert_int_equal(storefx_stats(ro).by_state[PROTO_PENDING], 0);
 	{
@@ -462,142 +451,97 @@ store_read_only__sees_committed_data_only(void **state)
 		assert_int_equal(seq, 0);
 	}
 
-	assert_int_equal(store_commit(fx->st), 0);
-	assert_false(store_in_txn(fx->st));
+	assert_int_equal(conn_commit(fx->c), 0);
+	assert_false(conn_in_txn(fx->c));
 	assert_false(storefx_absent(ro, "P-1"));
 	assert_int_equal(storefx_stats(ro).by_state[PROTO_PENDING], 1);
-	store_close(ro);
+	conn_close(ro);
 }
 
 static void
-store_read_only__refuses_to_write(void **state)
+conn_read_only__refuses_to_write(void **state)
 {
 	struct storefx *fx = *state;
 	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
-	struct store *ro;
+	struct conn *ro;
 
 	storefx_open_rw(fx);
-	ro = open_ro(fx->path);
+	ro = storefx_open_ro(fx);
 	assert_int_equal(rows_insert(ro, &p), -1);
-	assert_true(strlen(store_error(ro)) > 0);
+	assert_true(strlen(conn_error(ro)) > 0);
 	assert_int_equal(sellers_put(ro, "S-1", true), -1);
-	assert_true(storefx_absent(fx->st, "P-1"));
-	store_close(ro);
+	assert_true(storefx_absent(fx->c, "P-1"));
+	conn_close(ro);
 }
 
 static void
-store_rollback__leaves_no_row_no_history_and_no_counter_change(void **state)
+conn_rollback__leaves_no_row_no_history_and_no_counter_change(void **state)
 {
 	struct storefx *fx = *state;
 	struct protocol a = storefx_mkp("A", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
 	struct protocol b = storefx_mkp("B", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 6000);
-	struct listing_stats before, after;
+	struct store_stats before, after;
 	int64_t seq_before, seq_after;
 
 	storefx_open_rw(fx);
-	storefx_insert(fx->st, &a);
-	storefx_event(fx->st, a.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
-	before = storefx_stats(fx->st);
-	assert_int_equal(history_last_seq(fx->st, &seq_before), 0);
+	storefx_insert(fx->c, &a);
+	storefx_event(fx->c, a.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
+	before = storefx_stats(fx->c);
+	assert_int_equal(history_last_seq(fx->c, &seq_before), 0);
 
-	assert_int_equal(store_begin(fx->st), 0);
-	storefx_insert(fx->st, &b);
-	storefx_event(fx->st, b.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 2, 0, NULL);
+	assert_int_equal(conn_begin(fx->c), 0);
+	storefx_insert(fx->c, &b);
+	storefx_event(fx->c, b.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 2, 0, NULL);
 	a.state = PROTO_AWAITING;
 	a.clock = PROTO_CLOCK_PHOTOS;
 	a.version = 2;
-	storefx_update(fx->st, &a);
-	storefx_event(fx->st, a.rid, PROTO_PENDING, PROTO_AWAITING, PROTO_CAUSE_ACTION,
+	storefx_update(fx->c, &a);
+	storefx_event(fx->c, a.rid, PROTO_PENDING, PROTO_AWAITING, PROTO_CAUSE_ACTION,
 	    "request_photos", 3, 0, NULL);
-	assert_int_equal(sellers_put(fx->st, "S-9", true), 0);
-	store_rollback(fx->st);
-	assert_false(store_in_txn(fx->st));
+	assert_int_equal(sellers_put(fx->c, "S-9", true), 0);
+	conn_rollback(fx->c);
+	assert_false(conn_in_txn(fx->c));
 
-	assert_true(storefx_absent(fx->st, "B"));
-	a = storefx_get(fx->st, "A");
+	assert_true(storefx_absent(fx->c, "B"));
+	a = storefx_get(fx->c, "A");
 	assert_int_equal(a.state, PROTO_PENDING);
 	assert_int_equal(a.clock, PROTO_CLOCK_RESPONSE);
 	assert_int_equal(a.version, 1);
-	assert_int_equal(storefx_history_count(fx->st, a.rid), 1);
-	assert_int_equal(history_last_seq(fx->st, &seq_after), 0);
+	assert_int_equal(storefx_history_count(fx->c, a.rid), 1);
+	assert_int_equal(history_last_seq(fx->c, &seq_after), 0);
 	assert_int_equal(seq_after, seq_before);
-	after = storefx_stats(fx->st);
+	after = storefx_stats(fx->c);
 	assert_memory_equal(after.by_state, before.by_state, sizeof before.by_state);
 	assert_memory_equal(after.by_clock, before.by_clock, sizeof before.by_clock);
 	assert_memory_equal(after.by_cause, before.by_cause, sizeof before.by_cause);
 	{
 		bool envvias = true;
 
-		assert_int_equal(sellers_get(fx->st, "S-9", &envvias), 0);
+		assert_int_equal(sellers_get(fx->c, "S-9", &envvias), 0);
 		assert_false(envvias);
 	}
 }
 
 static void
-store_rollback_to__undoes_only_the_savepoint_s_change(void **state)
-{
-	struct storefx *fx = *state;
-	struct protocol a = storefx_mkp("A", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
-	struct protocol b = storefx_mkp("B", "S-1", PROTO_AWAITING, PROTO_CLOCK_PHOTOS, 6000);
-	struct protocol c = storefx_mkp("C", "S-1", PROTO_CLOSED, PROTO_CLOCK_REPLY, 7000);
-	struct listing_stats s;
-	struct store *ro;
-
-	storefx_open_rw(fx);
-	assert_int_equal(store_begin(fx->st), 0);
-
-	assert_int_equal(store_savepoint(fx->st), 0);
-	storefx_insert(fx->st, &a);
-	storefx_event(fx->st, a.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 1, 0, NULL);
-	assert_int_equal(store_release(fx->st), 0);
-
-	assert_int_equal(store_savepoint(fx->st), 0);
-	storefx_insert(fx->st, &b);
-	storefx_event(fx->st, b.rid, -1, PROTO_AWAITING, PROTO_CAUSE_CREATE, "create", 2, 0,
-	    NULL);
-	store_rollback_to(fx->st);
-	assert_true(store_in_txn(fx->st));
-	assert_true(storefx_absent(fx->st, "B"));
-
-	/* The transaction goes on: a later savepoint still works. */
-	assert_int_equal(store_savepoint(fx->st), 0);
-	storefx_insert(fx->st, &c);
-	assert_int_equal(store_release(fx->st), 0);
-	assert_int_equal(store_commit(fx->st), 0);
-
-	ro = open_ro(fx->path);
-	assert_false(storefx_absent(ro, "A"));
-	assert_true(storefx_absent(ro, "B"));
-	assert_false(storefx_absent(ro, "C"));
-	s = storefx_stats(ro);
-	assert_int_equal(s.by_state[PROTO_PENDING], 1);
-	assert_int_equal(s.by_state[PROTO_AWAITING], 0);
-	assert_int_equal(s.by_state[PROTO_CLOSED], 1);
-	assert_int_equal(s.by_clock[PROTO_CLOCK_PHOTOS], 0);
-	assert_int_equal(s.by_cause[PROTO_CAUSE_CREATE], 1);
-	store_close(ro);
-}
-
-static void
-store_close__with_an_open_transaction__rolls_it_back(void **state)
+conn_close__with_an_open_transaction__rolls_it_back(void **state)
 {
 	struct storefx *fx = *state;
 	struct protocol a = storefx_mkp("A", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
 
 	storefx_open_rw(fx);
-	assert_int_equal(store_begin(fx->st), 0);
-	storefx_insert(fx->st, &a);
-	store_close(fx->st);
-	fx->st = NULL;
+	assert_int_equal(conn_begin(fx->c), 0);
+	storefx_insert(fx->c, &a);
+	conn_close(fx->c);
+	fx->c = NULL;
 	storefx_open_rw(fx);
-	assert_true(storefx_absent(fx->st, "A"));
-	assert_int_equal(storefx_stats(fx->st).by_state[PROTO_PENDING], 0);
+	assert_true(storefx_absent(fx->c, "A"));
+	assert_int_equal(storefx_stats(fx->c).by_state[PROTO_PENDING], 0);
 }
 
 /* One daemon per database: a second writer is refused while the first is open, and
  * the lock goes with the first one's close (or its death: the kernel drops it). */
 static void
-store_open__second_writer_on_the_same_file__is_refused_naming_the_holder(void **state)
+conn_open__second_writer_on_the_same_file__is_refused_naming_the_holder(void **state)
 {
 	struct storefx *fx = *state;
 	char pid[32];
@@ -610,14 +554,14 @@ store_open__second_writer_on_the_same_file__is_refused_naming_the_holder(void **
 	assert_non_null(strstr(cause, "in use by another protocold"));
 	assert_non_null(strstr(cause, pid));
 	/* A reader needs no lock: the daemon opens one beside its writer. */
-	store_close(open_ro(fx->path));
-	store_close(fx->st);
-	fx->st = NULL;
+	conn_close(storefx_open_ro(fx));
+	conn_close(fx->c);
+	fx->c = NULL;
 	storefx_open_rw(fx);
 }
 
 static void
-store_open__refused_foreign_file__leaves_no_lock_file_beside_it(void **state)
+conn_open__refused_foreign_file__leaves_no_lock_file_beside_it(void **state)
 {
 	struct storefx *fx = *state;
 	char lock[400];
@@ -635,17 +579,16 @@ static int
 readonly_child(const char *path)
 {
 	char *cause = NULL;
-	struct store *st;
 
 	if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
 		return 2;
-	if ((st = store_open(path, false, true, &cause)) != NULL)
+	if (conn_open(path, false, true, &cause) != NULL)
 		return 3;
 	return strstr(cause, "read-only") != NULL && strstr(cause, path) != NULL ? 0 : 4;
 }
 
 static void
-store_open__file_this_process_may_only_read__is_refused_before_sqlite_touches_it(
+conn_open__file_this_process_may_only_read__is_refused_before_sqlite_touches_it(
     void **state)
 {
 	struct storefx *fx = *state;
@@ -654,8 +597,8 @@ store_open__file_this_process_may_only_read__is_refused_before_sqlite_touches_it
 	pid_t pid;
 
 	storefx_open_rw(fx);
-	store_close(fx->st);
-	fx->st = NULL;
+	conn_close(fx->c);
+	fx->c = NULL;
 	assert_int_equal(chmod(fx->path, 0444), 0);
 	assert_int_equal(chmod(fx->dir, 0777), 0);
 	if ((pid = fork()) == 0)
@@ -673,32 +616,31 @@ store_open__file_this_process_may_only_read__is_refused_before_sqlite_touches_it
  * descriptor SQLite holds), so that a new open finds it.
  */
 static void
-store_wal_check__wal_removed__fails_and_store_checkpoint_all_saves_its_commits(
-    void **state)
+wal_check__wal_removed__fails_and_wal_save_saves_its_commits(void **state)
 {
 	struct storefx *fx = *state;
 	char wal[400], *cause = NULL;
 	struct protocol p;
 
 	storefx_open_rw(fx);
-	assert_int_equal(store_wal_check(fx->st), 0);
+	assert_int_equal(wal_check(fx->c), 0);
 	for (int i = 0; i < 50; i++) {
 		char id[16];
 
 		snprintf(id, sizeof id, "W%d", i);
 		p = storefx_mkp(id, "S1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 1000 + i);
-		storefx_insert(fx->st, &p);
+		storefx_insert(fx->c, &p);
 	}
 	snprintf(wal, sizeof wal, "%s-wal", fx->path);
 	assert_int_equal(unlink(wal), 0);
-	assert_int_equal(store_wal_check(fx->st), -1);
-	assert_non_null(strstr(store_error(fx->st), "removed or replaced"));
-	assert_int_equal(store_checkpoint_all(fx->st, &cause), 0);
-	store_close(fx->st);
-	fx->st = NULL;
+	assert_int_equal(wal_check(fx->c), -1);
+	assert_non_null(strstr(conn_error(fx->c), "removed or replaced"));
+	assert_int_equal(wal_save(fx->c, &cause), 0);
+	conn_close(fx->c);
+	fx->c = NULL;
 	storefx_open_rw(fx);
-	assert_false(storefx_absent(fx->st, "W0"));
-	assert_false(storefx_absent(fx->st, "W49"));
+	assert_false(storefx_absent(fx->c, "W0"));
+	assert_false(storefx_absent(fx->c, "W49"));
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, storefx_setup, storefx_teardown)
@@ -707,27 +649,26 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(store_open__nonexistent_file__creates_it_at_the_current_schema),
-		T(store_open__new_database__is_marked_as_protocold_s),
-		T(store_open__empty_file__is_taken_as_a_new_database),
-		T(store_open__existing_database__keeps_its_data_and_schema),
-		T(store_open__read_only_on_a_missing_file__fails_and_creates_nothing),
-		T(store_open__foreign_sqlite_file__is_refused_and_left_byte_for_byte),
-		T(store_open__foreign_sqlite_file_with_a_pending_wal__is_refused_and_both_files_left_alone),
-		T(store_open__other_application_id__is_refused_and_left_byte_for_byte),
-		T(store_open__newer_schema_version__is_refused_and_left_byte_for_byte),
-		T(store_open__random_bytes__are_refused_and_not_overwritten),
-		T(store_open__short_text_file__is_refused_and_not_overwritten),
-		T(store_read_only__sees_committed_data_only),
-		T(store_read_only__refuses_to_write),
-		T(store_open__version_2_database__keeps_its_counters_and_counts_each_change_once),
-		T(store_rollback__leaves_no_row_no_history_and_no_counter_change),
-		T(store_rollback_to__undoes_only_the_savepoint_s_change),
-		T(store_close__with_an_open_transaction__rolls_it_back),
-		T(store_open__second_writer_on_the_same_file__is_refused_naming_the_holder),
-		T(store_open__refused_foreign_file__leaves_no_lock_file_beside_it),
-		T(store_open__file_this_process_may_only_read__is_refused_before_sqlite_touches_it),
-		T(store_wal_check__wal_removed__fails_and_store_checkpoint_all_saves_its_commits),
+		T(conn_open__nonexistent_file__creates_it_at_the_current_schema),
+		T(conn_open__new_database__is_marked_as_protocold_s),
+		T(conn_open__empty_file__is_taken_as_a_new_database),
+		T(conn_open__existing_database__keeps_its_data_and_schema),
+		T(conn_open__read_only_on_a_missing_file__fails_and_creates_nothing),
+		T(conn_open__foreign_sqlite_file__is_refused_and_left_byte_for_byte),
+		T(conn_open__foreign_sqlite_file_with_a_pending_wal__is_refused_and_both_files_left_alone),
+		T(conn_open__other_application_id__is_refused_and_left_byte_for_byte),
+		T(conn_open__newer_schema_version__is_refused_and_left_byte_for_byte),
+		T(conn_open__random_bytes__are_refused_and_not_overwritten),
+		T(conn_open__short_text_file__is_refused_and_not_overwritten),
+		T(conn_read_only__sees_committed_data_only),
+		T(conn_read_only__refuses_to_write),
+		T(conn_open__version_2_database__keeps_its_counters_and_counts_each_change_once),
+		T(conn_rollback__leaves_no_row_no_history_and_no_counter_change),
+		T(conn_close__with_an_open_transaction__rolls_it_back),
+		T(conn_open__second_writer_on_the_same_file__is_refused_naming_the_holder),
+		T(conn_open__refused_foreign_file__leaves_no_lock_file_beside_it),
+		T(conn_open__file_this_process_may_only_read__is_refused_before_sqlite_touches_it),
+		T(wal_check__wal_removed__fails_and_wal_save_saves_its_commits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,252 @@
+#include "daemon.h"
+
+#include <event2/event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "clock.h"
+#include "engine.h"
+#include "log.h"
+#include "metrics.h"
+#include "runconf.h"
+#include "sched.h"
+#include "sqlite.h"
+#include "store.h"
+#include "sysd.h"
+#include "turn.h"
+#include "web.h"
+#include "xmalloc.h"
+
+int
+daemon_configure(struct daemon *d, const char *path, char **errors)
+{
+	d->conf = runconf_new(path, errors);
+	return d->conf == NULL ? -1 : 0;
+}
+
+/*
+ * A commit is durable, and the readers see it (turn.h, step 1): its transitions are
+ * logged, then the feed and the scheduler are woken, in this order — the feed's
+ * followers never get ahead of the log, and the scheduler looks at a head that the
+ * commit may have moved. The answers come after (turn.h, step 2).
+ */
+static void
+daemon_told(void *arg, const struct turn_line *lines, size_t n)
+{
+	struct daemon *d = arg;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct turn_line *l = &lines[i];
+		const char *from = l->from >= 0 ? proto_state_name(l->from) : "-";
+
+		sysd_transition(d->sysd, l->info, l->id, from, proto_state_name(l->to),
+		    proto_cause_name(l->cause), l->name, l->late_ms, l->has_late);
+	}
+	web_feed_notify(d->web);
+	sched_kick(d->sched);
+}
+
+/* A reload (SIGHUP, POST /v1/reload): the new configuration goes to its users, and
+ * systemd hears of the outcome. */
+static int
+daemon_reload(void *arg, char **errors)
+{
+	struct daemon *d = arg;
+	const struct config *cfg;
+	int rc;
+
+	sysd_reloading();
+	if ((rc = runconf_reload(d->conf, errors)) == 0) {
+		cfg = runconf_get(d->conf);
+		engine_configure(d->engine, cfg, runconf_cal(d->conf));
+		web_reconfigure(d->web, cfg, runconf_cal(d->conf));
+	}
+	if (d->sysd != NULL)
+		sysd_reloaded(d->sysd, rc != 0);
+	return rc;
+}
+
+static bool
+daemon_reload_status(void *arg, int64_t *success_at)
+{
+	struct daemon *d = arg;
+
+	return runconf_last_ok(d->conf, success_at);
+}
+
+static struct event_base *
+daemon_loop(void)
+{
+	struct event_config *ec = event_config_new();
+	struct event_base *base;
+
+	/* Deadlines want sub-millisecond timers, not epoll's millisecond rounding. */
+	event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
+	event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	base = event_base_new_with_config(ec);
+	event_config_free(ec);
+	if (base == NULL)
+		fatalx("cannot create the event loop");
+	return base;
+}
+
+static int
+daemon_start_web(struct daemon *d, int fd, char **cause)
+{
+	struct web_deps deps = {
+		.store = d->store, .engine = d->engine, .turn = d->turn, .sched = d->sched,
+		.clock = d->clock, .metrics = d->metrics,
+		.app = { daemon_reload, daemon_reload_status, d },
+	};
+
+	d->web = web_new(d->base, fd, runconf_get(d->conf), runconf_cal(d->conf), &deps,
+	    cause);
+	return d->web == NULL ? -1 : 0;
+}
+
+int
+daemon_start(struct daemon *d, bool test_clock, int64_t start_ms, int fd, char **cause)
+{
+	const struct config *cfg = runconf_get(d->conf);
+	struct sqlite_options so = { cfg->sync_full, cfg->read_map_mib };
+	char *why = NULL;
+
+	d->base = daemon_loop();
+	d->clock = clock_new(test_clock, start_ms);
+	d->metrics = metrics_new();
+	if ((d->store = sqlite_store_open(cfg->database, &so, d->base, &why)) == NULL) {
+		*cause = xasprintf("database %s", why);
+		free(why);
+		return -1;
+	}
+	d->turn = turn_new(d->base, d->store, d->metrics, daemon_told, d);
+	d->engine = engine_new(d->store, d->turn, d->clock, d->metrics);
+	engine_configure(d->engine, cfg, runconf_cal(d->conf));
+	d->sched = sched_new(d->base, d->store, d->engine, d->turn, d->clock);
+	return daemon_start_web(d, fd, cause);
+}
+
+/* SIGTERM, SIGINT: commit and answer what is in flight (its fsync done), answer the
+ * long-polls, take no new connections, and give the answers a moment to leave. */
+static void
+daemon_on_stop(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct timeval drain = { 0, 200000 };
+
+	/* A second TERM (systemctl stop, then a kill) must not shorten the drain or log
+	 * the stop twice: the first one already does all there is to do. */
+	if (d->stopping) {
+		log_debug("signal %d: already stopping", (int)sig);
+		return;
+	}
+	d->stopping = true;
+	log_info("signal %d: finishing the transaction in flight and stopping", (int)sig);
+	sysd_stopping(d->sysd);
+	turn_drain(d->turn);
+	web_shutdown_feed(d->web);
+	web_stop_listening(d->web);
+	event_base_loopexit(d->base, &drain);
+}
+
+static void
+daemon_on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	char *errors = NULL;
+
+	/* A failure is logged by the reload itself, for SIGHUP and POST alike. */
+	daemon_reload(arg, &errors);
+	free(errors);
+}
+
+static void
+daemon_signals(struct daemon *d)
+{
+	signal(SIGPIPE, SIG_IGN);
+	d->sig_term = evsignal_new(d->base, SIGTERM, daemon_on_stop, d);
+	d->sig_int = evsignal_new(d->base, SIGINT, daemon_on_stop, d);
+	d->sig_hup = evsignal_new(d->base, SIGHUP, daemon_on_hup, d);
+	evsignal_add(d->sig_term, NULL);
+	evsignal_add(d->sig_int, NULL);
+	evsignal_add(d->sig_hup, NULL);
+}
+
+static void
+daemon_status(void *arg, char *buf, size_t len)
+{
+	struct daemon *d = arg;
+
+	web_status_text(d->web, buf, len);
+}
+
+/*
+ * The store lost a commit it had written (SQLite: the WAL's name was lost while
+ * SQLite writes it): save it by other means (copy the WAL into the database through
+ * the descriptor SQLite holds), tell the writes of that commit they are durable, give
+ * the answers a moment to leave, and stop for a restart that makes a new WAL.
+ */
+static void
+daemon_salvage(struct daemon *d)
+{
+	struct timeval drain = { 0, 200000 };
+	char *cause = NULL;
+	bool saved;
+
+	sysd_stopping(d->sysd);
+	web_stop_listening(d->web);
+	saved = store_salvage(d->store, &cause) == 0;
+	if (saved)
+		log_info("everything committed is now in %s; stopping (exit status 1) so "
+		    "that a restart opens a new WAL", runconf_get(d->conf)->database);
+	else {
+		log_warnx("%s: the last commit was not acknowledged and may be lost", cause);
+		free(cause);
+	}
+	turn_lost_saved(d->turn, saved);
+	event_base_loopexit(d->base, &drain);
+	event_base_dispatch(d->base);
+}
+
+int
+daemon_run(struct daemon *d)
+{
+	char status[256];
+
+	daemon_signals(d);
+	d->sysd = sysd_new(d->base, d->store, d->turn, daemon_status, d);
+	/* Whatever expired while we were down is applied first, in due order. */
+	sched_kick(d->sched);
+	log_info("ready: database %s, socket %s", runconf_get(d->conf)->database,
+	    web_socket_name(d->web));
+	web_status_text(d->web, status, sizeof status);
+	sysd_ready(status);
+	event_base_dispatch(d->base);
+	if (!turn_is_lost(d->turn))
+		return 0;
+	daemon_salvage(d);
+	return 1;
+}
+
+void
+daemon_stop(struct daemon *d)
+{
+	struct event *sigs[] = { d->sig_term, d->sig_int, d->sig_hup };
+
+	for (size_t i = 0; i < 3; i++)
+		if (sigs[i] != NULL)
+			event_free(sigs[i]);
+	/* The turn's last waiters answer over the web's connections: the turn first. */
+	turn_free(d->turn);
+	web_free(d->web);
+	sched_free(d->sched);
+	engine_free(d->engine);
+	sysd_free(d->sysd);
+	store_close(d->store);
+	metrics_free(d->metrics);
+	clock_free(d->clock);
+	runconf_free(d->conf);
+	if (d->base != NULL)
+		event_base_free(d->base);
+	libevent_global_shutdown();
+}

@@ -1,0 +1,235 @@
+#ifndef STORE_H
+#define STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+/*
+ * The store: everything the daemon asks of its database, as a table of functions that
+ * a backend fills (daemon/store/: SQLite; a PostgreSQL one fills the same table). The
+ * core and the web hold a struct store * and call the store_* functions below, which
+ * dispatch to the table; no code outside daemon/store/ names a backend's library.
+ *
+ * Three kinds of calls (doc/design.md, "The store"):
+ *
+ * - The write path. The engine and the scheduler work in the turn's transaction
+ *   (turn.h: store_begin opens it, store_commit ends it). The reads that decide a
+ *   change (store_load, store_insert_new, store_due, store_head) hand their result to
+ *   a callback, which a backend may call before it returns (SQLite: the row is at
+ *   hand) or later from the loop (a client-server backend, once its answer arrived):
+ *   a caller must work either way, and must not read a protocol again while a change
+ *   of it is being decided (engine.c keeps them apart). A backend answers these reads
+ *   in the order they were asked. The writes (store_save,
+ *   store_seller_put) go into the transaction: a backend may run them at once or send
+ *   them with its next round trip. One that fails spoils the transaction: nothing of
+ *   it is kept, and its commit says so.
+ * - The commit. store_commit calls written() once the transaction is in the database
+ *   (or failed: nothing kept), then durable() once it would survive a crash and the
+ *   reads see it. Between the two, the next transaction may fill; it is committed only
+ *   after that durable().
+ * - Reads of committed data (the API's answers, the feed, the status): they never see
+ *   what a durable() has not announced. They answer at once; store_reads_ready says
+ *   whether they may run now (else wait for the commit in flight, turn_after_sync).
+ *
+ * Functions that can fail return -1 (or a callback's -1) and leave the reason in
+ * store_error().
+ */
+
+struct store;
+
+/* The secret that signs list cursors (web/cursor.h), kept by the database. */
+#define STORE_KEY_LEN 16
+
+/* What store_load found. */
+struct store_loaded {
+	int rc;			/* 1 found, 0 no such protocol, -1 error */
+	struct protocol p;
+	bool envvias;		/* its seller uses Envvias (spec.md §4) */
+};
+
+/* A commit's outcome, as written() and durable() tell it. */
+enum store_outcome {
+	STORE_OK,		/* written / durable */
+	STORE_FAILED,		/* written() only: rolled back, nothing of it kept */
+	STORE_LOST		/* durable() only: written, but the backend cannot make it
+				 * durable (SQLite: its WAL's name was lost): nothing more
+				 * may be committed; the caller stops and calls store_salvage */
+};
+
+typedef void store_load_fn(void *arg, const struct store_loaded *r);
+/* rc: 1 inserted (the protocol given has its rid now), 0 the id exists (*existing, as
+ * stored), -1 error; envvias: the seller's Envvias flag (rc 0 and 1). */
+typedef void store_insert_fn(void *arg, int rc, const struct protocol *existing,
+    bool envvias);
+/* n rows (the caller's buffer), or -1. */
+typedef void store_due_fn(void *arg, int n);
+/* rc 0 and the smallest clock_next of all protocols (INT64_MAX when none), or -1. */
+typedef void store_head_fn(void *arg, int rc, int64_t at);
+typedef void store_outcome_fn(void *arg, enum store_outcome o);
+
+/* Reads: called for each protocol (with its seller's Envvias flag, which its allowed
+ * actions depend on), each history entry (protocol: its id). */
+typedef void store_protocol_fn(const struct protocol *p, bool envvias, void *arg);
+typedef void store_event_fn(const struct proto_event *ev, const char *protocol, void *arg);
+
+/* What store_list selects. */
+struct store_filter {
+	int state;		/* enum proto_state, or -1 for any */
+	const char *seller;	/* NULL for any */
+	bool has_due;
+	int64_t due_before;	/* with has_due: a running clock due before this instant */
+};
+
+/* The counts a status needs at once (kept by the database, cheap to read). */
+struct store_stats {
+	int64_t by_state[PROTO_N_STATES];
+	int64_t by_clock[PROTO_N_CLOCKS];
+	int64_t by_cause[PROTO_N_CAUSES];
+	bool has_next;
+	char next_id[PROTO_ID_MAX + 1];
+	enum proto_clock next_clock;
+	int64_t next_at;
+};
+
+/* The backend's own figures for /metrics and /v1/version. */
+struct store_info {
+	const char *name;		/* "sqlite" */
+	const char *version;		/* the library's version */
+	int64_t checkpoints_ok;		/* SQLite's; 0 elsewhere */
+	int64_t checkpoints_failed;
+	int64_t checkpoints_inline;
+	int64_t wal_pages;
+};
+
+/* What store_save writes of a protocol besides its new history entries. */
+enum store_save {
+	STORE_SAVE_ROW,		/* the whole row (state, clock, attempts, version, ...) */
+	STORE_SAVE_NEXT,	/* only clock_next (a warning moved it) */
+	STORE_SAVE_ENTRIES	/* nothing: the row is as store_insert_new just wrote it */
+};
+
+/* The table a backend fills; store_* below call it (see them for each promise). */
+struct store_ops {
+	int (*begin)(struct store *);
+	bool (*in_txn)(const struct store *);
+	void (*rollback)(struct store *);
+	void (*commit)(struct store *, store_outcome_fn *written, store_outcome_fn *durable,
+	    void *arg);
+	void (*wait_durable)(struct store *);
+	int (*salvage)(struct store *, char **cause);
+	bool (*reads_ready)(struct store *);
+
+	void (*load)(struct store *, const char *id, store_load_fn *, void *);
+	void (*insert_new)(struct store *, struct protocol *, store_insert_fn *, void *);
+	void (*due)(struct store *, int64_t limit, int max, struct protocol *out,
+	    store_due_fn *, void *);
+	void (*head)(struct store *, store_head_fn *, void *);
+	int (*save)(struct store *, struct protocol *, const struct proto_event *, size_t,
+	    enum store_save);
+	int (*seller_put)(struct store *, const char *id, bool envvias);
+
+	int (*get)(struct store *, const char *id, struct protocol *, bool *envvias);
+	int (*history)(struct store *, int64_t rid, int64_t after, int limit,
+	    store_event_fn *, void *);
+	int (*feed)(struct store *, int64_t after, int limit, store_event_fn *, void *);
+	int (*last_seq)(struct store *, int64_t *);
+	int (*list)(struct store *, const struct store_filter *, int64_t after, int limit,
+	    store_protocol_fn *, void *);
+	int (*forecast)(struct store *, int64_t until, const char *seller,
+	    int64_t by_kind[PROTO_N_CLOCKS]);
+	int (*stats)(struct store *, struct store_stats *);
+	int (*seller)(struct store *, const char *id, int64_t since, bool *envvias,
+	    int64_t counts[PROTO_N_STATES], int64_t *mediations);
+	int (*cursor_key)(struct store *, uint8_t key[STORE_KEY_LEN]);
+	void (*info)(struct store *, struct store_info *);
+
+	const char *(*error)(const struct store *);
+	bool (*error_is_full)(const struct store *);
+	void (*close)(struct store *);
+};
+
+/* Every backend's handle begins with this. */
+struct store {
+	const struct store_ops *ops;
+};
+
+/* The write path */
+
+/* Open the transaction the turn's changes go into: 0 or -1. */
+int store_begin(struct store *st);
+bool store_in_txn(const struct store *st);
+/* Drop the open transaction and all of it. */
+void store_rollback(struct store *st);
+/* Commit the open transaction: written(arg, STORE_OK or STORE_FAILED), then, after
+ * STORE_OK, durable(arg, STORE_OK or STORE_LOST), from the loop or before returning. */
+void store_commit(struct store *st, store_outcome_fn *written, store_outcome_fn *durable,
+    void *arg);
+/* Wait, blocking, until the commit in flight (if any) is durable and its durable() has
+ * run: for the stop, once the loop is gone. */
+void store_wait_durable(struct store *st);
+/* After STORE_LOST, with the loop stopped: make what was committed durable by other
+ * means (SQLite: copy its WAL into the database file): 0, or -1 with *cause. */
+int store_salvage(struct store *st, char **cause);
+/* Whether reads may run now: false while a commit is written but not yet durable and
+ * no read from before it is under way (they would see what a crash can take back). */
+bool store_reads_ready(struct store *st);
+
+/* The protocol id as the transaction has it, with its seller's Envvias flag. */
+void store_load(struct store *st, const char *id, store_load_fn *fn, void *arg);
+/* Insert p (rid 0) unless its id exists. p must stay valid until fn has run. */
+void store_insert_new(struct store *st, struct protocol *p, store_insert_fn *fn,
+    void *arg);
+/* Up to max protocols whose clock_next <= limit, earliest first (ties by rid), into
+ * out (max of them, valid until fn has run). */
+void store_due(struct store *st, int64_t limit, int max, struct protocol *out,
+    store_due_fn *fn, void *arg);
+/* The smallest clock_next of all protocols. */
+void store_head(struct store *st, store_head_fn *fn, void *arg);
+/* Write what `what` says of p (the whole row counts its change of state and clock from
+ * p->stored_*, which it then updates) and append its n history entries, in order. 0
+ * or -1 (the transaction is spoiled). */
+int store_save(struct store *st, struct protocol *p, const struct proto_event *ev,
+    size_t n, enum store_save what);
+/* Set a seller's Envvias flag. 0 or -1 (the transaction is spoiled). */
+int store_seller_put(struct store *st, const char *id, bool envvias);
+
+/* Reads of committed data */
+
+/* 1 found (and its seller's Envvias flag), 0 not found, -1 error. */
+int store_get(struct store *st, const char *id, struct protocol *p, bool *envvias);
+/* At most limit history entries of one protocol (rid) after seq `after`, oldest first:
+ * their count, or -1. */
+int store_history(struct store *st, int64_t rid, int64_t after, int limit,
+    store_event_fn *fn, void *arg);
+/* At most limit entries of every protocol after seq `after`, in seq order (the feed):
+ * their count, or -1. */
+int store_feed(struct store *st, int64_t after, int limit, store_event_fn *fn, void *arg);
+/* The newest seq (0 when none): 0 or -1. */
+int store_last_seq(struct store *st, int64_t *seq);
+/* At most limit protocols matching f whose rid is above `after`, in rid (creation)
+ * order: their count, or -1. */
+int store_list(struct store *st, const struct store_filter *f, int64_t after, int limit,
+    store_protocol_fn *fn, void *arg);
+/* Running clocks due at or before until (of seller's protocols, when not NULL), by
+ * kind (zeroed first): 0 or -1. */
+int store_forecast(struct store *st, int64_t until, const char *seller,
+    int64_t by_kind[PROTO_N_CLOCKS]);
+int store_stats(struct store *st, struct store_stats *out);
+/* A seller: its Envvias flag (false when never written), its protocols by state and
+ * its mediations at or after since: 0 or -1. */
+int store_seller(struct store *st, const char *id, int64_t since, bool *envvias,
+    int64_t counts[PROTO_N_STATES], int64_t *mediations);
+/* The cursors' secret (made once, kept): 0 or -1. */
+int store_cursor_key(struct store *st, uint8_t key[STORE_KEY_LEN]);
+void store_info(struct store *st, struct store_info *out);
+
+/* The last error's message; whether it was a full disk, a read-only or failing file. */
+const char *store_error(const struct store *st);
+bool store_error_is_full(const struct store *st);
+/* Close (an open transaction is rolled back); NULL is a no-op. */
+void store_close(struct store *st);
+
+#endif

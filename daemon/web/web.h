@@ -1,0 +1,89 @@
+#ifndef WEB_H
+#define WEB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cal.h"
+#include "config.h"
+
+struct clock;
+struct engine;
+struct event_base;
+struct metrics;
+struct sched;
+struct store;
+struct turn;
+
+/*
+ * The web wing: the HTTP/1.1 API on the Unix socket (spec.md §8), its handlers, the
+ * transition feed and the import. It reads committed data through the store, writes
+ * through the engine (answering once the turn's commit is durable), and gets what the
+ * app owns (the configuration and its reload) through web_deps and web_reconfigure.
+ *
+ * The app starts it last (after the store, turn, engine, scheduler and clock: the
+ * handlers call them) and, at the stop: turn_drain, web_shutdown_feed,
+ * web_stop_listening (the loop then runs a moment for the answers to leave); once the
+ * loop is over: turn_free, web_free, then sched_free and the rest.
+ */
+
+/* What the app does for the web. */
+struct web_app {
+	/* Reload the configuration (POST /v1/reload; SIGHUP does the same): 0, after
+	 * which web_reconfigure has been called with the new one, or -1 with *errors
+	 * (malloc'd, one per line; the caller frees them), the old one kept. Either is
+	 * logged by the app. */
+	int (*reload)(void *arg, char **errors);
+	/* Whether the last reload succeeded, and when (UTC ms) the configuration was
+	 * last loaded successfully (the start counts): for /metrics. */
+	bool (*reload_status)(void *arg, int64_t *success_at);
+	void *arg;
+};
+
+/* What the handlers use; each must outlive the web. */
+struct web_deps {
+	struct store *store;		/* reads of committed data, and store_error() */
+	struct engine *engine;		/* every write */
+	struct turn *turn;		/* when to answer a write; a read that waits */
+	struct sched *sched;		/* POST /v1/clock waits for it; its count */
+	struct clock *clock;		/* now; --test-clock's /v1/clock */
+	struct metrics *metrics;	/* counted here, rendered by /metrics */
+	struct web_app app;
+};
+
+struct web;
+
+/* Serve the API on fd (>= 0, from systemd) or on the socket cfg names (bound with its
+ * mode and group), with cfg and cal (valid until the next web_reconfigure). The
+ * cursors' secret is read from the store now. The web, or NULL with *cause
+ * (malloc'd). */
+struct web *web_new(struct event_base *base, int fd, const struct config *cfg,
+    const struct cal *cal, const struct web_deps *deps, char **cause);
+/* Drop the imports in progress (their committed batches stay), answer the waiting
+ * feed requests, close every connection and the listener (unlinking the socket file
+ * it bound); NULL is a no-op. Once the loop is over, after turn_free: the answers its
+ * waiters send need the connections. */
+void web_free(struct web *w);
+/* Use cfg and cal from now on (a reload): the clocks the answers explain, the write
+ * group, the idle timeout and the connection limit. */
+void web_reconfigure(struct web *w, const struct config *cfg, const struct cal *cal);
+
+/* A commit is durable and the reads see it (the turn's told callback): wake the feed's
+ * waiters. Also re-reads where the feed ends, so it may be called after the database
+ * was emptied behind the daemon's back (the HTTP fuzzer). NULL is a no-op (a commit
+ * before the web is started: web_new reads where the feed ends itself). */
+void web_feed_notify(struct web *w);
+/* Answer every long-poll now and end every stream (at the stop; the feed still takes
+ * requests afterwards). */
+void web_shutdown_feed(struct web *w);
+/* Take no new connection (the open ones are still served). */
+void web_stop_listening(struct web *w);
+
+/* Where we listen, for people: the path bound, or that systemd passed the socket. */
+const char *web_socket_name(const struct web *w);
+/* One line for systemd's STATUS=: "1234 protocols, 210 awaiting, next due in 3h12m"
+ * (read at once: the caller checks that reads may run). */
+void web_status_text(struct web *w, char *buf, size_t len);
+
+#endif
