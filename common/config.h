@@ -25,7 +25,7 @@ enum config_dl {
 
 /* Where an effective deadline value came from. */
 enum config_src {
-	CONFIG_SRC_DEFAULT,	/* built in (SPEC §7) */
+	CONFIG_SRC_DEFAULT,	/* built in (spec.md §7) */
 	CONFIG_SRC_DEADLINES,	/* [deadlines] */
 	CONFIG_SRC_REASON	/* [reason.X] */
 };

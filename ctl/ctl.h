@@ -2,7 +2,7 @@
 #define CTL_H
 
 /*
- * The value types every protocolctl module shares: exit codes (SPEC §10) and the
+ * The value types every protocolctl module shares: exit codes (spec.md §10) and the
  * options that hold for a whole run.
  */
 

@@ -25,7 +25,7 @@ const char *const ctlout_kinds[] = {
 	"letter_wait", "reply_window", NULL
 };
 
-/* The portal's words for the states (SPEC §3), in ctlout_states order. */
+/* The portal's words for the states (spec.md §3), in ctlout_states order. */
 static const char *const ctlout_labels[] = {
 	"Pendente", "Aguardando", "Encerrado", "Não resolvido", "Mediado", "Resolvido"
 };

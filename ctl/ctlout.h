@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-/* The states (SPEC §3) and clock kinds in display order, NULL-terminated. */
+/* The states (spec.md §3) and clock kinds in display order, NULL-terminated. */
 extern const char *const ctlout_states[];
 extern const char *const ctlout_kinds[];
 

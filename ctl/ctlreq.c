@@ -1,6 +1,6 @@
 /*
  * A request's whole life: where the daemon is, the exchange over httpc, and how the
- * answer maps to output and exit code (SPEC §10). The configuration is read only to
+ * answer maps to output and exit code (spec.md §10). The configuration is read only to
  * find the socket, and its errors are told only when the daemon cannot be reached.
  */
 

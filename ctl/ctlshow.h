@@ -35,7 +35,7 @@ size_t ctlshow_list_row(const json_t *p, struct ctlshow_row *r);
 /* "  key: n" lines of an object of counts: the keys of order (NULL-terminated; all of
  * them, 0 for those missing, or only those present), then the other keys. */
 void ctlshow_by(const json_t *counts, const char *const *order, int all);
-/* A protocol (SPEC §2) as aligned "label: value" lines, its clock's explanation in
+/* A protocol (spec.md §2) as aligned "label: value" lines, its clock's explanation in
  * one sentence. */
 ctlshow_fn ctlshow_protocol;
 /* {items, next} of the feed as a table with a PROTOCOL column, then "next: N". */

@@ -1,5 +1,5 @@
 /*
- * protocolctl: the command-line client of protocold (SPEC §10).
+ * protocolctl: the command-line client of protocold (spec.md §10).
  * main parses the global options, finds the command in the table and runs it.
  */
 
