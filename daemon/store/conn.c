@@ -160,6 +160,39 @@ conn_set_map(struct conn *c, unsigned mib)
 #define CONN_READER_CACHE "PRAGMA cache_size = -" CONN_XSTR(CONN_READER_CACHE_KIB)
 #define CONN_WRITER_CACHE "PRAGMA cache_size = -" CONN_XSTR(CONN_WRITER_CACHE_KIB)
 
+/* Why the file must not be touched (schema.h), or NULL; the error of a failed read. */
+static const char *
+conn_refusal(struct conn *c, int version)
+{
+	int app = 0, tables = 0;
+
+	if (conn_pragma_int(c, "PRAGMA application_id", &app) != 0 ||
+	    conn_pragma_int(c, "SELECT count(*) FROM sqlite_schema", &tables) != 0)
+		return conn_error(c);
+	return schema_refusal(app, tables, version);
+}
+
+/* Run the migrations from version `from` on, one transaction each: 0 or -1. */
+static int
+conn_migrate(struct conn *c, int from)
+{
+	char sql[64];
+
+	for (int v = from; v < schema_count(); v++) {
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+		if (conn_exec(c, "BEGIN IMMEDIATE") != 0)
+			return -1;
+		if (conn_exec(c, schema_migration(v)) != 0 || conn_exec(c, SCHEMA_MARK) != 0 ||
+		    conn_exec(c, sql) != 0 || conn_exec(c, "COMMIT") != 0) {
+			int rc = conn_fail(c, "migration");
+
+			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+			return rc;
+		}
+	}
+	return 0;
+}
+
 static int
 conn_setup(struct conn *c, bool read_only, bool sync_full)
 {
@@ -174,7 +207,7 @@ conn_setup(struct conn *c, bool read_only, bool sync_full)
 		return -1;
 	if (conn_pragma_int(c, "PRAGMA user_version", &version) != 0)
 		return -1;
-	if ((bad = schema_refusal(c, version)) != NULL) {
+	if ((bad = conn_refusal(c, version)) != NULL) {
 		if (bad != c->error)
 			strcopy(c->error, sizeof c->error, bad);
 		return -1;
@@ -189,7 +222,7 @@ conn_setup(struct conn *c, bool read_only, bool sync_full)
 	    conn_exec(c, "PRAGMA wal_autocheckpoint = " CONN_XSTR(CKPT_AUTO_PAGES)) != 0 ||
 	    conn_set_sync(c, sync_full) != 0)
 		return -1;
-	return schema_migrate(c, version);
+	return conn_migrate(c, version);
 }
 
 /* A writer refuses a file it may only read before SQLite opens it (which would make

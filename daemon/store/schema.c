@@ -1,9 +1,6 @@
 #include "schema.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
-
-#include "conn.h"
 
 /*
  * Forward migrations: migration i takes user_version i to i + 1. Never edit one that
@@ -96,17 +93,12 @@ schema_migration(int i)
 }
 
 const char *
-schema_refusal(struct conn *c, int version)
+schema_refusal(int app_id, int tables, int version)
 {
-	int app = 0, tables = 0;
-
-	if (conn_pragma_int(c, "PRAGMA application_id", &app) != 0 ||
-	    conn_pragma_int(c, "SELECT count(*) FROM sqlite_schema", &tables) != 0)
-		return conn_error(c);
-	if (app != 0 && app != SCHEMA_APP_ID)
+	if (app_id != 0 && app_id != SCHEMA_APP_ID)
 		return "the file belongs to another application (its application_id is not "
 		    "protocold's); refusing to touch it";
-	if (app == 0 && tables > 0)
+	if (app_id == 0 && tables > 0)
 		return "the file is an SQLite database but not protocold's (it has tables "
 		    "and no protocold application_id); refusing to touch it";
 	if (version > schema_count())
@@ -114,25 +106,4 @@ schema_refusal(struct conn *c, int version)
 		    "is higher than this program knows); refusing to downgrade it";
 	return NULL;
 }
-
-int
-schema_migrate(struct conn *c, int from)
-{
-	char sql[64];
-
-	for (int v = from; v < schema_count(); v++) {
-		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
-		if (conn_exec(c, "BEGIN IMMEDIATE") != 0)
-			return -1;
-		if (conn_exec(c, schema_migration(v)) != 0 ||
-		    conn_exec(c, "PRAGMA application_id = 1347572804") != 0 ||
-		    conn_exec(c, sql) != 0 || conn_exec(c, "COMMIT") != 0) {
-			int rc = conn_fail(c, "migration");
-
-			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-			return rc;
-		}
-	}
-	return 0;
-}
-_Static_assert(SCHEMA_APP_ID == 1347572804, "the PRAGMA above spells SCHEMA_APP_ID");
+_Static_assert(SCHEMA_APP_ID == 1347572804, "SCHEMA_MARK spells SCHEMA_APP_ID");

@@ -12,11 +12,11 @@ struct conn;
 int schema_count(void);
 /* The SQL that takes the schema from version i to i + 1 (0 <= i < schema_count()). */
 const char *schema_migration(int i);
-/* Why c's database (at schema version) must not be touched, or NULL when it may: a
- * file that is not protocold's, or one of a newer schema. */
-const char *schema_refusal(struct conn *c, int version);
-/* Run the migrations from version `from` on, one transaction each: 0, or -1
- * (conn_error). */
-int schema_migrate(struct conn *c, int from);
+/* Why a database must not be touched, or NULL when it may, from its application_id,
+ * how many tables it has and its schema version (PRAGMA user_version): a file that is
+ * not protocold's, or one of a newer schema. */
+const char *schema_refusal(int app_id, int tables, int version);
+/* The PRAGMA that marks a migrated file as protocold's (SCHEMA_APP_ID). */
+#define SCHEMA_MARK "PRAGMA application_id = 1347572804"
 
 #endif
