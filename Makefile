@@ -2,16 +2,18 @@
 # Debian 12 machine needs.
 
 CC       ?= cc
-PKGS     := libevent sqlite3 libsystemd inih jansson
+PKGS     := libevent sqlite3 libsystemd inih jansson libpq
 BUILD    ?= build
 SAN      ?=
 OPT      ?= -O2
 
-# Debian packages: what the build needs, then what the tests need.
+# Debian packages: what the build needs, then what the tests need (postgresql-15: the
+# throw-away server tests/run.sh starts for the tests on PostgreSQL; python3-psycopg2:
+# the torture tests' checks of its tables).
 DEB_BUILD := gcc make pkg-config libevent-dev libsqlite3-dev libsystemd-dev \
-             libinih-dev libjansson-dev tzdata
+             libinih-dev libjansson-dev libpq-dev tzdata
 DEB_TEST  := libcmocka-dev curl jq sqlite3 procps python3 systemd clang libclang-rt-14-dev \
-             time util-linux
+             time util-linux postgresql-15 python3-psycopg2
 
 # The daemon's wings (doc/design.md): what each may include is checked by
 # tests/layers.sh. Headers are found by name, whatever their wing.
@@ -78,13 +80,13 @@ $(BUILD)/protocolctl: $(CTL_OBJS) $(LIBC)
 
 # Unit tests: tests/unit/test_M.c tests module M. A test of common/ links common/; of a
 # wing, that wing and those below it, with that wing's fixtures (the core's: an
-# in-memory store, tests/unit/fakestore.c; the store's: tests/unit/storefx.c).
+# in-memory store, tests/unit/fakestore.c, the web's too; the store's: tests/unit/storefx.c).
 UNIT_HELPERS := $(OBJ)/tests/unit/tmpdir.o
 unit_mod      = $(patsubst test_%,%,$(basename $(notdir $(1))))
 unit_wing     = $(firstword $(foreach w,$(WINGS),$(if $(wildcard daemon/$(w)/$(call unit_mod,$(1)).c),$(w))))
 UNIT_LIBS_core  := $(OBJ)/tests/unit/fakestore.o $(LIB_core)
 UNIT_LIBS_store := $(OBJ)/tests/unit/storefx.o $(LIB_store) $(LIB_core)
-UNIT_LIBS_web   := $(LIB_web) $(LIB_core)
+UNIT_LIBS_web   := $(OBJ)/tests/unit/fakestore.o $(LIB_web) $(LIB_core)
 UNIT_LIBS_app   := $(LIBD)
 $(foreach t,$(UNIT_SRCS),$(eval $(BUILD)/tests/$(basename $(notdir $(t))): \
     $(OBJ)/tests/unit/$(basename $(notdir $(t))).o $(UNIT_HELPERS) \
@@ -113,7 +115,9 @@ run: deps
 unit: $(UNIT_BINS)
 e2e: all
 
-# Every test against the normal build, then against the ASan+UBSan build.
+# Every test against the normal build, then against the ASan+UBSan build; with the
+# normal build, the end-to-end suite and the store's torture on PostgreSQL too (a
+# throw-away server that tests/run.sh starts and stops: tests/pgtmp.sh).
 test: deps-test
 	@$(MAKE) --no-print-directory all unit
 	@$(MAKE) --no-print-directory BUILD=build/san SAN=1 OPT=-O1 all unit
@@ -211,6 +215,8 @@ clean:
 PREFIX  ?= /usr
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
+# What is installed for people to copy: the PostgreSQL-over-TCP drop-in (protocold(8)).
+DATADIR ?= $(PREFIX)/share/protocold
 CONFDIR := /etc/protocold
 INSTALL ?= install
 pc_systemd = $(shell pkg-config --variable=$(1) systemd 2>/dev/null)
@@ -233,6 +239,8 @@ install: all
 	$(INSTALL) -m 0644 systemd/protocold.socket $(DESTDIR)$(SYSTEMDUNITDIR)/
 	$(INSTALL) -m 0644 systemd/protocold.sysusers $(DESTDIR)$(SYSUSERSDIR)/protocold.conf
 	$(INSTALL) -m 0644 systemd/protocold.tmpfiles $(DESTDIR)$(TMPFILESDIR)/protocold.conf
+	$(INSTALL) -d $(DESTDIR)$(DATADIR)
+	$(INSTALL) -m 0644 systemd/postgresql-tcp.conf $(DESTDIR)$(DATADIR)/
 	@if [ -e $(DESTDIR)$(CONFDIR)/protocold.ini ]; then \
 		echo "keeping the existing $(DESTDIR)$(CONFDIR)/protocold.ini"; \
 	else \
@@ -263,6 +271,8 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/protocold $(DESTDIR)$(BINDIR)/protocolctl
 	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/protocold.service $(DESTDIR)$(SYSTEMDUNITDIR)/protocold.socket
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/protocold.conf $(DESTDIR)$(TMPFILESDIR)/protocold.conf
+	rm -f $(DESTDIR)$(DATADIR)/postgresql-tcp.conf
+	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
 	rm -f $(DESTDIR)$(MANDIR)/man1/protocolctl.1 $(DESTDIR)$(MANDIR)/man5/protocold.ini.5 \
 		$(DESTDIR)$(MANDIR)/man8/protocold.8
 	@if cmp -s conf/protocold.ini $(DESTDIR)$(CONFDIR)/protocold.ini; then \

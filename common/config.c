@@ -553,3 +553,49 @@ config_src_text(enum config_src src, const char *reason, char *buf, size_t len)
 	}
 	return buf;
 }
+
+bool
+config_database_is_uri(const char *database)
+{
+	return strncmp(database, "postgresql://", 13) == 0 ||
+	    strncmp(database, "postgres://", 11) == 0;
+}
+
+/* s with [from, to) replaced by "***". */
+static char *
+config_mask(const char *s, size_t from, size_t to)
+{
+	return xasprintf("%.*s***%s", (int)from, s, s + to);
+}
+
+char *
+config_database_shown(const char *database)
+{
+	char *shown = xstrdup(database), *next;
+	const char *host, *at, *colon, *pw;
+	size_t end;
+
+	if (!config_database_is_uri(database))
+		return shown;
+	/* user:password@ in the authority (before the path or the parameters) */
+	host = strstr(shown, "://") + 3;
+	end = strcspn(host, "/?");
+	at = memrchr(host, '@', end);
+	colon = at != NULL ? memchr(host, ':', (size_t)(at - host)) : NULL;
+	if (colon != NULL) {
+		next = config_mask(shown, (size_t)(colon + 1 - shown), (size_t)(at - shown));
+		free(shown);
+		shown = next;
+	}
+	/* password=… among the parameters */
+	for (pw = strchr(shown, '?'); pw != NULL; pw = strchr(pw + 1, '&')) {
+		if (strncmp(pw + 1, "password=", 9) != 0)
+			continue;
+		end = (size_t)(pw + 10 - shown);
+		next = config_mask(shown, end, end + strcspn(shown + end, "&"));
+		free(shown);
+		shown = next;
+		pw = shown + end;
+	}
+	return shown;
+}

@@ -82,7 +82,7 @@ confkeys_database(const struct confkeys_dest *d, int arg, const char *value, cha
 {
 	char *path;
 
-	if (confval_path(d->dir, value, &path, why) == -1)
+	if (confval_database(d->dir, value, &path, why) == -1)
 		return -1;
 	free(d->cfg->database);
 	d->cfg->database = path;

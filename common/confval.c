@@ -8,6 +8,7 @@
 #include <sys/un.h>
 
 #include "civil.h"
+#include "config.h"
 #include "tz.h"
 #include "xmalloc.h"
 
@@ -51,6 +52,23 @@ confval_path(const char *dir, const char *value, char **out, char **why)
 		*out = xasprintf("/%s", value);
 	else
 		*out = xasprintf("%.*s/%s", (int)len, dir, value);
+	return 0;
+}
+
+int
+confval_database(const char *dir, const char *value, char **out, char **why)
+{
+	const char *c;
+
+	if (!config_database_is_uri(value))
+		return confval_path(dir, value, out, why);
+	for (c = value; *c != '\0'; c++)
+		if ((unsigned char)*c <= ' ' || *c == 0x7f) {
+			*why = xstrdup("a PostgreSQL URI has no space or control character "
+			    "(percent-encode it: %20)");
+			return -1;
+		}
+	*out = xstrdup(value);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include "engine.h"
 #include "log.h"
 #include "metrics.h"
+#include "pg.h"
 #include "runconf.h"
 #include "sched.h"
 #include "sqlite.h"
@@ -105,17 +106,76 @@ daemon_start_web(struct daemon *d, int fd, char **cause)
 	return d->web == NULL ? -1 : 0;
 }
 
-int
-daemon_start(struct daemon *d, bool test_clock, int64_t start_ms, int fd, char **cause)
+/* The store `database` names: a PostgreSQL URI, else a SQLite file. */
+static struct store *
+daemon_open_store(struct daemon *d, char **why)
 {
 	const struct config *cfg = runconf_get(d->conf);
 	struct sqlite_options so = { cfg->sync_full, cfg->read_map_mib };
+
+	if (config_database_is_uri(cfg->database))
+		return pg_store_open(cfg->database, d->base, why);
+	return sqlite_store_open(cfg->database, &so, d->base, why);
+}
+
+struct daemon_loaded {
+	bool done;
+	int rc;
+	int64_t ms;
+};
+
+static void
+daemon_clock_loaded(void *arg, int rc, int64_t ms)
+{
+	struct daemon_loaded *l = arg;
+
+	*l = (struct daemon_loaded){ true, rc, ms };
+}
+
+/*
+ * The test clock lives in the database, so that daemons sharing one share it: a start
+ * at a given instant keeps that instant there (committed with the first turn), a start
+ * without one goes on from the instant kept (or the real now, the first time). The
+ * loop runs until the store has answered: nothing is served before.
+ */
+static int
+daemon_test_clock(struct daemon *d, const int64_t *start, char **cause)
+{
+	struct daemon_loaded l = { 0 };
+
+	if (start != NULL) {
+		clock_test_set(d->clock, *start);
+		if (turn_open(d->turn) == 0 && store_clock_save(d->store, *start) == 0)
+			return 0;
+		*cause = xasprintf("database: cannot keep the test clock: %s",
+		    store_error(d->store));
+		return -1;
+	}
+	store_clock_load(d->store, daemon_clock_loaded, &l);
+	while (!l.done)
+		event_base_loop(d->base, EVLOOP_ONCE);
+	if (l.rc != 0) {
+		*cause = xasprintf("database: cannot read the test clock: %s",
+		    store_error(d->store));
+		return -1;
+	}
+	if (l.ms != 0)
+		clock_test_set(d->clock, l.ms);
+	return 0;
+}
+
+int
+daemon_start(struct daemon *d, bool test_clock, const int64_t *test_start, int fd,
+    char **cause)
+{
+	const struct config *cfg = runconf_get(d->conf);
 	char *why = NULL;
 
 	d->base = daemon_loop();
-	d->clock = clock_new(test_clock, start_ms);
+	/* A test clock starts at the real now until daemon_test_clock has its instant. */
+	d->clock = clock_new(test_clock, clock_wall());
 	d->metrics = metrics_new();
-	if ((d->store = sqlite_store_open(cfg->database, &so, d->base, &why)) == NULL) {
+	if ((d->store = daemon_open_store(d, &why)) == NULL) {
 		*cause = xasprintf("database %s", why);
 		free(why);
 		return -1;
@@ -124,6 +184,8 @@ daemon_start(struct daemon *d, bool test_clock, int64_t start_ms, int fd, char *
 	d->engine = engine_new(d->store, d->turn, d->clock, d->metrics);
 	engine_configure(d->engine, cfg, runconf_cal(d->conf));
 	d->sched = sched_new(d->base, d->store, d->engine, d->turn, d->clock);
+	if (test_clock && daemon_test_clock(d, test_start, cause) != 0)
+		return -1;
 	return daemon_start_web(d, fd, cause);
 }
 
@@ -173,11 +235,19 @@ daemon_signals(struct daemon *d)
 }
 
 static void
-daemon_status(void *arg, char *buf, size_t len)
+daemon_status(void *arg, sysd_text_fn *done, void *done_arg)
 {
 	struct daemon *d = arg;
 
-	web_status_text(d->web, buf, len);
+	web_status_text(d->web, done, done_arg);
+}
+
+/* READY=1 once the status line is known (the store may answer later). */
+static void
+daemon_ready_text(void *arg, const char *text)
+{
+	if (text != NULL)
+		sysd_ready(text);
 }
 
 /*
@@ -198,7 +268,7 @@ daemon_salvage(struct daemon *d)
 	saved = store_salvage(d->store, &cause) == 0;
 	if (saved)
 		log_info("everything committed is now in %s; stopping (exit status 1) so "
-		    "that a restart opens a new WAL", runconf_get(d->conf)->database);
+		    "that a restart opens a new WAL", runconf_get(d->conf)->database);	/* a file */
 	else {
 		log_warnx("%s: the last commit was not acknowledged and may be lost", cause);
 		free(cause);
@@ -211,16 +281,16 @@ daemon_salvage(struct daemon *d)
 int
 daemon_run(struct daemon *d)
 {
-	char status[256];
+	char *db;
 
 	daemon_signals(d);
 	d->sysd = sysd_new(d->base, d->store, d->turn, daemon_status, d);
 	/* Whatever expired while we were down is applied first, in due order. */
 	sched_kick(d->sched);
-	log_info("ready: database %s, socket %s", runconf_get(d->conf)->database,
-	    web_socket_name(d->web));
-	web_status_text(d->web, status, sizeof status);
-	sysd_ready(status);
+	db = config_database_shown(runconf_get(d->conf)->database);
+	log_info("ready: database %s, socket %s", db, web_socket_name(d->web));
+	free(db);
+	web_status_text(d->web, daemon_ready_text, d);
 	event_base_dispatch(d->base);
 	if (!turn_is_lost(d->turn))
 		return 0;

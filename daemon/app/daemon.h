@@ -39,10 +39,11 @@ struct daemon {
 /* Load the configuration at path into d: 0, or -1 with *errors (malloc'd, one line per
  * problem). */
 int daemon_configure(struct daemon *d, const char *path, char **errors);
-/* Start the parts on a new loop, the clock a test clock at start_ms when test_clock,
- * the API on fd (>= 0: passed by systemd) or the configured socket: 0, or -1 with
- * *cause (malloc'd). */
-int daemon_start(struct daemon *d, bool test_clock, int64_t start_ms, int fd,
+/* Start the parts on a new loop, the API on fd (>= 0: passed by systemd) or the
+ * configured socket: 0, or -1 with *cause (malloc'd). test_clock: the clock is a test
+ * clock, at *test_start when given (kept in the database), else at the instant the
+ * database keeps (the real now the first time). */
+int daemon_start(struct daemon *d, bool test_clock, const int64_t *test_start, int fd,
     char **cause);
 /* Tell systemd, catch the signals, apply what expired meanwhile, and run the loop
  * until a stop: the exit status (0, or 1 when a lost commit stopped it). */

@@ -80,14 +80,18 @@ load_config(const struct options *o, struct daemon *d)
 	}
 }
 
-/* --test-clock[=INSTANT]: where the test clock starts (the real now by default). */
-static int64_t
-test_start(const struct options *o)
+/* --test-clock=INSTANT: where the test clock starts; NULL without an INSTANT. */
+static const int64_t *
+test_start(const struct options *o, int64_t *start)
 {
-	int64_t start = clock_wall();
+	char err[256];
 
-	if (o->test_start != NULL && rfc3339_parse(o->test_start, &start) != 0)
+	if (o->test_start == NULL)
+		return NULL;
+	if (rfc3339_parse(o->test_start, start) != 0)
 		fatalx("--test-clock=%s: not an RFC 3339 instant with an offset", o->test_start);
+	if (clock_test_check(*start, err, sizeof err) != 0)
+		fatalx("--test-clock: %s", err);
 	return start;
 }
 
@@ -97,12 +101,14 @@ main(int argc, char **argv)
 	struct options o;
 	struct daemon d = { 0 };
 	char *cause = NULL;
+	int64_t start;
 	int status;
 
 	parse_args(argc, argv, &o);
 	log_init("protocold", o.debug);
 	load_config(&o, &d);
-	if (daemon_start(&d, o.test_clock, test_start(&o), sysd_listen_fd(), &cause) != 0)
+	if (daemon_start(&d, o.test_clock, test_start(&o, &start), sysd_listen_fd(),
+	    &cause) != 0)
 		fatalx("%s", cause);
 	if (o.test_clock)
 		log_info("test clock on: time moves only through POST /v1/clock");

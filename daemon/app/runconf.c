@@ -78,9 +78,12 @@ runconf_cal(const struct runconf *rc)
 static void
 runconf_warn_static(const struct config *old, const struct config *cfg)
 {
-	if (strcmp(old->database, cfg->database) != 0)
-		log_warnx("reload: database changed to %s; it applies at the next start",
-		    cfg->database);
+	if (strcmp(old->database, cfg->database) != 0) {
+		char *db = config_database_shown(cfg->database);
+
+		log_warnx("reload: database changed to %s; it applies at the next start", db);
+		free(db);
+	}
 	if (strcmp(old->socket, cfg->socket) != 0 || old->socket_mode != cfg->socket_mode)
 		log_warnx("reload: socket settings changed; they apply at the next start");
 	if (old->sync_full != cfg->sync_full)

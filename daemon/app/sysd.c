@@ -108,15 +108,21 @@ sysd_counts_ready(struct sysd *sd, turn_fn *fn, void *arg)
 }
 
 static void
+sysd_status_got(void *arg, const char *text)
+{
+	struct sysd *sd = arg;
+
+	if (text != NULL && sd->status_fn != NULL)
+		sysd_status(text);
+}
+
+static void
 sysd_status_send(void *arg, bool ok)
 {
 	struct sysd *sd = arg;
-	char buf[256];
 
-	if (!sysd_counts_ready(sd, sysd_status_send, sd))
-		return;
-	sd->status_fn(sd->status_arg, buf, sizeof buf);
-	sysd_status(buf);
+	if (sysd_counts_ready(sd, sysd_status_send, sd))
+		sd->status_fn(sd->status_arg, sysd_status_got, sd);
 }
 
 static void
@@ -132,21 +138,28 @@ struct sysd_reload {
 };
 
 static void
+sysd_reloaded_got(void *arg, const char *counts)
+{
+	struct sysd_reload *r = arg;
+	char status[320];
+
+	if (counts != NULL) {
+		snprintf(status, sizeof status, "%s%s", r->failed ?
+		    "reload failed, previous configuration kept; " : "", counts);
+		sysd_ready(status);
+	}
+	free(r);
+}
+
+static void
 sysd_reloaded_send(void *arg, bool ok)
 {
 	struct sysd_reload *r = arg;
-	char counts[200], status[256];
 
-	if (!sysd_counts_ready(r->sd, sysd_reloaded_send, r)) {
-		if (r->sd->status_fn == NULL)
-			free(r);
-		return;
-	}
-	r->sd->status_fn(r->sd->status_arg, counts, sizeof counts);
-	snprintf(status, sizeof status, "%s%s", r->failed ?
-	    "reload failed, previous configuration kept; " : "", counts);
-	sysd_ready(status);
-	free(r);
+	if (sysd_counts_ready(r->sd, sysd_reloaded_send, r))
+		r->sd->status_fn(r->sd->status_arg, sysd_reloaded_got, r);
+	else if (r->sd->status_fn == NULL)
+		free(r);
 }
 
 void

@@ -15,8 +15,10 @@ struct event_base;
 struct store;
 struct turn;
 
-/* The one-line status systemd shows ("1234 protocols, 210 awaiting, ..."). */
-typedef void sysd_status_fn(void *arg, char *buf, size_t len);
+/* The one-line status systemd shows ("1234 protocols, 210 awaiting, ..."), asked for
+ * with a receiver: done(done_arg, text) once, when it is known (text NULL: none). */
+typedef void sysd_text_fn(void *done_arg, const char *text);
+typedef void sysd_status_fn(void *arg, sysd_text_fn *done, void *done_arg);
 
 struct sysd;
 

@@ -230,6 +230,7 @@ engine_load(struct engine_op *op)
 
 	op->held = true;
 	e->pending++;
+	turn_owe(e->turn);
 	if (op->kind == ENGINE_CREATE)
 		store_insert_new(e->st, &op->p, engine_inserted, op);
 	else
@@ -297,6 +298,7 @@ engine_inserted(void *arg, int rc, const struct protocol *existing, bool envvias
 	int settled;
 
 	e->pending--;
+	turn_paid(e->turn);
 	if (rc < 0) {
 		turn_spoil(e->turn);
 		engine_db_error(e, &pb);
@@ -338,6 +340,7 @@ engine_loaded(void *arg, const struct store_loaded *r)
 	int rc;
 
 	e->pending--;
+	turn_paid(e->turn);
 	if (r->rc < 0) {
 		turn_spoil(e->turn);
 		engine_db_error(e, &pb);
@@ -472,6 +475,7 @@ engine_due_read(void *arg, int n)
 
 	e->firing = false;
 	e->pending--;
+	turn_paid(e->turn);
 	if (n < 0) {
 		turn_spoil(e->turn);
 		engine_db_error(e, &pb);
@@ -495,6 +499,7 @@ engine_fire(struct engine *e, int64_t now, int max, int64_t until_us,
 	}
 	e->firing = true;
 	e->pending++;
+	turn_owe(e->turn);
 	e->fire = (struct engine_fire_req){ now, max, until_us, fired, arg };
 	store_due(e->st, now, max, duebatch_rows(e->batch, max), engine_due_read, e);
 	engine_hold(e);

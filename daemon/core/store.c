@@ -84,68 +84,87 @@ store_seller_put(struct store *st, const char *id, bool envvias)
 	return st->ops->seller_put(st, id, envvias);
 }
 
-int
-store_get(struct store *st, const char *id, struct protocol *p, bool *envvias)
+void
+store_get(struct store *st, const char *id, store_get_fn *fn, void *arg)
 {
-	return st->ops->get(st, id, p, envvias);
+	st->ops->get(st, id, fn, arg);
 }
 
-int
+void
 store_history(struct store *st, int64_t rid, int64_t after, int limit,
-    store_event_fn *fn, void *arg)
+    store_event_fn *each, store_rows_fn *done, void *arg)
 {
-	return st->ops->history(st, rid, after, limit, fn, arg);
+	st->ops->history(st, rid, after, limit, each, done, arg);
 }
 
-int
-store_feed(struct store *st, int64_t after, int limit, store_event_fn *fn, void *arg)
+void
+store_feed(struct store *st, int64_t after, int limit, store_event_fn *each,
+    store_rows_fn *done, void *arg)
 {
-	return st->ops->feed(st, after, limit, fn, arg);
+	st->ops->feed(st, after, limit, each, done, arg);
 }
 
-int
-store_last_seq(struct store *st, int64_t *seq)
+void
+store_last_seq(struct store *st, store_int_fn *fn, void *arg)
 {
-	return st->ops->last_seq(st, seq);
+	st->ops->last_seq(st, fn, arg);
 }
 
-int
+void
 store_list(struct store *st, const struct store_filter *f, int64_t after, int limit,
-    store_protocol_fn *fn, void *arg)
+    store_protocol_fn *each, store_rows_fn *done, void *arg)
 {
-	return st->ops->list(st, f, after, limit, fn, arg);
+	st->ops->list(st, f, after, limit, each, done, arg);
 }
 
-int
+void
 store_forecast(struct store *st, int64_t until, const char *seller,
-    int64_t by_kind[PROTO_N_CLOCKS])
+    store_forecast_fn *fn, void *arg)
 {
-	return st->ops->forecast(st, until, seller, by_kind);
+	st->ops->forecast(st, until, seller, fn, arg);
 }
 
-int
-store_stats(struct store *st, struct store_stats *out)
+void
+store_stats(struct store *st, store_stats_fn *fn, void *arg)
 {
-	return st->ops->stats(st, out);
+	st->ops->stats(st, fn, arg);
 }
 
-int
-store_seller(struct store *st, const char *id, int64_t since, bool *envvias,
-    int64_t counts[PROTO_N_STATES], int64_t *mediations)
+void
+store_seller(struct store *st, const char *id, int64_t since, store_seller_fn *fn,
+    void *arg)
 {
-	return st->ops->seller(st, id, since, envvias, counts, mediations);
+	st->ops->seller(st, id, since, fn, arg);
 }
 
-int
-store_cursor_key(struct store *st, uint8_t key[STORE_KEY_LEN])
+void
+store_cursor_key(struct store *st, store_key_fn *fn, void *arg)
 {
-	return st->ops->cursor_key(st, key);
+	st->ops->cursor_key(st, fn, arg);
 }
 
 void
 store_info(struct store *st, struct store_info *out)
 {
 	st->ops->info(st, out);
+}
+
+bool
+store_health(struct store *st, char *why, size_t len)
+{
+	return st->ops->health(st, why, len);
+}
+
+void
+store_clock_load(struct store *st, store_int_fn *fn, void *arg)
+{
+	st->ops->clock_load(st, fn, arg);
+}
+
+int
+store_clock_save(struct store *st, int64_t ms)
+{
+	return st->ops->clock_save(st, ms);
 }
 
 const char *

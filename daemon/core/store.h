@@ -31,8 +31,12 @@
  *   reads see it. Between the two, the next transaction may fill; it is committed only
  *   after that durable().
  * - Reads of committed data (the API's answers, the feed, the status): they never see
- *   what a durable() has not announced. They answer at once; store_reads_ready says
- *   whether they may run now (else wait for the commit in flight, turn_after_sync).
+ *   what a durable() has not announced, and hand their answer to a callback too (a
+ *   client-server backend sends them on a connection of their own and answers once
+ *   the rows arrived); store_reads_ready says whether they may be asked now (else wait
+ *   for the commit in flight, turn_after_sync).
+ * - The state of the backend itself: store_health (is it reachable, why not), the
+ *   test clock it keeps (so that instances sharing a database share it too).
  *
  * Functions that can fail return -1 (or a callback's -1) and leave the reason in
  * store_error().
@@ -71,9 +75,25 @@ typedef void store_head_fn(void *arg, int rc, int64_t at);
 typedef void store_outcome_fn(void *arg, enum store_outcome o);
 
 /* Reads: called for each protocol (with its seller's Envvias flag, which its allowed
- * actions depend on), each history entry (protocol: its id). */
+ * actions depend on), each history entry (protocol: its id), before the read's done. */
 typedef void store_protocol_fn(const struct protocol *p, bool envvias, void *arg);
 typedef void store_event_fn(const struct proto_event *ev, const char *protocol, void *arg);
+/* The end of a read of rows: n rows were given (each through its row callback), or -1
+ * (store_error). */
+typedef void store_rows_fn(void *arg, int n);
+/* rc 1 found (the protocol and its seller's Envvias flag), 0 not found, -1 error. */
+typedef void store_get_fn(void *arg, int rc, const struct protocol *p, bool envvias);
+/* rc 0 and a value, or -1. */
+typedef void store_int_fn(void *arg, int rc, int64_t v);
+/* rc 0 and the clocks by kind, or -1. */
+typedef void store_forecast_fn(void *arg, int rc, const int64_t by_kind[PROTO_N_CLOCKS]);
+struct store_stats;
+typedef void store_stats_fn(void *arg, int rc, const struct store_stats *s);
+/* rc 0 and a seller's Envvias flag (false when never written), its protocols by state
+ * and its mediations at or after the `since` asked, or -1. */
+typedef void store_seller_fn(void *arg, int rc, bool envvias,
+    const int64_t counts[PROTO_N_STATES], int64_t mediations);
+typedef void store_key_fn(void *arg, int rc, const uint8_t key[]);
 
 /* What store_list selects. */
 struct store_filter {
@@ -96,8 +116,10 @@ struct store_stats {
 
 /* The backend's own figures for /metrics and /v1/version. */
 struct store_info {
-	const char *name;		/* "sqlite" */
-	const char *version;		/* the library's version */
+	const char *name;		/* "sqlite" or "postgresql" */
+	const char *version;		/* the library's, or the server's, version */
+	const char *sqlite;		/* the SQLite library linked, whatever the store
+					 * (/v1/version's "sqlite": spec.md §7) */
 	int64_t checkpoints_ok;		/* SQLite's; 0 elsewhere */
 	int64_t checkpoints_failed;
 	int64_t checkpoints_inline;
@@ -131,20 +153,25 @@ struct store_ops {
 	    enum store_save);
 	int (*seller_put)(struct store *, const char *id, bool envvias);
 
-	int (*get)(struct store *, const char *id, struct protocol *, bool *envvias);
-	int (*history)(struct store *, int64_t rid, int64_t after, int limit,
-	    store_event_fn *, void *);
-	int (*feed)(struct store *, int64_t after, int limit, store_event_fn *, void *);
-	int (*last_seq)(struct store *, int64_t *);
-	int (*list)(struct store *, const struct store_filter *, int64_t after, int limit,
-	    store_protocol_fn *, void *);
-	int (*forecast)(struct store *, int64_t until, const char *seller,
-	    int64_t by_kind[PROTO_N_CLOCKS]);
-	int (*stats)(struct store *, struct store_stats *);
-	int (*seller)(struct store *, const char *id, int64_t since, bool *envvias,
-	    int64_t counts[PROTO_N_STATES], int64_t *mediations);
-	int (*cursor_key)(struct store *, uint8_t key[STORE_KEY_LEN]);
+	void (*get)(struct store *, const char *id, store_get_fn *, void *);
+	void (*history)(struct store *, int64_t rid, int64_t after, int limit,
+	    store_event_fn *, store_rows_fn *, void *);
+	void (*feed)(struct store *, int64_t after, int limit, store_event_fn *,
+	    store_rows_fn *, void *);
+	void (*last_seq)(struct store *, store_int_fn *, void *);
+	void (*list)(struct store *, const struct store_filter *, int64_t after, int limit,
+	    store_protocol_fn *, store_rows_fn *, void *);
+	void (*forecast)(struct store *, int64_t until, const char *seller,
+	    store_forecast_fn *, void *);
+	void (*stats)(struct store *, store_stats_fn *, void *);
+	void (*seller)(struct store *, const char *id, int64_t since, store_seller_fn *,
+	    void *);
+	void (*cursor_key)(struct store *, store_key_fn *, void *);
 	void (*info)(struct store *, struct store_info *);
+
+	bool (*health)(struct store *, char *why, size_t len);
+	void (*clock_load)(struct store *, store_int_fn *, void *);
+	int (*clock_save)(struct store *, int64_t ms);
 
 	const char *(*error)(const struct store *);
 	bool (*error_is_full)(const struct store *);
@@ -196,35 +223,47 @@ int store_save(struct store *st, struct protocol *p, const struct proto_event *e
 /* Set a seller's Envvias flag. 0 or -1 (the transaction is spoiled). */
 int store_seller_put(struct store *st, const char *id, bool envvias);
 
-/* Reads of committed data */
+/* Reads of committed data (each answers through its callback; SQLite before it
+ * returns) */
 
-/* 1 found (and its seller's Envvias flag), 0 not found, -1 error. */
-int store_get(struct store *st, const char *id, struct protocol *p, bool *envvias);
-/* At most limit history entries of one protocol (rid) after seq `after`, oldest first:
- * their count, or -1. */
-int store_history(struct store *st, int64_t rid, int64_t after, int limit,
-    store_event_fn *fn, void *arg);
-/* At most limit entries of every protocol after seq `after`, in seq order (the feed):
- * their count, or -1. */
-int store_feed(struct store *st, int64_t after, int limit, store_event_fn *fn, void *arg);
-/* The newest seq (0 when none): 0 or -1. */
-int store_last_seq(struct store *st, int64_t *seq);
+/* A protocol and its seller's Envvias flag. */
+void store_get(struct store *st, const char *id, store_get_fn *fn, void *arg);
+/* At most limit history entries of one protocol (rid) after seq `after`, oldest first,
+ * each through each(), then done(arg, their count or -1). */
+void store_history(struct store *st, int64_t rid, int64_t after, int limit,
+    store_event_fn *each, store_rows_fn *done, void *arg);
+/* At most limit entries of every protocol after seq `after`, in seq order (the feed). */
+void store_feed(struct store *st, int64_t after, int limit, store_event_fn *each,
+    store_rows_fn *done, void *arg);
+/* The newest seq (0 when none). */
+void store_last_seq(struct store *st, store_int_fn *fn, void *arg);
 /* At most limit protocols matching f whose rid is above `after`, in rid (creation)
- * order: their count, or -1. */
-int store_list(struct store *st, const struct store_filter *f, int64_t after, int limit,
-    store_protocol_fn *fn, void *arg);
+ * order. */
+void store_list(struct store *st, const struct store_filter *f, int64_t after, int limit,
+    store_protocol_fn *each, store_rows_fn *done, void *arg);
 /* Running clocks due at or before until (of seller's protocols, when not NULL), by
- * kind (zeroed first): 0 or -1. */
-int store_forecast(struct store *st, int64_t until, const char *seller,
-    int64_t by_kind[PROTO_N_CLOCKS]);
-int store_stats(struct store *st, struct store_stats *out);
-/* A seller: its Envvias flag (false when never written), its protocols by state and
- * its mediations at or after since: 0 or -1. */
-int store_seller(struct store *st, const char *id, int64_t since, bool *envvias,
-    int64_t counts[PROTO_N_STATES], int64_t *mediations);
-/* The cursors' secret (made once, kept): 0 or -1. */
-int store_cursor_key(struct store *st, uint8_t key[STORE_KEY_LEN]);
+ * kind. */
+void store_forecast(struct store *st, int64_t until, const char *seller,
+    store_forecast_fn *fn, void *arg);
+void store_stats(struct store *st, store_stats_fn *fn, void *arg);
+/* A seller, its counts and its mediations at or after since. */
+void store_seller(struct store *st, const char *id, int64_t since, store_seller_fn *fn,
+    void *arg);
+/* The cursors' secret (made once, kept): STORE_KEY_LEN bytes. */
+void store_cursor_key(struct store *st, store_key_fn *fn, void *arg);
+/* The backend's own figures (at hand: no round trip). */
 void store_info(struct store *st, struct store_info *out);
+
+/* The backend */
+
+/* Whether the database can be reached now: true, or false with why (len bytes, for
+ * /v1/health/ready: "the database server is unreachable: …; reconnecting"). */
+bool store_health(struct store *st, char *why, size_t len);
+/* The test clock the database keeps (rc 0: ms, or 0 when none was ever saved; -1). */
+void store_clock_load(struct store *st, store_int_fn *fn, void *arg);
+/* Keep ms as the test clock, in the turn's transaction (turn_open first). 0 or -1 (the
+ * transaction is spoiled). */
+int store_clock_save(struct store *st, int64_t ms);
 
 /* The last error's message; whether it was a full disk, a read-only or failing file. */
 const char *store_error(const struct store *st);

@@ -47,6 +47,9 @@ struct turn {
 	struct turn_list w, written_w;
 	struct turn_lines lines;
 	bool spoiled;
+	/* Answers the changes are owed (turn_owe), and whether a commit waits for them. */
+	int owed;
+	bool flush_owed;
 	/* A hold (turn_hold): asked for again this turn, and its deadline. */
 	bool held;
 	int64_t hold_until;
@@ -255,6 +258,22 @@ turn_hold(struct turn *t, int64_t max_us)
 }
 
 void
+turn_owe(struct turn *t)
+{
+	t->owed++;
+}
+
+void
+turn_paid(struct turn *t)
+{
+	/* The commit they held back is made at the end of this turn. */
+	if (--t->owed == 0 && t->flush_owed) {
+		t->flush_owed = false;
+		event_active(t->ev, 0, 0);
+	}
+}
+
+void
 turn_spoil(struct turn *t)
 {
 	if (store_in_txn(t->st)) {
@@ -425,6 +444,10 @@ turn_flush(struct turn *t)
 	}
 	if (!store_in_txn(t->st))
 		return turn_nothing(t);
+	if (t->owed > 0 && !t->spoiled) {
+		t->flush_owed = true;
+		return 0;
+	}
 	/* The last commit is not yet durable: this turn's changes stay in the open
 	 * transaction, committed once it is (turn_durable), so readers never see a commit
 	 * a crash could take back. A spoiled turn is rolled back now. */

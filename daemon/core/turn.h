@@ -76,6 +76,13 @@ void turn_after_sync(struct turn *t, turn_fn *fn, void *arg);
  * renew it, a spoiled turn or turn_flush ends it. Writes of other clients made
  * meanwhile join the transaction: they are acknowledged at its commit. */
 void turn_hold(struct turn *t, int64_t max_us);
+/* A change asked the store a question its transaction must wait for (a load, an
+ * insert, a due read), and its answer came (turn_paid). While one is owed, the open
+ * transaction is not committed, whatever ends the turn or a hold: the decision that
+ * answer leads to belongs in it (a client-server store answers a round trip later;
+ * SQLite before the call returns). A spoiled one is still rolled back at once. */
+void turn_owe(struct turn *t);
+void turn_paid(struct turn *t);
 /* The turn's transaction holds a half-made change (a write failed): at the end of the
  * turn it is rolled back, not committed, and every waiter is told it failed. */
 void turn_spoil(struct turn *t);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store.h"
 #include "xmalloc.h"
 
 struct counts {
@@ -50,4 +51,15 @@ counts_sum(const struct counts *c, int64_t sums[COUNTS_KEYS])
 	for (int k = 0; k < COUNTS_KEYS; k++)
 		nonzero += sums[k] != 0;
 	return nonzero;
+}
+
+void
+counts_to_stats(struct store_stats *out, int k, int64_t n)
+{
+	if (k >= COUNTS_STATE && k < COUNTS_STATE + PROTO_N_STATES)
+		out->by_state[k - COUNTS_STATE] = n;
+	else if (k >= COUNTS_CLOCK && k < COUNTS_CLOCK + PROTO_N_CLOCKS)
+		out->by_clock[k - COUNTS_CLOCK] = n;
+	else if (k >= COUNTS_CAUSE && k < COUNTS_CAUSE + PROTO_N_CAUSES)
+		out->by_cause[k - COUNTS_CAUSE] = n;
 }

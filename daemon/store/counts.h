@@ -16,6 +16,7 @@
 #define COUNTS_KEYS 300
 
 struct counts;
+struct store_stats;
 
 struct counts *counts_new(void);
 /* NULL is a no-op. */
@@ -26,5 +27,8 @@ void counts_add(struct counts *c, int key, int d);
 void counts_clear(struct counts *c);
 /* Sum the log by key into sums[COUNTS_KEYS]; returns how many keys are not zero. */
 int counts_sum(const struct counts *c, int64_t sums[COUNTS_KEYS]);
+/* A counter row read back (key k, count n) into the stats it counts; other keys are
+ * ignored. */
+void counts_to_stats(struct store_stats *out, int k, int64_t n);
 
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "counts.h"
 #include "rows.h"
 #include "sellers.h"
 
@@ -118,17 +119,6 @@ listing_cursor_key(struct conn *c, uint8_t key[STORE_KEY_LEN])
 	return 0;
 }
 
-static void
-listing_counter(struct store_stats *out, int k, int64_t n)
-{
-	if (k >= 0 && k < PROTO_N_STATES)
-		out->by_state[k] = n;
-	else if (k >= 100 && k < 100 + PROTO_N_CLOCKS)
-		out->by_clock[k - 100] = n;
-	else if (k >= 200 && k < 200 + PROTO_N_CAUSES)
-		out->by_cause[k - 200] = n;
-}
-
 int
 listing_stats(struct conn *c, struct store_stats *out)
 {
@@ -139,7 +129,7 @@ listing_stats(struct conn *c, struct store_stats *out)
 	if (s == NULL)
 		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		listing_counter(out, sqlite3_column_int(s, 0), sqlite3_column_int64(s, 1));
+		counts_to_stats(out, sqlite3_column_int(s, 0), sqlite3_column_int64(s, 1));
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE || (s = conn_prepared(c, LIST_NEXT, "SELECT id, clock, clock_next FROM "
 	    "protocols WHERE clock_next IS NOT NULL ORDER BY clock_next LIMIT 1")) == NULL)

@@ -9,6 +9,7 @@
 #include "durable.h"
 #include "history.h"
 #include "log.h"
+#include "meta.h"
 #include "rows.h"
 #include "sellers.h"
 #include "snapshot.h"
@@ -253,6 +254,39 @@ sqlite_seller_put(struct store *st, const char *id, bool envvias)
 	return sqlite_wrote(s, sellers_put(s->writer, id, envvias));
 }
 
+/* ------------------------------------------------------------ the backend */
+
+/* A file on this machine: reachable as long as the daemon runs (a failing disk shows
+ * in the writes' errors). */
+static bool
+sqlite_health(struct store *st, char *why, size_t len)
+{
+	if (len > 0)
+		why[0] = '\0';
+	return true;
+}
+
+/* On the writer: the clock is its to keep (sqlite_clock_save), read at the start. */
+static void
+sqlite_clock_load(struct store *st, store_int_fn *fn, void *arg)
+{
+	struct sqlite_store *s = sqlite_of(st);
+	int64_t ms = 0;
+	int rc = meta_clock_load(s->writer, &ms);
+
+	fn(arg, sqlite_rc(s, s->writer, rc), ms);
+}
+
+static int
+sqlite_clock_save(struct store *st, int64_t ms)
+{
+	struct sqlite_store *s = sqlite_of(st);
+
+	if (conn_check_txn(s->writer) != 0)
+		return sqlite_wrote(s, -1);
+	return sqlite_wrote(s, meta_clock_save(s->writer, ms));
+}
+
 static const char *
 sqlite_error(const struct store *st)
 {
@@ -291,8 +325,9 @@ static const struct store_ops sqlite_ops = {
 	.get = sqlread_get, .history = sqlread_history, .feed = sqlread_feed,
 	.last_seq = sqlread_last_seq, .list = sqlread_list, .forecast = sqlread_forecast,
 	.stats = sqlread_stats, .seller = sqlread_seller, .cursor_key = sqlread_cursor_key,
-	.info = sqlread_info, .error = sqlite_error, .error_is_full = sqlite_error_is_full,
-	.close = sqlite_close,
+	.info = sqlread_info, .health = sqlite_health, .clock_load = sqlite_clock_load,
+	.clock_save = sqlite_clock_save,
+	.error = sqlite_error, .error_is_full = sqlite_error_is_full, .close = sqlite_close,
 };
 
 static void
@@ -354,4 +389,10 @@ sqlite_store_open(const char *path, const struct sqlite_options *o,
 	if (o->sync_full)
 		sqlite_start_syncer(s, path, base);
 	return &s->st;
+}
+
+const char *
+sqlite_library_version(void)
+{
+	return sqlite3_libversion();
 }

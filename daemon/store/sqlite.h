@@ -24,6 +24,9 @@ struct sqlite_options {
 	unsigned read_map_mib;
 };
 
+/* The SQLite library's version (the other stores' store_info tells it too). */
+const char *sqlite_library_version(void);
+
 /* Open (create, migrate) the database at path for the store's calls, its loop
  * callbacks on base: the store (close it with store_close, after store_wait_durable),
  * or NULL with *cause (allocated): "PATH: why" when the writer refused the file,

@@ -11,90 +11,107 @@
 #include "sqlite_int.h"
 
 /* The reads of committed data, on the reader connection (in the turn's snapshot, once
- * store_reads_ready said so): today's queries, one module each. */
+ * store_reads_ready said so): today's queries, one module each. The rows are at hand,
+ * so each answer is given before the call returns. */
 
-int
-sqlread_get(struct store *st, const char *id, struct protocol *p, bool *envvias)
+void
+sqlread_get(struct store *st, const char *id, store_get_fn *fn, void *arg)
 {
 	struct sqlite_store *s = sqlite_of(st);
-	int rc = rows_get(s->reader, id, p);
+	struct protocol p;
+	bool envvias = false;
+	int rc = rows_get(s->reader, id, &p);
 
-	*envvias = false;
-	if (rc == 1 && sellers_get(s->reader, p->seller, envvias) < 0)
+	if (rc == 1 && sellers_get(s->reader, p.seller, &envvias) < 0)
 		rc = -1;
-	return sqlite_rc(s, s->reader, rc);
+	rc = sqlite_rc(s, s->reader, rc);
+	fn(arg, rc, rc == 1 ? &p : NULL, envvias);
 }
 
-int
+void
 sqlread_history(struct store *st, int64_t rid, int64_t after, int limit,
-    store_event_fn *fn, void *arg)
+    store_event_fn *each, store_rows_fn *done, void *arg)
 {
 	struct sqlite_store *s = sqlite_of(st);
+	int n = history_of(s->reader, rid, after, limit, each, arg);
 
-	return sqlite_rc(s, s->reader, history_of(s->reader, rid, after, limit, fn, arg));
+	done(arg, sqlite_rc(s, s->reader, n));
 }
 
-int
-sqlread_feed(struct store *st, int64_t after, int limit, store_event_fn *fn, void *arg)
+void
+sqlread_feed(struct store *st, int64_t after, int limit, store_event_fn *each,
+    store_rows_fn *done, void *arg)
 {
 	struct sqlite_store *s = sqlite_of(st);
+	int n = history_feed(s->reader, after, limit, each, arg);
 
-	return sqlite_rc(s, s->reader, history_feed(s->reader, after, limit, fn, arg));
+	done(arg, sqlite_rc(s, s->reader, n));
 }
 
-int
-sqlread_last_seq(struct store *st, int64_t *seq)
+void
+sqlread_last_seq(struct store *st, store_int_fn *fn, void *arg)
 {
 	struct sqlite_store *s = sqlite_of(st);
+	int64_t seq = 0;
+	int rc = history_last_seq(s->reader, &seq);
 
-	return sqlite_rc(s, s->reader, history_last_seq(s->reader, seq));
+	fn(arg, sqlite_rc(s, s->reader, rc), seq);
 }
 
-int
+void
 sqlread_list(struct store *st, const struct store_filter *f, int64_t after, int limit,
-    store_protocol_fn *fn, void *arg)
+    store_protocol_fn *each, store_rows_fn *done, void *arg)
 {
 	struct sqlite_store *s = sqlite_of(st);
+	int n = listing_protocols(s->reader, f, after, limit, each, arg);
 
-	return sqlite_rc(s, s->reader, listing_protocols(s->reader, f, after, limit, fn,
-	    arg));
+	done(arg, sqlite_rc(s, s->reader, n));
 }
 
-int
+void
 sqlread_forecast(struct store *st, int64_t until, const char *seller,
-    int64_t by_kind[PROTO_N_CLOCKS])
+    store_forecast_fn *fn, void *arg)
 {
 	struct sqlite_store *s = sqlite_of(st);
+	int64_t by_kind[PROTO_N_CLOCKS];
+	int rc = listing_forecast(s->reader, until, seller, by_kind);
 
-	return sqlite_rc(s, s->reader, listing_forecast(s->reader, until, seller, by_kind));
+	fn(arg, sqlite_rc(s, s->reader, rc), by_kind);
 }
 
-int
-sqlread_stats(struct store *st, struct store_stats *out)
+void
+sqlread_stats(struct store *st, store_stats_fn *fn, void *arg)
 {
 	struct sqlite_store *s = sqlite_of(st);
+	struct store_stats out;
+	int rc = listing_stats(s->reader, &out);
 
-	return sqlite_rc(s, s->reader, listing_stats(s->reader, out));
+	fn(arg, sqlite_rc(s, s->reader, rc), &out);
 }
 
-int
-sqlread_seller(struct store *st, const char *id, int64_t since, bool *envvias,
-    int64_t counts[PROTO_N_STATES], int64_t *mediations)
+void
+sqlread_seller(struct store *st, const char *id, int64_t since, store_seller_fn *fn,
+    void *arg)
 {
 	struct sqlite_store *s = sqlite_of(st);
+	int64_t counts[PROTO_N_STATES] = { 0 }, mediations = 0;
+	bool envvias = false;
+	int rc = 0;
 
-	if (sellers_get(s->reader, id, envvias) < 0 ||
-	    sellers_counts(s->reader, id, since, counts, mediations) != 0)
-		return sqlite_rc(s, s->reader, -1);
-	return 0;
+	if (sellers_get(s->reader, id, &envvias) < 0 ||
+	    sellers_counts(s->reader, id, since, counts, &mediations) != 0)
+		rc = sqlite_rc(s, s->reader, -1);
+	fn(arg, rc, envvias, counts, mediations);
 }
 
-int
-sqlread_cursor_key(struct store *st, uint8_t key[STORE_KEY_LEN])
+void
+sqlread_cursor_key(struct store *st, store_key_fn *fn, void *arg)
 {
 	struct sqlite_store *s = sqlite_of(st);
+	uint8_t key[STORE_KEY_LEN] = { 0 };
+	int rc = listing_cursor_key(s->reader, key);
 
-	return sqlite_rc(s, s->reader, listing_cursor_key(s->reader, key));
+	fn(arg, sqlite_rc(s, s->reader, rc), key);
 }
 
 void
@@ -107,8 +124,8 @@ sqlread_info(struct store *st, struct store_info *out)
 		ckpt_stats(s->ckpt, &ck);
 	*out = (struct store_info){
 		.name = "sqlite", .version = sqlite3_libversion(),
+		.sqlite = sqlite3_libversion(),
 		.checkpoints_ok = ck.runs, .checkpoints_failed = ck.failures,
 		.checkpoints_inline = ck.inline_runs, .wal_pages = ck.wal_pages,
 	};
 }
-

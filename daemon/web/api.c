@@ -16,8 +16,10 @@
 #include "render.h"
 #include "rfc3339.h"
 #include "store.h"
+#include "testclock.h"
 #include "turn.h"
 #include "web_int.h"
+#include "webread.h"
 #include "xmalloc.h"
 
 #define API_DAY_MS (24 * 3600 * 1000LL)
@@ -231,25 +233,72 @@ api_create(struct web *web, struct evhttp_request *req, const char *unused)
 	engine_create(web->engine, &aw->create, api_decided, aw);
 }
 
+/* A read of the API on its way (webread.h): what its answer needs. */
+struct api_read {
+	struct webread r;		/* first */
+	struct evhttp_request *req;
+	char id[PROTO_ID_MAX + 1];	/* the path's {id}, for the store and the answer */
+	int64_t after, limit;		/* history: the page asked */
+	struct jsonw w;			/* history: the answer so far */
+	bool has_w;
+	int64_t last;			/* history: the last entry's seq */
+};
+
+static struct api_read *
+api_read_new(struct web *web, struct evhttp_request *req, const char *id)
+{
+	struct api_read *ar = xcalloc(1, sizeof *ar);
+
+	webread_start(web, &ar->r, NULL);
+	ar->req = req;
+	snprintf(ar->id, sizeof ar->id, "%s", id);
+	return ar;
+}
+
+static void
+api_read_free(struct api_read *ar)
+{
+	if (ar->has_w)
+		jsonw_free(&ar->w);
+	free(ar);
+}
+
+static void
+api_unavailable(struct web *web, struct evhttp_request *req)
+{
+	http_reply_error(web->http, req, 503, "database_unavailable", "%s",
+	    store_error(web->st));
+}
+
+static void
+api_got(void *arg, int rc, const struct protocol *p, bool envvias)
+{
+	struct api_read *ar = arg;
+	struct web *web = webread_end(&ar->r);
+	struct jsonw w;
+
+	if (web == NULL)
+		;
+	else if (rc == 0)
+		http_reply_error(web->http, ar->req, 404, "protocol_not_found", "no protocol %s",
+		    ar->id);
+	else if (rc < 0)
+		api_unavailable(web, ar->req);
+	else {
+		jsonw_init(&w, web->pool);
+		render_protocol(web->render, &w, p, envvias, clock_now(web->clock), web->cal);
+		http_reply_jsonw(web->http, ar->req, 200, &w);
+		jsonw_free(&w);
+	}
+	api_read_free(ar);
+}
+
 static void
 api_get(struct web *web, struct evhttp_request *req, const char *id)
 {
-	struct protocol p;
-	struct jsonw w;
-	bool envvias;
-	int rc = store_get(web->st, id, &p, &envvias);
+	struct api_read *ar = api_read_new(web, req, id);
 
-	if (rc == 0)
-		http_reply_error(web->http, req, 404, "protocol_not_found", "no protocol %s", id);
-	else if (rc < 0)
-		http_reply_error(web->http, req, 503, "database_unavailable", "%s",
-		    store_error(web->st));
-	else {
-		jsonw_init(&w, web->pool);
-		render_protocol(web->render, &w, &p, envvias, clock_now(web->clock), web->cal);
-		http_reply_jsonw(web->http, req, 200, &w);
-		jsonw_free(&w);
-	}
+	store_get(web->st, ar->id, api_got, ar);
 }
 
 /* The action's parameters as a JSON object, for its history entry (as jansson's
@@ -352,60 +401,87 @@ api_event(struct web *web, struct evhttp_request *req, const char *id)
 	engine_event(web->engine, aw->id, event, if_version, api_decided, aw);
 }
 
-struct api_events {
-	struct jsonw *w;
-	int64_t last;
-};
-
 static void
 api_add_event(const struct proto_event *ev, const char *protocol, void *arg)
 {
-	struct api_events *e = arg;
+	struct api_read *ar = arg;
 
-	render_event(e->w, ev, protocol);
-	e->last = ev->seq;
+	if (webread_live(&ar->r) == NULL)
+		return;
+	render_event(&ar->w, ev, protocol);
+	ar->last = ev->seq;
+}
+
+/* The history read's end: the page, or 503. */
+static void
+api_history_read(void *arg, int n)
+{
+	struct api_read *ar = arg;
+	struct web *web = webread_end(&ar->r);
+
+	if (web == NULL) {
+		api_read_free(ar);
+		return;
+	}
+	if (n < 0) {
+		api_unavailable(web, ar->req);
+		api_read_free(ar);
+		return;
+	}
+	jsonw_arr_end(&ar->w);
+	jsonw_key(&ar->w, "next");
+	if (n == ar->limit)
+		jsonw_int(&ar->w, ar->last);
+	else
+		jsonw_null(&ar->w);
+	jsonw_obj_end(&ar->w);
+	http_reply_jsonw(web->http, ar->req, 200, &ar->w);
+	api_read_free(ar);
+}
+
+/* The protocol of a history request: its entries are read next (by its rid). */
+static void
+api_history_got(void *arg, int rc, const struct protocol *p, bool envvias)
+{
+	struct api_read *ar = arg;
+	struct web *web = webread_live(&ar->r);
+
+	if (web == NULL || rc != 1) {
+		web = webread_end(&ar->r);
+		if (web != NULL && rc == 0)
+			http_reply_error(web->http, ar->req, 404, "protocol_not_found", "no "
+			    "protocol %s", ar->id);
+		else if (web != NULL)
+			api_unavailable(web, ar->req);
+		api_read_free(ar);
+		return;
+	}
+	jsonw_init(&ar->w, web->pool);
+	ar->has_w = true;
+	jsonw_obj(&ar->w);
+	jsonw_key(&ar->w, "items");
+	jsonw_arr(&ar->w);
+	store_history(web->st, p->rid, ar->after, (int)ar->limit, api_add_event,
+	    api_history_read, ar);
 }
 
 static int api_query_int(struct web *, struct evhttp_request *, const char *, int64_t,
     int64_t, int64_t, int64_t *);
 
+/* GET …/history: the protocol (404 when none), then a page of its entries. */
 static void
 api_history(struct web *web, struct evhttp_request *req, const char *id)
 {
-	struct protocol p;
-	struct jsonw w;
-	struct api_events e = { &w, 0 };
+	struct api_read *ar;
 	int64_t after, limit;
-	bool envvias;
-	int rc, n = 0;
 
 	if (api_query_int(web, req, "after", 0, INT64_MAX, 0, &after) != 0 ||
 	    api_query_int(web, req, "limit", 1, API_HISTORY_MAX, API_HISTORY_MAX, &limit) != 0)
 		return;
-	if ((rc = store_get(web->st, id, &p, &envvias)) == 0) {
-		http_reply_error(web->http, req, 404, "protocol_not_found", "no protocol %s", id);
-		return;
-	}
-	jsonw_init(&w, web->pool);
-	jsonw_obj(&w);
-	jsonw_key(&w, "items");
-	jsonw_arr(&w);
-	if (rc < 0 || (n = store_history(web->st, p.rid, after, (int)limit, api_add_event,
-	    &e)) < 0) {
-		jsonw_free(&w);
-		http_reply_error(web->http, req, 503, "database_unavailable", "%s",
-		    store_error(web->st));
-		return;
-	}
-	jsonw_arr_end(&w);
-	jsonw_key(&w, "next");
-	if (n == limit)
-		jsonw_int(&w, e.last);
-	else
-		jsonw_null(&w);
-	jsonw_obj_end(&w);
-	http_reply_jsonw(web->http, req, 200, &w);
-	jsonw_free(&w);
+	ar = api_read_new(web, req, id);
+	ar->after = after;
+	ar->limit = limit;
+	store_get(web->st, ar->id, api_history_got, ar);
 }
 
 /* An integer query parameter in [min, max] (dflt when absent): 0, or -1 answered. */
@@ -494,31 +570,42 @@ api_seller_put(struct web *web, struct evhttp_request *req, const char *id)
 }
 
 static void
+api_seller_got(void *arg, int rc, bool envvias, const int64_t counts[PROTO_N_STATES],
+    int64_t mediations)
+{
+	struct api_read *ar = arg;
+	struct web *web = webread_end(&ar->r);
+	struct jsonw w;
+
+	if (web == NULL)
+		;
+	else if (rc < 0)
+		api_unavailable(web, ar->req);
+	else {
+		jsonw_init(&w, web->pool);
+		jsonw_obj(&w);
+		jsonw_key(&w, "id");
+		jsonw_str(&w, ar->id);
+		jsonw_key(&w, "envvias");
+		jsonw_bool(&w, envvias);
+		jsonw_key(&w, "counts");
+		render_state_counts(&w, counts);
+		jsonw_key(&w, "mediations_30d");
+		jsonw_int(&w, mediations);
+		jsonw_obj_end(&w);
+		http_reply_jsonw(web->http, ar->req, 200, &w);
+		jsonw_free(&w);
+	}
+	api_read_free(ar);
+}
+
+static void
 api_seller_get(struct web *web, struct evhttp_request *req, const char *id)
 {
-	int64_t counts[PROTO_N_STATES], mediations;
-	struct jsonw w;
-	bool envvias;
+	struct api_read *ar = api_read_new(web, req, id);
 
-	if (store_seller(web->st, id, clock_now(web->clock) - 30 * API_DAY_MS, &envvias,
-	    counts, &mediations) < 0) {
-		http_reply_error(web->http, req, 503, "database_unavailable", "%s",
-		    store_error(web->st));
-		return;
-	}
-	jsonw_init(&w, web->pool);
-	jsonw_obj(&w);
-	jsonw_key(&w, "id");
-	jsonw_str(&w, id);
-	jsonw_key(&w, "envvias");
-	jsonw_bool(&w, envvias);
-	jsonw_key(&w, "counts");
-	render_state_counts(&w, counts);
-	jsonw_key(&w, "mediations_30d");
-	jsonw_int(&w, mediations);
-	jsonw_obj_end(&w);
-	http_reply_jsonw(web->http, req, 200, &w);
-	jsonw_free(&w);
+	store_seller(web->st, ar->id, clock_now(web->clock) - 30 * API_DAY_MS, api_seller_got,
+	    ar);
 }
 
 static const struct http_route api_table[] = {
@@ -539,8 +626,8 @@ static const struct http_route api_table[] = {
 	{ "GET", "/v1/health/ready", admin_ready, false, false },
 	{ "GET", "/v1/version", admin_version, false, false },
 	{ "POST", "/v1/reload", admin_reload, true, false },
-	{ "GET", "/v1/clock", admin_clock_get, false, false },
-	{ "POST", "/v1/clock", admin_clock_post, true, false },
+	{ "GET", "/v1/clock", testclock_get, false, false },
+	{ "POST", "/v1/clock", testclock_post, true, false },
 };
 
 const struct http_route *

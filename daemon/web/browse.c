@@ -13,14 +13,22 @@
 #include "rules.h"
 #include "store.h"
 #include "web_int.h"
+#include "webread.h"
+#include "xmalloc.h"
 
 #define BROWSE_DEFAULT_LIMIT 100
 #define BROWSE_MAX_LIMIT 1000
 
 _Static_assert(CURSOR_KEY_LEN == STORE_KEY_LEN, "the store keeps the cursors' secret");
 
+/* A list read on its way (webread.h): the page so far and what its cursor needs. */
 struct browse_page {
-	struct web *web;
+	struct webread r;	/* first */
+	struct evhttp_request *req;
+	struct store_filter f;	/* f.seller points into seller */
+	char seller[128];
+	uint64_t filters;
+	int limit;
 	struct jsonw w;		/* the page so far: {"items":[… */
 	int64_t last;
 	int n;
@@ -30,8 +38,10 @@ static void
 browse_add(const struct protocol *p, bool envvias, void *arg)
 {
 	struct browse_page *pg = arg;
-	struct web *web = pg->web;
+	struct web *web = webread_live(&pg->r);
 
+	if (web == NULL)
+		return;
 	render_protocol(web->render, &pg->w, p, envvias, clock_now(web->clock), web->cal);
 	pg->last = p->rid;
 	pg->n++;
@@ -102,41 +112,83 @@ browse_position(struct web *web, struct evhttp_request *req, uint64_t filters, i
 	return 0;
 }
 
+/* The list read's end: the page and its cursor, or 503. */
+static void
+browse_listed(void *arg, int n)
+{
+	struct browse_page *pg = arg;
+	struct web *web = webread_end(&pg->r);
+	char next[CURSOR_LEN];
+
+	if (web == NULL)
+		;
+	else if (n < 0)
+		http_reply_error(web->http, pg->req, 503, "database_unavailable", "%s",
+		    store_error(web->st));
+	else {
+		jsonw_arr_end(&pg->w);
+		/* A short page is the last one; a full one may be followed by nothing. */
+		jsonw_key(&pg->w, "next");
+		if (pg->n == pg->limit)
+			jsonw_str(&pg->w, cursor_encode(&web->cursor, pg->last, pg->filters,
+			    next));
+		else
+			jsonw_null(&pg->w);
+		jsonw_obj_end(&pg->w);
+		http_reply_jsonw(web->http, pg->req, 200, &pg->w);
+	}
+	jsonw_free(&pg->w);
+	free(pg);
+}
+
+/* Lists need the cursors' secret: true when it is known (asked again if not: it is
+ * not yet when the store could not give it at the start). */
+static bool
+browse_has_key(struct web *web, struct evhttp_request *req)
+{
+	web_cursor_key_read(web);
+	if (web->has_key)
+		return true;
+	if (web->key_asked)
+		http_reply_error(web->http, req, 503, "database_unavailable", "the "
+		    "database's cursor secret is being read: retry");
+	else
+		http_reply_error(web->http, req, 503, "database_unavailable", "the "
+		    "database's cursor secret cannot be read: %s", store_error(web->st));
+	return false;
+}
+
 void
 browse_list(struct web *web, struct evhttp_request *req, const char *unused)
 {
+	struct browse_page *pg;
 	struct store_filter f;
-	struct browse_page pg = { .web = web };
-	char seller[128], text[256], next[CURSOR_LEN];
+	char seller[128], text[256];
 	uint64_t filters;
 	int64_t after;
 	int limit;
 
-	if (browse_filters(web, req, &f, seller, sizeof seller, text, sizeof text) != 0)
+	if (!browse_has_key(web, req) ||
+	    browse_filters(web, req, &f, seller, sizeof seller, text, sizeof text) != 0)
 		return;
 	filters = cursor_filters(&web->cursor, text);
 	if (browse_position(web, req, filters, &limit, &after) != 0)
 		return;
-	jsonw_init(&pg.w, web->pool);
-	jsonw_obj(&pg.w);
-	jsonw_key(&pg.w, "items");
-	jsonw_arr(&pg.w);
-	if (store_list(web->st, &f, after, limit, browse_add, &pg) < 0) {
-		jsonw_free(&pg.w);
-		http_reply_error(web->http, req, 503, "database_unavailable", "%s",
-		    store_error(web->st));
-		return;
+	pg = xcalloc(1, sizeof *pg);
+	webread_start(web, &pg->r, NULL);
+	pg->req = req;
+	pg->f = f;
+	if (f.seller != NULL) {
+		memcpy(pg->seller, seller, sizeof pg->seller);
+		pg->f.seller = pg->seller;
 	}
-	jsonw_arr_end(&pg.w);
-	/* A short page is the last one; a full one may be followed by nothing. */
-	jsonw_key(&pg.w, "next");
-	if (pg.n == limit)
-		jsonw_str(&pg.w, cursor_encode(&web->cursor, pg.last, filters, next));
-	else
-		jsonw_null(&pg.w);
-	jsonw_obj_end(&pg.w);
-	http_reply_jsonw(web->http, req, 200, &pg.w);
-	jsonw_free(&pg.w);
+	pg->filters = filters;
+	pg->limit = limit;
+	jsonw_init(&pg->w, web->pool);
+	jsonw_obj(&pg->w);
+	jsonw_key(&pg->w, "items");
+	jsonw_arr(&pg->w);
+	store_list(web->st, &pg->f, after, limit, browse_add, browse_listed, pg);
 }
 
 /* {"mediation":…, "pending":…, "resolved":…}: where the clocks by kind lead. */
@@ -197,14 +249,46 @@ browse_forecast_body(struct jsonw *w, int64_t now, int64_t until, const char *wi
 	jsonw_obj_end(w);
 }
 
+/* A forecast read on its way (webread.h). */
+struct browse_forecast_read {
+	struct webread r;	/* first */
+	struct evhttp_request *req;
+	int64_t now, until;
+	char within[64];
+	char seller[128];
+	bool has_seller;
+};
+
+static void
+browse_forecast_got(void *arg, int rc, const int64_t by_kind[PROTO_N_CLOCKS])
+{
+	struct browse_forecast_read *bf = arg;
+	struct web *web = webread_end(&bf->r);
+	struct jsonw w;
+
+	if (web == NULL)
+		;
+	else if (rc != 0)
+		http_reply_error(web->http, bf->req, 503, "database_unavailable", "%s",
+		    store_error(web->st));
+	else {
+		jsonw_init(&w, web->pool);
+		browse_forecast_body(&w, bf->now, bf->until, bf->within,
+		    bf->has_seller ? bf->seller : NULL, by_kind);
+		http_reply_jsonw(web->http, bf->req, 200, &w);
+		jsonw_free(&w);
+	}
+	free(bf);
+}
+
 void
 browse_forecast(struct web *web, struct evhttp_request *req, const char *unused)
 {
 	char within[64] = "24h", seller[128], err[DURATION_ERR_LEN];
 	const char *who = http_query(req, "seller", seller, sizeof seller);
-	int64_t by_kind[PROTO_N_CLOCKS], now = clock_now(web->clock);
+	int64_t now = clock_now(web->clock);
+	struct browse_forecast_read *bf;
 	struct duration d;
-	struct jsonw w;
 
 	http_query(req, "within", within, sizeof within);
 	if (duration_parse(within, &d, err) != 0 || duration_is_bdays(&d)) {
@@ -218,13 +302,14 @@ browse_forecast(struct web *web, struct evhttp_request *req, const char *unused)
 		    "seller id");
 		return;
 	}
-	if (store_forecast(web->st, now + d.ms, who, by_kind) != 0) {
-		http_reply_error(web->http, req, 503, "database_unavailable", "%s",
-		    store_error(web->st));
-		return;
-	}
-	jsonw_init(&w, web->pool);
-	browse_forecast_body(&w, now, now + d.ms, within, who, by_kind);
-	http_reply_jsonw(web->http, req, 200, &w);
-	jsonw_free(&w);
+	bf = xcalloc(1, sizeof *bf);
+	webread_start(web, &bf->r, NULL);
+	bf->req = req;
+	bf->now = now;
+	bf->until = now + d.ms;
+	memcpy(bf->within, within, sizeof bf->within);
+	if ((bf->has_seller = who != NULL))
+		memcpy(bf->seller, seller, sizeof bf->seller);
+	store_forecast(web->st, bf->until, bf->has_seller ? bf->seller : NULL,
+	    browse_forecast_got, bf);
 }

@@ -23,6 +23,9 @@ struct feed_waiter {
 	int want;		/* a follower's: entries to read when the cache has none */
 	bool follow;
 	bool sending;		/* a follower's chunk is on its way */
+	bool due;		/* a long-poll to look at: new, woken, its wait over */
+	bool timeout;		/* ... to answer with what there is, even nothing */
+	uint64_t stuck;		/* a follower whose page read failed in this generation */
 	struct event *timer;	/* a long-poll's wait */
 	struct feed *feed;
 	struct feed_waiter *prev, *next;
@@ -35,19 +38,44 @@ struct feed_entry {
 };
 
 /*
- * The last page read, shared by every waiter at its position (and by the followers
- * sent part of it): its entries already written as JSON, each line followed by a
- * newline, so a follower's chunk is a run of the text as it is and a long-poll's items
- * are its lines.
+ * A page read, shared by every waiter at its position (and by the followers sent part
+ * of it): its entries already written as JSON, each line followed by a newline, so a
+ * follower's chunk is a run of the text as it is and a long-poll's items are its lines.
  */
 struct feed_page {
 	int64_t after;		/* -1: none */
 	bool whole;		/* all a long-poll at `after` may take */
+	uint64_t gen;		/* the feed's generation when it was asked */
 	struct feed_entry *v;	/* up to FEED_MAX_LIMIT entries after `after` */
 	size_t n, cap;
 	struct jsonw text;
 };
 
+/* A read of the store on its way: a page, or where the feed ends. */
+struct feed_read {
+	struct feed *feed;	/* NULL once the feed is freed: the answer is dropped */
+	int want;		/* a page's: the entries asked */
+	struct feed_page pg;	/* a page's, as it arrives */
+};
+
+/*
+ * The store answers a read before it returns (SQLite) or later from the loop
+ * (client-server); the feed works either way, with these rules:
+ *
+ * - One page read at a time (f->reading): a waiter whose page is neither cached nor
+ *   on its way while another read is, waits, and every waiter is looked at again
+ *   (a round) when a read's answer comes later. So the same page is never read twice
+ *   at once, and a page is the cache as soon as it has come.
+ * - gen counts the moves of `last` (a commit seen). A page asked in an older
+ *   generation holds true entries in seq order, but not that nothing follows them: it
+ *   is never "whole" by being short, and one with nothing past a reader's position is
+ *   not an answer (it is read again).
+ * - Serving runs under f->busy: whatever asks for more serving meanwhile (an answer
+ *   that came before its read returned, a commit seen) makes one more round at the end,
+ *   never a nested one, so a waiter is never freed under the code serving it.
+ * - A page read that failed (f->failed, for the rest of that serving): the long-polls
+ *   at its position get a 503, the followers there wait for the next commit (stuck).
+ */
 struct feed {
 	struct event_base *base;
 	struct store *st;
@@ -57,26 +85,42 @@ struct feed {
 	struct feed_waiter *head;
 	int n;
 	int64_t last;		/* the newest seq known committed */
+	uint64_t gen;
 	struct feed_page cache;
+	struct feed_read *reading;	/* the page read on its way */
+	bool asking;		/* in store_feed: its answer comes before it returns */
+	bool failed;		/* the last page read failed, at fail_after */
+	int64_t fail_after;
+	struct feed_read *last_read;	/* the read of where the feed ends, on its way */
+	bool last_again;	/* a commit came meanwhile: read it again after */
+	bool has_last;		/* an answer of it, to apply: new_last */
+	int64_t new_last;
+	bool busy, again;
+	bool clear_after;	/* a commit was seen: let the cache go after serving */
 };
 
 #define FEED_SWEEP_S 5	/* how often waiting connections are checked for a hang-up */
 #define FEED_FOLLOW_READ 64	/* a new follower's first read, in entries */
 
 static void
-feed_cache_clear(struct feed *f)
+feed_page_free(struct feed_page *pg)
 {
-	jsonw_free(&f->cache.text);
-	f->cache.n = 0;
-	f->cache.after = -1;
+	jsonw_free(&pg->text);
+	free(pg->v);
+	pg->v = NULL;
+	pg->n = pg->cap = 0;
+	pg->after = -1;
 }
 
 static void
 feed_add_item(const struct proto_event *ev, const char *protocol, void *arg)
 {
-	struct feed_page *pg = arg;
+	struct feed_read *rd = arg;
+	struct feed_page *pg = &rd->pg;
 	struct feed_entry *e;
 
+	if (rd->feed == NULL)
+		return;
 	if (pg->n == pg->cap) {
 		pg->cap = pg->cap ? pg->cap * 2 : 64;
 		pg->v = xrealloc(pg->v, pg->cap * sizeof *pg->v);
@@ -116,34 +160,96 @@ feed_cached(const struct feed_page *pg, int64_t after, bool part, size_t *from)
 	return true;
 }
 
+/* The cache, if it serves a reader after `after` (feed_cached) in this generation. */
+static const struct feed_page *
+feed_lookup(struct feed *f, int64_t after, bool part, size_t *from)
+{
+	const struct feed_page *pg = &f->cache;
+
+	if (!feed_cached(pg, after, part, from))
+		return NULL;
+	/* Asked before the last commit seen: nothing past `after` proves nothing. */
+	if (pg->gen != f->gen && *from >= pg->n)
+		return NULL;
+	return pg;
+}
+
+static bool
+feed_failed_at(const struct feed *f, int64_t after)
+{
+	return f->failed && f->fail_after == after;
+}
+
+static void feed_run(struct feed *f, struct feed_waiter *w);
+
+/* The page read's end: it becomes the cache (or the failure is noted), and, when it
+ * came later, every waiter is looked at again. */
+static void
+feed_page_read(void *arg, int n)
+{
+	struct feed_read *rd = arg;
+	struct feed *f = rd->feed;
+
+	if (f == NULL) {
+		feed_page_free(&rd->pg);
+		free(rd);
+		return;
+	}
+	f->reading = NULL;
+	if (n < 0) {
+		log_warnx("feed: %s", store_error(f->st));
+		f->failed = true;
+		f->fail_after = rd->pg.after;
+		feed_page_free(&rd->pg);
+	} else {
+		feed_page_free(&f->cache);
+		f->cache = rd->pg;
+		/* Up to the end of the feed, a short page is whole too (a commit clears
+		 * it), if no commit was seen since it was asked. */
+		f->cache.whole = rd->want == FEED_MAX_LIMIT ||
+		    (n < rd->want && rd->pg.gen == f->gen);
+	}
+	free(rd);
+	if (!f->asking)
+		feed_run(f, NULL);
+}
+
+/* Read the page of want entries after `after` (no other page read is on its way). */
+static void
+feed_read_page(struct feed *f, int64_t after, int want)
+{
+	struct feed_read *rd = xcalloc(1, sizeof *rd);
+
+	rd->feed = f;
+	rd->want = want;
+	rd->pg.after = after;
+	rd->pg.gen = f->gen;
+	jsonw_init(&rd->pg.text, NULL);
+	f->reading = rd;
+	f->asking = true;
+	store_feed(f->st, after, want, feed_add_item, feed_page_read, rd);
+	f->asking = false;
+}
+
 /*
- * The page of entries after `after`, from index *from on; NULL on error. A long-poll
- * (part false) gets a page read at `after`, of up to FEED_MAX_LIMIT entries. A follower
- * (part) may get the rest of a page read before, and on a miss `want` entries are read,
- * about what its next chunk takes: followers at different places would otherwise each
- * read a whole page for every chunk they are sent.
+ * The page of entries after `after`, from index *from on; NULL when it is on its way
+ * (the waiter is served again once it came) or its read failed (feed_failed_at). A
+ * long-poll (part false) gets a page read at `after`, of up to FEED_MAX_LIMIT entries.
+ * A follower (part) may get the rest of a page read before, and on a miss `want`
+ * entries are read, about what its next chunk takes: followers at different places
+ * would otherwise each read a whole page for every chunk they are sent.
  */
 static const struct feed_page *
 feed_page(struct feed *f, int64_t after, bool part, int want, size_t *from)
 {
-	struct feed_page *pg = &f->cache;
-	int n;
+	const struct feed_page *pg;
 
-	if (feed_cached(pg, after, part, from))
+	if ((pg = feed_lookup(f, after, part, from)) != NULL)
 		return pg;
-	if (!part)
-		want = FEED_MAX_LIMIT;
-	feed_cache_clear(f);
-	jsonw_init(&pg->text, NULL);
-	if ((n = store_feed(f->st, after, want, feed_add_item, pg)) < 0) {
-		log_warnx("feed: %s", store_error(f->st));
-		feed_cache_clear(f);
+	if (f->reading != NULL || feed_failed_at(f, after))
 		return NULL;
-	}
-	pg->after = after;
-	/* Up to the end of the feed, a short page is whole too (a commit clears it). */
-	pg->whole = want == FEED_MAX_LIMIT || n < want;
-	return pg;
+	feed_read_page(f, after, part ? want : FEED_MAX_LIMIT);
+	return f->reading != NULL ? NULL : feed_lookup(f, after, part, from);
 }
 
 static void
@@ -198,77 +304,28 @@ feed_answer(struct feed *f, struct evhttp_request *req, const struct feed_page *
 	jsonw_free(&w);
 }
 
-/* Answer a long-poll now if it has something (or must stop): true when answered. */
-static bool
-feed_poll_ready(struct feed_waiter *w, bool timeout)
+/* A due long-poll: answered (and freed) when it has something, its wait is over or its
+ * read failed; else it waits, for a commit or for its page. */
+static void
+feed_poll(struct feed *f, struct feed_waiter *w)
 {
-	struct feed *f = w->feed;
 	size_t from;	/* 0: a long-poll is answered from a page read at its position */
 	const struct feed_page *pg = feed_page(f, w->after, false, FEED_MAX_LIMIT, &from);
 
 	if (pg == NULL) {
+		if (!feed_failed_at(f, w->after))
+			return;		/* on its way: still due */
 		http_reply_error(f->http, w->req, 503, "database_unavailable", "cannot read the "
 		    "feed: %s", store_error(f->st));
-		return true;
-	}
-	if (pg->n == 0 && !timeout)
-		return false;
-	feed_answer(f, w->req, pg, w->limit, w->after);
-	return true;
-}
-
-static void
-feed_timeout_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct feed_waiter *w = arg;
-
-	feed_poll_ready(w, true);
-	feed_unlink(w);
-}
-
-void
-feed_get(struct feed *f, struct evhttp_request *req, int64_t after, int limit, int wait_s)
-{
-	struct feed_waiter *w = xcalloc(1, sizeof *w);
-	struct timeval tv = { wait_s, 0 };
-
-	w->req = req;
-	w->after = after;
-	w->limit = limit;
-	w->feed = f;
-	if (feed_poll_ready(w, wait_s <= 0)) {
-		free(w);
+	} else if (pg->n == 0 && !w->timeout) {
+		w->due = false;
 		return;
-	}
-	w->timer = evtimer_new(f->base, feed_timeout_cb, w);
-	evtimer_add(w->timer, &tv);
-	feed_link(f, w);
-}
-
-static void feed_push(struct feed_waiter *w);
-
-static void
-feed_sent(struct evhttp_connection *conn, void *arg)
-{
-	struct feed_waiter *w = arg;
-
-	w->sending = false;
-	feed_push(w);
-}
-
-/* The follower's connection closed: the peer left, or the daemon dropped it as a slow
- * reader (http.h), or it shuts down. */
-static void
-feed_gone(void *arg)
-{
-	struct feed_waiter *w = arg;
-
-	/* A peer that went away leaves the request detached and ours to free; a dropped
-	 * connection, or one closed at shutdown, still holds it and frees it. */
-	if (evhttp_request_get_connection(w->req) == NULL)
-		evhttp_request_free(w->req);
+	} else
+		feed_answer(f, w->req, pg, w->limit, w->after);
 	feed_unlink(w);
 }
+
+static void feed_sent(struct evhttp_connection *conn, void *arg);
 
 /* The NDJSON lines of pg from i on, whole, added to buf until it holds
  * FEED_CHUNK_BYTES (the lines and their newlines follow each other in the page's text:
@@ -297,16 +354,22 @@ feed_adapt(struct feed_waiter *w, size_t sent, bool full)
 }
 
 /* Send a follower its next chunk (FEED_CHUNK_BYTES of whole entries, at least one)
- * when it has none on its way. */
+ * when it has none on its way; a follower whose page is on its way waits for it. */
 static void
-feed_push(struct feed_waiter *w)
+feed_push(struct feed *f, struct feed_waiter *w)
 {
 	const struct feed_page *pg;
 	struct evbuffer *buf;
 	size_t i, end;
 
-	if (w->sending || w->after >= w->feed->last ||
-	    (pg = feed_page(w->feed, w->after, true, w->want, &i)) == NULL || i >= pg->n)
+	if (w->sending || w->after >= f->last || w->stuck == f->gen)
+		return;
+	if ((pg = feed_page(f, w->after, true, w->want, &i)) == NULL) {
+		if (feed_failed_at(f, w->after))
+			w->stuck = f->gen;	/* until the next commit */
+		return;
+	}
+	if (i >= pg->n)
 		return;
 	buf = evbuffer_new();
 	if ((end = feed_chunk(buf, pg, i)) == i) {
@@ -320,6 +383,126 @@ feed_push(struct feed_waiter *w)
 	evbuffer_free(buf);
 }
 
+/* Look at w: push a follower's next chunk, answer a due long-poll (it may be freed). */
+static void
+feed_serve(struct feed *f, struct feed_waiter *w)
+{
+	if (w->follow)
+		feed_push(f, w);
+	else if (w->due)
+		feed_poll(f, w);
+}
+
+/* Where the feed ends, as last answered: a move is a new generation, the cache goes
+ * (a short page is no longer the end), and the long-polls behind it are due. */
+static void
+feed_apply_last(struct feed *f)
+{
+	if (!f->has_last)
+		return;
+	f->has_last = false;
+	if (f->new_last == f->last)
+		return;
+	f->last = f->new_last;
+	f->gen++;
+	f->clear_after = true;
+	feed_page_free(&f->cache);
+	for (struct feed_waiter *w = f->head; w != NULL; w = w->next)
+		if (!w->follow && w->after < f->last)
+			w->due = true;
+}
+
+/* Every waiter, newest first. */
+static void
+feed_round(struct feed *f)
+{
+	struct feed_waiter *w, *next;
+
+	feed_apply_last(f);
+	for (w = f->head; w != NULL; w = next) {
+		next = w->next;
+		feed_serve(f, w);
+	}
+}
+
+/* Serve w (NULL: every waiter), then as many rounds as were asked for meanwhile; when
+ * already serving, only ask for one more round. */
+static void
+feed_run(struct feed *f, struct feed_waiter *w)
+{
+	if (f->busy) {
+		f->again = true;
+		return;
+	}
+	f->busy = true;
+	f->again = w == NULL;
+	if (w != NULL)
+		feed_serve(f, w);
+	while (f->again) {
+		f->again = false;
+		feed_round(f);
+	}
+	f->failed = false;
+	/* Everyone has had what a commit brought: the page's memory goes (the next
+	 * request reads again), unless a read is yet to bring one. */
+	if (f->clear_after) {
+		f->clear_after = false;
+		feed_page_free(&f->cache);
+	}
+	f->busy = false;
+}
+
+static void
+feed_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct feed_waiter *w = arg;
+
+	w->due = w->timeout = true;
+	feed_run(w->feed, w);
+}
+
+void
+feed_get(struct feed *f, struct evhttp_request *req, int64_t after, int limit, int wait_s)
+{
+	struct feed_waiter *w = xcalloc(1, sizeof *w);
+	struct timeval tv = { wait_s, 0 };
+
+	w->req = req;
+	w->after = after;
+	w->limit = limit;
+	w->due = true;
+	w->timeout = wait_s <= 0;
+	if (wait_s > 0) {
+		w->timer = evtimer_new(f->base, feed_timeout_cb, w);
+		evtimer_add(w->timer, &tv);
+	}
+	feed_link(f, w);
+	feed_run(f, w);
+}
+
+static void
+feed_sent(struct evhttp_connection *conn, void *arg)
+{
+	struct feed_waiter *w = arg;
+
+	w->sending = false;
+	feed_run(w->feed, w);
+}
+
+/* The follower's connection closed: the peer left, or the daemon dropped it as a slow
+ * reader (http.h), or it shuts down. */
+static void
+feed_gone(void *arg)
+{
+	struct feed_waiter *w = arg;
+
+	/* A peer that went away leaves the request detached and ours to free; a dropped
+	 * connection, or one closed at shutdown, still holds it and frees it. */
+	if (evhttp_request_get_connection(w->req) == NULL)
+		evhttp_request_free(w->req);
+	feed_unlink(w);
+}
+
 void
 feed_follow(struct feed *f, struct evhttp_request *req, int64_t after)
 {
@@ -331,29 +514,60 @@ feed_follow(struct feed *f, struct evhttp_request *req, int64_t after)
 	w->follow = true;
 	feed_link(f, w);
 	http_stream_start(f->http, req, "application/x-ndjson", feed_gone, w);
-	feed_push(w);
+	feed_run(f, w);
+}
+
+static void feed_read_last(struct feed *f);
+
+/* Where the feed ends: applied, and the waiters served, by a round (at once, or after
+ * the serving under way); read again if a commit came meanwhile. */
+static void
+feed_last_read(void *arg, int rc, int64_t last)
+{
+	struct feed_read *rd = arg;
+	struct feed *f = rd->feed;
+
+	free(rd);
+	if (f == NULL)
+		return;
+	f->last_read = NULL;
+	/* Nothing to do when it has not moved (a commit without entries), unless an
+	 * answer is still to be applied (feed_apply_last sorts them out). */
+	if (rc == 0) {
+		f->new_last = last;
+		f->has_last = f->has_last || last != f->last;
+	}
+	if (f->last_again) {
+		f->last_again = false;
+		feed_read_last(f);
+	}
+	if (f->has_last)
+		feed_run(f, NULL);
+}
+
+/* Ask where the feed ends, unless that is on its way (then again once it came: the
+ * answer on its way may be from before the commit). */
+static void
+feed_read_last(struct feed *f)
+{
+	struct feed_read *rd;
+
+	if (f->last_read != NULL) {
+		f->last_again = true;
+		return;
+	}
+	rd = xcalloc(1, sizeof *rd);
+	rd->feed = f;
+	f->last_read = rd;
+	store_last_seq(f->st, feed_last_read, rd);
 }
 
 void
 feed_notify(struct feed *f)
 {
-	struct feed_waiter *w, *next;
-	int64_t last;
-
 	/* Kept current even with no one waiting, so a new follower knows where the
 	 * feed ends. */
-	if (store_last_seq(f->st, &last) != 0 || last == f->last)
-		return;
-	f->last = last;
-	feed_cache_clear(f);
-	for (w = f->head; w != NULL; w = next) {
-		next = w->next;
-		if (w->follow)
-			feed_push(w);
-		else if (w->after < last && feed_poll_ready(w, false))
-			feed_unlink(w);
-	}
-	feed_cache_clear(f);
+	feed_read_last(f);
 }
 
 /* True when the peer of req closed its end (a read would say end of file). */
@@ -404,23 +618,33 @@ feed_new(struct event_base *base, struct store *st, struct http *h,
 	f->http = h;
 	f->pool = pool;
 	f->cache.after = -1;
-	store_last_seq(st, &f->last);
+	f->gen = 1;
 	f->sweeper = event_new(base, -1, EV_PERSIST, feed_sweep, f);
 	event_add(f->sweeper, &every);
+	feed_read_last(f);
 	return f;
 }
 
 void
 feed_shutdown(struct feed *f)
 {
+	struct feed_waiter *w, *next;
+
+	for (w = f->head; w != NULL; w = next) {
+		next = w->next;
+		if (w->follow) {
+			http_stream_end(f->http, w->req);
+			feed_unlink(w);
+		} else
+			w->due = w->timeout = true;
+	}
+	feed_run(f, NULL);
+	/* Those whose page is still on its way: with nothing. */
 	while (f->head != NULL) {
-		if (f->head->follow)
-			http_stream_end(f->http, f->head->req);
-		else
-			feed_poll_ready(f->head, true);
+		feed_answer(f, f->head->req, NULL, 0, f->head->after);
 		feed_unlink(f->head);
 	}
-	feed_cache_clear(f);
+	feed_page_free(&f->cache);
 }
 
 void
@@ -429,7 +653,11 @@ feed_free(struct feed *f)
 	if (f == NULL)
 		return;
 	feed_shutdown(f);
-	free(f->cache.v);
+	/* The answers on their way find the feed gone (webread.h's rule). */
+	if (f->reading != NULL)
+		f->reading->feed = NULL;
+	if (f->last_read != NULL)
+		f->last_read->feed = NULL;
 	event_free(f->sweeper);
 	free(f);
 }

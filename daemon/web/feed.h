@@ -16,7 +16,8 @@ struct store;
  * A request with nothing after its `after` waits (long-poll) until a durable commit
  * brings something (feed_notify) or its wait runs out; with follow=1 the answer is an endless NDJSON
  * stream. Waiters cost nothing while nothing commits; when something does, the new
- * entries are read once per distinct position and shared by everyone there. A
+ * entries are read once per distinct position and shared by everyone there (feed.c:
+ * one page read at a time, whether the store answers before returning or later). A
  * follower gets one chunk of whole entries (FEED_CHUNK_BYTES, or one entry if bigger)
  * at a time and the next only once the last has left, so a slow reader holds at most
  * a chunk; one that stops reading while the daemon's output is over its budget is
@@ -31,20 +32,24 @@ struct store;
 struct feed;
 
 /* The feed of st's history on base, answering through h with pool's buffers (each
- * must outlive it); it knows where the feed ends from now. Never NULL. */
+ * must outlive it); it asks where the feed ends now (known once the store answered:
+ * followers wait till then). Never NULL. */
 struct feed *feed_new(struct event_base *base, struct store *st, struct http *h,
     struct jsonw_pool *pool);
-/* feed_shutdown, then free; NULL is a no-op. */
+/* feed_shutdown, then free; NULL is a no-op. Its reads still on their way are dropped
+ * when their answers come (webread.h's rule). */
 void feed_free(struct feed *f);
-/* Answer every waiting request (long-polls with what they have, streams ended); the
- * feed still takes requests afterwards. */
+/* Answer every waiting request (long-polls with what they have: a page the store
+ * answers before returning, else nothing; streams ended); the feed still takes
+ * requests afterwards. */
 void feed_shutdown(struct feed *f);
 /* Answer req with up to limit entries after seq `after`, waiting up to wait_s. */
 void feed_get(struct feed *f, struct evhttp_request *req, int64_t after, int limit,
     int wait_s);
 /* Stream every entry after seq `after` to req as NDJSON, as they commit. */
 void feed_follow(struct feed *f, struct evhttp_request *req, int64_t after);
-/* Something committed and is durable: wake the waiters. */
+/* Something committed and is durable: read where the feed ends, and wake the waiters
+ * if it moved. */
 void feed_notify(struct feed *f);
 /* How many requests are waiting or following. */
 int feed_waiting(const struct feed *f);

@@ -44,6 +44,7 @@ struct http {
 	size_t n_routes;
 	struct peer peer;		/* who may write */
 	struct listen bound;		/* the socket file we bound, if any */
+	bool stopped;			/* http_stop_listening: never accept again */
 	/* When each request in progress arrived, for the latency metric: an
 	 * open-addressing table keyed by the request's address (no user data can hang
 	 * on an evhttp request). */
@@ -660,10 +661,21 @@ http_socket_name(const struct http *h)
 }
 
 void
+http_accepting(struct http *h, bool on)
+{
+	if (h->listener == NULL)
+		return;
+	if (on && !h->stopped)
+		evconnlistener_enable(h->listener);
+	else if (!on)
+		evconnlistener_disable(h->listener);
+}
+
+void
 http_stop_listening(struct http *h)
 {
-	if (h->listener != NULL)
-		evconnlistener_disable(h->listener);
+	h->stopped = true;
+	http_accepting(h, false);
 }
 
 void

@@ -60,7 +60,10 @@ struct http *http_new(struct event_base *base, int fd, const struct config *cfg,
 void http_free(struct http *h);
 /* Where we listen, for people: the path we bound, or "passed by systemd …". */
 const char *http_socket_name(const struct http *h);
-/* Stop accepting connections (the open ones are still served). */
+/* Hold back new connections (on false: they wait in the socket's backlog) or accept
+ * them again (on true), unless http_stop_listening came first. */
+void http_accepting(struct http *h, bool on);
+/* Stop accepting connections for good (the open ones are still served). */
 void http_stop_listening(struct http *h);
 /* Apply a reloaded configuration's write group, idle timeout and connection limit. */
 void http_reconfigure(struct http *h, const struct config *cfg);

@@ -9,26 +9,78 @@
 #include "feed.h"
 #include "http.h"
 #include "import.h"
+#include "log.h"
 #include "render.h"
 #include "store.h"
+#include "testclock.h"
 #include "web_int.h"
+#include "webread.h"
 #include "xmalloc.h"
 
 _Static_assert(CURSOR_KEY_LEN == STORE_KEY_LEN, "the store keeps the cursors' secret");
 
-/* The cursors' secret, from the store: 0, or -1 with *cause. */
+/* The read of the cursors' secret on its way. */
+struct web_key_read {
+	struct webread r;	/* first */
+};
+
+/* The secret came, or not. The first answer after web_new returned, whatever it says,
+ * lets the connections in (a failure is logged once: the lists' 503s say it again); an
+ * answer during web_new is web_new's to tell. */
+static void
+web_key_got(void *arg, int rc, const uint8_t key[])
+{
+	struct web_key_read *kr = arg;
+	struct web *w = webread_end(&kr->r);
+
+	free(kr);
+	if (w == NULL)
+		return;
+	w->key_asked = false;
+	if (rc == 0) {
+		cursor_init(&w->cursor, key);
+		w->has_key = true;
+	}
+	if (w->starting || w->key_told)
+		return;
+	if (rc != 0)
+		log_warnx("database: cannot read the cursor secret: %s; lists answer 503 "
+		    "until it is read", store_error(w->st));
+	w->key_told = true;
+	http_accepting(w->http, true);
+}
+
+void
+web_cursor_key_read(struct web *w)
+{
+	struct web_key_read *kr;
+
+	if (w->has_key || w->key_asked)
+		return;
+	kr = xcalloc(1, sizeof *kr);
+	webread_start(w, &kr->r, NULL);
+	w->key_asked = true;
+	store_cursor_key(w->st, web_key_got, kr);
+}
+
+/* Ask for the cursors' secret: when it is on its way, connections are held back until
+ * it came (web_key_got); -1 with *cause when the store said at once that it cannot
+ * read it. */
 static int
 web_cursor_key(struct web *w, char **cause)
 {
-	uint8_t key[STORE_KEY_LEN];
-
-	if (store_cursor_key(w->st, key) != 0) {
-		*cause = xasprintf("database: cannot read the cursor secret: %s",
-		    store_error(w->st));
-		return -1;
+	w->starting = true;
+	web_cursor_key_read(w);
+	w->starting = false;
+	if (w->key_asked) {
+		http_accepting(w->http, false);
+		return 0;
 	}
-	cursor_init(&w->cursor, key);
-	return 0;
+	w->key_told = true;
+	if (w->has_key)
+		return 0;
+	*cause = xasprintf("database: cannot read the cursor secret: %s", store_error(w->st));
+	return -1;
 }
 
 struct web *
@@ -51,19 +103,20 @@ web_new(struct event_base *base, int fd, const struct config *cfg, const struct 
 	w->app = deps->app;
 	w->cfg = cfg;
 	w->cal = cal;
-	if (web_cursor_key(w, cause) != 0) {
-		free(w);
-		return NULL;
-	}
 	w->render = render_new();
 	w->pool = hd.pool = jsonw_pool_new();
 	routes = api_routes(&n);
-	/* Nothing is served before the loop runs: the feed may come after the server. */
+	/* Nothing is served before the loop runs: the feed and the secret may come
+	 * after the server. */
 	if ((w->http = http_new(base, fd, cfg, routes, n, &hd, cause)) == NULL) {
 		web_free(w);
 		return NULL;
 	}
 	w->feed = feed_new(base, w->st, w->http, w->pool);
+	if (web_cursor_key(w, cause) != 0) {
+		web_free(w);
+		return NULL;
+	}
 	return w;
 }
 
@@ -75,7 +128,9 @@ web_free(struct web *w)
 	/* The answers the feed sends at its end need their connections: before them. */
 	import_shutdown(w);
 	feed_free(w->feed);
-	admin_shutdown(w);
+	testclock_shutdown(w);
+	/* Before the server: freeing it frees the requests the reads would answer. */
+	webread_cancel_all(w);
 	http_free(w->http);
 	render_free(w->render);
 	/* The answers' texts still queued come back when libevent frees the connections'
@@ -118,7 +173,7 @@ web_socket_name(const struct web *w)
 }
 
 void
-web_status_text(struct web *w, char *buf, size_t len)
+web_status_text(struct web *w, web_status_fn *fn, void *arg)
 {
-	admin_status_text(w, buf, len);
+	admin_status_text(w, fn, arg);
 }

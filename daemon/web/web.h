@@ -18,9 +18,11 @@ struct turn;
 
 /*
  * The web wing: the HTTP/1.1 API on the Unix socket (spec.md §8), its handlers, the
- * transition feed and the import. It reads committed data through the store, writes
- * through the engine (answering once the turn's commit is durable), and gets what the
- * app owns (the configuration and its reload) through web_deps and web_reconfigure.
+ * transition feed and the import. It reads committed data through the store (each read
+ * answers through a callback, before the call returns or later: webread.h says how a
+ * request waits for it), writes through the engine (answering once the turn's commit
+ * is durable), and gets what the app owns (the configuration and its reload) through
+ * web_deps and web_reconfigure.
  *
  * The app starts it last (after the store, turn, engine, scheduler and clock: the
  * handlers call them) and, at the stop: turn_drain, web_shutdown_feed,
@@ -56,13 +58,18 @@ struct web;
 
 /* Serve the API on fd (>= 0, from systemd) or on the socket cfg names (bound with its
  * mode and group), with cfg and cal (valid until the next web_reconfigure). The
- * cursors' secret is read from the store now. The web, or NULL with *cause
- * (malloc'd). */
+ * cursors' secret is asked from the store now: when the store answers before
+ * returning (SQLite) and fails, NULL with *cause (malloc'd); when it answers later,
+ * connections wait in the socket's backlog until it has (nothing is served before the
+ * web can sign a list's cursor; an answer that failed is logged, the connections are
+ * then taken, lists answer 503 and ask again). The web, or NULL with *cause. */
 struct web *web_new(struct event_base *base, int fd, const struct config *cfg,
     const struct cal *cal, const struct web_deps *deps, char **cause);
 /* Drop the imports in progress (their committed batches stay), answer the waiting
- * feed requests, close every connection and the listener (unlinking the socket file
- * it bound); NULL is a no-op. Once the loop is over, after turn_free: the answers its
+ * feed requests, cancel the store's reads still on their way (their requests are
+ * never answered; their callbacks, when they come, touch nothing of the web:
+ * webread.h), close every connection and the listener (unlinking the socket file it
+ * bound); NULL is a no-op. Once the loop is over, after turn_free: the answers its
  * waiters send need the connections. */
 void web_free(struct web *w);
 /* Use cfg and cal from now on (a reload): the clocks the answers explain, the write
@@ -82,8 +89,13 @@ void web_stop_listening(struct web *w);
 
 /* Where we listen, for people: the path bound, or that systemd passed the socket. */
 const char *web_socket_name(const struct web *w);
-/* One line for systemd's STATUS=: "1234 protocols, 210 awaiting, next due in 3h12m"
- * (read at once: the caller checks that reads may run). */
-void web_status_text(struct web *w, char *buf, size_t len);
+/* The status line's receiver: text is valid during the call only; NULL when the web
+ * was freed before the store answered (send nothing). */
+typedef void web_status_fn(void *arg, const char *text);
+/* One line for systemd's STATUS=: "1234 protocols, 210 awaiting, next due in 3h12m",
+ * or "database unavailable: …", told to fn(arg, text) exactly once: before returning
+ * when the store answers at once (SQLite), else later from the loop, or with NULL
+ * from web_free. The caller checks that reads may run (store_reads_ready). */
+void web_status_text(struct web *w, web_status_fn *fn, void *arg);
 
 #endif

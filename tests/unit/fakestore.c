@@ -7,12 +7,25 @@
 #include "strcopy.h"
 #include "xmalloc.h"
 
-/* A callback queued by fakestore_defer, with its answer. */
-enum fq_kind { FQ_LOAD, FQ_INSERT, FQ_DUE, FQ_HEAD, FQ_OUTCOME };
+/* A callback queued by fakestore_defer (or fakestore_defer_reads), with its answer. */
+enum fq_kind {
+	FQ_LOAD, FQ_INSERT, FQ_DUE, FQ_HEAD, FQ_OUTCOME,
+	/* the reads of committed data */
+	FQ_GET, FQ_EVENTS, FQ_PROTOCOLS, FQ_INT, FQ_FORECAST, FQ_STATS, FQ_SELLER, FQ_KEY
+};
+
+/* A read's rows as they were when it was asked (FQ_EVENTS, FQ_PROTOCOLS). */
+struct fq_rows {
+	struct fakestore_entry *ev;	/* each entry's detail is its own copy */
+	struct protocol *p;
+	bool *envvias;
+	size_t n, cap;
+};
 
 struct fq_item {
 	enum fq_kind kind;
 	void (*fn)(void);	/* cast back by kind */
+	void (*each)(void);	/* a read of rows: its row callback */
 	void *arg;
 	int rc;
 	int64_t at;
@@ -21,6 +34,10 @@ struct fq_item {
 	struct protocol existing;
 	enum store_outcome o;
 	bool durable;		/* FQ_OUTCOME: it is the durable() */
+	struct fq_rows rows;
+	int64_t v[PROTO_N_STATES + PROTO_N_CLOCKS];	/* counts (forecast, seller) */
+	struct store_stats stats;
+	uint8_t key[STORE_KEY_LEN];
 };
 
 struct fake_seller {
@@ -57,12 +74,18 @@ struct fakestore {
 	store_outcome_fn *held_fn;
 	void *held_arg;
 	enum store_outcome held_o;
-	bool defer;
+	bool defer, defer_reads;
 	struct fq_item *q;
 	size_t n_q, cap_q;
 	int fail[FAKESTORE_N_OPS];
 	long calls[FAKESTORE_N_OPS];
 	long violations, commits, rollbacks;
+	/* The backend: its health, the test clock (as committed, and as the open
+	 * transaction has it). */
+	bool unhealthy;
+	char why[200];
+	int64_t clock_ms, txn_clock_ms;
+	long reads;
 	char error[256];
 };
 
@@ -79,7 +102,7 @@ static bool
 fs_fails(struct fakestore *fs, enum fakestore_op op)
 {
 	static const char *names[FAKESTORE_N_OPS] = { "begin", "load", "insert", "due",
-		"head", "save", "seller", "commit", "durable" };
+		"head", "save", "seller", "commit", "durable", "read", "clock save" };
 
 	fs->calls[op]++;
 	if (fs->fail[op] == 0)
@@ -157,6 +180,63 @@ fs_queue(struct fakestore *fs, const struct fq_item *it)
 }
 
 static void
+fs_rows_free(struct fq_rows *r)
+{
+	for (size_t i = 0; r->ev != NULL && i < r->n; i++)
+		free(r->ev[i].detail);
+	free(r->ev);
+	free(r->p);
+	free(r->envvias);
+	memset(r, 0, sizeof *r);
+}
+
+/* Give a read's rows, then its end. */
+static void
+fs_run_rows(const struct fq_item *it)
+{
+	for (size_t i = 0; i < it->rows.n; i++)
+		if (it->kind == FQ_EVENTS)
+			((store_event_fn *)it->each)(&it->rows.ev[i].ev, it->rows.ev[i].id,
+			    it->arg);
+		else
+			((store_protocol_fn *)it->each)(&it->rows.p[i], it->rows.envvias[i],
+			    it->arg);
+	((store_rows_fn *)it->fn)(it->arg, it->rc);
+}
+
+static void
+fs_run_read(const struct fq_item *it)
+{
+	switch (it->kind) {
+	case FQ_GET:
+		((store_get_fn *)it->fn)(it->arg, it->rc, it->rc == 1 ? &it->existing : NULL,
+		    it->envvias);
+		break;
+	case FQ_EVENTS:
+	case FQ_PROTOCOLS:
+		fs_run_rows(it);
+		break;
+	case FQ_INT:
+		((store_int_fn *)it->fn)(it->arg, it->rc, it->at);
+		break;
+	case FQ_FORECAST:
+		((store_forecast_fn *)it->fn)(it->arg, it->rc, it->v);
+		break;
+	case FQ_STATS:
+		((store_stats_fn *)it->fn)(it->arg, it->rc, &it->stats);
+		break;
+	case FQ_SELLER:
+		((store_seller_fn *)it->fn)(it->arg, it->rc, it->envvias, it->v, it->at);
+		break;
+	case FQ_KEY:
+		((store_key_fn *)it->fn)(it->arg, it->rc, it->key);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
 fs_run(struct fakestore *fs, const struct fq_item *it)
 {
 	switch (it->kind) {
@@ -177,6 +257,9 @@ fs_run(struct fakestore *fs, const struct fq_item *it)
 			fs->flight = false;
 		((store_outcome_fn *)it->fn)(it->arg, it->o);
 		break;
+	default:
+		fs_run_read(it);
+		break;
 	}
 }
 
@@ -188,6 +271,19 @@ fs_answer(struct fakestore *fs, const struct fq_item *it)
 		fs_queue(fs, it);
 	else
 		fs_run(fs, it);
+}
+
+/* A read's answer: now, or queued (fakestore_defer_reads); its rows are freed once
+ * given. */
+static void
+fs_answer_read(struct fakestore *fs, struct fq_item *it)
+{
+	if (fs->defer_reads) {
+		fs_queue(fs, it);
+		return;
+	}
+	fs_run(fs, it);
+	fs_rows_free(&it->rows);
 }
 
 int
@@ -202,6 +298,7 @@ fakestore_step(struct fakestore *fs)
 	memmove(fs->q, fs->q + 1, (fs->n_q - 1) * sizeof *fs->q);
 	fs->n_q--;
 	fs_run(fs, &it);
+	fs_rows_free(&it.rows);
 	return 1;
 }
 
@@ -244,6 +341,7 @@ fs_begin(struct store *st)
 	if (fs->n_sellers > 0)
 		memcpy(fs->txn_sellers, fs->sellers, fs->n_sellers * sizeof *fs->sellers);
 	fs->txn_n_sellers = fs->n_sellers;
+	fs->txn_clock_ms = fs->clock_ms;
 	return 0;
 }
 
@@ -271,6 +369,7 @@ fs_rollback(struct store *st)
 		memcpy(fs->sellers, fs->txn_sellers,
 		    fs->txn_n_sellers * sizeof *fs->sellers);
 	fs->n_sellers = fs->txn_n_sellers;
+	fs->txn_clock_ms = fs->clock_ms;
 	fs->in_txn = fs->spoiled = false;
 	fs->n_undo = 0;
 }
@@ -294,6 +393,7 @@ fs_commit(struct store *st, store_outcome_fn *written, store_outcome_fn *durable
 	}
 	fs->in_txn = false;
 	fs->n_undo = 0;
+	fs->clock_ms = fs->txn_clock_ms;
 	fs->flight = true;
 	d.o = fs_fails(fs, FAKESTORE_DURABLE) ? STORE_LOST : STORE_OK;
 	fs_answer(fs, &w);
@@ -548,58 +648,106 @@ fs_seller_put(struct store *st, const char *id, bool envvias)
 	return 0;
 }
 
-/* Reads of committed data (as last committed: the open transaction is not seen) */
+/* Reads of committed data (as last committed: the open transaction is not seen), each
+ * answered as it is when asked */
 
-static int
-fs_get(struct store *st, const char *id, struct protocol *p, bool *envvias)
-{
-	struct fakestore *fs = fs_of(st);
-
-	if (!fakestore_get(fs, id, true, p))
-		return 0;
-	*envvias = fs_envvias(fs, p->seller);
-	return 1;
-}
-
-static int
-fs_history(struct store *st, int64_t rid, int64_t after, int limit, store_event_fn *fn,
+/* A read: counted, failing when asked to (the answer's rc -1). */
+static bool
+fs_read_fails(struct fakestore *fs, struct fq_item *it, enum fq_kind kind, void (*fn)(void),
     void *arg)
 {
-	struct fakestore *fs = fs_of(st);
-	size_t n = fs_committed_hist(fs);
-	int k = 0;
-
-	for (size_t i = 0; i < n && k < limit; i++)
-		if (fs->hist[i].ev.rid == rid && fs->hist[i].ev.seq > after) {
-			fn(&fs->hist[i].ev, fs->hist[i].id, arg);
-			k++;
-		}
-	return k;
+	*it = (struct fq_item){ .kind = kind, .fn = fn, .arg = arg };
+	fs->reads++;
+	if (!fs_fails(fs, FAKESTORE_READ))
+		return false;
+	it->rc = -1;
+	return true;
 }
 
-static int
-fs_feed(struct store *st, int64_t after, int limit, store_event_fn *fn, void *arg)
+static void
+fs_get(struct store *st, const char *id, store_get_fn *fn, void *arg)
+{
+	struct fakestore *fs = fs_of(st);
+	struct fq_item it;
+
+	if (!fs_read_fails(fs, &it, FQ_GET, (void (*)(void))fn, arg) &&
+	    fakestore_get(fs, id, true, &it.existing)) {
+		it.rc = 1;
+		it.envvias = fs_envvias(fs, it.existing.seller);
+	}
+	fs_answer_read(fs, &it);
+}
+
+static void
+fs_rows_grow(struct fq_rows *r, bool events)
+{
+	if (r->n < r->cap)
+		return;
+	r->cap = r->cap ? r->cap * 2 : 16;
+	if (events) {
+		r->ev = xrealloc(r->ev, r->cap * sizeof *r->ev);
+		return;
+	}
+	r->p = xrealloc(r->p, r->cap * sizeof *r->p);
+	r->envvias = xrealloc(r->envvias, r->cap * sizeof *r->envvias);
+}
+
+static void
+fs_rows_event(struct fq_rows *r, const struct fakestore_entry *h)
+{
+	struct fakestore_entry *e;
+
+	fs_rows_grow(r, true);
+	e = &r->ev[r->n++];
+	*e = *h;
+	e->detail = h->detail != NULL ? xstrdup(h->detail) : NULL;
+	e->ev.detail = e->detail;
+}
+
+/* The committed entries after seq `after` (of rid, unless 0), at most limit. */
+static void
+fs_events(struct store *st, int64_t rid, int64_t after, int limit, store_event_fn *each,
+    store_rows_fn *done, void *arg)
 {
 	struct fakestore *fs = fs_of(st);
 	size_t n = fs_committed_hist(fs);
-	int k = 0;
+	struct fq_item it;
 
-	for (size_t i = 0; i < n && k < limit; i++)
-		if (fs->hist[i].ev.seq > after) {
-			fn(&fs->hist[i].ev, fs->hist[i].id, arg);
-			k++;
-		}
-	return k;
+	if (!fs_read_fails(fs, &it, FQ_EVENTS, (void (*)(void))done, arg))
+		for (size_t i = 0; i < n && it.rc < limit; i++)
+			if ((rid == 0 || fs->hist[i].ev.rid == rid) &&
+			    fs->hist[i].ev.seq > after) {
+				fs_rows_event(&it.rows, &fs->hist[i]);
+				it.rc++;
+			}
+	it.each = (void (*)(void))each;
+	fs_answer_read(fs, &it);
 }
 
-static int
-fs_last_seq(struct store *st, int64_t *seq)
+static void
+fs_history(struct store *st, int64_t rid, int64_t after, int limit, store_event_fn *each,
+    store_rows_fn *done, void *arg)
+{
+	fs_events(st, rid, after, limit, each, done, arg);
+}
+
+static void
+fs_feed(struct store *st, int64_t after, int limit, store_event_fn *each,
+    store_rows_fn *done, void *arg)
+{
+	fs_events(st, 0, after, limit, each, done, arg);
+}
+
+static void
+fs_last_seq(struct store *st, store_int_fn *fn, void *arg)
 {
 	struct fakestore *fs = fs_of(st);
 	size_t n = fs_committed_hist(fs);
+	struct fq_item it;
 
-	*seq = n > 0 ? fs->hist[n - 1].ev.seq : 0;
-	return 0;
+	if (!fs_read_fails(fs, &it, FQ_INT, (void (*)(void))fn, arg))
+		it.at = n > 0 ? fs->hist[n - 1].ev.seq : 0;
+	fs_answer_read(fs, &it);
 }
 
 static bool
@@ -610,41 +758,46 @@ fs_matches(const struct protocol *p, const struct store_filter *f)
 	    (!f->has_due || (p->clock != PROTO_CLOCK_NONE && p->clock_due < f->due_before));
 }
 
-static int
+static void
 fs_list(struct store *st, const struct store_filter *f, int64_t after, int limit,
-    store_protocol_fn *fn, void *arg)
+    store_protocol_fn *each, store_rows_fn *done, void *arg)
 {
 	struct fakestore *fs = fs_of(st);
-	struct protocol p;
-	int k = 0;
-
-	for (size_t i = 0; i < fs->n_rows && k < limit; i++)
-		if (fs_committed_row(fs, i, &p) && p.rid > after && fs_matches(&p, f)) {
-			fn(&p, fs_envvias(fs, p.seller), arg);
-			k++;
-		}
-	return k;
-}
-
-static int
-fs_forecast(struct store *st, int64_t until, const char *seller,
-    int64_t by_kind[PROTO_N_CLOCKS])
-{
-	struct fakestore *fs = fs_of(st);
+	struct fq_item it;
 	struct protocol p;
 
-	memset(by_kind, 0, PROTO_N_CLOCKS * sizeof by_kind[0]);
-	for (size_t i = 0; i < fs->n_rows; i++)
-		if (fs_committed_row(fs, i, &p) && p.clock != PROTO_CLOCK_NONE &&
-		    p.clock_due <= until && (seller == NULL || strcmp(p.seller, seller) == 0))
-			by_kind[p.clock]++;
-	return 0;
+	if (!fs_read_fails(fs, &it, FQ_PROTOCOLS, (void (*)(void))done, arg))
+		for (size_t i = 0; i < fs->n_rows && it.rc < limit; i++)
+			if (fs_committed_row(fs, i, &p) && p.rid > after && fs_matches(&p, f)) {
+				fs_rows_grow(&it.rows, false);
+				it.rows.envvias[it.rows.n] = fs_envvias(fs, p.seller);
+				it.rows.p[it.rows.n++] = p;
+				it.rc++;
+			}
+	it.each = (void (*)(void))each;
+	fs_answer_read(fs, &it);
 }
 
-static int
-fs_stats(struct store *st, struct store_stats *out)
+static void
+fs_forecast(struct store *st, int64_t until, const char *seller, store_forecast_fn *fn,
+    void *arg)
 {
 	struct fakestore *fs = fs_of(st);
+	struct fq_item it;
+	struct protocol p;
+
+	if (!fs_read_fails(fs, &it, FQ_FORECAST, (void (*)(void))fn, arg))
+		for (size_t i = 0; i < fs->n_rows; i++)
+			if (fs_committed_row(fs, i, &p) && p.clock != PROTO_CLOCK_NONE &&
+			    p.clock_due <= until &&
+			    (seller == NULL || strcmp(p.seller, seller) == 0))
+				it.v[p.clock]++;
+	fs_answer_read(fs, &it);
+}
+
+static void
+fs_stats_of(struct fakestore *fs, struct store_stats *out)
+{
 	size_t n = fs_committed_hist(fs);
 	struct protocol p;
 
@@ -664,20 +817,26 @@ fs_stats(struct store *st, struct store_stats *out)
 	}
 	for (size_t i = 0; i < n; i++)
 		out->by_cause[fs->hist[i].ev.cause]++;
-	return 0;
 }
 
-static int
-fs_seller(struct store *st, const char *id, int64_t since, bool *envvias,
-    int64_t counts[PROTO_N_STATES], int64_t *mediations)
+static void
+fs_stats(struct store *st, store_stats_fn *fn, void *arg)
 {
 	struct fakestore *fs = fs_of(st);
+	struct fq_item it;
+
+	if (!fs_read_fails(fs, &it, FQ_STATS, (void (*)(void))fn, arg))
+		fs_stats_of(fs, &it.stats);
+	fs_answer_read(fs, &it);
+}
+
+static void
+fs_seller_counts(struct fakestore *fs, const char *id, int64_t since, int64_t *counts,
+    int64_t *mediations)
+{
 	size_t n = fs_committed_hist(fs);
 	struct protocol p;
 
-	*envvias = fs_envvias(fs, id);
-	memset(counts, 0, PROTO_N_STATES * sizeof counts[0]);
-	*mediations = 0;
 	for (size_t i = 0; i < fs->n_rows; i++)
 		if (fs_committed_row(fs, i, &p) && strcmp(p.seller, id) == 0)
 			counts[p.state]++;
@@ -689,15 +848,31 @@ fs_seller(struct store *st, const char *id, int64_t since, bool *envvias,
 		    strcmp(fs->rows[r].seller, id) == 0)
 			(*mediations)++;
 	}
-	return 0;
 }
 
-static int
-fs_cursor_key(struct store *st, uint8_t key[STORE_KEY_LEN])
+static void
+fs_seller(struct store *st, const char *id, int64_t since, store_seller_fn *fn, void *arg)
 {
-	for (int i = 0; i < STORE_KEY_LEN; i++)
-		key[i] = (uint8_t)(0xa5 ^ i);
-	return 0;
+	struct fakestore *fs = fs_of(st);
+	struct fq_item it;
+
+	if (!fs_read_fails(fs, &it, FQ_SELLER, (void (*)(void))fn, arg)) {
+		it.envvias = fs_envvias(fs, id);
+		fs_seller_counts(fs, id, since, it.v, &it.at);
+	}
+	fs_answer_read(fs, &it);
+}
+
+static void
+fs_cursor_key(struct store *st, store_key_fn *fn, void *arg)
+{
+	struct fakestore *fs = fs_of(st);
+	struct fq_item it;
+
+	if (!fs_read_fails(fs, &it, FQ_KEY, (void (*)(void))fn, arg))
+		for (int i = 0; i < STORE_KEY_LEN; i++)
+			it.key[i] = (uint8_t)(0xa5 ^ i);
+	fs_answer_read(fs, &it);
 }
 
 static void
@@ -706,6 +881,41 @@ fs_info(struct store *st, struct store_info *out)
 	memset(out, 0, sizeof *out);
 	out->name = "fake";
 	out->version = "0";
+	out->sqlite = "0";
+}
+
+/* The backend */
+
+static bool
+fs_health(struct store *st, char *why, size_t len)
+{
+	struct fakestore *fs = fs_of(st);
+
+	snprintf(why, len, "%s", fs->unhealthy ? fs->why : "");
+	return !fs->unhealthy;
+}
+
+/* The clock as committed: a read like the others (deferred with them). */
+static void
+fs_clock_load(struct store *st, store_int_fn *fn, void *arg)
+{
+	struct fakestore *fs = fs_of(st);
+	struct fq_item it;
+
+	if (!fs_read_fails(fs, &it, FQ_INT, (void (*)(void))fn, arg))
+		it.at = fs->clock_ms;
+	fs_answer_read(fs, &it);
+}
+
+static int
+fs_clock_save(struct store *st, int64_t ms)
+{
+	struct fakestore *fs = fs_of(st);
+
+	if (fs_write_fails(fs, FAKESTORE_CLOCK))
+		return -1;
+	fs->txn_clock_ms = ms;
+	return 0;
 }
 
 static const char *
@@ -732,6 +942,9 @@ fs_close(struct store *st)
 	free(fs->sellers);
 	free(fs->txn_sellers);
 	free(fs->undo);
+	/* Answers never given (a test that stopped first): their rows. */
+	for (size_t i = 0; i < fs->n_q; i++)
+		fs_rows_free(&fs->q[i].rows);
 	free(fs->q);
 	free(fs);
 }
@@ -745,6 +958,7 @@ static const struct store_ops fakestore_ops = {
 	.get = fs_get, .history = fs_history, .feed = fs_feed, .last_seq = fs_last_seq,
 	.list = fs_list, .forecast = fs_forecast, .stats = fs_stats, .seller = fs_seller,
 	.cursor_key = fs_cursor_key, .info = fs_info,
+	.health = fs_health, .clock_load = fs_clock_load, .clock_save = fs_clock_save,
 	.error = fs_error, .error_is_full = fs_error_is_full, .close = fs_close,
 };
 
@@ -776,6 +990,12 @@ void
 fakestore_defer(struct fakestore *fs, bool on)
 {
 	fs->defer = on;
+}
+
+void
+fakestore_defer_reads(struct fakestore *fs, bool on)
+{
+	fs->defer_reads = on;
 }
 
 void
@@ -862,4 +1082,23 @@ fakestore_history_of(const struct fakestore *fs, const char *id,
 		if (strcmp(fs->hist[i].id, id) == 0)
 			out[k++] = &fs->hist[i];
 	return k;
+}
+
+long
+fakestore_reads(const struct fakestore *fs)
+{
+	return fs->reads;
+}
+
+void
+fakestore_set_health(struct fakestore *fs, bool ok, const char *why)
+{
+	fs->unhealthy = !ok;
+	snprintf(fs->why, sizeof fs->why, "%s", why != NULL ? why : "");
+}
+
+int64_t
+fakestore_clock(const struct fakestore *fs)
+{
+	return fs->clock_ms;
 }

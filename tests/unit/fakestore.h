@@ -19,6 +19,10 @@
  * - fakestore_defer: a client-server backend. Every callback (a load, an insert, a due
  *   or head read, a commit's written and durable) is queued with the answer as it was
  *   when asked, and runs at fakestore_flush, in the order asked.
+ * - fakestore_defer_reads: the same for the reads of committed data (and the test
+ *   clock's load), which such a backend answers on a connection of their own: each is
+ *   queued with its answer (its rows copied) as it was when asked. Both switches share
+ *   the queue: its callbacks run in the order asked.
  * - fakestore_hold_durable: SQLite's fsync in a thread. A commit's written() runs, its
  *   durable() waits for fakestore_sync.
  *
@@ -41,6 +45,8 @@ enum fakestore_op {
 	FAKESTORE_SELLER,
 	FAKESTORE_COMMIT,	/* written(STORE_FAILED) */
 	FAKESTORE_DURABLE,	/* durable(STORE_LOST) */
+	FAKESTORE_READ,		/* any read of committed data (its answer's rc -1) */
+	FAKESTORE_CLOCK,	/* store_clock_save */
 	FAKESTORE_N_OPS
 };
 
@@ -59,6 +65,8 @@ struct store *fakestore_store(struct fakestore *fs);
 
 /* Queue every callback until fakestore_flush (on), or answer at once (off). */
 void fakestore_defer(struct fakestore *fs, bool on);
+/* Queue the answers of the reads of committed data until fakestore_flush (on). */
+void fakestore_defer_reads(struct fakestore *fs, bool on);
 /* Run the callbacks queued before this call, in order: how many ran. */
 int fakestore_flush(struct fakestore *fs);
 /* Run the first callback queued: 1, or 0 when none is. */
@@ -80,6 +88,13 @@ long fakestore_violations(const struct fakestore *fs);
 /* How many commits were asked for, and how many were rolled back. */
 long fakestore_commits(const struct fakestore *fs);
 long fakestore_rollbacks(const struct fakestore *fs);
+
+/* How many reads of committed data were asked. */
+long fakestore_reads(const struct fakestore *fs);
+/* What store_health says from now on: reachable, or not and why. */
+void fakestore_set_health(struct fakestore *fs, bool ok, const char *why);
+/* The test clock as last committed (store_clock_save). */
+int64_t fakestore_clock(const struct fakestore *fs);
 
 /* Put p as committed (outside any transaction; rid and stored_* set): its rid. */
 int64_t fakestore_put(struct fakestore *fs, const struct protocol *p);

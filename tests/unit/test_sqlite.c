@@ -90,13 +90,155 @@ insert(struct storefx *fx, struct protocol *p)
 		fail_msg("store_insert_new %s: %d (%s)", p->id, rc, store_error(fx->st));
 }
 
+/* The reads of committed data, as SQLite answers them: before the call returns. */
+struct got {
+	int calls, rc;
+	struct protocol p;
+	bool envvias;
+	int64_t v;
+	int64_t counts[PROTO_N_STATES];
+	int64_t by_kind[PROTO_N_CLOCKS];
+	struct store_stats stats;
+	uint8_t key[STORE_KEY_LEN];
+};
+
+static void
+on_get(void *arg, int rc, const struct protocol *p, bool envvias)
+{
+	struct got *g = arg;
+
+	g->calls++;
+	g->rc = rc;
+	if (rc == 1)
+		g->p = *p;
+	g->envvias = envvias;
+}
+
+/* store_get: 1, 0 or -1 (*p and *envvias set when 1). */
+static int
+get_now(struct storefx *fx, const char *id, struct protocol *p, bool *envvias)
+{
+	struct got g = { 0 };
+
+	store_get(fx->st, id, on_get, &g);
+	assert_int_equal(g.calls, 1);
+	*p = g.p;
+	*envvias = g.envvias;
+	return g.rc;
+}
+
+static void
+on_int(void *arg, int rc, int64_t v)
+{
+	struct got *g = arg;
+
+	g->calls++;
+	g->rc = rc;
+	g->v = v;
+}
+
+static void
+on_seller(void *arg, int rc, bool envvias, const int64_t counts[PROTO_N_STATES],
+    int64_t mediations)
+{
+	struct got *g = arg;
+
+	g->calls++;
+	g->rc = rc;
+	g->envvias = envvias;
+	memcpy(g->counts, counts, sizeof g->counts);
+	g->v = mediations;
+}
+
+/* store_seller: 0 or -1. */
+static int
+seller_now(struct storefx *fx, const char *id, int64_t since, bool *envvias,
+    int64_t counts[PROTO_N_STATES], int64_t *mediations)
+{
+	struct got g = { 0 };
+
+	store_seller(fx->st, id, since, on_seller, &g);
+	assert_int_equal(g.calls, 1);
+	*envvias = g.envvias;
+	memcpy(counts, g.counts, sizeof g.counts);
+	*mediations = g.v;
+	return g.rc;
+}
+
+static void
+on_stats(void *arg, int rc, const struct store_stats *s)
+{
+	struct got *g = arg;
+
+	g->calls++;
+	g->rc = rc;
+	g->stats = *s;
+}
+
+/* store_stats: 0 or -1. */
+static int
+stats_now(struct storefx *fx, struct store_stats *out)
+{
+	struct got g = { 0 };
+
+	store_stats(fx->st, on_stats, &g);
+	assert_int_equal(g.calls, 1);
+	*out = g.stats;
+	return g.rc;
+}
+
+static void
+on_forecast(void *arg, int rc, const int64_t by_kind[PROTO_N_CLOCKS])
+{
+	struct got *g = arg;
+
+	g->calls++;
+	g->rc = rc;
+	memcpy(g->by_kind, by_kind, sizeof g->by_kind);
+}
+
+/* store_forecast: 0 or -1. */
+static int
+forecast_now(struct storefx *fx, int64_t until, const char *seller,
+    int64_t by_kind[PROTO_N_CLOCKS])
+{
+	struct got g = { 0 };
+
+	store_forecast(fx->st, until, seller, on_forecast, &g);
+	assert_int_equal(g.calls, 1);
+	memcpy(by_kind, g.by_kind, sizeof g.by_kind);
+	return g.rc;
+}
+
+static void
+on_key(void *arg, int rc, const uint8_t key[])
+{
+	struct got *g = arg;
+
+	g->calls++;
+	g->rc = rc;
+	memcpy(g->key, key, STORE_KEY_LEN);
+}
+
+/* store_cursor_key: 0 or -1. */
+static int
+key_now(struct storefx *fx, uint8_t key[STORE_KEY_LEN])
+{
+	struct got g = { 0 };
+
+	store_cursor_key(fx->st, on_key, &g);
+	assert_int_equal(g.calls, 1);
+	memcpy(key, g.key, STORE_KEY_LEN);
+	return g.rc;
+}
+
 /* Whether the readers find id now. */
 static bool
 readable(struct storefx *fx, const char *id)
 {
 	struct protocol p;
 	bool envvias;
-	int rc = store_get(fx->st, id, &p, &envvias);
+	int rc = get_now(fx, id, &p, &envvias);
 
 	if (rc < 0)
 		fail_msg("store_get %s: %s", id, store_error(fx->st));
@@ -217,7 +359,7 @@ store_commit__transaction_sqlite_ended__fails_keeps_nothing_and_reads_go_on(void
 		bool envvias = true;
 		int64_t counts[PROTO_N_STATES], med;
 
-		assert_int_equal(store_seller(fx->st, "S-2", 0, &envvias, counts, &med), 0);
+		assert_int_equal(seller_now(fx, "S-2", 0, &envvias, counts, &med), 0);
 		assert_false(envvias);
 	}
 	/* The next transaction commits as usual. */
@@ -403,7 +545,7 @@ store_insert_new__existing_id__hands_back_the_stored_one_and_writes_nothing(void
 	storefx_same(&s.existing, &a);
 	assert_int_equal(b.rid, 0);
 	store_commit(fx->st, on_written, on_durable, &(struct told){ 0 });
-	assert_int_equal(store_stats(fx->st, &stats), 0);
+	assert_int_equal(stats_now(fx, &stats), 0);
 	assert_int_equal(stats.by_state[PROTO_PENDING], 1);
 	assert_int_equal(stats.by_state[PROTO_CLOSED], 0);
 }
@@ -463,7 +605,26 @@ struct events {
 	int64_t seq[8];
 	char name[8][32];
 	char protocol[8][PROTO_ID_MAX + 1];
+	int done, rc;		/* the read's end: how often told, and its count */
 };
+
+static void
+on_events_done(void *arg, int n)
+{
+	struct events *e = arg;
+
+	e->done++;
+	e->rc = n;
+}
+
+/* A read of entries ended before it returned: its count. */
+static int
+events_told(struct events *e)
+{
+	assert_int_equal(e->done, 1);
+	e->done = 0;
+	return e->rc;
+}
 
 static void
 on_event(const struct proto_event *ev, const char *protocol, void *arg)
@@ -485,8 +646,8 @@ store_save__writes_the_row_then_its_entries_in_order(void **state)
 	struct events e = { 0 };
 	struct store_stats st;
 	struct protocol got;
+	struct got last = { 0 };
 	bool envvias;
-	int64_t seq = -1;
 
 	storefx_open_store(fx, false);
 	assert_int_equal(store_begin(fx->st), 0);
@@ -505,17 +666,21 @@ store_save__writes_the_row_then_its_entries_in_order(void **state)
 	assert_int_equal(p.stored_state, PROTO_MEDIATION);
 	store_commit(fx->st, on_written, on_durable, &(struct told){ 0 });
 
-	assert_int_equal(store_get(fx->st, "P-1", &got, &envvias), 1);
+	assert_int_equal(get_now(fx, "P-1", &got, &envvias), 1);
 	storefx_same(&got, &p);
 	assert_false(envvias);
-	assert_int_equal(store_history(fx->st, p.rid, 0, 10, on_event, &e), 2);
+	store_history(fx->st, p.rid, 0, 10, on_event, on_events_done, &e);
+	assert_int_equal(events_told(&e), 2);
 	assert_string_equal(e.name[0], "create");
 	assert_string_equal(e.name[1], "response");
-	assert_int_equal(store_feed(fx->st, e.seq[0], 10, on_event, &e), 1);
+	store_feed(fx->st, e.seq[0], 10, on_event, on_events_done, &e);
+	assert_int_equal(events_told(&e), 1);
 	assert_string_equal(e.protocol[2], "P-1");
-	assert_int_equal(store_last_seq(fx->st, &seq), 0);
-	assert_int_equal(seq, e.seq[1]);
-	assert_int_equal(store_stats(fx->st, &st), 0);
+	store_last_seq(fx->st, on_int, &last);
+	assert_int_equal(last.calls, 1);
+	assert_int_equal(last.rc, 0);
+	assert_int_equal(last.v, e.seq[1]);
+	assert_int_equal(stats_now(fx, &st), 0);
 	assert_int_equal(st.by_state[PROTO_MEDIATION], 1);
 	assert_int_equal(st.by_state[PROTO_PENDING], 0);
 	assert_int_equal(st.by_cause[PROTO_CAUSE_EXPIRY], 1);
@@ -542,7 +707,7 @@ store_save__next_only__writes_only_clock_next(void **state)
 	p.version = 99;		/* not written: only clock_next is */
 	assert_int_equal(store_save(fx->st, &p, &ev, 1, STORE_SAVE_NEXT), 0);
 	store_commit(fx->st, on_written, on_durable, &(struct told){ 0 });
-	assert_int_equal(store_get(fx->st, "P-1", &got, &envvias), 1);
+	assert_int_equal(get_now(fx, "P-1", &got, &envvias), 1);
 	assert_int_equal(got.clock_next, 900);
 	assert_int_equal(got.version, 1);
 }
@@ -553,7 +718,30 @@ struct listed {
 	int n;
 	char id[8][PROTO_ID_MAX + 1];
 	int64_t rid[8];
+	int done, rc;		/* the read's end: how often told, and its count */
 };
+
+static void
+on_listed_done(void *arg, int n)
+{
+	struct listed *l = arg;
+
+	l->done++;
+	l->rc = n;
+}
+
+static store_protocol_fn on_listed;
+
+/* store_list, told before it returned: the count (l->n counts the rows too). */
+static int
+list_now(struct storefx *fx, const struct store_filter *f, int64_t after, int limit,
+    struct listed *l)
+{
+	l->done = 0;
+	store_list(fx->st, f, after, limit, on_listed, on_listed_done, l);
+	assert_int_equal(l->done, 1);
+	return l->rc;
+}
 
 static void
 on_listed(const struct protocol *p, bool envvias, void *arg)
@@ -586,27 +774,27 @@ store_list_and_forecast__filter_by_state_seller_and_due(void **state)
 		insert(fx, &p[i]);
 	store_commit(fx->st, on_written, on_durable, &(struct told){ 0 });
 
-	assert_int_equal(store_list(fx->st, &any, 0, 3, on_listed, &l), 3);
+	assert_int_equal(list_now(fx, &any, 0, 3, &l), 3);
 	assert_string_equal(l.id[0], "A");
 	assert_string_equal(l.id[2], "C");
 	l.n = 0;
-	assert_int_equal(store_list(fx->st, &any, p[2].rid, 3, on_listed, &l), 1);
+	assert_int_equal(list_now(fx, &any, p[2].rid, 3, &l), 1);
 	assert_string_equal(l.id[0], "D");
 	l.n = 0;
 	f = (struct store_filter){ .state = PROTO_AWAITING, .seller = "S" };
-	assert_int_equal(store_list(fx->st, &f, 0, 10, on_listed, &l), 1);
+	assert_int_equal(list_now(fx, &f, 0, 10, &l), 1);
 	assert_string_equal(l.id[0], "C");
 	l.n = 0;
 	f = (struct store_filter){ .state = -1, .has_due = true, .due_before = 400 };
-	assert_int_equal(store_list(fx->st, &f, 0, 10, on_listed, &l), 2);
+	assert_int_equal(list_now(fx, &f, 0, 10, &l), 2);
 	assert_string_equal(l.id[0], "A");
 	assert_string_equal(l.id[1], "B");
 
-	assert_int_equal(store_forecast(fx->st, 300, NULL, by_kind), 0);
+	assert_int_equal(forecast_now(fx, 300, NULL, by_kind), 0);
 	assert_int_equal(by_kind[PROTO_CLOCK_RESPONSE], 1);
 	assert_int_equal(by_kind[PROTO_CLOCK_PHOTOS], 1);
 	assert_int_equal(by_kind[PROTO_CLOCK_LETTER], 0);
-	assert_int_equal(store_forecast(fx->st, 1000, "S", by_kind), 0);
+	assert_int_equal(forecast_now(fx, 1000, "S", by_kind), 0);
 	assert_int_equal(by_kind[PROTO_CLOCK_PHOTOS], 0);
 	assert_int_equal(by_kind[PROTO_CLOCK_LETTER], 1);
 }
@@ -627,18 +815,58 @@ store_seller_cursor_key_and_info__answer_from_the_reader(void **state)
 	insert(fx, &p);
 	store_commit(fx->st, on_written, on_durable, &(struct told){ 0 });
 	store_wait_durable(fx->st);
-	assert_int_equal(store_seller(fx->st, "S-1", 0, &envvias, counts, &med), 0);
+	assert_int_equal(seller_now(fx, "S-1", 0, &envvias, counts, &med), 0);
 	assert_true(envvias);
 	assert_int_equal(counts[PROTO_MEDIATION], 1);
 	assert_int_equal(med, 0);
-	assert_int_equal(store_cursor_key(fx->st, key), 0);
-	assert_int_equal(store_cursor_key(fx->st, again), 0);
+	assert_int_equal(key_now(fx, key), 0);
+	assert_int_equal(key_now(fx, again), 0);
 	assert_memory_equal(key, again, STORE_KEY_LEN);
 	store_info(fx->st, &info);
 	assert_string_equal(info.name, "sqlite");
 	assert_string_equal(info.version, sqlite3_libversion());
 	assert_true(info.wal_pages > 0);
 	assert_int_equal(info.checkpoints_failed, 0);
+}
+
+/* ------------------------------------------------------------ the backend */
+
+static int64_t
+clock_now_kept(struct storefx *fx)
+{
+	struct got g = { 0 };
+
+	store_clock_load(fx->st, on_int, &g);
+	assert_int_equal(g.calls, 1);
+	assert_int_equal(g.rc, 0);
+	return g.v;
+}
+
+static void
+store_clock_save__kept_in_the_meta_table_at_commit_and_across_a_reopen(void **state)
+{
+	struct storefx *fx = *state;
+	char why[64] = "x";
+
+	storefx_open_store(fx, true);
+	assert_true(store_health(fx->st, why, sizeof why));
+	assert_string_equal(why, "");
+	assert_int_equal(clock_now_kept(fx), 0);
+	/* Rolled back: not kept. */
+	assert_int_equal(store_begin(fx->st), 0);
+	assert_int_equal(store_clock_save(fx->st, 1000), 0);
+	store_rollback(fx->st);
+	assert_int_equal(clock_now_kept(fx), 0);
+	assert_int_equal(store_begin(fx->st), 0);
+	assert_int_equal(store_clock_save(fx->st, 1764000000000), 0);
+	assert_int_equal(store_clock_save(fx->st, 1764000000123), 0);
+	store_commit(fx->st, on_written, on_durable, &(struct told){ 0 });
+	store_wait_durable(fx->st);
+	assert_int_equal(clock_now_kept(fx), 1764000000123);
+	store_close(fx->st);
+	fx->st = NULL;
+	storefx_open_store(fx, false);
+	assert_int_equal(clock_now_kept(fx), 1764000000123);
 }
 
 /* ------------------------------------------------------- open and close */
@@ -698,6 +926,7 @@ main(void)
 		T(store_save__next_only__writes_only_clock_next),
 		T(store_list_and_forecast__filter_by_state_seller_and_due),
 		T(store_seller_cursor_key_and_info__answer_from_the_reader),
+		T(store_clock_save__kept_in_the_meta_table_at_commit_and_across_a_reopen),
 		T(sqlite_store_open__a_second_store_on_the_file__is_refused),
 		T(store_close__with_an_open_transaction__rolls_it_back),
 	};

@@ -322,6 +322,51 @@ turn_hold__deadline__commits_by_its_timer(void **state)
 	assert_int_equal(committed(fx, "S1"), 2);
 }
 
+/* An answer owed to a change of the open transaction: neither the end of the turn nor
+ * a hold's deadline commits it; its payment does, at the end of that turn. */
+static void
+turn_owe__an_answer_owed__the_commit_waits_for_it(void **state)
+{
+	struct fx *fx = *state;
+	struct waiter w = { 0 };
+
+	write_one(fx, "S1", &w);
+	turn_owe(fx->t);
+	turn_hold(fx->t, 1000);
+	end_turn(fx);
+	assert_in_range(event_base_loop(fx->base, EVLOOP_ONCE), 0, 1);
+	assert_int_equal(w.calls, 0);
+	assert_true(store_in_txn(fx->st));
+	/* The answer's change joins the same transaction, then it is committed. */
+	write_one(fx, "S2", NULL);
+	turn_paid(fx->t);
+	end_turn(fx);
+	assert_int_equal(w.calls, 1);
+	assert_true(w.ok);
+	assert_int_equal(fakestore_commits(fx->fs), 1);
+	assert_int_equal(committed(fx, "S1") + committed(fx, "S2"), 4);
+}
+
+/* Spoiled while an answer is owed: rolled back at once, and the payment commits
+ * nothing. */
+static void
+turn_owe__spoiled__rolled_back_at_once(void **state)
+{
+	struct fx *fx = *state;
+	struct waiter w = { 0 };
+
+	write_one(fx, "S1", &w);
+	turn_owe(fx->t);
+	turn_spoil(fx->t);
+	end_turn(fx);
+	assert_int_equal(w.calls, 1);
+	assert_false(w.ok);
+	turn_paid(fx->t);
+	end_turn(fx);
+	assert_int_equal(fakestore_commits(fx->fs), 0);
+	assert_int_equal(committed(fx, "S1"), 1);
+}
+
 static void
 turn_hold__outside_a_transaction__does_nothing(void **state)
 {
@@ -680,6 +725,8 @@ main(void)
 		T(turn_hold__a_turn_of_others_only__commits),
 		T(turn_hold__spoiled__rolls_back_all_it_held),
 		T(turn_hold__deadline__commits_by_its_timer),
+		T(turn_owe__an_answer_owed__the_commit_waits_for_it),
+		T(turn_owe__spoiled__rolled_back_at_once),
 		T(turn_hold__outside_a_transaction__does_nothing),
 		T(turn__a_failed_commit__tells_its_waiters_false_and_counts_it),
 		T(turn_open__the_store_refuses__is_minus_1_and_nothing_waits),

@@ -1,0 +1,28 @@
+#ifndef PGSWEEP_H
+#define PGSWEEP_H
+
+#include <stddef.h>
+
+/*
+ * The sessions a killed daemon left behind. The daemon's sessions are named
+ * protocold/HOST/PID/CONN (application_name; CONN tells its connections apart:
+ * pgconn.c). A daemon killed with kill -9 leaves its
+ * server sessions running until they next touch its gone socket, and one may be in
+ * the middle of a transaction that would commit after the new daemon's first ones,
+ * its history entries after newer ones. At the start, before the store writes, the
+ * sessions of this database named after this host and a process that is gone (or
+ * after our own pid: a container restarts with the same one, and none of ours exists
+ * yet) are ended and waited for. Sessions of a live process, or of another host, are
+ * left alone (doc/postgresql.md).
+ */
+
+/* This process's name, into buf: "protocold/HOST/PID" (HOST cut at 32 bytes: a
+ * session's name is 63 bytes at most). Its sessions' names start with it. */
+void pgsweep_name(char *buf, size_t len);
+
+/* Connect to uri (blocking: the start), end the sessions a gone daemon of this host
+ * left and wait for them: 0, or -1 with *cause (allocated) when they did not end
+ * within a few seconds. A role that may not end them is warned about, not refused. */
+int pgsweep_run(const char *uri, char **cause);
+
+#endif

@@ -1,0 +1,827 @@
+#include "pgwrite.h"
+
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "pg_int.h"
+#include "pgconn.h"
+#include "pgsql.h"
+#include "pgtxn.h"
+#include "strcopy.h"
+#include "xmalloc.h"
+
+/*
+ * A transaction is the statements sent on the writer between two syncs: PostgreSQL
+ * runs them as one implicit transaction, which the sync commits (or rolls back, when
+ * one of them failed: the server then skips the rest up to the sync, and the next
+ * transaction starts clean). An explicit BEGIN … COMMIT would leave the session in a
+ * failed transaction after an error, and the next transaction, already sent behind
+ * it, would fail too.
+ *
+ * A commit is told once its sync's answer came (synchronous_commit = on: it is
+ * durable then), written() then durable(). If the connection is lost before that
+ * answer, the commit is in doubt; it is told only once the writer is back and has
+ * settled it ("the doubt", below).
+ */
+
+/* A commit in doubt still running in the server: ask again after this; end its
+ * server process after that. */
+#define PGWRITE_DOUBT_RETRY_US 50000
+#define PGWRITE_DOUBT_END_US (5 * 1000000LL)
+/* At the stop (the loop gone), the commit in flight is waited for this long. */
+#define PGWRITE_STOP_WAIT_US (10 * 1000000LL)
+
+/* A transaction, from store_begin until its outcome is told and its last answer has
+ * come (it is freed then). */
+struct pg_txn {
+	struct pg_store *s;
+	struct pgtxn *w;		/* its writes, not yet sent */
+	uint64_t gen;			/* the writer's connection it runs on */
+	int64_t token;			/* its mark in commit_marks */
+	char session[64];		/* the writer's session it runs on, by name */
+	int waits;			/* answers its commit needs first (its inserts:
+					 * they change the counters) */
+	int owed;			/* answers not yet come */
+	bool failed;			/* a statement failed: it can only roll back */
+	bool committing, holding, synced, in_doubt;
+	bool asking;			/* in doubt: its question is in flight */
+	bool runs;			/* in doubt: its session was still there */
+	bool terminated;		/* in doubt: its session was ended */
+	int64_t doubt_since, doubt_next;	/* in doubt since, ask again at (µs) */
+	bool over;			/* told or dropped */
+	store_outcome_fn *written, *durable;
+	void *arg;
+	char error[256];
+};
+
+/* An answer of the write path: whom it goes to. */
+struct pg_call {
+	struct pg_txn *t;		/* NULL: a head read outside a transaction */
+	store_load_fn *load;
+	store_insert_fn *insert;
+	store_due_fn *due;
+	store_head_fn *head;
+	void *arg;
+	struct pg_store *s_outside;	/* a head read outside a transaction: its store */
+	struct protocol *p;		/* insert: the protocol; due: where the rows go */
+	int n;				/* due: at most */
+	bool waits;			/* the commit waits for it */
+};
+
+/* ------------------------------------------------------ the transaction */
+
+static struct pg_txn *
+pg_txn_new(struct pg_store *s)
+{
+	struct pg_txn *t = xcalloc(1, sizeof *t);
+
+	t->s = s;
+	t->w = pgtxn_new();
+	t->gen = pgconn_generation(s->writer);
+	t->token = ++s->token;
+	strcopy(t->session, sizeof t->session, pgconn_name(s->writer));
+	return t;
+}
+
+/* Free it once it is over and nothing more will answer it. */
+static void
+pg_txn_unref(struct pg_txn *t)
+{
+	if (t->over && t->owed == 0) {
+		pgtxn_free(t->w);
+		free(t);
+	}
+}
+
+/* Whether its connection is still the writer's, and up. */
+static bool
+pg_txn_alive(const struct pg_txn *t)
+{
+	return t->gen == pgconn_generation(t->s->writer) && pgconn_is_up(t->s->writer);
+}
+
+static void
+pg_txn_fail(struct pg_txn *t, const char *err)
+{
+	if (!t->failed) {
+		t->failed = true;
+		strcopy(t->error, sizeof t->error, err != NULL ? err : "failed");
+	}
+}
+
+/* Why its writes cannot go on: its connection was lost, or a statement failed. */
+static int
+pg_txn_refuse(struct pg_txn *t)
+{
+	struct pg_store *s = t->s;
+	char msg[sizeof s->error];
+
+	if (!pg_txn_alive(t)) {
+		snprintf(msg, sizeof msg, "the connection to the database server was lost "
+		    "(%s): the transaction is rolled back", pgconn_why(s->writer));
+		pg_txn_fail(t, msg);
+		return pg_fail(s, msg);
+	}
+	return pg_fail(s, t->error);
+}
+
+/* The open transaction, alive: 0, or -1 with store_error() saying why not. */
+static int
+pg_open_ready(struct pg_store *s)
+{
+	if (s->open == NULL)
+		return pg_fail(s, "no transaction is open");
+	if (!pg_txn_alive(s->open))
+		return pg_txn_refuse(s->open);
+	return 0;
+}
+
+/* Send a statement of t: 0, or -1 (down). */
+static int
+pg_send(struct pg_txn *t, struct pg_call *call, const char *name, int n,
+    const char *const *v, pgconn_fn *fn, void *arg)
+{
+	if (pgconn_send(t->s->writer, name, n, v, fn, arg) != 0)
+		return -1;
+	t->owed++;
+	if (call != NULL && call->waits)
+		t->waits++;
+	return 0;
+}
+
+/* Tell the commit's outcome: written(), then durable() after a success. */
+static void
+pg_txn_tell(struct pg_txn *t, enum store_outcome o)
+{
+	struct pg_store *s = t->s;
+	store_outcome_fn *written = t->written, *durable = t->durable;
+	void *arg = t->arg;
+
+	t->over = true;
+	if (s->flight == t)
+		s->flight = NULL;
+	if (o != STORE_OK) {
+		pg_fail(s, t->error[0] ? t->error : "the commit failed");
+		written(arg, STORE_FAILED);
+		return;
+	}
+	written(arg, STORE_OK);
+	durable(arg, STORE_OK);
+}
+
+static void pg_txn_settle(struct pg_txn *t);
+
+/* ---------------------------------------------------- plain writes */
+
+/* The answer of a write of t (nobody waits for it but its commit). */
+static void
+pg_wrote(void *arg, enum pgconn_status st, const PGresult *r, const char *err)
+{
+	struct pg_txn *t = arg;
+
+	t->owed--;
+	/* Lost: whether it ran is the commit's question (in doubt once its sync was
+	 * sent; else it cannot commit). */
+	if (st == PGCONN_ERROR)
+		pg_txn_fail(t, err);
+	pg_txn_settle(t);
+}
+
+/* Send the protocols saved since the last UPDATE (before a read sees them, and at
+ * the commit): 0, or -1 (down). */
+static int
+pg_flush_rows(struct pg_txn *t)
+{
+	if (pgtxn_rows_pending(t->w) == 0)
+		return 0;
+	if (pgtxn_send_rows(t->w, t->s->writer, pg_wrote, t) != 0)
+		return -1;
+	t->owed++;
+	return 0;
+}
+
+/* --------------------------------------------------------- the commit */
+
+/* The commit in doubt: ask whether its transaction committed (once the writer is
+ * up again; an open transaction's batch takes the question along). */
+static void
+pg_doubt_ask(struct pg_store *s);
+
+/* The sync's answer: the commit's outcome, or its doubt. */
+static void
+pg_committed(void *arg, enum pgconn_status st, const PGresult *r, const char *err)
+{
+	struct pg_txn *t = arg;
+
+	t->owed--;
+	if (st == PGCONN_CLOSED || t->over) {
+		pg_txn_unref(t);
+		return;
+	}
+	if (st == PGCONN_LOST && !t->failed) {
+		/* Sent, never answered: it may have committed. */
+		t->in_doubt = true;
+		t->doubt_since = clock_mono_us();
+		log_warnx("database: the connection was lost before the commit was answered; "
+		    "its outcome is asked of the server once reconnected, and told only then");
+		return;
+	}
+	if (st != PGCONN_OK)
+		pg_txn_fail(t, err);
+	pg_txn_tell(t, t->failed ? STORE_FAILED : STORE_OK);
+	pg_txn_unref(t);
+}
+
+/* Send t's mark: the row of this daemon in commit_marks gets t's token, committed
+ * with t or not at all. 0, or -1 (down). */
+static int
+pg_mark(struct pg_txn *t)
+{
+	struct pgsql_params pp;
+
+	pgsql_params_init(&pp);
+	pgsql_param_text(&pp, t->s->name);
+	pgsql_param_i64(&pp, t->token);
+	return pg_send(t, NULL, PGSQL_MARK, pp.n, pp.v, pg_wrote, t);
+}
+
+/* Send the commit: the writes still gathered, its mark, the counters, the history
+ * with its block of seqs, then the sync that commits them all; or, once a statement
+ * failed, the rollback. (The caller frees t, if it is over.) */
+static void
+pg_commit_send(void *arg)
+{
+	struct pg_txn *t = arg;
+	struct pg_store *s = t->s;
+	int rc = 0;
+
+	if (!pg_txn_alive(t)) {
+		pg_txn_refuse(t);
+		pg_txn_tell(t, STORE_FAILED);
+		return;
+	}
+	if (t->failed)
+		rc = pg_send(t, NULL, PGSQL_ROLLBACK, 0, NULL, pg_wrote, t);
+	/*
+	 * The seqs are taken here, last before the commit, from one counter row
+	 * (history_seq): a sequence would skip the numbers of a transaction that
+	 * rolls back, and the row's lock, held until the commit, orders the commits
+	 * that take seqs, so that no reader sees a later seq committed before an
+	 * earlier one. (With several writers it serializes their commits: the next
+	 * issue revisits it.)
+	 */
+	else if ((rc = pg_flush_rows(t)) == 0 && (rc = pg_mark(t)) == 0) {
+		int sent = pgtxn_send_commit(t->w, s->writer, pg_wrote, t);
+
+		rc = sent < 0 ? -1 : 0;
+		t->owed += sent > 0 ? sent : 0;
+	}
+	if (rc != 0 || pgconn_sync(s->writer, pg_committed, t) != 0) {
+		pg_txn_refuse(t);
+		pg_txn_tell(t, STORE_FAILED);
+		return;
+	}
+	t->owed++;
+	t->synced = true;
+}
+
+/* After each answer of t: a commit that waited for the answers it needs is sent
+ * once they came; t is freed once over and answered. */
+static void
+pg_txn_settle(struct pg_txn *t)
+{
+	if (t->committing && t->holding && t->waits == 0 && !t->over) {
+		t->holding = false;
+		pgconn_release(t->s->writer, pg_commit_send, t);
+	}
+	pg_txn_unref(t);
+}
+
+void
+pgwrite_commit(struct store *st, store_outcome_fn *written, store_outcome_fn *durable,
+    void *arg)
+{
+	struct pg_store *s = pg_of(st);
+	struct pg_txn *t = s->open;
+
+	if (s->flight != NULL)
+		fatalx("store: a commit while the last one's outcome is pending");
+	if (t == NULL) {
+		pg_fail(s, "no transaction is open");
+		written(arg, STORE_FAILED);
+		return;
+	}
+	s->open = NULL;
+	s->flight = t;
+	t->committing = true;
+	t->written = written;
+	t->durable = durable;
+	t->arg = arg;
+	/* Its inserts' answers must have come before the sync goes (they change the
+	 * counters): until then, what the next transaction sends waits behind it. */
+	if (t->waits > 0 && pg_txn_alive(t)) {
+		t->holding = true;
+		pgconn_hold(s->writer);
+		return;
+	}
+	pg_commit_send(t);
+	pg_txn_unref(t);	/* told already (failed at once): freed */
+}
+
+/* ----------------------------------------------------- the doubt */
+
+/*
+ * A commit in doubt is settled by its mark, not by its transaction's id
+ * (pg_xact_status): after a crash of the server, the id of a transaction whose
+ * records never reached the disk may be given again, to one that commits, and would
+ * read "committed". Once the writer is back:
+ *
+ * 1. Is the session it ran on (by its name, one per connection: pgconn.c) still
+ *    there? Its server process ends the transaction once it notices that we are
+ *    gone, when it next reads or writes; until then the outcome may still change, so
+ *    we ask again; one that waits for a client that will never speak (a peer lost on
+ *    TCP, a lock) is ended by us after PGWRITE_DOUBT_END_US.
+ * 2. Once it is gone, the outcome is final: our row in commit_marks holds the
+ *    transaction's token if and only if it committed (it is written with it, and no
+ *    other transaction of ours commits before this one is settled).
+ */
+
+/* Ask again after PGWRITE_DOUBT_RETRY_US (the loop's timer, or pg_flight_over). */
+static void
+pg_doubt_later(struct pg_store *s)
+{
+	struct timeval tv = { 0, PGWRITE_DOUBT_RETRY_US };
+
+	s->flight->doubt_next = clock_mono_us() + PGWRITE_DOUBT_RETRY_US;
+	evtimer_add(s->doubt_ev, &tv);
+}
+
+/* Its session is still there: ask again, and end it once it has had its time. */
+static void
+pg_doubt_running(struct pg_store *s, struct pg_txn *t)
+{
+	struct pgsql_params pp;
+
+	if (!t->terminated && clock_mono_us() - t->doubt_since > PGWRITE_DOUBT_END_US) {
+		pgsql_params_init(&pp);
+		pgsql_param_text(&pp, t->session);
+		if (pgconn_send(s->writer, PGSQL_TERMINATE, pp.n, pp.v, NULL, NULL) == 0) {
+			t->terminated = true;
+			log_warnx("database: the session of the commit in doubt (%s) is still "
+			    "there after %d s: ending it", t->session,
+			    (int)(PGWRITE_DOUBT_END_US / 1000000));
+			if (s->open == NULL || !pg_txn_alive(s->open))
+				pgconn_sync(s->writer, NULL, NULL);
+		}
+	}
+	pg_doubt_later(s);
+}
+
+/* The first answer: whether its session is still there. */
+static void
+pg_doubt_runs(void *arg, enum pgconn_status st, const PGresult *r, const char *err)
+{
+	struct pg_store *s = arg;
+	struct pg_txn *t = s->flight;
+
+	if (st == PGCONN_CLOSED || t == NULL || !t->in_doubt)
+		return;
+	/* Not known: as if it were, so that the mark is not read too early. */
+	t->runs = st != PGCONN_OK || PQntuples(r) != 1 || pgsql_i64(r, 0, 0) > 0;
+}
+
+/* The second answer: its mark. */
+static void
+pg_doubt_answer(void *arg, enum pgconn_status st, const PGresult *r, const char *err)
+{
+	struct pg_store *s = arg;
+	struct pg_txn *t = s->flight;
+
+	if (st == PGCONN_CLOSED || t == NULL || !t->in_doubt)
+		return;
+	t->asking = false;
+	if (st == PGCONN_LOST)
+		return;	/* lost again: asked once it is back */
+	if (st != PGCONN_OK || PQntuples(r) != 1 || t->runs) {
+		pg_doubt_running(s, t);
+		return;
+	}
+	t->in_doubt = false;
+	if (pgsql_i64(r, 0, 0) == 1) {
+		log_info("database: the commit in doubt was committed; telling it now");
+		pg_txn_tell(t, STORE_OK);
+	} else {
+		pg_txn_fail(t, "the connection to the database server was lost during the "
+		    "commit, which was rolled back");
+		log_info("database: the commit in doubt was rolled back; telling it now");
+		pg_txn_tell(t, STORE_FAILED);
+	}
+	pg_txn_unref(t);
+}
+
+/* Ask about the commit in doubt: a fresh look at the sessions, is its own still
+ * there, and its mark (read after that look, so that a commit made before its
+ * session ended is seen). Alone, a batch of its own; else it joins the open
+ * transaction's (read committed: each statement sees what committed before it). */
+static void
+pg_doubt_ask(struct pg_store *s)
+{
+	struct pg_txn *t = s->flight;
+	char token[24];
+	const char *runs[1] = { t->session }, *mark[2] = { s->name, token };
+
+	if (t->asking)
+		return;
+	snprintf(token, sizeof token, "%lld", (long long)t->token);
+	if (pgconn_send(s->writer, PGSQL_DOUBT_CLEAR, 0, NULL, NULL, NULL) != 0 ||
+	    pgconn_send(s->writer, PGSQL_DOUBT_RUNS, 1, runs, pg_doubt_runs, s) != 0 ||
+	    pgconn_send(s->writer, PGSQL_DOUBT_MARK, 2, mark, pg_doubt_answer, s) != 0)
+		return;
+	t->asking = true;
+	if (s->open == NULL || !pg_txn_alive(s->open))
+		pgconn_sync(s->writer, NULL, NULL);
+}
+
+void
+pgwrite_doubt_cb(int fd, short what, void *arg)
+{
+	struct pg_store *s = arg;
+
+	if (s->flight != NULL && s->flight->in_doubt && pgconn_is_up(s->writer))
+		pg_doubt_ask(s);
+}
+
+void
+pgwrite_up(void *arg)
+{
+	struct pg_store *s = arg;
+
+	if (s->flight != NULL && s->flight->in_doubt)
+		pg_doubt_ask(s);
+}
+
+void
+pgwrite_down(void *arg)
+{
+	struct pg_store *s = arg;
+
+	/* What the open transaction sent is gone with the connection. */
+	if (s->open != NULL)
+		pg_txn_refuse(s->open);
+	if (s->flight != NULL)
+		s->flight->asking = false;
+}
+
+/* At the stop: whether the commit in flight was told (a commit in doubt is asked
+ * about again when due: no loop runs its timer now). */
+static bool
+pg_flight_over(void *arg)
+{
+	struct pg_store *s = arg;
+	struct pg_txn *t = s->flight;
+
+	if (t == NULL)
+		return true;
+	if (t->in_doubt && clock_mono_us() >= t->doubt_next)
+		pgwrite_doubt_cb(-1, 0, s);
+	return false;
+}
+
+void
+pgwrite_wait_durable(struct store *st)
+{
+	struct pg_store *s = pg_of(st);
+
+	if (s->flight == NULL)
+		return;
+	if (pgconn_wait(s->writer, pg_flight_over, s, PGWRITE_STOP_WAIT_US) != 0)
+		log_warnx("database: the outcome of the last commit is still unknown (%s): "
+		    "its requests are not answered", pgconn_is_up(s->writer) ?
+		    "the server did not answer" : pgconn_why(s->writer));
+}
+
+void
+pgwrite_drop(struct pg_store *s)
+{
+	struct pg_txn *t[2] = { s->open, s->flight };
+
+	s->open = s->flight = NULL;
+	for (int i = 0; i < 2; i++)
+		if (t[i] != NULL) {
+			t[i]->over = true;
+			pg_txn_unref(t[i]);
+		}
+}
+
+/* --------------------------------------------------- the transaction */
+
+int
+pgwrite_begin(struct store *st)
+{
+	struct pg_store *s = pg_of(st);
+
+	if (!pgconn_is_up(s->writer))
+		return pg_unreachable(s, s->writer);
+	/* Nothing to send yet: its statements are the transaction, up to its sync. */
+	s->open = pg_txn_new(s);
+	return 0;
+}
+
+bool
+pgwrite_in_txn(const struct store *st)
+{
+	return pg_of_const(st)->open != NULL;
+}
+
+void
+pgwrite_rollback(struct store *st)
+{
+	struct pg_store *s = pg_of(st);
+	struct pg_txn *t = s->open;
+
+	if (t == NULL)
+		return;
+	s->open = NULL;
+	t->over = true;
+	/* Skipped by the server when a statement of it failed: the sync then rolls it
+	 * back by itself. */
+	if (pg_txn_alive(t) && pg_send(t, NULL, PGSQL_ROLLBACK, 0, NULL, pg_wrote, t) == 0 &&
+	    pgconn_sync(s->writer, pg_wrote, t) == 0)
+		t->owed++;
+	pg_txn_unref(t);
+}
+
+/* ------------------------------------------------- the write path's reads */
+
+static struct pg_call *
+pg_call_new(struct pg_txn *t, void *arg)
+{
+	struct pg_call *call = xcalloc(1, sizeof *call);
+
+	call->t = t;
+	call->arg = arg;
+	return call;
+}
+
+/* Send a read of the open transaction, after the writes it must see: 0, or -1
+ * (store_error() says why; call is freed). */
+static int
+pg_read(struct pg_store *s, struct pg_call *call, const char *name, int n,
+    const char *const *v, pgconn_fn *fn)
+{
+	if (pg_open_ready(s) != 0 || pg_flush_rows(s->open) != 0 ||
+	    pg_send(s->open, call, name, n, v, fn, call) != 0) {
+		if (s->open != NULL && pg_open_ready(s) == 0)
+			pg_unreachable(s, s->writer);
+		free(call);
+		return -1;
+	}
+	return 0;
+}
+
+/* An answer to call has come: the error kept (when it failed). It is still owed
+ * until pg_txn_answered, after its callback: the callback may end t (a rollback),
+ * which must not free it under us. */
+static void
+pg_answered(struct pg_call *call, enum pgconn_status st, const char *err)
+{
+	struct pg_txn *t = call->t;
+
+	if (t == NULL)
+		return;
+	if (call->waits)
+		t->waits--;
+	if (st == PGCONN_ERROR) {
+		pg_txn_fail(t, err);
+		pg_fail(t->s, t->error);	/* the first error of t: the cause */
+	} else if (st == PGCONN_LOST)
+		pg_fail(t->s, err);
+}
+
+/* The answer's callback is done: t settled (sent its commit, or freed). */
+static void
+pg_txn_answered(struct pg_txn *t)
+{
+	t->owed--;
+	pg_txn_settle(t);
+}
+
+static void
+pg_loaded(void *arg, enum pgconn_status st, const PGresult *r, const char *err)
+{
+	struct pg_call *call = arg;
+	struct pg_txn *t = call->t;
+	struct store_loaded l = { .rc = -1 };
+
+	pg_answered(call, st, err);
+	if (st == PGCONN_OK) {
+		l.rc = PQntuples(r) == 1;
+		if (l.rc == 1) {
+			pgsql_protocol(r, 0, 0, &l.p);
+			l.envvias = pgsql_bool(r, 0, PGSQL_PROTO_COLS);
+		}
+	}
+	if (st != PGCONN_CLOSED)
+		call->load(call->arg, &l);
+	free(call);
+	pg_txn_answered(t);
+}
+
+void
+pgwrite_load(struct store *st, const char *id, store_load_fn *fn, void *arg)
+{
+	struct pg_store *s = pg_of(st);
+	struct pg_call *call = pg_call_new(s->open, arg);
+	struct store_loaded l = { .rc = -1 };
+	const char *v[1] = { id };
+
+	call->load = fn;
+	if (pg_read(s, call, PGSQL_LOAD, 1, v, pg_loaded) != 0)
+		fn(arg, &l);
+}
+
+static void
+pg_inserted(void *arg, enum pgconn_status st, const PGresult *r, const char *err)
+{
+	struct pg_call *call = arg;
+	struct pg_txn *t = call->t;
+	struct protocol existing;
+	bool envvias = false;
+	int rc = -1;
+	char msg[160];
+
+	if (st == PGCONN_OK && PQntuples(r) == 1) {
+		envvias = pgsql_bool(r, 0, 1 + PGSQL_PROTO_COLS);
+		if (!pgsql_null(r, 0, 0)) {
+			call->p->rid = pgsql_i64(r, 0, 0);
+			pgtxn_inserted(t->w, call->p);
+			rc = 1;
+		} else if (!pgsql_null(r, 0, 1)) {
+			pgsql_protocol(r, 0, 1, &existing);
+			rc = 0;
+		}
+	}
+	if (st == PGCONN_OK && rc < 0) {
+		/* Its id was taken by a transaction that committed after this statement
+		 * began (another writer): neither answer would be true. */
+		snprintf(msg, sizeof msg, "protocol %s was created by another writer at the "
+		    "same time; try again", call->p->id);
+		st = PGCONN_ERROR;
+		err = msg;
+	}
+	pg_answered(call, st, err);
+	if (st != PGCONN_CLOSED)
+		call->insert(call->arg, rc, rc == 0 ? &existing : NULL, envvias);
+	free(call);
+	pg_txn_answered(t);
+}
+
+void
+pgwrite_insert_new(struct store *st, struct protocol *p, store_insert_fn *fn, void *arg)
+{
+	struct pg_store *s = pg_of(st);
+	struct pg_call *call = pg_call_new(s->open, arg);
+	struct pgsql_params pp;
+	char attempts[512];
+
+	call->insert = fn;
+	call->p = p;
+	call->waits = true;
+	pgsql_insert_params(&pp, p, attempts, sizeof attempts);
+	if (pg_read(s, call, PGSQL_INSERT_NEW, pp.n, pp.v, pg_inserted) != 0)
+		fn(arg, -1, NULL, false);
+}
+
+static void
+pg_due_read(void *arg, enum pgconn_status st, const PGresult *r, const char *err)
+{
+	struct pg_call *call = arg;
+	struct pg_txn *t = call->t;
+	int n = -1;
+
+	pg_answered(call, st, err);
+	if (st == PGCONN_OK) {
+		n = PQntuples(r) < call->n ? PQntuples(r) : call->n;
+		for (int i = 0; i < n; i++)
+			pgsql_protocol(r, i, 0, &call->p[i]);
+	}
+	if (st != PGCONN_CLOSED)
+		call->due(call->arg, n);
+	free(call);
+	pg_txn_answered(t);
+}
+
+void
+pgwrite_due(struct store *st, int64_t limit, int max, struct protocol *out,
+    store_due_fn *fn, void *arg)
+{
+	struct pg_store *s = pg_of(st);
+	struct pg_call *call = pg_call_new(s->open, arg);
+	struct pgsql_params pp;
+
+	call->due = fn;
+	call->p = out;
+	call->n = max;
+	pgsql_params_init(&pp);
+	pgsql_param_i64(&pp, limit);
+	pgsql_param_i64(&pp, max);
+	if (pg_read(s, call, PGSQL_DUE, pp.n, pp.v, pg_due_read) != 0)
+		fn(arg, -1);
+}
+
+static void
+pg_head_read(void *arg, enum pgconn_status st, const PGresult *r, const char *err)
+{
+	struct pg_call *call = arg;
+	struct pg_txn *t = call->t;
+	int64_t at = INT64_MAX;
+
+	pg_answered(call, st, err);
+	if (st == PGCONN_OK && PQntuples(r) == 1 && !pgsql_null(r, 0, 0))
+		at = pgsql_i64(r, 0, 0);
+	else if (st != PGCONN_OK && t == NULL && st != PGCONN_CLOSED)
+		pg_fail(call->s_outside, err);
+	if (st != PGCONN_CLOSED)
+		call->head(call->arg, st == PGCONN_OK ? 0 : -1, at);
+	free(call);
+	if (t != NULL)
+		pg_txn_answered(t);
+}
+
+void
+pgwrite_head(struct store *st, store_head_fn *fn, void *arg)
+{
+	struct pg_store *s = pg_of(st);
+	struct pg_call *call;
+
+	/* In the open transaction, it sees what that one wrote (the scheduler's batch);
+	 * outside, it is a batch of its own. */
+	if (s->open != NULL) {
+		call = pg_call_new(s->open, arg);
+		call->head = fn;
+		if (pg_read(s, call, PGSQL_HEAD, 0, NULL, pg_head_read) != 0)
+			fn(arg, -1, INT64_MAX);
+		return;
+	}
+	call = pg_call_new(NULL, arg);
+	call->head = fn;
+	call->s_outside = s;
+	if (pgconn_send(s->writer, PGSQL_HEAD, 0, NULL, pg_head_read, call) != 0) {
+		free(call);
+		pg_unreachable(s, s->writer);
+		fn(arg, -1, INT64_MAX);
+		return;
+	}
+	pgconn_sync(s->writer, NULL, NULL);
+}
+
+/* --------------------------------------------------- the writes */
+
+int
+pgwrite_save(struct store *st, struct protocol *p, const struct proto_event *ev,
+    size_t n, enum store_save what)
+{
+	struct pg_store *s = pg_of(st);
+
+	if (pg_open_ready(s) != 0)
+		return -1;
+	if (s->open->failed)
+		return pg_txn_refuse(s->open);
+	pgtxn_save(s->open->w, p, ev, n, what);
+	return 0;
+}
+
+/* A write sent at once (its answer only matters to the commit). */
+static int
+pg_write(struct pg_store *s, const char *name, int n, const char *const *v)
+{
+	if (pg_open_ready(s) != 0)
+		return -1;
+	if (s->open->failed)
+		return pg_txn_refuse(s->open);
+	if (pg_send(s->open, NULL, name, n, v, pg_wrote, s->open) != 0)
+		return pg_unreachable(s, s->writer);
+	return 0;
+}
+
+int
+pgwrite_seller_put(struct store *st, const char *id, bool envvias)
+{
+	const char *v[2] = { id, envvias ? "t" : "f" };
+
+	return pg_write(pg_of(st), PGSQL_SELLER_PUT, 2, v);
+}
+
+int
+pgwrite_clock_save(struct store *st, int64_t ms)
+{
+	struct pgsql_params pp;
+
+	pgsql_params_init(&pp);
+	pgsql_param_i64(&pp, ms);
+	return pg_write(pg_of(st), PGSQL_CLOCK_SAVE, pp.n, pp.v);
+}
