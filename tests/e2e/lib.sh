@@ -1,6 +1,12 @@
 # Sourced by every end-to-end test: starts the real protocold on a temp directory
 # (temp config, socket and database) with --test-clock, drives it with curl over the
 # Unix socket, and prints TAP lines ("ok - …" / "not ok - …"). Cleans up on exit.
+#
+# The database is an SQLite file in the temp directory, or, when PROTOCOLD_PG is a
+# PostgreSQL server's URI (tests/run.sh sets it; tests/pgtmp.sh starts one), a database
+# made on that server for this run and dropped at the end: the scripts are the same on
+# both stores. new_database NAME gives a second daemon a database of its own; on_pg
+# and skip_on_pg are for the few checks that look at SQLite's files.
 set -u
 
 : "${PROTOCOLD:=$PWD/build/protocold}"
@@ -8,13 +14,75 @@ set -u
 T=$(mktemp -d "${TMPDIR:-/tmp}/pd-e2e.XXXXXX")
 CONF=$T/protocold.ini
 SOCK=$T/protocold.sock
-DB=$T/protocold.db
 LOG=$T/daemon.log
 PID=
 STATUS=
 BODY=
 FAILS=0
 export PROTOCOLD_SOCKET=$SOCK
+
+# --- PostgreSQL ------------------------------------------------------------------
+PG_BASE=${PROTOCOLD_PG:-}
+PSQL=/usr/lib/postgresql/15/bin/psql
+[ -x "$PSQL" ] || PSQL=psql
+# This run's databases: PG_PREFIX_<name>, lower case (no quoting), unique per run.
+PG_PREFIX=pd_$(basename "$0" .sh | tr -c 'a-z0-9\n' _ | cut -c1-30)_$$
+
+# on_pg: whether the daemon runs on PostgreSQL.
+on_pg() {
+	[ -n "$PG_BASE" ]
+}
+
+# pg_uri DB: the base URI with DB as its database.
+pg_uri() {
+	local path=${PG_BASE%%\?*}
+	case $PG_BASE in
+	*\?*) echo "${path%/*}/$1?${PG_BASE#*\?}" ;;
+	*) echo "${path%/*}/$1" ;;
+	esac
+}
+
+# pg_sql [DB] SQL: run SQL on DB (default: the server's own database), tuples only,
+# fields separated by '|'.
+pg_sql() {
+	local uri=$PG_BASE
+	if [ $# -gt 1 ]; then uri=$(pg_uri "$1"); shift; fi
+	"$PSQL" -X -q -At -v ON_ERROR_STOP=1 -d "$uri" -c "$1"
+}
+
+# new_database NAME: the `database` value of a new, empty database: an SQLite path in
+# $T, or a database made on the PostgreSQL server (dropped by e2e_cleanup).
+new_database() {
+	if ! on_pg; then
+		echo "$T/$1.db"
+		return 0
+	fi
+	local name
+	name=${PG_PREFIX}_$(echo "$1" | tr -c 'a-z0-9\n' _)
+	pg_sql "CREATE DATABASE $name" >&2 || return 1
+	pg_uri "$name"
+}
+
+# pg_db_name: the name of this run's main database on PostgreSQL.
+pg_db_name() {
+	echo "${PG_PREFIX}_protocold"
+}
+
+# skip_on_pg DESC: a check that means nothing on PostgreSQL (SQLite's own files).
+skip_on_pg() {
+	echo "ok - $1 # SKIP on PostgreSQL"
+}
+
+# Drops every database this run made (a daemon still on one is disconnected).
+pg_cleanup() {
+	local db
+	on_pg || return 0
+	for db in $(pg_sql "SELECT datname FROM pg_database
+			WHERE datname LIKE '${PG_PREFIX}\_%'" 2>/dev/null); do
+		pg_sql "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 ||
+			echo "# could not drop the database $db"
+	done
+}
 
 e2e_cleanup() {
 	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
@@ -30,9 +98,17 @@ e2e_cleanup() {
 		echo "# daemon log (last 60 lines):"
 		tail -n 60 "$LOG" | sed 's/^/#   /'
 	fi
+	pg_cleanup
 	rm -rf "$T"
 }
 trap e2e_cleanup EXIT
+
+if on_pg && ! DB=$(new_database protocold); then
+	echo "not ok - cannot make a database on the PostgreSQL server $PG_BASE"
+	FAILS=$((FAILS + 1))
+	exit 1
+fi
+on_pg || DB=$T/protocold.db
 
 # write_config [EXTRA_INI_TEXT]: the demo defaults, plus extra lines appended
 # (sections in the extra text may repeat [deadlines] keys only if not set here).

@@ -386,7 +386,7 @@ stop_plain() {
 trap 'stop_plain; e2e_cleanup' EXIT
 cat >"$T/plain.ini" <<INI
 [daemon]
-database = $T/plain.db
+database = $(new_database plain)
 socket = $SOCK2
 timezone = America/Sao_Paulo
 INI

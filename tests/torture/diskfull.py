@@ -12,6 +12,8 @@ corrupt or foreign database files at start.
 2. At start, a file of random bytes, a truncated real database, an SQLite database of
    another application (tables, or another application_id, or a pending WAL): a clear
    error naming the file, a non-zero exit, and the file(s) byte for byte unchanged.
+Both are about SQLite's files: these daemons stay on SQLite (pg="") even when
+PROTOCOLD_PG is set.
 """
 
 import hashlib
@@ -354,7 +356,7 @@ def digest(paths):
 def refuse_case(tap, label, make, real_db=None, expect=None):
     """Start on a database file made by make(path): must exit non-zero with a clear
     error, leaving the file(s) unchanged."""
-    d = Daemon(tap, "badfile")
+    d = Daemon(tap, "badfile", pg="")
     try:
         make(d.db, real_db)
         files = [d.db, d.db + "-wal"]
@@ -445,7 +447,7 @@ def make_foreign_wal(path, real):
 
 def test(tap):
     t_start = time.time()
-    d = Daemon(tap, "diskfull")
+    d = Daemon(tap, "diskfull", pg="")
     fs = os.path.join(d.dir, "fs")
     os.mkdir(fs)
     r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={FS_SIZE},mode=0700",
@@ -478,7 +480,7 @@ def test(tap):
         d.cleanup()
     # A real database of some size (3000 protocols, one page of history each few) for
     # the truncation cases.
-    d2 = Daemon(tap, "realdb")
+    d2 = Daemon(tap, "realdb", pg="")
     try:
         d2.write_config("log_transitions = debug")
         d2.start(test_clock=T0)

@@ -13,6 +13,8 @@
    every write 503, and its clock request never answered).
 
 Before the fixes, 1 let both daemons run, 2 lost the 50 writes, 3 started "ready".
+All three are about SQLite's files: these daemons stay on SQLite (pg="") even when
+PROTOCOLD_PG is set.
 Debian's /usr/bin/python3, standard library only (torture.py).
 """
 
@@ -57,8 +59,8 @@ def wait_exit(proc, secs):
 
 def second_daemon(tap, remove_shm):
     label = "second daemon" + (" with the -shm removed" if remove_shm else "")
-    a = Daemon(tap, name="second-a")
-    b = Daemon(tap, name="second-b")
+    a = Daemon(tap, name="second-a", pg="")
+    b = Daemon(tap, name="second-b", pg="")
     try:
         a.write_config()
         a.start(test_clock=T0)
@@ -96,7 +98,7 @@ def second_daemon(tap, remove_shm):
 def lost_wal(tap, sync, replace):
     how = "replaced by a stale copy of itself" if replace else "removed"
     label = f"WAL {how} (synchronous = {sync})"
-    d = Daemon(tap, name="lostwal")
+    d = Daemon(tap, name="lostwal", pg="")
     try:
         d.write_config()
         with open(d.conf) as f:
@@ -164,7 +166,7 @@ def as_user():
 
 def readonly_db(tap):
     prefix, uid = as_user()
-    d = Daemon(tap, name="rodb")
+    d = Daemon(tap, name="rodb", pg="")
     try:
         os.chmod(d.dir, 0o755)
         os.chown(d.dir, uid, -1)

@@ -2,14 +2,21 @@
 directory (config, socket, database, log), a small HTTP/1.1 client over the Unix socket
 (blocking and asyncio), and read-only checks of the database after the daemon stopped.
 
-Debian's /usr/bin/python3 standard library only. TORTURE=long selects the long mode.
+The database is an SQLite file in the temp directory, or, when PROTOCOLD_PG is a
+PostgreSQL server's URI (tests/run.sh sets it; tests/pgtmp.sh starts one), a database
+made on that server for the Daemon and dropped by its cleanup().
+
+Debian's /usr/bin/python3 standard library only, and python3-psycopg2 on PostgreSQL.
+TORTURE=long selects the long mode.
 """
 
 import asyncio
 import datetime
 import http.client
+import itertools
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -23,6 +30,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 LONG = os.environ.get("TORTURE", "") == "long"
 PROTOCOLD = os.environ.get("PROTOCOLD") or os.path.join(ROOT, "build", "protocold")
 PROTOCOLCTL = os.environ.get("PROTOCOLCTL") or os.path.join(ROOT, "build", "protocolctl")
+# A PostgreSQL server's URI (to its postgres database), or "" for SQLite.
+PG_BASE = os.environ.get("PROTOCOLD_PG", "")
+PG_BIN = os.environ.get("PGBIN", "/usr/lib/postgresql/15/bin")
 
 # The store's enums (daemon/proto.h), as the database keeps them.
 STATES = ["pending", "awaiting", "closed", "unresolved", "mediation", "resolved"]
@@ -171,13 +181,21 @@ class Daemon:
     """protocold on a temp directory. The directory is removed by cleanup() unless the
     test failed (then it is kept and named)."""
 
-    def __init__(self, tap, name="torture", binary=None, dirpath=None):
+    def __init__(self, tap, name="torture", binary=None, dirpath=None, pg=None):
+        """pg: a PostgreSQL server's base URI (default PROTOCOLD_PG; "" for SQLite):
+        the daemon gets a new database of its own there."""
         self.tap = tap
         self.binary = binary or PROTOCOLD
         self.dir = dirpath or tempfile.mkdtemp(prefix=f"pd-{name}.",
                                                dir=os.environ.get("TMPDIR", "/tmp"))
         self.sock = os.path.join(self.dir, "protocold.sock")
-        self.db = os.path.join(self.dir, "protocold.db")
+        self.pg = PG_BASE if pg is None else pg
+        self.pg_name = None
+        if self.pg:
+            self.pg_name = pg_new_name(name)
+            self.db = pg_createdb(self.pg, self.pg_name)
+        else:
+            self.db = os.path.join(self.dir, "protocold.db")
         self.conf = os.path.join(self.dir, "protocold.ini")
         self.log = os.path.join(self.dir, "daemon.log")
         self.proc = None
@@ -313,13 +331,160 @@ holidays = br-national
         if self.tap.fails or os.environ.get("TORTURE_KEEP"):
             self.tap.note(f"kept {self.dir} for inspection; daemon log tail:")
             self.tap.note(self.log_tail(40))
+            if self.pg_name:
+                self.tap.note(f"kept the database {self.db}")
+                return
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
+        if self.pg_name:
+            try:
+                pg_dropdb(self.pg, self.pg_name)
+            except Exception as e:  # noqa: BLE001 — the server may be gone: say so only
+                self.tap.note(f"could not drop the database {self.pg_name}: {e}")
 
 
-def db_ro(path):
-    """A read-only connection (the daemon is stopped: it never writes the file)."""
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+# --- the database, SQLite or PostgreSQL --------------------------------------------
+
+def is_pg(db):
+    """Whether a `database` value names a PostgreSQL database (a libpq URI)."""
+    return isinstance(db, str) and db.startswith(("postgresql://", "postgres://"))
+
+
+def pg_uri(base, name):
+    """The URI base with name as its database."""
+    head, sep, query = base.partition("?")
+    return head.rsplit("/", 1)[0] + "/" + name + sep + query
+
+
+_pg_names = itertools.count(1)
+
+
+def pg_new_name(label):
+    """A database name unique on the server: pd_<label>_<pid>_<n>, lower case."""
+    safe = re.sub(r"[^a-z0-9]", "_", label.lower())[:30]
+    return f"pd_{safe}_{os.getpid()}_{next(_pg_names)}"
+
+
+def pg_connect(uri, readonly=False):
+    import psycopg2   # Debian's python3-psycopg2; only needed on PostgreSQL
+    con = psycopg2.connect(uri)
+    con.set_session(readonly=readonly, autocommit=True)
+    return con
+
+
+def pg_createdb(base, name):
+    """Make the database name on the server base: its URI."""
+    con = pg_connect(base)
+    try:
+        con.cursor().execute(f"CREATE DATABASE {name}")
+    finally:
+        con.close()
+    return pg_uri(base, name)
+
+
+def pg_dropdb(base, name):
+    con = pg_connect(base)
+    try:
+        con.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    finally:
+        con.close()
+
+
+def pg_schema(con):
+    """The schema that holds the store's tables (the one with `protocols`), or None."""
+    cur = con.cursor()
+    cur.execute("SELECT table_schema FROM information_schema.tables "
+                "WHERE table_name = 'protocols' AND table_schema NOT IN "
+                "('pg_catalog', 'information_schema') ORDER BY table_schema = 'public'")
+    row = cur.fetchone()
+    return row[0] if row else None
+
+
+class PgRO:
+    """A read-only PostgreSQL connection with sqlite3's execute(): rows of the store's
+    tables, wherever its schema is (search_path)."""
+
+    def __init__(self, uri):
+        self.con = pg_connect(uri, readonly=True)
+        schema = pg_schema(self.con)
+        if schema is not None:
+            self.con.cursor().execute("SET search_path TO %s, public", (schema,))
+
+    def execute(self, sql, args=()):
+        cur = self.con.cursor()
+        cur.execute(sql, args or None)
+        return cur
+
+    def has_table(self, name):
+        return self.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()[0]
+
+    def close(self):
+        self.con.close()
+
+
+def db_ro(db):
+    """A read-only connection (the daemon is stopped: it never writes the database):
+    sqlite3's for a path, PgRO (the same execute()) for a PostgreSQL URI."""
+    if is_pg(db):
+        return PgRO(db)
+    return sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+
+
+def pg_integrity(uri):
+    """PostgreSQL's counterpart of SQLite's PRAGMA integrity_check: amcheck's
+    verify_heapam on every table of the store's schema and bt_index_parent_check (with
+    heapallindexed) on every B-tree index. "ok", or what it found. The extension lives
+    in a schema of its own for the check only (the server is a throw-away one and we
+    are its superuser); the daemon must be stopped."""
+    con = pg_connect(uri)
+    cur = con.cursor()
+    found = []
+    try:
+        schema = pg_schema(con) or "public"
+        cur.execute("CREATE SCHEMA IF NOT EXISTS pd_amcheck")
+        cur.execute("CREATE EXTENSION IF NOT EXISTS amcheck SCHEMA pd_amcheck")
+        cur.execute("SELECT c.oid::regclass::text, c.relkind, a.amname FROM pg_class c "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "LEFT JOIN pg_am a ON a.oid = c.relam "
+                    "WHERE n.nspname = %s AND c.relkind IN ('r', 'i') "
+                    "AND c.relpersistence = 'p' ORDER BY c.relkind DESC, 1", (schema,))
+        rels = cur.fetchall()
+        if not any(k == "r" for _, k, _ in rels):
+            found.append(f"no table in the schema {schema}")
+        for rel, kind, am in rels:
+            if kind == "r":
+                cur.execute("SELECT blkno, offnum, msg FROM pd_amcheck.verify_heapam(%s)",
+                            (rel,))
+                found += [f"{rel}: block {b} item {o}: {m}" for b, o, m in cur.fetchall()]
+            elif am == "btree":
+                try:
+                    cur.execute("SELECT pd_amcheck.bt_index_parent_check(%s, true)", (rel,))
+                except Exception as e:  # noqa: BLE001 — corruption is raised as an error
+                    found.append(f"{rel}: {str(e).strip()}")
+    finally:
+        try:
+            cur.execute("DROP EXTENSION IF EXISTS amcheck")
+            cur.execute("DROP SCHEMA IF EXISTS pd_amcheck")
+        finally:
+            con.close()
+    return "ok" if not found else "\n".join(found[:20])
+
+
+def integrity(db):
+    """PRAGMA integrity_check by the sqlite3 CLI (read-only) on a path, amcheck on a
+    PostgreSQL URI: "ok" or what was found."""
+    if is_pg(db):
+        return pg_integrity(db)
+    r = subprocess.run(["sqlite3", "-readonly", db, "PRAGMA integrity_check"],
+                       capture_output=True, text=True)
+    return r.stdout.strip() or r.stderr.strip()
+
+
+def integrity_desc(db):
+    """What integrity() runs, for a TAP line."""
+    if is_pg(db):
+        return "amcheck (verify_heapam, bt_index_parent_check) on every table and index"
+    return "PRAGMA integrity_check (sqlite3 CLI, read-only)"
 
 
 def feed_all(client, after=0):
