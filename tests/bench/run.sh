@@ -16,6 +16,9 @@
 #      (loadgen.c, and h2load as an independent client)
 #   f  the NDJSON import: lines/s, against the same inserts with no daemon
 #      (ceiling.c --import)
+#   g  a's drain, d's actions and e's GETs with the daemon on PostgreSQL (a throw-away
+#      server, tests/pgtmp.sh), the drain against pgceiling.c (the same writes by a
+#      minimal libpq program); the CPU per request of the daemon and of the server
 # Full mode: N = 1M, sizes 100k/1M/10M, medians of 3 runs (21–27 minutes on 2 cores).
 # --quick: N = 100k, sizes 10k/100k/1M, 1 run, b's scattered worst case left out
 # (under 3 minutes: 168 s with it, on 12-03).
@@ -103,6 +106,7 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
+	pg_down
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -170,7 +174,7 @@ for c in curl jq; do
 done
 log "building (make all + tools in $BUILD/bench)"
 BENCH_BINS="$BUILD/bench/loadgen $BUILD/bench/trivial $BUILD/bench/ceiling \
-	$BUILD/bench/benchdb $BUILD/bench/startwait"
+	$BUILD/bench/benchdb $BUILD/bench/startwait $BUILD/bench/pgceiling"
 # shellcheck disable=SC2086
 make --no-print-directory -s BUILD="$BUILD" all $BENCH_BINS >"$T/build.log" 2>&1 ||
 	{ cat "$T/build.log" >&2; die "the build failed"; }
@@ -655,6 +659,114 @@ scen_base_rss() {
 	rm -rf "$dir"
 }
 
+# ---- g: the same daemon on PostgreSQL (issue 23) -------------------------------------
+
+# A throw-away PostgreSQL 15 of the bench's own (tests/pgtmp.sh: initdb in a temp dir,
+# Unix socket only, fsync on), started for g and stopped after it. Its directory is
+# apart from $T: as root the server runs as postgres, which must reach its socket.
+PG_ERR=
+PGD=
+PGBIN=/usr/lib/postgresql/15/bin
+pg_sql() {
+	"$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$PG_BASE" -c "$1" >/dev/null
+}
+pg_up() {
+	[ -x "$PGBIN/initdb" ] || { PG_ERR="PostgreSQL 15 is not installed ($PGBIN)"; return 1; }
+	PGD=$(mktemp -d "${TMPDIR:-/tmp}/pd-benchpg.XXXXXX")
+	PG_BASE=$(sh "$ROOT/tests/pgtmp.sh" start "$PGD" 2>"$T/pgtmp.log") ||
+		{ PG_ERR="the server did not start: $(tail -n 2 "$T/pgtmp.log" | tr '\n' ' ')"
+		  return 1; }
+	note pg_version "$("$PGBIN/postgres" --version | awk '{ print $3 }')"
+}
+pg_down() {
+	[ -n "${PGD:-}" ] || return 0
+	sh "$ROOT/tests/pgtmp.sh" stop "$PGD" fast
+	rm -rf "$PGD"
+	PGD=
+}
+# pg_ticks: the CPU time of the server (postmaster and every process of it: backends,
+# WAL writer, checkpointer), in clock ticks.
+pg_ticks() {
+	local pm t=0 p
+	pm=$(head -n 1 "$PGD/data/postmaster.pid" 2>/dev/null) || { echo 0; return; }
+	for p in "$pm" $(pgrep -P "$pm"); do
+		t=$((t + $(cpu_ticks "$p")))
+	done
+	echo "$t"
+}
+# per_req TICKS REQUESTS: µs of CPU per request.
+per_req() {
+	awk -v t="$1" -v n="$2" -v hz="$CLK_TCK" 'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n }'
+}
+
+# g: the same import, drain and actions as a and d, and the GETs of e, with the daemon on
+# a PostgreSQL database; the drain against pgceiling (the same writes by a minimal libpq
+# program) on a copy of the database the import wrote. CPU per request of the daemon
+# and of the server over the loadgen runs.
+scen_pg() {
+	local dir=$T/pg uri curi out secs created t0 t1 applied lg c0 p0 n
+	uri=$(sh "$ROOT/tests/pgtmp.sh" createdb "$PGD" pd_bench) || { log "g: createdb failed"; return 1; }
+	daemon_start "$dir" "$uri" --test-clock="$TC0"
+	settle
+	read -r secs created < <(import_file "$T/a.ndjson")
+	[ "$created" = "$N_A" ] || log "g: import created $created of $N_A"
+	put pg_import_lps "$(awk -v n="$created" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')"
+	daemon_stop
+
+	# The ceiling drains a copy made by the server (CREATE DATABASE … TEMPLATE).
+	pg_sql "CREATE DATABASE pd_ceil TEMPLATE pd_bench" || { log "g: copy failed"; return 1; }
+	pg_sql "CHECKPOINT"
+	curi=$(sh "$ROOT/tests/pgtmp.sh" uri "$PGD" pd_ceil)
+	settle
+	out=$("$B/pgceiling" "$curi" --at "$DUE_A") || log "g: pgceiling failed"
+	put pg_ceiling_tps "$(echo "$out" | jq -r '.tps // empty')"
+	sh "$ROOT/tests/pgtmp.sh" dropdb "$PGD" pd_ceil
+	pg_sql "CHECKPOINT"
+
+	daemon_start "$dir" "$uri" --test-clock="$TC0"
+	# GET /v1/protocols/{id} from 64 clients, after a second unmeasured.
+	get_one "$DSOCK" "$DPID" 1 pg-warmup >/dev/null
+	p0=$(pg_ticks)
+	read -r -a lg < <(get_one "$DSOCK" "$DPID" "$GET_S" pg-get)
+	if [ "${#lg[@]}" = 5 ]; then
+		put pg_get_rps "${lg[0]}"
+		put pg_get_p99 "${lg[1]}"
+		put pg_get_errors "${lg[2]}"
+		put pg_get_cpu_us "$(per_req "${lg[4]}" "${lg[3]}")"
+		put pg_get_pgcpu_us "$(per_req $(($(pg_ticks) - p0)) "${lg[3]}")"
+	fi
+
+	# The drain: every clock due at one instant, answered once all are committed.
+	settle
+	t0=$(date +%s%N)
+	out=$(api http://localhost/v1/clock -d '{"advance":"48h"}')
+	t1=$(date +%s%N)
+	applied=$(echo "$out" | jq -r '.applied // 0')
+	[ "$applied" = "$N_A" ] || log "g: drain applied $applied of $N_A ($out)"
+	put pg_drain_tps "$(awk -v n="$applied" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", n / (ns / 1e9) }')"
+	put pg_drain_s "$(awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.3f", ns / 1e9 }')"
+	put pg_drain_ratio "$(awk -v a="$(tail -n1 "$M/pg_drain_tps")" \
+		-v b="$(tail -n1 "$M/pg_ceiling_tps" 2>/dev/null)" 'BEGIN { if (b > 0) printf "%.3f", a / b }')"
+
+	# Actions from 64 clients, each on a pending protocol of its own.
+	read -r secs created < <(import_file "$T/d.ndjson")
+	settle
+	p0=$(pg_ticks)
+	out=$(act_run D)
+	lg=$(echo "$out" | head -n 1)
+	n=$(echo "$lg" | jq -r '.rps * .elapsed_s | floor')
+	put pg_act_wps "$(echo "$lg" | jq -r '.status["2xx"] / .elapsed_s | floor')"
+	put pg_act_p99 "$(echo "$lg" | jq -r .p99_ms)"
+	put pg_act_errors "$(echo "$lg" | jq -r .errors)"
+	put pg_act_cpu_us "$(echo "$out" | sed -n 2p)"
+	put pg_act_pgcpu_us "$(per_req $(($(pg_ticks) - p0)) "$n")"
+	daemon_stop
+	put pg_db_bytes_per_protocol "$("$PGBIN/psql" -X -At -d "$uri" -c \
+		"SELECT pg_database_size(current_database()) / $((N_A + N_D))")"
+	sh "$ROOT/tests/pgtmp.sh" dropdb "$PGD" pd_bench
+	rm -rf "$dir"
+}
+
 # ---- the peer: BullMQ on a local redis-server ------------------------------------------
 
 PEER_ERR=
@@ -775,6 +887,10 @@ if [ "$PEER" = 1 ]; then
 else
 	PEER_ERR="skipped (--no-peer)"
 fi
+log "PostgreSQL: import, ceiling, GETs, drain, actions (once)"
+PG_OK=0
+if pg_up; then scen_pg && PG_OK=1; else log "g: $PG_ERR"; fi
+pg_down
 scen_base_rss
 for n in $C_SIZES; do
 	log "size $n: generate, start x$C_STARTS, catch up, read"
@@ -896,6 +1012,16 @@ echo "| e · (same, h2load --h1) | requests/s | — | h2load unavailable | — |
 fi
 echo "| f · import of $NA_H protocols (NDJSON, pieces of $IMPORT_CHUNK) | lines/s | $(fmt "$(med import_lps)") | SQLite alone (the same two INSERTs a line, no daemon) $(fmt "$(med import_ceiling_lps)") | $(fmt "$(med import_ratio)" 2)× | ≥ 100000/s | $(judge "$(med import_lps)" ge 100000) |"
 echo "| f · the same inserts without the schema's seller and state indexes | lines/s | — | SQLite alone, no seller/state index $(fmt "$(med import_ceiling_bare_lps)") | $(ratio "$(med import_lps)" "$(med import_ceiling_bare_lps)") | (information) | — |"
+if [ "$PG_OK" = 1 ]; then
+echo "| g · a's $NA_H clocks due at one instant, on PostgreSQL (synchronous_commit = on) | drain after \`POST /v1/clock\`, transitions/s | $(fmt "$(med pg_drain_tps)") ($(fmt "$(med pg_drain_s)" 2) s) | pgceiling $(fmt "$(med pg_ceiling_tps)") (the same writes, minimal libpq program) | $(fmt "$(med pg_drain_ratio)" 2)× | ≥ 0.7× ceiling | $(judge "$(med pg_drain_ratio)" ge 0.7) |"
+echo "| g · d's actions from 64 clients, on PostgreSQL | acknowledged writes/s (p99 ms) | $(fmt "$(med pg_act_wps)") ($(fmt "$(med pg_act_p99)" 1)) | SQLite (d, synchronous=full) $(fmt "$(med act_wps)") ($(fmt "$(med act_p99)" 1)) | $(ratio "$(med pg_act_wps)" "$(med act_wps)") | (information) | — |"
+echo "| g · (same): CPU per action | µs, protocold / PostgreSQL (every process) | $(fmt "$(med pg_act_cpu_us)" 1) / $(fmt "$(med pg_act_pgcpu_us)" 1) | protocold on SQLite $(fmt "$(med act_cpu_us)" 1) | — | (information) | — |"
+echo "| g · e's \`GET /v1/protocols/{id}\` from 64 clients, on PostgreSQL | requests/s (p99 ms) | $(fmt "$(med pg_get_rps)") ($(fmt "$(med pg_get_p99)" 1)) | SQLite (e) $(fmt "$(med get_rps)") ($(fmt "$(med get_p99)" 1)) | $(ratio "$(med pg_get_rps)" "$(med get_rps)") | (information) | — |"
+echo "| g · (same): CPU per GET | µs, protocold / PostgreSQL (every process) | $(fmt "$(med pg_get_cpu_us)" 1) / $(fmt "$(med pg_get_pgcpu_us)" 1) | protocold on SQLite $(fmt "$(med get_cpu_us)" 1) | — | (information) | — |"
+echo "| g · import of $NA_H protocols, on PostgreSQL | lines/s | $(fmt "$(med pg_import_lps)") | SQLite (f) $(fmt "$(med import_lps)") | $(ratio "$(med pg_import_lps)" "$(med import_lps)") | (information) | — |"
+else
+echo "| g · on PostgreSQL | — | — | unavailable: $PG_ERR | — | ≥ 0.7× ceiling | — |"
+fi
 echo
 echo "Growth with the number of protocols (each with a running clock; 24 h of them overdue at start):"
 echo
@@ -915,6 +1041,7 @@ echo "- **c**: \`benchdb\` writes the rows in the daemon's schema; each size is 
 echo "- **d**: \`POST /v1/protocols/{id}/actions {\"action\":\"request_photos\"}\`, each request on a pending protocol of its own, 64 keep-alive connections for ${D_S} s; 2xx answers/s (a 2xx means committed). The information row repeats it with \`synchronous = normal\` on a fresh pool of pending protocols. CPU per request (d, e): utime + stime of the server process from /proc (every thread: the loop and the checkpointer) over the loadgen's run, divided by the requests answered."
 echo "- **e**: 64 keep-alive connections, random ids among $NA_H. The daemon first serves GETs for 1 s unmeasured (its page cache and read map fill, as in service); then it and the trivial handler alternate $E_PAIRS times, $(awk -v s="$GET_S" 'BEGIN { printf "%g", s / 2 }') s each (the host's speed drifts within seconds): the ratio is the median of the pairs' ratios, requests/s and p99 the pairs' medians. h2load: ${GET_S} s each, 20000 random ids cycled. The trivial handler (\`trivial.c\`) answers a fixed 64-byte JSON with the same libevent and the daemon's loop configuration (epoll changelist); the information row runs it on libevent's default loop."
 echo "- **f**: the $NA_H-line NDJSON file posted to \`POST /v1/protocols:import\` by curl in pieces of $IMPORT_CHUNK (whole lines; the daemon bounds a body), one after the other, timed from the first request to the last answer. Its reference (\`ceiling.c --import\`) inserts as many protocols into a fresh copy of the bench's template database with the daemon's settings and its two statements a line (the protocol row, the id's unique index telling a new one, and its \`create\` history entry), $(grep -o 'IMPORT_TXN_LINES [0-9]*' daemon/web/import.h | awk '{ print $2 }') lines per transaction as the import commits them: no HTTP, no JSON, no rules."
+echo "- **g**: the daemon of a, d and e with \`database = postgresql://…\` on a throw-away PostgreSQL $(get_note pg_version) started by the bench (\`tests/pgtmp.sh\`: initdb in a temp dir, Unix socket, \`fsync = on\`, \`synchronous_commit = on\`, defaults otherwise), on the same machine. The same $NA_H-line import under the test clock, then **pgceiling** (\`pgceiling.c\`) drains a copy of that database (\`CREATE DATABASE … TEMPLATE\`, stopped daemon) with the daemon's statements and nothing else: per transaction of \`SCHED_BATCH\` transitions, the due rows read locked from the timer index, one UPDATE of them all, the counters, the block of feed seqs and the history INSERT, the commit; one connection in pipeline mode. Then the daemon serves ${GET_S} s of GETs (64 clients, after 1 s unmeasured), drains its own $NA_H (\`POST /v1/clock\`, timed), and takes d's actions for ${D_S} s. CPU per request: protocold's process, and the server's postmaster with all its children (backends, WAL writer, checkpointer), over the loadgen's run."
 echo "- Clients and servers share the machine's $SYS_CORES cores; loadgen is one thread."
 echo "- Before each timed phase (an import, the ceiling, the drain, actions, the spread, a start of c, BullMQ with appendfsync) the bench runs \`sync\`, so the kernel's flush of files the bench itself just wrote does not stall the fsyncs being measured (it doubled the 10M catch-up before it was added)."
 # The causes of the misses and what was tried: analysis written by hand (it names no
