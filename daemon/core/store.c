@@ -185,3 +185,17 @@ store_close(struct store *st)
 	if (st != NULL)
 		st->ops->close(st);
 }
+
+void
+store_on_txn_lost(struct store *st, void (*fn)(void *arg), void *arg)
+{
+	st->txn_lost = fn;
+	st->txn_lost_arg = arg;
+}
+
+void
+store_txn_lost(struct store *st)
+{
+	if (st->txn_lost != NULL)
+		st->txn_lost(st->txn_lost_arg);
+}

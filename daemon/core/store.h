@@ -181,6 +181,10 @@ struct store_ops {
 /* Every backend's handle begins with this. */
 struct store {
 	const struct store_ops *ops;
+	/* Told by a backend when the open transaction can no longer be committed (its
+	 * connection is gone): store_on_txn_lost. */
+	void (*txn_lost)(void *arg);
+	void *txn_lost_arg;
 };
 
 /* The write path */
@@ -194,6 +198,12 @@ void store_rollback(struct store *st);
  * STORE_OK, durable(arg, STORE_OK or STORE_LOST), from the loop or before returning. */
 void store_commit(struct store *st, store_outcome_fn *written, store_outcome_fn *durable,
     void *arg);
+/* fn(arg) is called, from the loop, when the open transaction can no longer be
+ * committed (a client-server backend lost its connection): the turn then rolls it back
+ * at once rather than after the commit in flight. SQLite never calls it. */
+void store_on_txn_lost(struct store *st, void (*fn)(void *arg), void *arg);
+/* For a backend: tell it (a no-op when nobody asked). */
+void store_txn_lost(struct store *st);
 /* Wait, blocking, until the commit in flight (if any) is durable and its durable() has
  * run: for the stop, once the loop is gone. */
 void store_wait_durable(struct store *st);

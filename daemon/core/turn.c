@@ -160,6 +160,16 @@ turn_hold_cb(evutil_socket_t fd, short what, void *arg)
 	turn_flush(t);
 }
 
+/* The store cannot commit the open transaction any more: roll it back now, its
+ * waiters told it failed, without waiting for the commit in flight. */
+static void
+turn_txn_lost(void *arg)
+{
+	struct turn *t = arg;
+
+	turn_spoil(t);
+}
+
 struct turn *
 turn_new(struct event_base *base, struct store *st, struct metrics *m,
     turn_told_fn *told, void *told_arg)
@@ -173,6 +183,7 @@ turn_new(struct event_base *base, struct store *st, struct metrics *m,
 	t->told_arg = told_arg;
 	t->ev = event_new(base, -1, 0, turn_cb, t);
 	t->hold_ev = evtimer_new(base, turn_hold_cb, t);
+	store_on_txn_lost(st, turn_txn_lost, t);
 	if (t->ev == NULL || t->hold_ev == NULL)
 		fatalx("turn: event_new failed");
 	return t;
@@ -198,6 +209,7 @@ turn_free(struct turn *t)
 	if (t == NULL)
 		return;
 	turn_drain(t);
+	store_on_txn_lost(t->st, NULL, NULL);
 	event_free(t->ev);
 	event_free(t->hold_ev);
 	turn_list_free(&t->w);

@@ -469,9 +469,12 @@ pgwrite_down(void *arg)
 {
 	struct pg_store *s = arg;
 
-	/* What the open transaction sent is gone with the connection. */
-	if (s->open != NULL)
+	/* What the open transaction sent is gone with the connection: its requests are
+	 * told so now, not once the commit in flight (maybe in doubt) is settled. */
+	if (s->open != NULL) {
 		pg_txn_refuse(s->open);
+		store_txn_lost(&s->st);
+	}
 	if (s->flight != NULL)
 		s->flight->asking = false;
 }
