@@ -80,12 +80,6 @@ struct config {
 struct config *config_load(const char *path, char **errors);
 /* Free; NULL is a no-op. */
 void config_free(struct config *cfg);
-/* Whether `database` names a PostgreSQL database ("postgresql://" or "postgres://",
- * libpq's URI), not a SQLite file. */
-bool config_database_is_uri(const char *database);
-/* `database` as logs and answers show it: a URI's password (user:PASSWORD@, or
- * password=… among its parameters) replaced by "***". Malloc'd. */
-char *config_database_shown(const char *database);
 /* The key name of a deadline ("photos_wait"). */
 const char *config_dl_name(enum config_dl dl);
 /* The deadline for a protocol's reason (NULL or unknown reason: [deadlines] or the

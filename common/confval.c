@@ -8,7 +8,7 @@
 #include <sys/un.h>
 
 #include "civil.h"
-#include "config.h"
+#include "dburi.h"
 #include "tz.h"
 #include "xmalloc.h"
 
@@ -60,7 +60,7 @@ confval_database(const char *dir, const char *value, char **out, char **why)
 {
 	const char *c;
 
-	if (!config_database_is_uri(value))
+	if (!dburi_is_pg(value))
 		return confval_path(dir, value, out, why);
 	for (c = value; *c != '\0'; c++)
 		if ((unsigned char)*c <= ' ' || *c == 0x7f) {

@@ -19,7 +19,7 @@
 /* value made absolute against dir (an absolute real path), leading "./" and "../"
  * folded in, into a malloc'd *out: always 0. */
 int confval_path(const char *dir, const char *value, char **out, char **why);
-/* `database`: a PostgreSQL URI (config_database_is_uri) kept as written, once it holds
+/* `database`: a PostgreSQL URI (dburi_is_pg) kept as written, once it holds
  * no control character or space; else a SQLite file, as confval_path. */
 int confval_database(const char *dir, const char *value, char **out, char **why);
 /* confval_path, then -1 when the result is too long for a Unix socket's sun_path. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "clock.h"
+#include "dburi.h"
 #include "engine.h"
 #include "log.h"
 #include "metrics.h"
@@ -113,7 +114,7 @@ daemon_open_store(struct daemon *d, char **why)
 	const struct config *cfg = runconf_get(d->conf);
 	struct sqlite_options so = { cfg->sync_full, cfg->read_map_mib };
 
-	if (config_database_is_uri(cfg->database))
+	if (dburi_is_pg(cfg->database))
 		return pg_store_open(cfg->database, d->base, why);
 	return sqlite_store_open(cfg->database, &so, d->base, why);
 }
@@ -287,7 +288,7 @@ daemon_run(struct daemon *d)
 	d->sysd = sysd_new(d->base, d->store, d->turn, daemon_status, d);
 	/* Whatever expired while we were down is applied first, in due order. */
 	sched_kick(d->sched);
-	db = config_database_shown(runconf_get(d->conf)->database);
+	db = dburi_shown(runconf_get(d->conf)->database);
 	log_info("ready: database %s, socket %s", db, web_socket_name(d->web));
 	free(db);
 	web_status_text(d->web, daemon_ready_text, d);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "dburi.h"
 #include "log.h"
 #include "tz.h"
 #include "xmalloc.h"
@@ -79,7 +80,7 @@ static void
 runconf_warn_static(const struct config *old, const struct config *cfg)
 {
 	if (strcmp(old->database, cfg->database) != 0) {
-		char *db = config_database_shown(cfg->database);
+		char *db = dburi_shown(cfg->database);
 
 		log_warnx("reload: database changed to %s; it applies at the next start", db);
 		free(db);

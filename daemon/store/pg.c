@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "config.h"
+#include "dburi.h"
 #include "pg_int.h"
 #include "pgconn.h"
 #include "pgread.h"
@@ -133,7 +133,7 @@ static const struct store_ops pg_ops = {
 static struct store *
 pg_refuse(struct pg_store *s, const char *uri, char *why, char **cause)
 {
-	char *shown = config_database_shown(uri);
+	char *shown = dburi_shown(uri);
 
 	*cause = xasprintf("%s: %s", shown, why);
 	free(shown);
