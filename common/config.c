@@ -507,6 +507,7 @@ config_free(struct config *cfg)
 	free(cfg->database);
 	free(cfg->socket);
 	free(cfg->write_group);
+	free(cfg->instance);
 	free(cfg->timezone);
 	free(cfg);
 }

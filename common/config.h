@@ -43,6 +43,7 @@ struct config {
 	char *socket;
 	unsigned socket_mode;
 	char *write_group;	/* NULL when not set */
+	char *instance;		/* this instance's name in a cluster; NULL: hostname:pid */
 	char *timezone;
 	bool sync_full;		/* synchronous = full (true) | normal */
 	bool log_transitions_info;	/* log_transitions = info (true) | debug */

@@ -31,7 +31,7 @@ static const struct {
 
 static confkeys_parse_fn confkeys_database, confkeys_socket, confkeys_mode, confkeys_group,
     confkeys_timezone, confkeys_sync, confkeys_deadline, confkeys_holidays, confkeys_extra,
-    confkeys_log, confkeys_maxconn, confkeys_idle, confkeys_readmap;
+    confkeys_log, confkeys_maxconn, confkeys_idle, confkeys_readmap, confkeys_instance;
 
 static const struct confkeys_key confkeys_daemon[] = {
 	{ "database", confkeys_database, 0, false },
@@ -44,6 +44,7 @@ static const struct confkeys_key confkeys_daemon[] = {
 	{ "max_connections", confkeys_maxconn, 0, false },
 	{ "idle_timeout", confkeys_idle, 0, false },
 	{ "read_map", confkeys_readmap, 0, false },
+	{ "instance", confkeys_instance, 0, false },
 };
 
 static const struct confkeys_key confkeys_deadlines[] = {
@@ -86,6 +87,24 @@ confkeys_database(const struct confkeys_dest *d, int arg, const char *value, cha
 		return -1;
 	free(d->cfg->database);
 	d->cfg->database = path;
+	return 0;
+}
+
+/* A name the others, the logs and /metrics labels show as given: 1 to 48 of
+ * [A-Za-z0-9._:-]. */
+static int
+confkeys_instance(const struct confkeys_dest *d, int arg, const char *value, char **why)
+{
+	size_t n = strlen(value);
+
+	if (n == 0 || n > 48 || strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
+	    "TUVWXYZ0123456789._:-") != n) {
+		*why = xasprintf("'%s' is not an instance name (1 to 48 letters, digits, "
+		    "'.', '_', ':' or '-', e.g. api-1)", value);
+		return -1;
+	}
+	free(d->cfg->instance);
+	d->cfg->instance = xstrdup(value);
 	return 0;
 }
 

@@ -107,6 +107,27 @@ daemon_start_web(struct daemon *d, int fd, char **cause)
 	return d->web == NULL ? -1 : 0;
 }
 
+/* Another instance moved a clock of ours, or what we own changed. */
+static void
+daemon_peer_wake(void *arg, int64_t at)
+{
+	struct daemon *d = arg;
+
+	sched_wake(d->sched, at);
+}
+
+/* Another instance moved the test clock (the database keeps it for all). */
+static void
+daemon_peer_clock(void *arg, int64_t ms)
+{
+	struct daemon *d = arg;
+
+	if (!clock_is_test(d->clock) || ms == clock_now(d->clock))
+		return;
+	clock_test_set(d->clock, ms);
+	sched_kick(d->sched);
+}
+
 /* The store `database` names: a PostgreSQL URI, else a SQLite file. */
 static struct store *
 daemon_open_store(struct daemon *d, char **why)
@@ -115,7 +136,7 @@ daemon_open_store(struct daemon *d, char **why)
 	struct sqlite_options so = { cfg->sync_full, cfg->read_map_mib };
 
 	if (dburi_is_pg(cfg->database))
-		return pg_store_open(cfg->database, d->base, why);
+		return pg_store_open(cfg->database, cfg->instance, d->base, why);
 	return sqlite_store_open(cfg->database, &so, d->base, why);
 }
 
@@ -185,6 +206,8 @@ daemon_start(struct daemon *d, bool test_clock, const int64_t *test_start, int f
 	d->engine = engine_new(d->store, d->turn, d->clock, d->metrics);
 	engine_configure(d->engine, cfg, runconf_cal(d->conf));
 	d->sched = sched_new(d->base, d->store, d->engine, d->turn, d->clock);
+	store_on_peers(d->store, &(struct store_peers){ daemon_peer_wake,
+	    daemon_peer_clock, d });
 	if (test_clock && daemon_test_clock(d, test_start, cause) != 0)
 		return -1;
 	return daemon_start_web(d, fd, cause);

@@ -85,6 +85,9 @@ runconf_warn_static(const struct config *old, const struct config *cfg)
 		log_warnx("reload: database changed to %s; it applies at the next start", db);
 		free(db);
 	}
+	if ((old->instance == NULL) != (cfg->instance == NULL) || (old->instance != NULL &&
+	    strcmp(old->instance, cfg->instance) != 0))
+		log_warnx("reload: instance changed; it applies at the next start");
 	if (strcmp(old->socket, cfg->socket) != 0 || old->socket_mode != cfg->socket_mode)
 		log_warnx("reload: socket settings changed; they apply at the next start");
 	if (old->sync_full != cfg->sync_full)

@@ -33,6 +33,7 @@ struct sched {
 	struct turn *t;
 	const struct clock *clock;
 	struct event *timer;
+	int64_t armed_at;		/* the instant the timer was armed for (ms) */
 	/* A batch asked of the engine and not yet applied (the store answers its read
 	 * later), and the instant it fires up to. */
 	bool firing;
@@ -146,6 +147,7 @@ sched_arm_at(struct sched *s, int64_t head, int64_t now)
 {
 	int64_t wait;
 
+	s->armed_at = head < now ? now : head;
 	if (head <= now) {
 		/* Due now: a zero timeout, not an immediate activation, so the loop polls
 		 * its sockets between two batches (a long catch-up never starves them). */
@@ -248,6 +250,13 @@ sched_kick(struct sched *s)
 	if (s->open_batches > 0 || s->firing)
 		return;
 	store_head(s->st, sched_head_read, s);
+}
+
+void
+sched_wake(struct sched *s, int64_t at)
+{
+	if (at == INT64_MIN || at < s->armed_at)
+		sched_kick(s);
 }
 
 void

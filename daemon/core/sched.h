@@ -43,6 +43,9 @@ struct sched *sched_new(struct event_base *base, struct store *st, struct engine
 void sched_free(struct sched *s);
 /* Look at the head again (after a commit, a clock change or at start). */
 void sched_kick(struct sched *s);
+/* Another instance moved a clock of ours to `at` (INT64_MIN: what we own changed):
+ * look at the head again if that is before the timer. */
+void sched_wake(struct sched *s, int64_t at);
 /* Run fn(arg) once nothing is due any more at the current time (at once if so). */
 void sched_when_idle(struct sched *s, void (*fn)(void *), void *arg);
 /* How many clock points (expiries and warnings) were applied since start and are

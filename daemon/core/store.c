@@ -199,3 +199,41 @@ store_txn_lost(struct store *st)
 	if (st->txn_lost != NULL)
 		st->txn_lost(st->txn_lost_arg);
 }
+
+void
+store_cluster(struct store *st, struct store_cluster *out)
+{
+	*out = (struct store_cluster){ .shards = 1 };
+	if (st->ops->cluster != NULL)
+		st->ops->cluster(st, out);
+}
+
+void
+store_settled(struct store *st, int64_t ms, store_settled_fn *fn, void *arg)
+{
+	if (st->ops->settled == NULL) {
+		fn(arg, 0, true);
+		return;
+	}
+	st->ops->settled(st, ms, fn, arg);
+}
+
+void
+store_on_peers(struct store *st, const struct store_peers *p)
+{
+	st->peers = *p;
+}
+
+void
+store_peer_wake(struct store *st, int64_t at)
+{
+	if (st->peers.wake != NULL)
+		st->peers.wake(st->peers.arg, at);
+}
+
+void
+store_peer_clock(struct store *st, int64_t ms)
+{
+	if (st->peers.clock != NULL)
+		st->peers.clock(st->peers.arg, ms);
+}

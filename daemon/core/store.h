@@ -126,6 +126,43 @@ struct store_info {
 	int64_t wal_pages;
 };
 
+/* The instances sharing the database, as the last look saw them (store_cluster). */
+#define STORE_CLUSTER_MAX 32
+struct store_member {
+	char name[64];
+	char host[64];
+	int pid;
+	int64_t epoch;
+	int64_t started_at;		/* ms */
+	int64_t beat_at;		/* its last heartbeat, ms */
+	bool self, alive;
+	uint64_t shards;		/* bit i: it owns shard i */
+};
+
+struct store_cluster {
+	const char *instance;		/* this one's name */
+	int shards;			/* how many there are (1: a store of one
+					 * instance, which owns all) */
+	int64_t lease_ms;		/* a member silent this long is taken over */
+	int n;
+	struct store_member m[STORE_CLUSTER_MAX];
+	int64_t takeovers;		/* members this one took over */
+	int64_t rejoins;		/* times this one was declared dead and joined
+					 * again */
+};
+
+/* What a backend shared with other instances tells the core (store_on_peers). */
+struct store_peers {
+	/* A clock of a shard we own moved to `at` (ms), or what we own changed
+	 * (INT64_MIN): look at the head again if it is earlier than the timer. */
+	void (*wake)(void *arg, int64_t at);
+	/* Another instance moved the test clock to ms. */
+	void (*clock)(void *arg, int64_t ms);
+	void *arg;
+};
+
+typedef void store_settled_fn(void *arg, int rc, bool settled);
+
 /* What store_save writes of a protocol besides its new history entries. */
 enum store_save {
 	STORE_SAVE_ROW,		/* the whole row (state, clock, attempts, version, ...) */
@@ -169,6 +206,9 @@ struct store_ops {
 	void (*cursor_key)(struct store *, store_key_fn *, void *);
 	void (*info)(struct store *, struct store_info *);
 
+	void (*cluster)(struct store *, struct store_cluster *);
+	void (*settled)(struct store *, int64_t ms, store_settled_fn *, void *);
+
 	bool (*health)(struct store *, char *why, size_t len);
 	void (*clock_load)(struct store *, store_int_fn *, void *);
 	int (*clock_save)(struct store *, int64_t ms);
@@ -185,6 +225,7 @@ struct store {
 	 * connection is gone): store_on_txn_lost. */
 	void (*txn_lost)(void *arg);
 	void *txn_lost_arg;
+	struct store_peers peers;	/* store_on_peers */
 };
 
 /* The write path */
@@ -263,6 +304,19 @@ void store_seller(struct store *st, const char *id, int64_t since, store_seller_
 void store_cursor_key(struct store *st, store_key_fn *fn, void *arg);
 /* The backend's own figures (at hand: no round trip). */
 void store_info(struct store *st, struct store_info *out);
+
+/* The instances sharing the database: this one alone, which owns everything, for a
+ * store of one instance (SQLite); the members as the last look saw them (at hand). */
+void store_cluster(struct store *st, struct store_cluster *out);
+/* The test clock's answer on a cluster: settled(arg, 0, true) once every instance has
+ * taken the test clock ms and no clock due by ms is left to apply (at once on a store
+ * of one instance), or rc -1. */
+void store_settled(struct store *st, int64_t ms, store_settled_fn *fn, void *arg);
+/* Be told what the other instances sharing the database do (p is copied). */
+void store_on_peers(struct store *st, const struct store_peers *p);
+/* For a backend: tell the peers' hooks (no-ops when none). */
+void store_peer_wake(struct store *st, int64_t at);
+void store_peer_clock(struct store *st, int64_t ms);
 
 /* The backend */
 

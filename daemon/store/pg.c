@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "dburi.h"
 #include "pg_int.h"
+#include "pgcluster.h"
 #include "pgconn.h"
 #include "pgread.h"
 #include "pgschema.h"
@@ -107,11 +108,19 @@ pg_close(struct store *st)
 	/* An open transaction is rolled back by the server when its connection
 	 * closes; what the connections still owe is freed, told to no one. */
 	pgwrite_drop(s);
+	/* The hand-over: after the last commit (store_wait_durable came first). */
+	pgcluster_free(s->cluster);
 	pgconn_free(s->writer);
 	pgconn_free(s->reader);
 	if (s->doubt_ev != NULL)
 		event_free(s->doubt_ev);
 	free(s);
+}
+
+static void
+pg_cluster(struct store *st, struct store_cluster *out)
+{
+	pgcluster_view(pg_of(st)->cluster, out);
 }
 
 static const struct store_ops pg_ops = {
@@ -123,7 +132,8 @@ static const struct store_ops pg_ops = {
 	.get = pgread_get, .history = pgread_history, .feed = pgread_feed,
 	.last_seq = pgread_last_seq, .list = pgread_list, .forecast = pgread_forecast,
 	.stats = pgread_stats, .seller = pgread_seller, .cursor_key = pg_cursor_key,
-	.info = pg_info, .health = pg_health, .clock_load = pgread_clock_load,
+	.info = pg_info, .cluster = pg_cluster, .settled = pgread_settled,
+	.health = pg_health, .clock_load = pgread_clock_load,
 	.clock_save = pgwrite_clock_save, .error = pg_error,
 	.error_is_full = pg_error_is_full, .close = pg_close,
 };
@@ -143,12 +153,13 @@ pg_refuse(struct pg_store *s, const char *uri, char *why, char **cause)
 }
 
 struct store *
-pg_store_open(const char *uri, struct event_base *base, char **cause)
+pg_store_open(const char *uri, const char *instance, struct event_base *base,
+    char **cause)
 {
 	struct pg_store *s = xcalloc(1, sizeof *s);
 	struct pgconn_def w = { "writer", pgsql_writer_setup, NULL, 0, pgwrite_up,
-	    pgwrite_down, s };
-	struct pgconn_def r = { "reader", pgsql_reader_setup, NULL, 0, NULL, NULL, s };
+	    pgwrite_down, s, NULL };
+	struct pgconn_def r = { "reader", pgsql_reader_setup, NULL, 0, NULL, NULL, s, NULL };
 	char *why = NULL;
 	uint64_t start;
 
@@ -165,7 +176,8 @@ pg_store_open(const char *uri, struct event_base *base, char **cause)
 	r.stmts = pgsql_reader_stmts(&r.nstmts);
 	if (pgsweep_run(uri, &why) != 0 || pgschema_open(uri, s->key, &why) != 0 ||
 	    (s->writer = pgconn_open(base, uri, &w, &why)) == NULL ||
-	    (s->reader = pgconn_open(base, uri, &r, &why)) == NULL)
+	    (s->reader = pgconn_open(base, uri, &r, &why)) == NULL ||
+	    (s->cluster = pgcluster_open(base, uri, instance, &s->st, &why)) == NULL)
 		return pg_refuse(s, uri, why, cause);
 	return &s->st;
 }

@@ -16,10 +16,13 @@ struct store;
  * off with it is looked up once it is back, and only then told.
  */
 
-/* Open the database at uri (connect, refuse a newer or foreign schema, migrate),
- * its connections on base's loop: the store (close it with store_close, after
- * store_wait_durable), or NULL with *cause (allocated): the database server
- * unreachable, a refused schema, a role that may not create its tables. */
-struct store *pg_store_open(const char *uri, struct event_base *base, char **cause);
+/* Open the database at uri (connect, refuse a newer or foreign schema, migrate) and
+ * join its instances as `instance` (NULL: hostname:pid; pgcluster.h), its connections
+ * on base's loop: the store (close it with store_close, after store_wait_durable: that
+ * hands our shards over), or NULL with *cause (allocated): the database server
+ * unreachable, a refused schema, a role that may not create its tables, the instance
+ * name taken by a live instance. */
+struct store *pg_store_open(const char *uri, const char *instance,
+    struct event_base *base, char **cause);
 
 #endif

@@ -14,6 +14,7 @@
 struct event;
 struct event_base;
 struct pg_txn;
+struct pgcluster;
 struct pgconn;
 
 struct pg_store {
@@ -21,6 +22,7 @@ struct pg_store {
 	struct event_base *base;
 	struct pgconn *writer;		/* the turn's transactions */
 	struct pgconn *reader;		/* the reads of committed data */
+	struct pgcluster *cluster;	/* this instance among the others */
 	struct pg_txn *open;		/* store_begin's, until committed or dropped */
 	struct pg_txn *flight;		/* committed, its outcome not yet told */
 	struct event *doubt_ev;		/* a commit in doubt, still running: ask again */

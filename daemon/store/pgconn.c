@@ -620,6 +620,23 @@ pgconn_timer_cb(evutil_socket_t fd, short what, void *arg)
 		pgconn_lost(c, "the database server did not answer for 10 s");
 }
 
+/* Tell the notifications that arrived (parsed by PQisBusy, also when no answer is
+ * owed); a callback may lose the connection. */
+static void
+pgconn_notifications(struct pgconn *c)
+{
+	uint64_t gen = c->gen;
+	PGnotify *n;
+
+	if (c->def.notify == NULL || c->pg == NULL || c->broken)
+		return;
+	(void)PQisBusy(c->pg);
+	while (c->gen == gen && c->pg != NULL && (n = PQnotifies(c->pg)) != NULL) {
+		c->def.notify(c->def.arg, n->relname, n->extra);
+		PQfreemem(n);
+	}
+}
+
 /* The socket is ready (or pgconn_wait's poll says so). */
 static void
 pgconn_io(struct pgconn *c, short what)
@@ -641,6 +658,7 @@ pgconn_io(struct pgconn *c, short what)
 		return;
 	}
 	pgconn_dispatch(c);
+	pgconn_notifications(c);
 }
 
 static void

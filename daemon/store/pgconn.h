@@ -55,6 +55,8 @@ struct pgconn_def {
 	void (*up)(void *arg);		/* (re)connected and set up */
 	void (*down)(void *arg);	/* lost, after every answer owed was told */
 	void *arg;
+	/* A notification arrived (a channel its setup LISTENs to), or NULL. */
+	void (*notify)(void *arg, const char *channel, const char *payload);
 };
 
 struct pgconn;

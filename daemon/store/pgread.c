@@ -22,6 +22,7 @@ struct pg_rd {
 	store_forecast_fn *forecast;
 	store_stats_fn *stats;
 	store_seller_fn *seller;
+	store_settled_fn *settled;
 	int left;			/* answers still to come */
 	bool failed;
 	char error[256];
@@ -227,6 +228,38 @@ pgread_clock_load(struct store *st, store_int_fn *fn, void *arg)
 {
 	/* No row: no test clock was ever saved (0). */
 	pg_rd_int(pg_of(st), PGSQL_CLOCK_LOAD, fn, arg);
+}
+
+static void
+pg_settled(void *arg, enum pgconn_status st, const PGresult *r, const char *err)
+{
+	struct pg_rd *rd = arg;
+	bool settled = false;
+
+	pg_rd_part(rd, st, err);
+	if (st == PGCONN_OK && PQntuples(r) == 1)
+		settled = pgsql_i64(r, 0, 0) == 0 && !pgsql_bool(r, 0, 1);
+	if (pg_rd_tells(st))
+		rd->settled(rd->arg, st == PGCONN_OK ? 0 : -1, settled);
+	free(rd);
+}
+
+void
+pgread_settled(struct store *st, int64_t ms, store_settled_fn *fn, void *arg)
+{
+	struct pg_rd *rd = pg_rd_new(pg_of(st), arg);
+	const char *name = PGSQL_SETTLED;
+	struct pgsql_params pp;
+	const char *const *v[1];
+	const int np = 1;
+	pgconn_fn *fns[1] = { pg_settled };
+
+	pgsql_params_init(&pp);
+	pgsql_param_i64(&pp, ms);
+	v[0] = pp.v;
+	rd->settled = fn;
+	if (pg_rd_send(rd, 1, &name, &np, v, fns) != 0)
+		fn(arg, -1, false);
 }
 
 /* ------------------------------------------------------------- list */

@@ -28,5 +28,6 @@ void pgread_stats(struct store *st, store_stats_fn *fn, void *arg);
 void pgread_seller(struct store *st, const char *id, int64_t since,
     store_seller_fn *fn, void *arg);
 void pgread_clock_load(struct store *st, store_int_fn *fn, void *arg);
+void pgread_settled(struct store *st, int64_t ms, store_settled_fn *fn, void *arg);
 
 #endif

@@ -76,6 +76,28 @@ static const char *const pgschema_migrations[] = {
 	"CREATE TABLE test_clock ("
 	"  one boolean PRIMARY KEY DEFAULT true CHECK (one),"
 	"  ms bigint NOT NULL);",
+	/* 2: several instances on one database (doc/cluster.md). A protocol's clocks
+	 * belong to its shard; each shard to one live instance at a time (its epoch,
+	 * from cluster_epoch: a new one at each join, never given twice). */
+	"ALTER TABLE protocols ADD COLUMN shard smallint NOT NULL"
+	"  GENERATED ALWAYS AS ((rid % 64)::smallint) STORED;"
+	"CREATE SEQUENCE cluster_epoch;"
+	"CREATE TABLE cluster_members ("
+	"  name text COLLATE \"C\" PRIMARY KEY,"
+	"  epoch bigint NOT NULL UNIQUE,"
+	"  session text COLLATE \"C\" NOT NULL,"
+	"  host text NOT NULL,"
+	"  pid integer NOT NULL,"
+	"  started_at bigint NOT NULL,"
+	"  beat_at timestamptz NOT NULL,"
+	"  clock_ms bigint);"
+	"CREATE TABLE cluster_shards ("
+	"  shard smallint PRIMARY KEY,"
+	"  owner text COLLATE \"C\","
+	"  owner_epoch bigint,"
+	"  epoch bigint NOT NULL DEFAULT 0,"
+	"  since timestamptz);"
+	"INSERT INTO cluster_shards (shard) SELECT s FROM generate_series(0, 63) AS s;",
 };
 
 /* A table of ours, to tell a database that is someone else's. */

@@ -55,11 +55,17 @@ static const struct pgconn_stmt pgsql_writer[] = {
 	    "p.id = $1 LEFT JOIN sellers s ON s.id = coalesce(p.seller, $2)" },
 	/* The timer index is (clock_next, rid): ties in rid order, as SQLite's rowid
 	 * gives them, without sorting every protocol due at the same instant. */
+	/* Only the shards this instance owns by its epoch ($3), as the database has it
+	 * now: an instance declared dead owns none, whatever it believes
+	 * (doc/cluster.md, "Fencing"). */
 	{ PGSQL_DUE, "SELECT " PGSQL_COLS " FROM protocols p WHERE p.clock_next IS NOT "
-	    "NULL AND p.clock_next <= $1 ORDER BY p.clock_next, p.rid LIMIT $2 FOR "
-	    "UPDATE" },
+	    "NULL AND p.clock_next <= $1 AND p.shard IN (" PGSQL_MINE("$3") ") ORDER BY "
+	    "p.clock_next, p.rid LIMIT $2 FOR UPDATE OF p" },
 	{ PGSQL_HEAD, "SELECT min(clock_next) FROM protocols WHERE clock_next IS NOT "
-	    "NULL" },
+	    "NULL AND shard IN (" PGSQL_MINE("$1") ")" },
+	/* A transaction that moved a clock of a shard another instance owns wakes it
+	 * (delivered at the commit, not before). */
+	{ PGSQL_WAKE, "SELECT pg_notify('" PGSQL_CHANNEL_WAKE "', $1)" },
 	/* Every protocol saved since the last read, in one statement, which fails
 	 * (and its transaction with it) unless it found each of them ($11). */
 	{ PGSQL_UPDATE, "WITH w AS (UPDATE protocols p SET state = u.state, clock = "
@@ -97,8 +103,10 @@ static const struct pgconn_stmt pgsql_writer[] = {
 	    "application_name = $1" },
 	{ PGSQL_DOUBT_MARK, "SELECT count(*) FROM commit_marks WHERE session = $1 AND "
 	    "token = $2::bigint" },
-	{ PGSQL_CLOCK_SAVE, "INSERT INTO test_clock (one, ms) VALUES (true, $1) "
-	    "ON CONFLICT (one) DO UPDATE SET ms = excluded.ms" },
+	/* Kept, and told to every instance at the commit. */
+	{ PGSQL_CLOCK_SAVE, "WITH k AS (INSERT INTO test_clock (one, ms) VALUES (true, $1) "
+	    "ON CONFLICT (one) DO UPDATE SET ms = excluded.ms) SELECT pg_notify('"
+	    PGSQL_CHANNEL_CLOCK "', $1::text)" },
 	{ PGSQL_ROLLBACK, "ROLLBACK" },
 	{ PGSQL_TERMINATE, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
 	    "WHERE application_name = $1" },
@@ -132,6 +140,11 @@ static const struct pgconn_stmt pgsql_reader[] = {
 	    "h.rid WHERE p.seller = $1 AND h.to_state = $2 AND h.cause = $3 AND "
 	    "coalesce(h.due_at, h.at) >= $4" },
 	{ PGSQL_CLOCK_LOAD, "SELECT ms FROM test_clock" },
+	/* The test clock's answer on a cluster: how many instances have not yet taken
+	 * the clock $1, and whether a clock due by then is still to apply. */
+	{ PGSQL_SETTLED, "SELECT (SELECT count(*) FROM cluster_members WHERE "
+	    "coalesce(clock_ms, 0) < $1), EXISTS (SELECT 1 FROM protocols WHERE "
+	    "clock_next IS NOT NULL AND clock_next <= $1)" },
 	/* By mask: state 1, seller 2, due 4. */
 	{ "r_list0", PGSQL_LIST("") },
 	{ "r_list1", PGSQL_LIST(" AND p.state = $3") },

@@ -20,8 +20,11 @@
 #define PGSQL_LOAD "w_load"		/* $1 id, locked: the row and its seller's flag */
 #define PGSQL_INSERT_NEW "w_insert"	/* pgsql_insert_params: the new rid, or the
 					 * existing row; and the seller's flag */
-#define PGSQL_DUE "w_due"		/* $1 limit, $2 max: locked, earliest first */
-#define PGSQL_HEAD "w_head"		/* the smallest clock_next */
+#define PGSQL_DUE "w_due"		/* $1 limit, $2 max, $3 epoch: locked, earliest
+					 * first, of the shards the epoch owns */
+#define PGSQL_HEAD "w_head"		/* $1 epoch: the smallest clock_next of its
+					 * shards */
+#define PGSQL_WAKE "w_wake"		/* $1 the instant (ms) a clock moved to */
 #define PGSQL_UPDATE "w_update"		/* pgsql_rows: every protocol saved */
 #define PGSQL_SELLER_PUT "w_seller"	/* $1 id, $2 envvias */
 #define PGSQL_COUNTERS "w_counters"	/* $1 keys[], $2 deltas[] */
@@ -47,6 +50,17 @@
 #define PGSQL_SELLER_COUNTS "r_scounts"	/* $1 id */
 #define PGSQL_MEDIATIONS "r_med"	/* $1 seller, $2 state, $3 cause, $4 since */
 #define PGSQL_CLOCK_LOAD "r_clock"
+#define PGSQL_SETTLED "r_settled"	/* $1 ms: instances behind it, any clock due */
+
+/* The shards an epoch owns (a subquery), and the channels of the notifications
+ * (pgcluster.h). */
+#define PGSQL_MINE(epoch) "SELECT shard FROM cluster_shards WHERE owner_epoch = " \
+	epoch "::bigint"
+#define PGSQL_CHANNEL_WAKE "protocold_wake"
+#define PGSQL_CHANNEL_CLOCK "protocold_clock"
+#define PGSQL_CHANNEL_MEMBERS "protocold_members"
+/* The shards: a protocol's is rid % PGSQL_SHARDS (pgschema.c). */
+#define PGSQL_SHARDS 64
 /* The lists: "r_list" and the filters' mask (PGSQL_LIST_*), parameters $1 after, $2
  * limit, then state, seller and due_before, those of the mask, in this order. */
 #define PGSQL_LIST_STATE 1

@@ -1,6 +1,7 @@
 #include "pgwrite.h"
 
 #include <event2/event.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "clock.h"
 #include "log.h"
 #include "pg_int.h"
+#include "pgcluster.h"
 #include "pgconn.h"
 #include "pgsql.h"
 #include "pgtxn.h"
@@ -53,6 +55,10 @@ struct pg_txn {
 	bool terminated;		/* in doubt: its session was ended */
 	int64_t doubt_since, doubt_next;	/* in doubt since, ask again at (µs) */
 	bool over;			/* told or dropped */
+	/* The earliest clock it started or moved: of a shard we do not own, of any;
+	 * and what we owned when it began (pgcluster_generation). */
+	int64_t wake_others, wake_any;
+	uint64_t owned_gen;
 	store_outcome_fn *written, *durable;
 	void *arg;
 	char error[256];
@@ -84,6 +90,8 @@ pg_txn_new(struct pg_store *s)
 	t->gen = pgconn_generation(s->writer);
 	t->token = ++s->token;
 	strcopy(t->session, sizeof t->session, pgconn_name(s->writer));
+	t->wake_others = t->wake_any = INT64_MAX;
+	t->owned_gen = pgcluster_generation(s->cluster);
 	return t;
 }
 
@@ -249,6 +257,22 @@ pg_mark(struct pg_txn *t)
 	return pg_send(t, NULL, PGSQL_MARK, pp.n, pp.v, pg_wrote, t);
 }
 
+/* Wake the instances that own a clock this transaction moved (at its commit): one
+ * notification, only when a shard of another's (or, when what we own changed
+ * meanwhile, any shard) was touched. 0, or -1 (down). */
+static int
+pg_wake(struct pg_txn *t)
+{
+	int64_t at = t->owned_gen == pgcluster_generation(t->s->cluster) ?
+	    t->wake_others : t->wake_any;
+	char v[24];
+
+	if (at == INT64_MAX)
+		return 0;
+	snprintf(v, sizeof v, "%" PRId64, at);
+	return pg_send(t, NULL, PGSQL_WAKE, 1, (const char *[]){ v }, pg_wrote, t);
+}
+
 /* Send the commit: the writes still gathered, its mark, the counters, the history
  * with its block of seqs, then the sync that commits them all; or, once a statement
  * failed, the rollback. (The caller frees t, if it is over.) */
@@ -274,7 +298,8 @@ pg_commit_send(void *arg)
 	 * earlier one. (With several writers it serializes their commits: the next
 	 * issue revisits it.)
 	 */
-	else if ((rc = pg_flush_rows(t)) == 0 && (rc = pg_mark(t)) == 0) {
+	else if ((rc = pg_flush_rows(t)) == 0 && (rc = pg_mark(t)) == 0 &&
+	    (rc = pg_wake(t)) == 0) {
 		int sent = pgtxn_send_commit(t->w, s->writer, pg_wrote, t);
 
 		rc = sent < 0 ? -1 : 0;
@@ -732,6 +757,7 @@ pgwrite_due(struct store *st, int64_t limit, int max, struct protocol *out,
 	pgsql_params_init(&pp);
 	pgsql_param_i64(&pp, limit);
 	pgsql_param_i64(&pp, max);
+	pgsql_param_text(&pp, pgcluster_epoch(s->cluster));
 	if (pg_read(s, call, PGSQL_DUE, pp.n, pp.v, pg_due_read) != 0)
 		fn(arg, -1);
 }
@@ -759,6 +785,7 @@ void
 pgwrite_head(struct store *st, store_head_fn *fn, void *arg)
 {
 	struct pg_store *s = pg_of(st);
+	const char *epoch[1] = { pgcluster_epoch(s->cluster) };
 	struct pg_call *call;
 
 	/* In the open transaction, it sees what that one wrote (the scheduler's batch);
@@ -766,14 +793,14 @@ pgwrite_head(struct store *st, store_head_fn *fn, void *arg)
 	if (s->open != NULL) {
 		call = pg_call_new(s->open, arg);
 		call->head = fn;
-		if (pg_read(s, call, PGSQL_HEAD, 0, NULL, pg_head_read) != 0)
+		if (pg_read(s, call, PGSQL_HEAD, 1, epoch, pg_head_read) != 0)
 			fn(arg, -1, INT64_MAX);
 		return;
 	}
 	call = pg_call_new(NULL, arg);
 	call->head = fn;
 	call->s_outside = s;
-	if (pgconn_send(s->writer, PGSQL_HEAD, 0, NULL, pg_head_read, call) != 0) {
+	if (pgconn_send(s->writer, PGSQL_HEAD, 1, epoch, pg_head_read, call) != 0) {
 		free(call);
 		pg_unreachable(s, s->writer);
 		fn(arg, -1, INT64_MAX);
@@ -783,6 +810,19 @@ pgwrite_head(struct store *st, store_head_fn *fn, void *arg)
 }
 
 /* --------------------------------------------------- the writes */
+
+/* Keep the earliest running clock t saves, for pg_wake. */
+static void
+pg_clock_moved(struct pg_txn *t, const struct protocol *p)
+{
+	if (p->clock == PROTO_CLOCK_NONE)
+		return;
+	if (p->clock_next < t->wake_any)
+		t->wake_any = p->clock_next;
+	if (p->clock_next < t->wake_others &&
+	    !pgcluster_owns(t->s->cluster, (int)(p->rid % PGSQL_SHARDS)))
+		t->wake_others = p->clock_next;
+}
 
 int
 pgwrite_save(struct store *st, struct protocol *p, const struct proto_event *ev,
@@ -794,6 +834,7 @@ pgwrite_save(struct store *st, struct protocol *p, const struct proto_event *ev,
 		return -1;
 	if (s->open->failed)
 		return pg_txn_refuse(s->open);
+	pg_clock_moved(s->open, p);
 	pgtxn_save(s->open->w, p, ev, n, what);
 	return 0;
 }

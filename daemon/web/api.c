@@ -10,6 +10,7 @@
 #include "browse.h"
 #include "civil.h"
 #include "clock.h"
+#include "cluster.h"
 #include "engine.h"
 #include "feed.h"
 #include "import.h"
@@ -625,6 +626,7 @@ static const struct http_route api_table[] = {
 	{ "GET", "/v1/health/live", admin_live, false, false },
 	{ "GET", "/v1/health/ready", admin_ready, false, false },
 	{ "GET", "/v1/version", admin_version, false, false },
+	{ "GET", "/v1/cluster", cluster_get, false, false },
 	{ "POST", "/v1/reload", admin_reload, true, false },
 	{ "GET", "/v1/clock", testclock_get, false, false },
 	{ "POST", "/v1/clock", testclock_post, true, false },

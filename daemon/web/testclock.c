@@ -82,6 +82,8 @@ struct testclock_wait {
 	int owed;
 	struct event *timer;
 	struct event *retry;		/* the next save, after a failed commit */
+	struct event *poll;		/* the next look at the other instances */
+	int64_t to;			/* the instant asked */
 	struct testclock_wait *prev, *next;	/* in web->clock_waits */
 };
 
@@ -96,6 +98,7 @@ testclock_free(struct testclock_wait *cw)
 		cw->next->prev = cw->prev;
 	event_free(cw->timer);
 	event_free(cw->retry);
+	event_free(cw->poll);
 	free(cw);
 }
 
@@ -157,13 +160,39 @@ testclock_kept(void *arg, bool ok)
 	testclock_settle(cw);
 }
 
+/* How often a clock request on a cluster looks whether the others are done. */
+#define TESTCLOCK_POLL_MS 10
+
+static void testclock_look(evutil_socket_t fd, short what, void *arg);
+
+/* The other instances sharing the database (a cluster): have they all taken the clock,
+ * and applied what it made due? (At once on a store of one instance.) */
 static void
-testclock_answer(void *arg, bool ok)
+testclock_looked(void *arg, int rc, bool settled)
+{
+	struct testclock_wait *cw = arg;
+	struct timeval poll = { 0, TESTCLOCK_POLL_MS * 1000 };
+
+	if (rc != 0 || !settled) {
+		evtimer_add(cw->poll, &poll);
+		return;
+	}
+	cw->applied = true;
+	testclock_settle(cw);
+}
+
+static void
+testclock_look(evutil_socket_t fd, short what, void *arg)
 {
 	struct testclock_wait *cw = arg;
 
-	cw->applied = true;
-	testclock_settle(cw);
+	store_settled(cw->web->st, cw->to, testclock_looked, cw);
+}
+
+static void
+testclock_answer(void *arg, bool ok)
+{
+	testclock_look(-1, 0, arg);
 }
 
 /* Nothing is due any more: answer once what was applied is durable (the scheduler
@@ -287,6 +316,8 @@ testclock_post(struct web *web, struct evhttp_request *req, const char *unused)
 	cw->owed = 2;
 	cw->timer = evtimer_new(web->base, testclock_timeout, cw);
 	cw->retry = evtimer_new(web->base, testclock_resave, cw);
+	cw->poll = evtimer_new(web->base, testclock_look, cw);
+	cw->to = to;
 	cw->next = web->clock_waits;
 	if (cw->next != NULL)
 		cw->next->prev = cw;

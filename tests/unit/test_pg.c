@@ -97,7 +97,7 @@ static struct store *
 open_store(struct tp *t)
 {
 	char *cause = NULL;
-	struct store *st = pg_store_open(t->uri, t->base, &cause);
+	struct store *st = pg_store_open(t->uri, NULL, t->base, &cause);
 
 	if (st == NULL)
 		fail_msg("pg_store_open: %s", cause);
@@ -1147,7 +1147,7 @@ pg_store_open__a_newer_schema__is_refused(void **state)
 	snprintf(sql, sizeof sql, "INSERT INTO schema_version (version) VALUES (%d)",
 	    pgschema_count() + 1);
 	assert_int_equal(pgfx_exec(t->uri, sql), 0);
-	assert_null(pg_store_open(t->uri, t->base, &cause));
+	assert_null(pg_store_open(t->uri, NULL, t->base, &cause));
 	assert_non_null(strstr(cause, "newer protocold"));
 	assert_non_null(strstr(cause, "postgresql:///"));
 	free(cause);
