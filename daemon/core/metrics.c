@@ -373,6 +373,38 @@ metrics_render_build(struct metrics_buf *b, const struct metrics_snapshot *snap)
 	metrics_printf(b, "\"} 1\n");
 }
 
+/* This instance's part of a cluster (doc/cluster.md): each instance serves its own
+ * /metrics, so these are its own, and protocold_instance_info names it. */
+static void
+metrics_render_cluster(struct metrics_buf *b, const struct metrics_snapshot *snap)
+{
+	metrics_family(b, "protocold_instance_info", "gauge",
+	    "This instance's name (instance = in the configuration); always 1.");
+	metrics_printf(b, "protocold_instance_info{instance=\"");
+	metrics_escaped(b, snap->instance);
+	metrics_printf(b, "\"} 1\n");
+	metrics_family(b, "protocold_cluster_instances", "gauge",
+	    "Instances alive on the database, this one included.");
+	metrics_sample(b, "protocold_cluster_instances", NULL, NULL,
+	    (double)snap->cluster_instances);
+	metrics_family(b, "protocold_cluster_shards", "gauge",
+	    "Shards the clocks are split into.");
+	metrics_sample(b, "protocold_cluster_shards", NULL, NULL,
+	    (double)snap->cluster_shards);
+	metrics_family(b, "protocold_cluster_shards_owned", "gauge",
+	    "Shards whose clocks this instance applies.");
+	metrics_sample(b, "protocold_cluster_shards_owned", NULL, NULL,
+	    (double)snap->cluster_shards_owned);
+	metrics_family(b, "protocold_cluster_takeovers_total", "counter",
+	    "Instances this one took over (dead, or silent past the lease).");
+	metrics_sample(b, "protocold_cluster_takeovers_total", NULL, NULL,
+	    (double)snap->cluster_takeovers);
+	metrics_family(b, "protocold_cluster_rejoins_total", "counter",
+	    "Times this instance was declared dead by the others and joined again.");
+	metrics_sample(b, "protocold_cluster_rejoins_total", NULL, NULL,
+	    (double)snap->cluster_rejoins);
+}
+
 char *
 metrics_render(const struct metrics *m, const struct metrics_snapshot *snap)
 {
@@ -385,6 +417,7 @@ metrics_render(const struct metrics *m, const struct metrics_snapshot *snap)
 	metrics_render_db(&b, m);
 	metrics_render_wal(&b, snap);
 	metrics_render_process(&b, snap);
+	metrics_render_cluster(&b, snap);
 	metrics_render_build(&b, snap);
 	return b.p;
 }

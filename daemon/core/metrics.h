@@ -30,6 +30,13 @@ struct metrics_snapshot {
 	const char *version;			/* NULL shows as "" */
 	const char *sqlite_version;
 	const char *libevent_version;
+	/* This instance among those sharing the database (one alone on SQLite). */
+	char instance[64];
+	int64_t cluster_instances;		/* alive, this one included */
+	int64_t cluster_shards_owned;
+	int64_t cluster_shards;
+	int64_t cluster_takeovers;		/* members this one took over */
+	int64_t cluster_rejoins;		/* times it was declared dead */
 };
 
 struct metrics;

@@ -7,12 +7,14 @@
 #include <string.h>
 
 #include "clock.h"
+#include "cluster.h"
 #include "feed.h"
 #include "http.h"
 #include "metrics.h"
 #include "render.h"
 #include "sched.h"
 #include "store.h"
+#include "strcopy.h"
 #include "web_int.h"
 #include "webread.h"
 #include "xmalloc.h"
@@ -270,6 +272,25 @@ admin_reload(struct web *web, struct evhttp_request *req, const char *unused)
 }
 
 /* What /metrics shows besides the counters kept in memory, with the store's counts. */
+/* The instance's name and its part of the cluster (cluster.c). */
+static void
+admin_cluster(struct web *web, struct metrics_snapshot *snap)
+{
+	struct store_cluster *c = xmalloc(sizeof *c);
+
+	cluster_view(web, c);
+	strcopy(snap->instance, sizeof snap->instance, c->instance);
+	snap->cluster_shards = c->shards;
+	snap->cluster_takeovers = c->takeovers;
+	snap->cluster_rejoins = c->rejoins;
+	for (int i = 0; i < c->n; i++) {
+		snap->cluster_instances += c->m[i].alive;
+		if (c->m[i].self)
+			snap->cluster_shards_owned = __builtin_popcountll(c->m[i].shards);
+	}
+	free(c);
+}
+
 static void
 admin_snapshot(struct web *web, const struct store_stats *st, struct metrics_snapshot *snap)
 {
@@ -292,6 +313,7 @@ admin_snapshot(struct web *web, const struct store_stats *st, struct metrics_sna
 	snap->version = ADMIN_VERSION;
 	snap->sqlite_version = info.sqlite;
 	snap->libevent_version = event_get_version();
+	admin_cluster(web, snap);
 }
 
 static void

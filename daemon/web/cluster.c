@@ -47,6 +47,14 @@ cluster_alone(const struct web *web, struct store_cluster *c)
 	c->n = 1;
 }
 
+void
+cluster_view(const struct web *web, struct store_cluster *out)
+{
+	store_cluster(web->st, out);
+	if (out->n == 0 && out->instance == NULL)
+		cluster_alone(web, out);
+}
+
 static void
 cluster_member(struct jsonw *w, const struct store_member *m, int shards)
 {
@@ -90,9 +98,7 @@ cluster_get(struct web *web, struct evhttp_request *req, const char *unused)
 	struct jsonw w;
 
 	store_info(web->st, &info);
-	store_cluster(web->st, &c);
-	if (c.n == 0 && c.instance == NULL)
-		cluster_alone(web, &c);
+	cluster_view(web, &c);
 	jsonw_init(&w, web->pool);
 	jsonw_obj(&w);
 	jsonw_key(&w, "store");
