@@ -128,6 +128,16 @@ daemon_peer_clock(void *arg, int64_t ms)
 	sched_kick(d->sched);
 }
 
+/* Another instance committed: the feed's waiters here read its end again. */
+static void
+daemon_peer_feed(void *arg)
+{
+	struct daemon *d = arg;
+
+	if (d->web != NULL)
+		web_feed_notify(d->web);
+}
+
 /* The store `database` names: a PostgreSQL URI, else a SQLite file. */
 static struct store *
 daemon_open_store(struct daemon *d, char **why)
@@ -207,7 +217,7 @@ daemon_start(struct daemon *d, bool test_clock, const int64_t *test_start, int f
 	engine_configure(d->engine, cfg, runconf_cal(d->conf));
 	d->sched = sched_new(d->base, d->store, d->engine, d->turn, d->clock);
 	store_on_peers(d->store, &(struct store_peers){ daemon_peer_wake,
-	    daemon_peer_clock, d });
+	    daemon_peer_clock, daemon_peer_feed, d });
 	if (test_clock && daemon_test_clock(d, test_start, cause) != 0)
 		return -1;
 	return daemon_start_web(d, fd, cause);

@@ -237,3 +237,10 @@ store_peer_clock(struct store *st, int64_t ms)
 	if (st->peers.clock != NULL)
 		st->peers.clock(st->peers.arg, ms);
 }
+
+void
+store_peer_feed(struct store *st)
+{
+	if (st->peers.feed != NULL)
+		st->peers.feed(st->peers.arg);
+}

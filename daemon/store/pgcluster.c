@@ -33,6 +33,7 @@ static const char *const pgcluster_setup[] = {
 	"LISTEN " PGSQL_CHANNEL_WAKE,
 	"LISTEN " PGSQL_CHANNEL_CLOCK,
 	"LISTEN " PGSQL_CHANNEL_MEMBERS,
+	"LISTEN " PGSQL_CHANNEL_FEED,
 	NULL,
 };
 
@@ -42,10 +43,12 @@ static const char *const pgcluster_setup[] = {
  * the server sees them: no clock of ours is compared with another machine's.
  */
 static const struct pgconn_stmt pgcluster_stmts[] = {
-	{ "c_join", "INSERT INTO cluster_members (name, epoch, session, host, pid, "
-	    "started_at, beat_at, clock_ms) VALUES ($1, nextval('cluster_epoch'), $2, $3, "
-	    "$4, $5, now(), (SELECT ms FROM test_clock)) ON CONFLICT (name) DO NOTHING "
-	    "RETURNING epoch, clock_ms" },
+	/* The others look at once: from then on they tell us their commits. */
+	{ "c_join", "WITH j AS (INSERT INTO cluster_members (name, epoch, session, host, "
+	    "pid, started_at, beat_at, clock_ms) VALUES ($1, nextval('cluster_epoch'), $2, "
+	    "$3, $4, $5, now(), (SELECT ms FROM test_clock)) ON CONFLICT (name) DO NOTHING "
+	    "RETURNING epoch, clock_ms) SELECT epoch, clock_ms, pg_notify('"
+	    PGSQL_CHANNEL_MEMBERS "', '') FROM j" },
 	{ "c_beat", "UPDATE cluster_members SET beat_at = now() WHERE epoch = $1 "
 	    "RETURNING 1" },
 	{ "c_view", "SELECT " PGCLUSTER_MEMBER_COLS ", (extract(epoch FROM m.beat_at) * "
@@ -483,6 +486,9 @@ pgcluster_notify(void *arg, const char *channel, const char *payload)
 			pgconn_sync(c->conn, NULL, NULL);
 	} else if (strcmp(channel, PGSQL_CHANNEL_MEMBERS) == 0)
 		pgcluster_tick(c);
+	else if (strcmp(channel, PGSQL_CHANNEL_FEED) == 0 &&
+	    strcmp(payload, c->epoch_text) != 0)
+		store_peer_feed(c->st);
 }
 
 /* (Re)connected: look at once (a member that was cut off may have been taken over). */
@@ -623,6 +629,15 @@ uint64_t
 pgcluster_generation(const struct pgcluster *c)
 {
 	return c->gen;
+}
+
+bool
+pgcluster_alone(const struct pgcluster *c)
+{
+	for (int i = 0; i < c->n; i++)
+		if (c->m[i].alive && !c->m[i].self)
+			return false;
+	return true;
 }
 
 bool

@@ -46,6 +46,9 @@ bool pgcluster_owns(const struct pgcluster *c, int shard);
 uint64_t pgcluster_generation(const struct pgcluster *c);
 /* The members as the last look saw them (GET /v1/cluster, /metrics). */
 void pgcluster_view(const struct pgcluster *c, struct store_cluster *out);
+/* Whether the last look saw no other instance alive (then commits need not tell the
+ * others' feeds). */
+bool pgcluster_alone(const struct pgcluster *c);
 /* Whether the member's connection is up, and why not. */
 bool pgcluster_is_up(const struct pgcluster *c);
 const char *pgcluster_why(const struct pgcluster *c);

@@ -57,15 +57,19 @@ static const struct pgconn_stmt pgsql_writer[] = {
 	 * gives them, without sorting every protocol due at the same instant. */
 	/* Only the shards this instance owns by its epoch ($3), as the database has it
 	 * now: an instance declared dead owns none, whatever it believes
-	 * (doc/cluster.md, "Fencing"). */
+	 * (doc/cluster.md, "Fencing"). As an array read once, the shard is a filter on
+	 * the timer index's scan in its order (a join there may sort every row due). */
 	{ PGSQL_DUE, "SELECT " PGSQL_COLS " FROM protocols p WHERE p.clock_next IS NOT "
-	    "NULL AND p.clock_next <= $1 AND p.shard IN (" PGSQL_MINE("$3") ") ORDER BY "
-	    "p.clock_next, p.rid LIMIT $2 FOR UPDATE OF p" },
+	    "NULL AND p.clock_next <= $1 AND p.shard = ANY(ARRAY(" PGSQL_MINE("$3") ")) "
+	    "ORDER BY p.clock_next, p.rid LIMIT $2 FOR UPDATE OF p" },
 	{ PGSQL_HEAD, "SELECT min(clock_next) FROM protocols WHERE clock_next IS NOT "
-	    "NULL AND shard IN (" PGSQL_MINE("$1") ")" },
+	    "NULL AND shard = ANY(ARRAY(" PGSQL_MINE("$1") "))" },
 	/* A transaction that moved a clock of a shard another instance owns wakes it
 	 * (delivered at the commit, not before). */
 	{ PGSQL_WAKE, "SELECT pg_notify('" PGSQL_CHANNEL_WAKE "', $1)" },
+	/* And one that wrote history wakes the feed's waiters of the others (only
+	 * when there are others: doc/cluster.md, "The feed"). */
+	{ PGSQL_FEED_TELL, "SELECT pg_notify('" PGSQL_CHANNEL_FEED "', $1)" },
 	/* Every protocol saved since the last read, in one statement, which fails
 	 * (and its transaction with it) unless it found each of them ($11). */
 	{ PGSQL_UPDATE, "WITH w AS (UPDATE protocols p SET state = u.state, clock = "

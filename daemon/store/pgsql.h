@@ -25,6 +25,7 @@
 #define PGSQL_HEAD "w_head"		/* $1 epoch: the smallest clock_next of its
 					 * shards */
 #define PGSQL_WAKE "w_wake"		/* $1 the instant (ms) a clock moved to */
+#define PGSQL_FEED_TELL "w_feed"	/* $1 our epoch: the feed moved */
 #define PGSQL_UPDATE "w_update"		/* pgsql_rows: every protocol saved */
 #define PGSQL_SELLER_PUT "w_seller"	/* $1 id, $2 envvias */
 #define PGSQL_COUNTERS "w_counters"	/* $1 keys[], $2 deltas[] */
@@ -59,6 +60,7 @@
 #define PGSQL_CHANNEL_WAKE "protocold_wake"
 #define PGSQL_CHANNEL_CLOCK "protocold_clock"
 #define PGSQL_CHANNEL_MEMBERS "protocold_members"
+#define PGSQL_CHANNEL_FEED "protocold_feed"
 /* The shards: a protocol's is rid % PGSQL_SHARDS (pgschema.c). */
 #define PGSQL_SHARDS 64
 /* The lists: "r_list" and the filters' mask (PGSQL_LIST_*), parameters $1 after, $2

@@ -177,6 +177,12 @@ pgtxn_save(struct pgtxn *t, struct protocol *p, const struct proto_event *ev, si
 		pgtxn_entry(t, &ev[i]);
 }
 
+int
+pgtxn_entries(const struct pgtxn *t)
+{
+	return t->nentries;
+}
+
 size_t
 pgtxn_rows_pending(const struct pgtxn *t)
 {

@@ -31,6 +31,8 @@ void pgtxn_save(struct pgtxn *t, struct protocol *p, const struct proto_event *e
     size_t n, enum store_save what);
 /* Whether protocols wait to be written, and how many. */
 size_t pgtxn_rows_pending(const struct pgtxn *t);
+/* How many history entries it holds (sent with the commit). */
+int pgtxn_entries(const struct pgtxn *t);
 
 /* Send the UPDATE of the protocols saved since the last one (none: nothing is
  * sent; one missing: the statement fails): fn(arg, …) gets its answer. 0, or -1

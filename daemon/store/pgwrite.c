@@ -257,9 +257,10 @@ pg_mark(struct pg_txn *t)
 	return pg_send(t, NULL, PGSQL_MARK, pp.n, pp.v, pg_wrote, t);
 }
 
-/* Wake the instances that own a clock this transaction moved (at its commit): one
- * notification, only when a shard of another's (or, when what we own changed
- * meanwhile, any shard) was touched. 0, or -1 (down). */
+/* Tell the others at its commit (doc/cluster.md): that the feed moved, when it wrote
+ * history and others are alive; and wake the instances that own a clock it moved, only
+ * when a shard of another's (or, when what we own changed meanwhile, any shard) was
+ * touched. 0, or -1 (down). */
 static int
 pg_wake(struct pg_txn *t)
 {
@@ -267,6 +268,11 @@ pg_wake(struct pg_txn *t)
 	    t->wake_others : t->wake_any;
 	char v[24];
 
+	const char *epoch[1] = { pgcluster_epoch(t->s->cluster) };
+
+	if (pgtxn_entries(t->w) > 0 && !pgcluster_alone(t->s->cluster) &&
+	    pg_send(t, NULL, PGSQL_FEED_TELL, 1, epoch, pg_wrote, t) != 0)
+		return -1;
 	if (at == INT64_MAX)
 		return 0;
 	snprintf(v, sizeof v, "%" PRId64, at);
