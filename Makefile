@@ -59,7 +59,7 @@ $(LIB_core) $(LIB_store) $(LIB_web) $(LIB_app):
 	@rm -f $@
 	ar rcs $@ $^
 
-.PHONY: all deps run test check unit e2e san clean bench
+.PHONY: all deps run run-cluster test check unit e2e san clean bench
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/protocold $(BUILD)/protocolctl
@@ -111,6 +111,12 @@ run: deps
 	@mkdir -p run
 	@echo "protocold: socket $(CURDIR)/run/protocold.sock (Ctrl-C stops it)"
 	$(BUILD)/protocold -c conf/demo.ini --test-clock
+
+# Two instances on a local PostgreSQL (doc/cluster.md): kill one, watch the other take
+# over. The server is a throw-away one in a temp directory (tests/pgtmp.sh).
+run-cluster: deps-test
+	@$(MAKE) --no-print-directory all
+	@sh tests/runcluster.sh
 
 unit: $(UNIT_BINS)
 e2e: all
