@@ -86,6 +86,12 @@ static const struct {
 	{ "protocold_uptime_seconds", "gauge" },
 	{ "protocold_config_last_reload_successful", "gauge" },
 	{ "protocold_config_last_reload_success_timestamp_seconds", "gauge" },
+	{ "protocold_instance_info", "gauge" },
+	{ "protocold_cluster_instances", "gauge" },
+	{ "protocold_cluster_shards", "gauge" },
+	{ "protocold_cluster_shards_owned", "gauge" },
+	{ "protocold_cluster_takeovers_total", "counter" },
+	{ "protocold_cluster_rejoins_total", "counter" },
 	{ "protocold_build_info", "gauge" },
 };
 
@@ -418,6 +424,12 @@ fill_snap(struct metrics_snapshot *snap)
 	snap->version = "1.2.3";
 	snap->sqlite_version = "3.40.1";
 	snap->libevent_version = "2.1.12-stable";
+	strcpy(snap->instance, "api-1");
+	snap->cluster_instances = 3;
+	snap->cluster_shards = 64;
+	snap->cluster_shards_owned = 21;
+	snap->cluster_takeovers = 2;
+	snap->cluster_rejoins = 1;
 }
 
 /* Render the snapshot and validate it into e; returns the text (caller frees). */
@@ -854,6 +866,12 @@ metrics_render__snapshot__values_appear_by_their_labels(void **state)
 	assert_true(value(e, "protocold_checkpoints_total", "result=\"failed\"") == 2);
 	assert_true(value(e, "protocold_checkpoints_inline_total", "") == 1);
 	assert_true(value(e, "protocold_wal_pages", "") == 4321);
+	assert_true(value(e, "protocold_instance_info", "instance=\"api-1\"") == 1);
+	assert_true(value(e, "protocold_cluster_instances", "") == 3);
+	assert_true(value(e, "protocold_cluster_shards", "") == 64);
+	assert_true(value(e, "protocold_cluster_shards_owned", "") == 21);
+	assert_true(value(e, "protocold_cluster_takeovers_total", "") == 2);
+	assert_true(value(e, "protocold_cluster_rejoins_total", "") == 1);
 	assert_true(value(e, "protocold_config_last_reload_successful", "") == 1);
 	assert_true(value(e, "protocold_build_info",
 	    "version=\"1.2.3\",sqlite=\"3.40.1\",libevent=\"2.1.12-stable\"") == 1);

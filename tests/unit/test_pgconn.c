@@ -103,7 +103,7 @@ setup(void **state)
 	struct tc *t = calloc(1, sizeof *t);
 	struct timeval tv = { 0, 20000 };
 	struct pgconn_def def = { "test", test_setup, test_stmts,
-	    sizeof test_stmts / sizeof test_stmts[0], on_up, on_down, NULL };
+	    sizeof test_stmts / sizeof test_stmts[0], on_up, on_down, NULL, NULL };
 	char *cause = NULL;
 
 	t->uri = pgfx_newdb(&fx);
@@ -302,7 +302,7 @@ static void
 pgconn_open__no_server__is_refused_with_its_cause(void **state)
 {
 	struct tc *t = *state;
-	struct pgconn_def def = { "test", test_setup, NULL, 0, NULL, NULL, NULL };
+	struct pgconn_def def = { "test", test_setup, NULL, 0, NULL, NULL, NULL, NULL };
 	char *cause = NULL;
 
 	assert_null(pgconn_open(t->base, "postgresql:///x?host=/nonexistent&user=postgres",
