@@ -128,7 +128,7 @@ pg_suite() {
 		script "$1/pg/e2e/$(basename "$t" .sh)" "$1" 300 "$t"
 		pg_sweep
 	done
-	for t in kill9 downtime clocksteps; do
+	for t in kill9 downtime clocksteps cluster; do
 		script "$1/pg/torture/test_$t" "$1" 300 "tests/torture/test_$t.sh"
 		pg_sweep
 	done
@@ -164,7 +164,7 @@ done
 # The torture tests of issue 6 in their short mode (TORTURE=long: `make torture`): once,
 # with the first build; the PostgreSQL fault test runs with the PostgreSQL part below.
 for t in tests/torture/test_*.sh; do
-	[ "$t" = tests/torture/test_pgfaults.sh ] && continue
+	case $t in tests/torture/test_pgfaults.sh | tests/torture/test_cluster.sh) continue ;; esac
 	[ -f "$t" ] && script "$1/torture/$(basename "$t" .sh)" "$1" 300 "$t"
 done
 # The same end-to-end suite and torture of the store on PostgreSQL: once, with the

@@ -21,8 +21,9 @@
 /* At the stop, the hand-over is waited for this long. */
 #define PGCLUSTER_LEAVE_US 1000000LL
 /* A member's sessions are ended and waited for this long (ms) before it is taken over:
- * a session that outlives it keeps the member (tried again at the next look). */
-#define PGCLUSTER_END_MS "5000"
+ * a session that outlives it keeps the member (tried again at the next look). Well
+ * under the lease: our own beat waits behind it. */
+#define PGCLUSTER_END_MS "1000"
 
 #define PGCLUSTER_MEMBER_COLS "m.name, m.epoch, m.session, m.host, m.pid, m.started_at"
 

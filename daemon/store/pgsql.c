@@ -83,8 +83,13 @@ static const struct pgconn_stmt pgsql_writer[] = {
 	    "found')::bigint END FROM w" },
 	{ PGSQL_SELLER_PUT, "INSERT INTO sellers (id, envvias) VALUES ($1, $2) "
 	    "ON CONFLICT (id) DO UPDATE SET envvias = excluded.envvias" },
-	{ PGSQL_COUNTERS, "UPDATE counters c SET n = c.n + u.d FROM unnest($1::int[], "
-	    "$2::bigint[]) AS u(k, d) WHERE c.k = u.k" },
+	/* The rows are locked in key order first (the count reads them all before the
+	 * update writes one): instances that commit at once then wait for each other
+	 * instead of deadlocking (found by tests/torture/cluster.py). */
+	{ PGSQL_COUNTERS, "WITH l AS MATERIALIZED (SELECT k FROM counters WHERE k = ANY("
+	    "$1::int[]) ORDER BY k FOR UPDATE) UPDATE counters c SET n = c.n + u.d FROM "
+	    "unnest($1::int[], $2::bigint[]) AS u(k, d), (SELECT count(*) FROM l) AS "
+	    "locked WHERE c.k = u.k" },
 	/* The transaction's block of seqs and its entries, numbered by their instant,
 	 * then in the order saved: the last statement before the commit (pgwrite.c says
 	 * why). A change waits for its row's answer, so the order saved is not quite
