@@ -39,6 +39,15 @@ ctladm_status(struct ctl_opts *o, int argc, char **argv)
 }
 
 int
+ctladm_cluster(struct ctl_opts *o, int argc, char **argv)
+{
+	struct ctlreq rq = { .method = "GET", .target = "/v1/cluster",
+	    .show = ctlshow_cluster };
+
+	return ctladm_plain(o, argc, argv, &rq);
+}
+
+int
 ctladm_reload(struct ctl_opts *o, int argc, char **argv)
 {
 	json_t *empty = json_object();

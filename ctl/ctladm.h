@@ -7,6 +7,8 @@
 
 /* status: GET /v1/stats. */
 ctlcmd_fn ctladm_status;
+/* The instances sharing the daemon's database (GET /v1/cluster). */
+ctlcmd_fn ctladm_cluster;
 /* reload: POST /v1/reload, exit 0 only once the daemon runs the new configuration. */
 ctlcmd_fn ctladm_reload;
 /* clock [now | RFC3339 | +DURATION]: read, set or advance the daemon's test clock. */

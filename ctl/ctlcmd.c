@@ -50,6 +50,8 @@ static const struct ctlcmd ctlcmd_table[] = {
 	{ "forecast", "[--within DURATION] [--seller S]",
 	    "the clocks that run out within 24h (or DURATION), by outcome",
 	    ctldue_forecast },
+	{ "cluster", "", "the instances sharing the database: alive, shards owned, heartbeat",
+	    ctladm_cluster },
 	{ "seller", "ID [--envvias yes|no]", "a seller's counts; set whether it uses Envvias",
 	    ctladm_seller },
 	{ "reload", "", "reload the configuration and wait for the outcome",

@@ -252,6 +252,40 @@ ctlshow_stats(const json_t *st, int status)
 	ctlshow_line("daemon time", st, "now");
 }
 
+/* GET /v1/cluster: a line on the whole, then a row per instance. */
+void
+ctlshow_cluster(const json_t *c, int status)
+{
+	static const char *const header[] = { "INSTANCE", "ALIVE", "SHARDS", "HEARTBEAT",
+	    "HOST", "PID" };
+	struct ctlout_table *t = ctlout_table_new(6, header);
+	const json_t *m;
+	size_t i;
+	char name[96], owned[16], pid[16];
+
+	ctlshow_line("store", c, "store");
+	ctlshow_line("this instance", c, "instance");
+	ctlshow_line("shards", c, "shards");
+	json_array_foreach(json_object_get(c, "instances"), i, m) {
+		const char *cells[6] = { name,
+			json_is_true(json_object_get(m, "alive")) ? "yes" : "no", owned,
+			json_string_value(json_object_get(m, "heartbeat_at")),
+			json_string_value(json_object_get(m, "host")), pid };
+
+		snprintf(name, sizeof name, "%s%s",
+		    json_string_value(json_object_get(m, "instance")),
+		    json_is_true(json_object_get(m, "self")) ? " (this one)" : "");
+		snprintf(owned, sizeof owned, "%lld",
+		    (long long)json_integer_value(json_object_get(m, "owned")));
+		snprintf(pid, sizeof pid, "%lld",
+		    (long long)json_integer_value(json_object_get(m, "pid")));
+		ctlout_table_add(t, cells);
+	}
+	printf("\n");
+	ctlout_table_print(t, stdout);
+	ctlout_table_free(t);
+}
+
 void
 ctlshow_seller(const json_t *s, int status)
 {

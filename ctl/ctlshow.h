@@ -42,6 +42,8 @@ ctlshow_fn ctlshow_protocol;
 ctlshow_fn ctlshow_events;
 /* /v1/stats: counts per state, clocks per kind, next due, counters, uptime. */
 ctlshow_fn ctlshow_stats;
+/* /v1/cluster: the instances, alive, shards owned, heartbeat. */
+ctlshow_fn ctlshow_cluster;
 /* A seller: envvias, counts per state, mediations in 30 days. */
 ctlshow_fn ctlshow_seller;
 /* {now} of the test clock, and {applied} after a move. */

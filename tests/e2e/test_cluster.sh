@@ -17,6 +17,8 @@ if ! on_pg; then
 	check "on SQLite: this instance alone, named as configured" \
 		"sqlite api-a 1 true true [0]" \
 		"$(j '"\(.store) \(.instance) \(.instances | length) \(.instances[0].self) \(.instances[0].alive) \(.instances[0].shards | tostring)"')"
+	check "protocolctl cluster on SQLite: this one, alive, its one shard" 1 \
+		"$("$PROTOCOLCTL" cluster | grep -c '^api-a (this one) *yes *1 ')"
 	api GET /metrics
 	check "/metrics names the instance" 1 \
 		"$(printf '%s' "$BODY" | grep -c '^protocold_instance_info{instance="api-a"} 1$')"
@@ -103,6 +105,10 @@ done
 on api-b GET /metrics
 check "/metrics of api-b: its name, 3 instances" "1 1" \
 	"$(printf '%s' "$BODY" | grep -c '^protocold_instance_info{instance="api-b"} 1$') $(printf '%s' "$BODY" | grep -c '^protocold_cluster_instances 3$')"
+
+out=$("$PROTOCOLCTL" --socket "$T/api-b.sock" cluster)
+check "protocolctl cluster: a row per instance, api-b marked as the one asked" "3 1" \
+	"$(printf '%s\n' "$out" | grep -c '^api-[abc]') $(printf '%s\n' "$out" | grep -c '^api-b (this one) *yes')"
 
 # A second instance of a live name is refused.
 cp "$T/api-b.ini" "$T/dup.ini"
