@@ -128,14 +128,14 @@ daemon_peer_clock(void *arg, int64_t ms)
 	sched_kick(d->sched);
 }
 
-/* Another instance committed: the feed's waiters here read its end again. */
+/* Another instance committed: the feed's waiters here are served to its new end. */
 static void
-daemon_peer_feed(void *arg)
+daemon_peer_feed(void *arg, int64_t last)
 {
 	struct daemon *d = arg;
 
 	if (d->web != NULL)
-		web_feed_notify(d->web);
+		web_feed_moved(d->web, last);
 }
 
 /* The store `database` names: a PostgreSQL URI, else a SQLite file. */

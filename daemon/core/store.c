@@ -239,8 +239,8 @@ store_peer_clock(struct store *st, int64_t ms)
 }
 
 void
-store_peer_feed(struct store *st)
+store_peer_feed(struct store *st, int64_t last)
 {
 	if (st->peers.feed != NULL)
-		st->peers.feed(st->peers.arg);
+		st->peers.feed(st->peers.arg, last);
 }

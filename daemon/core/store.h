@@ -158,8 +158,8 @@ struct store_peers {
 	void (*wake)(void *arg, int64_t at);
 	/* Another instance moved the test clock to ms. */
 	void (*clock)(void *arg, int64_t ms);
-	/* Another instance committed history entries: the feed's end moved. */
-	void (*feed)(void *arg);
+	/* Another instance committed history entries: the feed now ends at seq last. */
+	void (*feed)(void *arg, int64_t last);
 	void *arg;
 };
 
@@ -319,7 +319,7 @@ void store_on_peers(struct store *st, const struct store_peers *p);
 /* For a backend: tell the peers' hooks (no-ops when none). */
 void store_peer_wake(struct store *st, int64_t at);
 void store_peer_clock(struct store *st, int64_t ms);
-void store_peer_feed(struct store *st);
+void store_peer_feed(struct store *st, int64_t last);
 
 /* The backend */
 

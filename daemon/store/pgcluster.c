@@ -31,10 +31,9 @@ static const char *const pgcluster_setup[] = {
 	"SET synchronous_commit = on",
 	"SET client_encoding = 'UTF8'",
 	"SET default_transaction_isolation = 'read committed'",
-	"LISTEN " PGSQL_CHANNEL_WAKE,
+	"LISTEN " PGSQL_CHANNEL_COMMIT,
 	"LISTEN " PGSQL_CHANNEL_CLOCK,
 	"LISTEN " PGSQL_CHANNEL_MEMBERS,
-	"LISTEN " PGSQL_CHANNEL_FEED,
 	NULL,
 };
 
@@ -472,14 +471,31 @@ pgcluster_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ------------------------------------------------------------ hearing */
 
+/* Another's commit, "EPOCH AT LAST" (pgwrite.c): a clock moved to AT ("-": none), the
+ * feed ends at LAST (0: no history). Our own are heard too, and ignored. */
+static void
+pgcluster_heard_commit(struct pgcluster *c, const char *payload)
+{
+	char epoch[24], at[24];
+	long long last;
+
+	if (sscanf(payload, "%23s %23s %lld", epoch, at, &last) != 3 ||
+	    strcmp(epoch, c->epoch_text) == 0)
+		return;
+	if (strcmp(at, "-") != 0)
+		store_peer_wake(c->st, strtoll(at, NULL, 10));
+	if (last > 0)
+		store_peer_feed(c->st, last);
+}
+
 static void
 pgcluster_notify(void *arg, const char *channel, const char *payload)
 {
 	struct pgcluster *c = arg;
 	const char *v[2] = { c->epoch_text, payload };
 
-	if (strcmp(channel, PGSQL_CHANNEL_WAKE) == 0)
-		store_peer_wake(c->st, strtoll(payload, NULL, 10));
+	if (strcmp(channel, PGSQL_CHANNEL_COMMIT) == 0)
+		pgcluster_heard_commit(c, payload);
 	else if (strcmp(channel, PGSQL_CHANNEL_CLOCK) == 0) {
 		store_peer_clock(c->st, strtoll(payload, NULL, 10));
 		if (c->epoch != 0 && pgconn_send(c->conn, "c_clock", 2, v, pgcluster_warn,
@@ -487,9 +503,6 @@ pgcluster_notify(void *arg, const char *channel, const char *payload)
 			pgconn_sync(c->conn, NULL, NULL);
 	} else if (strcmp(channel, PGSQL_CHANNEL_MEMBERS) == 0)
 		pgcluster_tick(c);
-	else if (strcmp(channel, PGSQL_CHANNEL_FEED) == 0 &&
-	    strcmp(payload, c->epoch_text) != 0)
-		store_peer_feed(c->st);
 }
 
 /* (Re)connected: look at once (a member that was cut off may have been taken over). */

@@ -64,12 +64,9 @@ static const struct pgconn_stmt pgsql_writer[] = {
 	    "ORDER BY p.clock_next, p.rid LIMIT $2 FOR UPDATE OF p" },
 	{ PGSQL_HEAD, "SELECT min(clock_next) FROM protocols WHERE clock_next IS NOT "
 	    "NULL AND shard = ANY(ARRAY(" PGSQL_MINE("$1") "))" },
-	/* A transaction that moved a clock of a shard another instance owns wakes it
-	 * (delivered at the commit, not before). */
-	{ PGSQL_WAKE, "SELECT pg_notify('" PGSQL_CHANNEL_WAKE "', $1)" },
-	/* And one that wrote history wakes the feed's waiters of the others (only
-	 * when there are others: doc/cluster.md, "The feed"). */
-	{ PGSQL_FEED_TELL, "SELECT pg_notify('" PGSQL_CHANNEL_FEED "', $1)" },
+	/* A commit without history that moved a clock of another's shard (PGSQL_HISTORY
+	 * tells the others of the rest): delivered at the commit, not before. */
+	{ PGSQL_WAKE, "SELECT pg_notify('" PGSQL_CHANNEL_COMMIT "', $1 || ' 0')" },
 	/* Every protocol saved since the last read, in one statement, which fails
 	 * (and its transaction with it) unless it found each of them ($11). */
 	{ PGSQL_UPDATE, "WITH w AS (UPDATE protocols p SET state = u.state, clock = "
@@ -96,14 +93,17 @@ static const struct pgconn_stmt pgsql_writer[] = {
 	 * the order decided (a create is stamped when asked); one protocol's entries keep
 	 * their order (its instants never go back), and the feed's `at` never goes
 	 * back from one commit to the next (doc/postgresql.md). */
+	/* With $11 (not NULL), the others hear of the commit (pgcluster.h): $11 and the
+	 * feed's new end. */
 	{ PGSQL_HISTORY, "WITH b AS (UPDATE history_seq SET last = last + $1 RETURNING "
-	    "last) INSERT INTO history (seq, rid, at, from_state, to_state, cause, name, "
-	    "due_at, late_ms, detail) SELECT b.last - $1 + row_number() OVER (ORDER BY "
-	    "u.at, u.o), u.rid, u.at, u.f, u.t, "
+	    "last), i AS (INSERT INTO history (seq, rid, at, from_state, to_state, cause, "
+	    "name, due_at, late_ms, detail) SELECT b.last - $1 + row_number() OVER (ORDER "
+	    "BY u.at, u.o), u.rid, u.at, u.f, u.t, "
 	    "u.c, u.n, u.d, u.l, u.x FROM b, unnest($2::bigint[], $3::bigint[], "
 	    "$4::smallint[], $5::smallint[], $6::smallint[], $7::text[], $8::bigint[], "
 	    "$9::bigint[], $10::text[]) WITH ORDINALITY AS u(rid, at, f, t, c, n, d, l, x, "
-	    "o)" },
+	    "o)) SELECT pg_notify('" PGSQL_CHANNEL_COMMIT "', $11 || ' ' || b.last) FROM b "
+	    "WHERE $11::text IS NOT NULL" },
 	/* pgwrite.c, "the doubt": why not pg_xact_status. */
 	{ PGSQL_MARK, "INSERT INTO commit_marks (session, token) VALUES ($1, $2) "
 	    "ON CONFLICT (session) DO UPDATE SET token = excluded.token" },

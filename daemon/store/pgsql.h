@@ -24,12 +24,12 @@
 					 * first, of the shards the epoch owns */
 #define PGSQL_HEAD "w_head"		/* $1 epoch: the smallest clock_next of its
 					 * shards */
-#define PGSQL_WAKE "w_wake"		/* $1 the instant (ms) a clock moved to */
-#define PGSQL_FEED_TELL "w_feed"	/* $1 our epoch: the feed moved */
+#define PGSQL_WAKE "w_wake"		/* $1 "EPOCH AT": a clock moved to AT (ms) */
 #define PGSQL_UPDATE "w_update"		/* pgsql_rows: every protocol saved */
 #define PGSQL_SELLER_PUT "w_seller"	/* $1 id, $2 envvias */
 #define PGSQL_COUNTERS "w_counters"	/* $1 keys[], $2 deltas[] */
-#define PGSQL_HISTORY "w_history"	/* $1 count, then pgsql_events' arrays */
+#define PGSQL_HISTORY "w_history"	/* $1 count, then pgsql_events' arrays, $11
+					 * "EPOCH AT" to tell the others, or NULL */
 #define PGSQL_MARK "w_mark"		/* $1 daemon, $2 token: its commit's mark */
 #define PGSQL_DOUBT_CLEAR "w_dclear"	/* a fresh look at pg_stat_activity */
 #define PGSQL_DOUBT_RUNS "w_druns"	/* $1 a session's name: is it still there? */
@@ -57,10 +57,9 @@
  * (pgcluster.h). */
 #define PGSQL_MINE(epoch) "SELECT shard FROM cluster_shards WHERE owner_epoch = " \
 	epoch "::bigint"
-#define PGSQL_CHANNEL_WAKE "protocold_wake"
+#define PGSQL_CHANNEL_COMMIT "protocold_commit"
 #define PGSQL_CHANNEL_CLOCK "protocold_clock"
 #define PGSQL_CHANNEL_MEMBERS "protocold_members"
-#define PGSQL_CHANNEL_FEED "protocold_feed"
 /* The shards: a protocol's is rid % PGSQL_SHARDS (pgschema.c). */
 #define PGSQL_SHARDS 64
 /* The lists: "r_list" and the filters' mask (PGSQL_LIST_*), parameters $1 after, $2

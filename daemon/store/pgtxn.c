@@ -269,10 +269,11 @@ pgtxn_send_counters(struct pgtxn *t, struct pgconn *c, pgconn_fn *fn, void *arg)
 }
 
 int
-pgtxn_send_commit(struct pgtxn *t, struct pgconn *c, pgconn_fn *fn, void *arg)
+pgtxn_send_commit(struct pgtxn *t, struct pgconn *c, const char *tell, pgconn_fn *fn,
+    void *arg)
 {
 	struct pgsql_params pp;
-	const char *v[1 + PGTXN_ENTRY_COLS];
+	const char *v[2 + PGTXN_ENTRY_COLS];
 	int sent = pgtxn_send_counters(t, c, fn, arg);
 
 	if (sent < 0)
@@ -284,7 +285,8 @@ pgtxn_send_commit(struct pgtxn *t, struct pgconn *c, pgconn_fn *fn, void *arg)
 	v[0] = pp.v[0];
 	for (int i = 0; i < PGTXN_ENTRY_COLS; i++)
 		v[1 + i] = pgsql_array_str(&t->entry[i]);
-	if (pgconn_send(c, PGSQL_HISTORY, 1 + PGTXN_ENTRY_COLS, v, fn, arg) != 0)
+	v[1 + PGTXN_ENTRY_COLS] = tell;
+	if (pgconn_send(c, PGSQL_HISTORY, 2 + PGTXN_ENTRY_COLS, v, fn, arg) != 0)
 		return -1;
 	return sent + 1;
 }

@@ -39,8 +39,10 @@ int pgtxn_entries(const struct pgtxn *t);
  * when the connection is down. */
 int pgtxn_send_rows(struct pgtxn *t, struct pgconn *c, pgconn_fn *fn, void *arg);
 /* Send the counters' UPDATE and the history's INSERT (each only when there is
- * something to write), each answered to fn(arg, …): how many were sent, or -1 when
- * down. */
-int pgtxn_send_commit(struct pgtxn *t, struct pgconn *c, pgconn_fn *fn, void *arg);
+ * something to write; with the history, the others are told of the commit when tell
+ * is not NULL: PGSQL_HISTORY), each answered to fn(arg, …): how many were sent, or -1
+ * when down. */
+int pgtxn_send_commit(struct pgtxn *t, struct pgconn *c, const char *tell, pgconn_fn *fn,
+    void *arg);
 
 #endif

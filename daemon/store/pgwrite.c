@@ -257,26 +257,34 @@ pg_mark(struct pg_txn *t)
 	return pg_send(t, NULL, PGSQL_MARK, pp.n, pp.v, pg_wrote, t);
 }
 
-/* Tell the others at its commit (doc/cluster.md): that the feed moved, when it wrote
- * history and others are alive; and wake the instances that own a clock it moved, only
- * when a shard of another's (or, when what we own changed meanwhile, any shard) was
- * touched. 0, or -1 (down). */
+/*
+ * What the others hear of this commit (doc/cluster.md, "Wake-up" and "The feed"): one
+ * notification "EPOCH AT LAST", sent by the history's statement with the feed's new end
+ * (LAST), when others are alive and it wrote history (their feeds' waiters), or when it
+ * moved a clock of a shard another owns (AT; "-" when none) — any shard, when what we
+ * own changed while it was open. Into tell (NULL: nothing to tell); a commit without
+ * history that moved such a clock tells them by a statement of its own. 0, or -1 (down).
+ */
 static int
-pg_wake(struct pg_txn *t)
+pg_tell(struct pg_txn *t, char *tell, size_t len, const char **out)
 {
-	int64_t at = t->owned_gen == pgcluster_generation(t->s->cluster) ?
-	    t->wake_others : t->wake_any;
-	char v[24];
+	struct pgcluster *c = t->s->cluster;
+	int64_t at = t->owned_gen == pgcluster_generation(c) ? t->wake_others :
+	    t->wake_any;
+	bool feed = pgtxn_entries(t->w) > 0 && !pgcluster_alone(c);
 
-	const char *epoch[1] = { pgcluster_epoch(t->s->cluster) };
-
-	if (pgtxn_entries(t->w) > 0 && !pgcluster_alone(t->s->cluster) &&
-	    pg_send(t, NULL, PGSQL_FEED_TELL, 1, epoch, pg_wrote, t) != 0)
-		return -1;
-	if (at == INT64_MAX)
+	*out = NULL;
+	if (!feed && at == INT64_MAX)
 		return 0;
-	snprintf(v, sizeof v, "%" PRId64, at);
-	return pg_send(t, NULL, PGSQL_WAKE, 1, (const char *[]){ v }, pg_wrote, t);
+	if (at == INT64_MAX)
+		snprintf(tell, len, "%s -", pgcluster_epoch(c));
+	else
+		snprintf(tell, len, "%s %" PRId64, pgcluster_epoch(c), at);
+	if (pgtxn_entries(t->w) > 0) {
+		*out = tell;
+		return 0;
+	}
+	return pg_send(t, NULL, PGSQL_WAKE, 1, (const char *[]){ tell }, pg_wrote, t);
 }
 
 /* Send the commit: the writes still gathered, its mark, the counters, the history
@@ -288,6 +296,8 @@ pg_commit_send(void *arg)
 	struct pg_txn *t = arg;
 	struct pg_store *s = t->s;
 	int rc = 0;
+	char tellbuf[64];
+	const char *tell = NULL;
 
 	if (!pg_txn_alive(t)) {
 		pg_txn_refuse(t);
@@ -305,8 +315,8 @@ pg_commit_send(void *arg)
 	 * issue revisits it.)
 	 */
 	else if ((rc = pg_flush_rows(t)) == 0 && (rc = pg_mark(t)) == 0 &&
-	    (rc = pg_wake(t)) == 0) {
-		int sent = pgtxn_send_commit(t->w, s->writer, pg_wrote, t);
+	    (rc = pg_tell(t, tellbuf, sizeof tellbuf, &tell)) == 0) {
+		int sent = pgtxn_send_commit(t->w, s->writer, tell, pg_wrote, t);
 
 		rc = sent < 0 ? -1 : 0;
 		t->owed += sent > 0 ? sent : 0;

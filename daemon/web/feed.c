@@ -519,6 +519,19 @@ feed_follow(struct feed *f, struct evhttp_request *req, int64_t after)
 
 static void feed_read_last(struct feed *f);
 
+/* The feed ends at last (a read, or another instance's commit): never back, as the
+ * answers of reads and the news of commits may cross. */
+static void
+feed_saw_last(struct feed *f, int64_t last)
+{
+	int64_t known = f->has_last ? f->new_last : f->last;
+
+	if (last <= known)
+		return;
+	f->new_last = last;
+	f->has_last = true;
+}
+
 /* Where the feed ends: applied, and the waiters served, by a round (at once, or after
  * the serving under way); read again if a commit came meanwhile. */
 static void
@@ -533,10 +546,8 @@ feed_last_read(void *arg, int rc, int64_t last)
 	f->last_read = NULL;
 	/* Nothing to do when it has not moved (a commit without entries), unless an
 	 * answer is still to be applied (feed_apply_last sorts them out). */
-	if (rc == 0) {
-		f->new_last = last;
-		f->has_last = f->has_last || last != f->last;
-	}
+	if (rc == 0)
+		feed_saw_last(f, last);
 	if (f->last_again) {
 		f->last_again = false;
 		feed_read_last(f);
@@ -560,6 +571,14 @@ feed_read_last(struct feed *f)
 	rd->feed = f;
 	f->last_read = rd;
 	store_last_seq(f->st, feed_last_read, rd);
+}
+
+void
+feed_moved(struct feed *f, int64_t last)
+{
+	feed_saw_last(f, last);
+	if (f->has_last)
+		feed_run(f, NULL);
 }
 
 void

@@ -51,6 +51,9 @@ void feed_follow(struct feed *f, struct evhttp_request *req, int64_t after);
 /* Something committed and is durable: read where the feed ends, and wake the waiters
  * if it moved. */
 void feed_notify(struct feed *f);
+/* Another instance committed: the feed ends at seq last (when it is further than
+ * known); the waiters are served. */
+void feed_moved(struct feed *f, int64_t last);
 /* How many requests are waiting or following. */
 int feed_waiting(const struct feed *f);
 

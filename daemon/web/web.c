@@ -155,6 +155,13 @@ web_feed_notify(struct web *w)
 }
 
 void
+web_feed_moved(struct web *w, int64_t last)
+{
+	if (w != NULL)
+		feed_moved(w->feed, last);
+}
+
+void
 web_shutdown_feed(struct web *w)
 {
 	feed_shutdown(w->feed);

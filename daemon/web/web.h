@@ -81,6 +81,8 @@ void web_reconfigure(struct web *w, const struct config *cfg, const struct cal *
  * was emptied behind the daemon's back (the HTTP fuzzer). NULL is a no-op (a commit
  * before the web is started: web_new reads where the feed ends itself). */
 void web_feed_notify(struct web *w);
+/* Another instance committed: the feed ends at seq last now (at least). */
+void web_feed_moved(struct web *w, int64_t last);
 /* Answer every long-poll now and end every stream (at the stop; the feed still takes
  * requests afterwards). */
 void web_shutdown_feed(struct web *w);
