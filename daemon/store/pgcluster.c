@@ -634,6 +634,12 @@ pgcluster_epoch(const struct pgcluster *c)
 }
 
 bool
+pgcluster_owns_all(const struct pgcluster *c)
+{
+	return c->owned == UINT64_MAX;
+}
+
+bool
 pgcluster_owns(const struct pgcluster *c, int shard)
 {
 	return (c->owned >> (shard % PGSQL_SHARDS)) & 1;

@@ -44,6 +44,8 @@ const char *pgcluster_epoch(const struct pgcluster *c);
  * believe ours changes. */
 bool pgcluster_owns(const struct pgcluster *c, int shard);
 uint64_t pgcluster_generation(const struct pgcluster *c);
+/* Whether we believe every shard ours (alone): the due rows need no filter. */
+bool pgcluster_owns_all(const struct pgcluster *c);
 /* The members as the last look saw them (GET /v1/cluster, /metrics). */
 void pgcluster_view(const struct pgcluster *c, struct store_cluster *out);
 /* Whether the last look saw no other instance alive (then commits need not tell the

@@ -64,6 +64,14 @@ static const struct pgconn_stmt pgsql_writer[] = {
 	    "ORDER BY p.clock_next, p.rid LIMIT $2 FOR UPDATE OF p" },
 	{ PGSQL_HEAD, "SELECT min(clock_next) FROM protocols WHERE clock_next IS NOT "
 	    "NULL AND shard = ANY(ARRAY(" PGSQL_MINE("$1") "))" },
+	/* The same for an instance that owns every shard (alone): no row to filter,
+	 * the timer index's head as on one instance; nothing at all once the epoch
+	 * owns less (read once per statement). */
+	{ PGSQL_DUE_ALL, "SELECT " PGSQL_COLS " FROM protocols p WHERE p.clock_next IS "
+	    "NOT NULL AND p.clock_next <= $1 AND (" PGSQL_OWNS_ALL("$3") ") ORDER BY "
+	    "p.clock_next, p.rid LIMIT $2 FOR UPDATE OF p" },
+	{ PGSQL_HEAD_ALL, "SELECT min(clock_next) FROM protocols WHERE clock_next IS NOT "
+	    "NULL AND (" PGSQL_OWNS_ALL("$1") ")" },
 	/* A commit without history that moved a clock of another's shard (PGSQL_HISTORY
 	 * tells the others of the rest): delivered at the commit, not before. */
 	{ PGSQL_WAKE, "SELECT pg_notify('" PGSQL_CHANNEL_COMMIT "', $1 || ' 0')" },

@@ -24,6 +24,8 @@
 					 * first, of the shards the epoch owns */
 #define PGSQL_HEAD "w_head"		/* $1 epoch: the smallest clock_next of its
 					 * shards */
+#define PGSQL_DUE_ALL "w_dueall"	/* as PGSQL_DUE, the epoch owning every shard */
+#define PGSQL_HEAD_ALL "w_headall"	/* as PGSQL_HEAD, the same */
 #define PGSQL_WAKE "w_wake"		/* $1 "EPOCH AT": a clock moved to AT (ms) */
 #define PGSQL_UPDATE "w_update"		/* pgsql_rows: every protocol saved */
 #define PGSQL_SELLER_PUT "w_seller"	/* $1 id, $2 envvias */
@@ -57,6 +59,8 @@
  * (pgcluster.h). */
 #define PGSQL_MINE(epoch) "SELECT shard FROM cluster_shards WHERE owner_epoch = " \
 	epoch "::bigint"
+#define PGSQL_OWNS_ALL(epoch) "SELECT count(*) FROM cluster_shards WHERE owner_epoch " \
+	"= " epoch "::bigint) = (SELECT count(*) FROM cluster_shards"
 #define PGSQL_CHANNEL_COMMIT "protocold_commit"
 #define PGSQL_CHANNEL_CLOCK "protocold_clock"
 #define PGSQL_CHANNEL_MEMBERS "protocold_members"

@@ -774,7 +774,8 @@ pgwrite_due(struct store *st, int64_t limit, int max, struct protocol *out,
 	pgsql_param_i64(&pp, limit);
 	pgsql_param_i64(&pp, max);
 	pgsql_param_text(&pp, pgcluster_epoch(s->cluster));
-	if (pg_read(s, call, PGSQL_DUE, pp.n, pp.v, pg_due_read) != 0)
+	if (pg_read(s, call, pgcluster_owns_all(s->cluster) ? PGSQL_DUE_ALL : PGSQL_DUE,
+	    pp.n, pp.v, pg_due_read) != 0)
 		fn(arg, -1);
 }
 
@@ -802,6 +803,7 @@ pgwrite_head(struct store *st, store_head_fn *fn, void *arg)
 {
 	struct pg_store *s = pg_of(st);
 	const char *epoch[1] = { pgcluster_epoch(s->cluster) };
+	const char *name = pgcluster_owns_all(s->cluster) ? PGSQL_HEAD_ALL : PGSQL_HEAD;
 	struct pg_call *call;
 
 	/* In the open transaction, it sees what that one wrote (the scheduler's batch);
@@ -809,14 +811,14 @@ pgwrite_head(struct store *st, store_head_fn *fn, void *arg)
 	if (s->open != NULL) {
 		call = pg_call_new(s->open, arg);
 		call->head = fn;
-		if (pg_read(s, call, PGSQL_HEAD, 1, epoch, pg_head_read) != 0)
+		if (pg_read(s, call, name, 1, epoch, pg_head_read) != 0)
 			fn(arg, -1, INT64_MAX);
 		return;
 	}
 	call = pg_call_new(NULL, arg);
 	call->head = fn;
 	call->s_outside = s;
-	if (pgconn_send(s->writer, PGSQL_HEAD, 1, epoch, pg_head_read, call) != 0) {
+	if (pgconn_send(s->writer, name, 1, epoch, pg_head_read, call) != 0) {
 		free(call);
 		pg_unreachable(s, s->writer);
 		fn(arg, -1, INT64_MAX);
