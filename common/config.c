@@ -514,6 +514,46 @@ config_free(struct config *cfg)
 
 /* Lookups */
 
+static uint64_t
+config_fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* A deadline's value as it counts (ms and business days; not its text), and whether
+ * it was set. */
+static uint64_t
+config_fnv_dl(uint64_t h, const struct duration *d, bool set)
+{
+	h = config_fnv(h, &d->ms, sizeof d->ms);
+	h = config_fnv(h, &d->bdays, sizeof d->bdays);
+	return config_fnv(h, &set, sizeof set);
+}
+
+void
+config_fingerprint(const struct config *cfg, char out[17])
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	int kind = (int)cfg->holidays;
+
+	for (int i = 0; i < CONFIG_DL_COUNT; i++)
+		h = config_fnv_dl(h, &cfg->dl[i], cfg->dl_set[i]);
+	h = config_fnv(h, &kind, sizeof kind);
+	h = config_fnv(h, cfg->extra_holidays, cfg->n_extra_holidays *
+	    sizeof cfg->extra_holidays[0]);
+	h = config_fnv(h, cfg->timezone, strlen(cfg->timezone) + 1);
+	for (size_t r = 0; r < cfg->n_reasons; r++) {
+		h = config_fnv(h, cfg->reasons[r].name, strlen(cfg->reasons[r].name) + 1);
+		for (int i = 0; i < CONFIG_DL_COUNT; i++)
+			h = config_fnv_dl(h, &cfg->reasons[r].dl[i], cfg->reasons[r].set[i]);
+	}
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
 const char *
 config_dl_name(enum config_dl dl)
 {

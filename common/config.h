@@ -89,6 +89,10 @@ const struct duration *config_deadline(const struct config *cfg, const char *rea
     enum config_dl dl, enum config_src *src);
 /* "default", "[deadlines]" or "[reason.X]" (X filled from reason). Returns buf. */
 const char *config_src_text(enum config_src src, const char *reason, char *buf, size_t len);
+/* What decides a clock's due instant — the deadlines, the reasons', the calendar and
+ * its extra holidays, the time zone — as 16 hex digits into out (17 bytes): instances
+ * sharing a database compare theirs (doc/cluster.md). Equal settings, equal prints. */
+void config_fingerprint(const struct config *cfg, char out[17]);
 
 /* A configuration file is at most this big (the one shipped, comments and all, is
  * 4 KiB). */

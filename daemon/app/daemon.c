@@ -49,6 +49,16 @@ daemon_told(void *arg, const struct turn_line *lines, size_t n)
 	sched_kick(d->sched);
 }
 
+/* The others sharing the database see what decides our due instants. */
+static void
+daemon_advertise(struct daemon *d, const struct config *cfg)
+{
+	char fp[17];
+
+	config_fingerprint(cfg, fp);
+	store_advertise(d->store, fp);
+}
+
 /* A reload (SIGHUP, POST /v1/reload): the new configuration goes to its users, and
  * systemd hears of the outcome. */
 static int
@@ -62,6 +72,7 @@ daemon_reload(void *arg, char **errors)
 	if ((rc = runconf_reload(d->conf, errors)) == 0) {
 		cfg = runconf_get(d->conf);
 		engine_configure(d->engine, cfg, runconf_cal(d->conf));
+		daemon_advertise(d, cfg);
 		web_reconfigure(d->web, cfg, runconf_cal(d->conf));
 	}
 	if (d->sysd != NULL)
@@ -215,6 +226,7 @@ daemon_start(struct daemon *d, bool test_clock, const int64_t *test_start, int f
 	d->turn = turn_new(d->base, d->store, d->metrics, daemon_told, d);
 	d->engine = engine_new(d->store, d->turn, d->clock, d->metrics);
 	engine_configure(d->engine, cfg, runconf_cal(d->conf));
+	daemon_advertise(d, cfg);
 	d->sched = sched_new(d->base, d->store, d->engine, d->turn, d->clock);
 	store_on_peers(d->store, &(struct store_peers){ daemon_peer_wake,
 	    daemon_peer_clock, daemon_peer_feed, d });

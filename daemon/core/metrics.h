@@ -37,6 +37,8 @@ struct metrics_snapshot {
 	int64_t cluster_shards;
 	int64_t cluster_takeovers;		/* members this one took over */
 	int64_t cluster_rejoins;		/* times it was declared dead */
+	bool cluster_config_differs;		/* a live one decides due instants
+						 * otherwise (doc/cluster.md) */
 };
 
 struct metrics;

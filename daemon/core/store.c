@@ -244,3 +244,10 @@ store_peer_feed(struct store *st, int64_t last)
 	if (st->peers.feed != NULL)
 		st->peers.feed(st->peers.arg, last);
 }
+
+void
+store_advertise(struct store *st, const char *fingerprint)
+{
+	if (st->ops->advertise != NULL)
+		st->ops->advertise(st, fingerprint);
+}

@@ -137,6 +137,7 @@ struct store_member {
 	int64_t beat_at;		/* its last heartbeat, ms */
 	bool self, alive;
 	uint64_t shards;		/* bit i: it owns shard i */
+	char config[17];		/* its settings' fingerprint ("" unknown) */
 };
 
 struct store_cluster {
@@ -209,6 +210,7 @@ struct store_ops {
 	void (*info)(struct store *, struct store_info *);
 
 	void (*cluster)(struct store *, struct store_cluster *);
+	void (*advertise)(struct store *, const char *fingerprint);
 	void (*settled)(struct store *, int64_t ms, store_settled_fn *, void *);
 
 	bool (*health)(struct store *, char *why, size_t len);
@@ -314,6 +316,10 @@ void store_cluster(struct store *st, struct store_cluster *out);
  * taken the test clock ms and no clock due by ms is left to apply (at once on a store
  * of one instance), or rc -1. */
 void store_settled(struct store *st, int64_t ms, store_settled_fn *fn, void *arg);
+/* Show the other instances sharing the database the fingerprint of what decides our
+ * due instants (config_fingerprint): at the start and after each reload. A no-op on
+ * a store of one instance. */
+void store_advertise(struct store *st, const char *fingerprint);
 /* Be told what the other instances sharing the database do (p is copied). */
 void store_on_peers(struct store *st, const struct store_peers *p);
 /* For a backend: tell the peers' hooks (no-ops when none). */

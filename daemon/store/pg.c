@@ -123,6 +123,12 @@ pg_cluster(struct store *st, struct store_cluster *out)
 	pgcluster_view(pg_of(st)->cluster, out);
 }
 
+static void
+pg_advertise(struct store *st, const char *fingerprint)
+{
+	pgcluster_set_config(pg_of(st)->cluster, fingerprint);
+}
+
 static const struct store_ops pg_ops = {
 	.begin = pgwrite_begin, .in_txn = pgwrite_in_txn, .rollback = pgwrite_rollback,
 	.commit = pgwrite_commit, .wait_durable = pgwrite_wait_durable,
@@ -132,7 +138,8 @@ static const struct store_ops pg_ops = {
 	.get = pgread_get, .history = pgread_history, .feed = pgread_feed,
 	.last_seq = pgread_last_seq, .list = pgread_list, .forecast = pgread_forecast,
 	.stats = pgread_stats, .seller = pgread_seller, .cursor_key = pg_cursor_key,
-	.info = pg_info, .cluster = pg_cluster, .settled = pgread_settled,
+	.info = pg_info, .cluster = pg_cluster, .advertise = pg_advertise,
+	.settled = pgread_settled,
 	.health = pg_health, .clock_load = pgread_clock_load,
 	.clock_save = pgwrite_clock_save, .error = pg_error,
 	.error_is_full = pg_error_is_full, .close = pg_close,

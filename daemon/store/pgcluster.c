@@ -45,18 +45,18 @@ static const char *const pgcluster_setup[] = {
 static const struct pgconn_stmt pgcluster_stmts[] = {
 	/* The others look at once: from then on they tell us their commits. */
 	{ "c_join", "WITH j AS (INSERT INTO cluster_members (name, epoch, session, host, "
-	    "pid, started_at, beat_at, clock_ms) VALUES ($1, nextval('cluster_epoch'), $2, "
-	    "$3, $4, $5, now(), (SELECT ms FROM test_clock)) ON CONFLICT (name) DO NOTHING "
-	    "RETURNING epoch, clock_ms) SELECT epoch, clock_ms, pg_notify('"
+	    "pid, started_at, beat_at, clock_ms, config) VALUES ($1, nextval('cluster_epoch'), "
+	    "$2, $3, $4, $5, now(), (SELECT ms FROM test_clock), $6) ON CONFLICT (name) DO "
+	    "NOTHING RETURNING epoch, clock_ms) SELECT epoch, clock_ms, pg_notify('"
 	    PGSQL_CHANNEL_MEMBERS "', '') FROM j" },
-	{ "c_beat", "UPDATE cluster_members SET beat_at = now() WHERE epoch = $1 "
-	    "RETURNING 1" },
+	{ "c_beat", "UPDATE cluster_members SET beat_at = now(), config = $2 WHERE epoch = "
+	    "$1 RETURNING 1" },
 	{ "c_view", "SELECT " PGCLUSTER_MEMBER_COLS ", (extract(epoch FROM m.beat_at) * "
 	    "1000)::bigint, now() - m.beat_at <= make_interval(secs => $1::float8 / 1000) "
 	    "AND EXISTS (SELECT 1 FROM pg_stat_activity a WHERE starts_with("
 	    "a.application_name, m.session || '/')), coalesce((SELECT string_agg("
 	    "s.shard::text, ',') FROM cluster_shards s WHERE s.owner_epoch = m.epoch), "
-	    "'') FROM cluster_members m ORDER BY m.name" },
+	    "''), coalesce(m.config, '') FROM cluster_members m ORDER BY m.name" },
 	/* Its sessions ended and gone first, so that none of its transactions can
 	 * commit once others own its shards; else it stays (the next look tries
 	 * again). */
@@ -104,6 +104,8 @@ struct pgcluster {
 	int n;				/* the last look */
 	struct store_member m[STORE_CLUSTER_MAX];
 	char sessions[STORE_CLUSTER_MAX][64];	/* m[i]'s sessions' prefix */
+	char config[17];		/* our settings' fingerprint (beaten with us) */
+	bool config_warned;		/* the others' differ: said once */
 	int64_t takeovers, rejoins;
 };
 
@@ -214,6 +216,7 @@ pgcluster_member(const PGresult *r, int row, struct store_member *m)
 	m->beat_at = strtoll(PQgetvalue(r, row, 6), NULL, 10);
 	m->alive = PQgetvalue(r, row, 7)[0] == 't';
 	m->shards = pgcluster_shards_of(PQgetvalue(r, row, 8));
+	strcopy(m->config, sizeof m->config, PQgetvalue(r, row, 9));
 }
 
 /* ------------------------------------------------------------ answers */
@@ -253,6 +256,28 @@ pgcluster_beaten(void *arg, enum pgconn_status st, const PGresult *r, const char
 	pgcluster_set_owned(c, 0);
 }
 
+/* Instances that work out due instants differently give a protocol different deadlines
+ * by where its request went: say so once, and again after they agreed meanwhile. */
+static void
+pgcluster_check_config(struct pgcluster *c)
+{
+	for (int i = 0; i < c->n; i++) {
+		const struct store_member *m = &c->m[i];
+
+		if (!m->alive || m->self || m->config[0] == '\0' || c->config[0] == '\0' ||
+		    strcmp(m->config, c->config) == 0)
+			continue;
+		if (!c->config_warned)
+			log_warnx("cluster: %s's deadlines, calendar, reasons or time zone "
+			    "differ from ours (settings %s, ours %s): a clock's due instant "
+			    "depends on the instance its request went through; give every "
+			    "instance the same", m->name, m->config, c->config);
+		c->config_warned = true;
+		return;
+	}
+	c->config_warned = false;
+}
+
 static void
 pgcluster_viewed(void *arg, enum pgconn_status st, const PGresult *r, const char *err)
 {
@@ -276,6 +301,7 @@ pgcluster_viewed(void *arg, enum pgconn_status st, const PGresult *r, const char
 	}
 	if (c->epoch != 0)
 		pgcluster_set_owned(c, mine);
+	pgcluster_check_config(c);
 }
 
 static void
@@ -440,7 +466,7 @@ static void
 pgcluster_tick(struct pgcluster *c)
 {
 	char lease[16], pid[16], started[24];
-	const char *join[5] = { c->name, c->session, c->host, pid, started };
+	const char *join[6] = { c->name, c->session, c->host, pid, started, c->config };
 
 	if (c->ticking) {
 		c->again = true;
@@ -454,10 +480,10 @@ pgcluster_tick(struct pgcluster *c)
 	snprintf(pid, sizeof pid, "%d", (int)getpid());
 	snprintf(started, sizeof started, "%" PRId64, c->started_at);
 	if (c->epoch == 0)
-		pgconn_send(c->conn, "c_join", 5, join, pgcluster_joined, c);
+		pgconn_send(c->conn, "c_join", 6, join, pgcluster_joined, c);
 	else
-		pgconn_send(c->conn, "c_beat", 1, (const char *[]){ c->epoch_text },
-		    pgcluster_beaten, c);
+		pgconn_send(c->conn, "c_beat", 2, (const char *[]){ c->epoch_text,
+		    c->config }, pgcluster_beaten, c);
 	pgconn_send(c->conn, "c_view", 1, (const char *[]){ lease }, pgcluster_viewed, c);
 	if (pgconn_sync(c->conn, pgcluster_looked, c) == 0)
 		c->ticking = true;
@@ -670,6 +696,12 @@ const char *
 pgcluster_why(const struct pgcluster *c)
 {
 	return pgconn_why(c->conn);
+}
+
+void
+pgcluster_set_config(struct pgcluster *c, const char *fingerprint)
+{
+	strcopy(c->config, sizeof c->config, fingerprint);
 }
 
 void

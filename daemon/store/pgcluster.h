@@ -46,6 +46,9 @@ bool pgcluster_owns(const struct pgcluster *c, int shard);
 uint64_t pgcluster_generation(const struct pgcluster *c);
 /* Whether we believe every shard ours (alone): the due rows need no filter. */
 bool pgcluster_owns_all(const struct pgcluster *c);
+/* Our settings' fingerprint (config_fingerprint), shown to the others from the next
+ * beat on. */
+void pgcluster_set_config(struct pgcluster *c, const char *fingerprint);
 /* The members as the last look saw them (GET /v1/cluster, /metrics). */
 void pgcluster_view(const struct pgcluster *c, struct store_cluster *out);
 /* Whether the last look saw no other instance alive (then commits need not tell the

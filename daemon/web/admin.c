@@ -283,6 +283,7 @@ admin_cluster(struct web *web, struct metrics_snapshot *snap)
 	snap->cluster_shards = c->shards;
 	snap->cluster_takeovers = c->takeovers;
 	snap->cluster_rejoins = c->rejoins;
+	snap->cluster_config_differs = !cluster_config_same(c);
 	for (int i = 0; i < c->n; i++) {
 		snap->cluster_instances += c->m[i].alive;
 		if (c->m[i].self)

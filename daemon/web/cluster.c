@@ -1,6 +1,8 @@
 #include "cluster.h"
 
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -43,8 +45,25 @@ cluster_alone(const struct web *web, struct store_cluster *c)
 		strcopy(m->host, sizeof m->host, "localhost");
 	m->host[sizeof m->host - 1] = '\0';
 	m->started_at = now - clock_uptime_s(web->clock) * 1000;
+	config_fingerprint(web->cfg, m->config);
 	c->instance = m->name;
 	c->n = 1;
+}
+
+bool
+cluster_config_same(const struct store_cluster *c)
+{
+	const char *first = NULL;
+
+	for (int i = 0; i < c->n; i++) {
+		if (!c->m[i].alive || c->m[i].config[0] == '\0')
+			continue;
+		if (first == NULL)
+			first = c->m[i].config;
+		else if (strcmp(first, c->m[i].config) != 0)
+			return false;
+	}
+	return true;
 }
 
 void
@@ -87,6 +106,11 @@ cluster_member(struct jsonw *w, const struct store_member *m, int shards)
 	jsonw_arr_end(w);
 	jsonw_key(w, "owned");
 	jsonw_int(w, owned);
+	jsonw_key(w, "config");
+	if (m->config[0] != '\0')
+		jsonw_str(w, m->config);
+	else
+		jsonw_null(w);
 	jsonw_obj_end(w);
 }
 
@@ -113,6 +137,8 @@ cluster_get(struct web *web, struct evhttp_request *req, const char *unused)
 	jsonw_int(&w, c.takeovers);
 	jsonw_key(&w, "rejoins");
 	jsonw_int(&w, c.rejoins);
+	jsonw_key(&w, "config_same");
+	jsonw_bool(&w, cluster_config_same(&c));
 	jsonw_key(&w, "instances");
 	jsonw_arr(&w);
 	for (int i = 0; i < c.n; i++)

@@ -10,10 +10,14 @@ struct web;
  * owning the one shard there is.
  */
 
+#include <stdbool.h>
+
 struct store_cluster;
 
 void cluster_get(struct web *web, struct evhttp_request *req, const char *unused);
 /* The instances as GET /v1/cluster shows them (this one alone on SQLite). */
 void cluster_view(const struct web *web, struct store_cluster *out);
+/* Whether the live instances decide due instants alike (their settings' prints). */
+bool cluster_config_same(const struct store_cluster *c);
 
 #endif

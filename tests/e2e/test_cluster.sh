@@ -110,6 +110,26 @@ out=$("$PROTOCOLCTL" --socket "$T/api-b.sock" cluster)
 check "protocolctl cluster: a row per instance, api-b marked as the one asked" "3 1" \
 	"$(printf '%s\n' "$out" | grep -c '^api-[abc]') $(printf '%s\n' "$out" | grep -c '^api-b (this one) *yes')"
 
+check "the three decide due instants alike (config_same)" true "$(on api-a GET /v1/cluster; j .config_same)"
+
+# An instance with other deadlines is told about (log, /v1/cluster, /metrics).
+INSTANCE_EXTRA=$'[deadlines]\nresponse_normal = 24h' start_instance api-d "" --test-clock || finish
+PID_D=$LAST_PID
+for _ in $(seq 1 60); do
+	on api-a GET /v1/cluster
+	[ "$(j .config_same)" = false ] && break
+	sleep 0.05
+done
+check "an instance with other deadlines: config_same false" false "$(j .config_same)"
+check "… its settings' print differs" 2 "$(j '[.instances[] | select(.alive) | .config] | unique | length')"
+api GET /metrics
+check "… protocold_cluster_config_differs 1" 1 \
+	"$(printf '%s' "$BODY" | grep -c '^protocold_cluster_config_differs 1$')"
+kill -TERM "$PID_D"
+wait "$PID_D" 2>/dev/null
+check "… and the log says so" 1 "$(grep -c "api-d's deadlines, calendar, reasons or time zone differ" "$LOG")"
+balanced 3 || not_ok "api-d's shards were not handed back"
+
 # A second instance of a live name is refused.
 cp "$T/api-b.ini" "$T/dup.ini"
 sed -i "s#$T/api-b.sock#$T/dup.sock#" "$T/dup.ini"

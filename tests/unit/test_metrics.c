@@ -92,6 +92,7 @@ static const struct {
 	{ "protocold_cluster_shards_owned", "gauge" },
 	{ "protocold_cluster_takeovers_total", "counter" },
 	{ "protocold_cluster_rejoins_total", "counter" },
+	{ "protocold_cluster_config_differs", "gauge" },
 	{ "protocold_build_info", "gauge" },
 };
 
@@ -430,6 +431,7 @@ fill_snap(struct metrics_snapshot *snap)
 	snap->cluster_shards_owned = 21;
 	snap->cluster_takeovers = 2;
 	snap->cluster_rejoins = 1;
+	snap->cluster_config_differs = true;
 }
 
 /* Render the snapshot and validate it into e; returns the text (caller frees). */
@@ -872,6 +874,7 @@ metrics_render__snapshot__values_appear_by_their_labels(void **state)
 	assert_true(value(e, "protocold_cluster_shards_owned", "") == 21);
 	assert_true(value(e, "protocold_cluster_takeovers_total", "") == 2);
 	assert_true(value(e, "protocold_cluster_rejoins_total", "") == 1);
+	assert_true(value(e, "protocold_cluster_config_differs", "") == 1);
 	assert_true(value(e, "protocold_config_last_reload_successful", "") == 1);
 	assert_true(value(e, "protocold_build_info",
 	    "version=\"1.2.3\",sqlite=\"3.40.1\",libevent=\"2.1.12-stable\"") == 1);
