@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "log.h"
 #include "pgconn.h"
+#include "pgshard.h"
 #include "pgsql.h"
 #include "pgsweep.h"
 #include "store.h"
@@ -20,68 +21,6 @@
 #define PGCLUSTER_JOIN_US (10 * 1000000LL)
 /* At the stop, the hand-over is waited for this long. */
 #define PGCLUSTER_LEAVE_US 1000000LL
-/* A member's sessions are ended and waited for this long (ms) before it is taken over:
- * a session that outlives it keeps the member (tried again at the next look). Well
- * under the lease: our own beat waits behind it. */
-#define PGCLUSTER_END_MS "1000"
-
-#define PGCLUSTER_MEMBER_COLS "m.name, m.epoch, m.session, m.host, m.pid, m.started_at"
-
-static const char *const pgcluster_setup[] = {
-	"SET synchronous_commit = on",
-	"SET client_encoding = 'UTF8'",
-	"SET default_transaction_isolation = 'read committed'",
-	"LISTEN " PGSQL_CHANNEL_COMMIT,
-	"LISTEN " PGSQL_CHANNEL_CLOCK,
-	"LISTEN " PGSQL_CHANNEL_MEMBERS,
-	NULL,
-};
-
-/*
- * The statements (doc/cluster.md). A member is alive while a session of it is
- * connected (they are named after it: pgsweep.h) and it beat within the lease, both as
- * the server sees them: no clock of ours is compared with another machine's.
- */
-static const struct pgconn_stmt pgcluster_stmts[] = {
-	/* The others look at once: from then on they tell us their commits. */
-	{ "c_join", "WITH j AS (INSERT INTO cluster_members (name, epoch, session, host, "
-	    "pid, started_at, beat_at, clock_ms, config) VALUES ($1, nextval('cluster_epoch'), "
-	    "$2, $3, $4, $5, now(), (SELECT ms FROM test_clock), $6) ON CONFLICT (name) DO "
-	    "NOTHING RETURNING epoch, clock_ms) SELECT epoch, clock_ms, pg_notify('"
-	    PGSQL_CHANNEL_MEMBERS "', '') FROM j" },
-	{ "c_beat", "UPDATE cluster_members SET beat_at = now(), config = $2 WHERE epoch = "
-	    "$1 RETURNING 1" },
-	{ "c_view", "SELECT " PGCLUSTER_MEMBER_COLS ", (extract(epoch FROM m.beat_at) * "
-	    "1000)::bigint, now() - m.beat_at <= make_interval(secs => $1::float8 / 1000) "
-	    "AND EXISTS (SELECT 1 FROM pg_stat_activity a WHERE starts_with("
-	    "a.application_name, m.session || '/')), coalesce((SELECT string_agg("
-	    "s.shard::text, ',') FROM cluster_shards s WHERE s.owner_epoch = m.epoch), "
-	    "''), coalesce(m.config, '') FROM cluster_members m ORDER BY m.name" },
-	/* Its sessions ended and gone first, so that none of its transactions can
-	 * commit once others own its shards; else it stays (the next look tries
-	 * again). */
-	{ "c_takeover", "WITH t AS (SELECT count(*) FILTER (WHERE NOT "
-	    "pg_terminate_backend(pid, " PGCLUSTER_END_MS ")) AS stay FROM pg_stat_activity "
-	    "WHERE starts_with(application_name, $2 || '/')), d AS (DELETE FROM "
-	    "cluster_members WHERE epoch = $1 AND (SELECT stay FROM t) = 0 RETURNING "
-	    "epoch), f AS (UPDATE cluster_shards SET owner = NULL, owner_epoch = NULL, "
-	    "epoch = epoch + 1, since = now() WHERE owner_epoch IN (SELECT epoch FROM d) "
-	    "RETURNING 1) SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM f), "
-	    "pg_notify('" PGSQL_CHANNEL_MEMBERS "', '')" },
-	{ "c_claim", "UPDATE cluster_shards SET owner = $1, owner_epoch = $2, epoch = "
-	    "epoch + 1, since = now() WHERE shard = ANY($3::smallint[]) AND (owner_epoch "
-	    "IS NULL OR owner_epoch NOT IN (SELECT epoch FROM cluster_members)) AND EXISTS "
-	    "(SELECT 1 FROM cluster_members WHERE epoch = $2) RETURNING shard" },
-	{ "c_release", "WITH r AS (UPDATE cluster_shards SET owner = NULL, owner_epoch = "
-	    "NULL, epoch = epoch + 1, since = now() WHERE shard = ANY($2::smallint[]) AND "
-	    "owner_epoch = $1 RETURNING 1) SELECT count(*), pg_notify('"
-	    PGSQL_CHANNEL_MEMBERS "', '') FROM r" },
-	{ "c_leave", "WITH d AS (DELETE FROM cluster_members WHERE epoch = $1 RETURNING "
-	    "epoch), f AS (UPDATE cluster_shards SET owner = NULL, owner_epoch = NULL, "
-	    "epoch = epoch + 1, since = now() WHERE owner_epoch = $1 RETURNING 1) SELECT "
-	    "(SELECT count(*) FROM f), pg_notify('" PGSQL_CHANNEL_MEMBERS "', '')" },
-	{ "c_clock", "UPDATE cluster_members SET clock_ms = $2 WHERE epoch = $1" },
-};
 
 struct pgcluster {
 	struct event_base *base;
@@ -129,81 +68,6 @@ pgcluster_set_owned(struct pgcluster *c, uint64_t owned)
 	store_peer_wake(c->st, INT64_MIN);
 }
 
-/* ------------------------------------------------------------ hashing */
-
-static uint64_t
-pgcluster_mix(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-/* A name's weight for a shard: FNV-1a of the name, mixed with the shard. */
-static uint64_t
-pgcluster_weight(const char *name, int shard)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (const unsigned char *p = (const unsigned char *)name; *p != '\0'; p++)
-		h = (h ^ *p) * 0x100000001b3ULL;
-	return pgcluster_mix(h ^ pgcluster_mix((uint64_t)shard + 1));
-}
-
-int
-pgcluster_pick(const char *const *names, int n, int shard)
-{
-	int best = -1;
-	uint64_t w, top = 0;
-
-	for (int i = 0; i < n; i++) {
-		w = pgcluster_weight(names[i], shard);
-		if (best < 0 || w > top || (w == top && strcmp(names[i], names[best]) < 0)) {
-			best = i;
-			top = w;
-		}
-	}
-	return best;
-}
-
-/* ------------------------------------------------------------ parsing */
-
-static uint64_t
-pgcluster_shards_of(const char *list)
-{
-	uint64_t mask = 0;
-	char *end;
-	long v;
-
-	while (*list != '\0') {
-		v = strtol(list, &end, 10);
-		if (end == list)
-			break;
-		if (v >= 0 && v < PGSQL_SHARDS)
-			mask |= 1ULL << v;
-		list = *end == ',' ? end + 1 : end;
-	}
-	return mask;
-}
-
-/* The shards of mask as a PostgreSQL array ("{1,5}"), into buf. */
-static const char *
-pgcluster_array(uint64_t mask, char *buf, size_t len)
-{
-	size_t off = 0;
-
-	buf[off++] = '{';
-	for (int i = 0; i < PGSQL_SHARDS && off + 4 < len; i++)
-		if (mask & (1ULL << i))
-			off += (size_t)snprintf(buf + off, len - off, "%s%d",
-			    buf[off - 1] == '{' ? "" : ",", i);
-	buf[off++] = '}';
-	buf[off] = '\0';
-	return buf;
-}
-
 static void
 pgcluster_member(const PGresult *r, int row, struct store_member *m)
 {
@@ -215,7 +79,7 @@ pgcluster_member(const PGresult *r, int row, struct store_member *m)
 	m->started_at = strtoll(PQgetvalue(r, row, 5), NULL, 10);
 	m->beat_at = strtoll(PQgetvalue(r, row, 6), NULL, 10);
 	m->alive = PQgetvalue(r, row, 7)[0] == 't';
-	m->shards = pgcluster_shards_of(PQgetvalue(r, row, 8));
+	m->shards = pgshard_parse(PQgetvalue(r, row, 8));
 	strcopy(m->config, sizeof m->config, PQgetvalue(r, row, 9));
 }
 
@@ -360,45 +224,11 @@ pgcluster_take_dead(struct pgcluster *c)
 	}
 }
 
-/* The shards rendezvous hashing gives us among the live members (and us). */
-static uint64_t
-pgcluster_targets(const struct pgcluster *c)
-{
-	const char *names[STORE_CLUSTER_MAX];
-	int n = 0, me = -1;
-	uint64_t mask = 0;
-
-	for (int i = 0; i < c->n; i++)
-		if (c->m[i].alive || c->m[i].self) {
-			if (c->m[i].self)
-				me = n;
-			names[n++] = c->m[i].name;
-		}
-	if (me < 0)
-		return 0;
-	for (int s = 0; s < PGSQL_SHARDS; s++)
-		if (pgcluster_pick(names, n, s) == me)
-			mask |= 1ULL << s;
-	return mask;
-}
-
-/* The shards owned by a live member other than us. */
-static uint64_t
-pgcluster_others(const struct pgcluster *c)
-{
-	uint64_t mask = 0;
-
-	for (int i = 0; i < c->n; i++)
-		if (c->m[i].alive && !c->m[i].self)
-			mask |= c->m[i].shards;
-	return mask;
-}
-
 /* Release what is another's by the hashing, claim what is ours and free. */
 static void
 pgcluster_balance(struct pgcluster *c)
 {
-	uint64_t want = pgcluster_targets(c), others = pgcluster_others(c);
+	uint64_t want = pgshard_mine(c->m, c->n), others = pgshard_others(c->m, c->n);
 	uint64_t give = c->owned & ~want, take = want & ~c->owned & ~others;
 	char arr[PGSQL_SHARDS * 4];
 	const char *v[3];
@@ -407,14 +237,14 @@ pgcluster_balance(struct pgcluster *c)
 		/* Forgotten first: nothing of them is asked any more, then freed. */
 		pgcluster_set_owned(c, c->owned & ~give);
 		v[0] = c->epoch_text;
-		v[1] = pgcluster_array(give, arr, sizeof arr);
+		v[1] = pgshard_array(give, arr, sizeof arr);
 		if (pgconn_send(c->conn, "c_release", 2, v, pgcluster_warn, c) == 0)
 			c->sent = true;
 	}
 	if (take != 0) {
 		v[0] = c->name;
 		v[1] = c->epoch_text;
-		v[2] = pgcluster_array(take, arr, sizeof arr);
+		v[2] = pgshard_array(take, arr, sizeof arr);
 		if (pgconn_send(c->conn, "c_claim", 3, v, pgcluster_claimed, c) == 0)
 			c->sent = true;
 	}
@@ -592,10 +422,10 @@ pgcluster_open(struct event_base *base, const char *uri, const char *instance,
     struct store *st, char **cause)
 {
 	struct pgcluster *c = xcalloc(1, sizeof *c);
-	struct pgconn_def def = { "cluster", pgcluster_setup, pgcluster_stmts,
-	    sizeof pgcluster_stmts / sizeof pgcluster_stmts[0], pgcluster_up,
+	struct pgconn_def def = { "cluster", pgsql_cluster_setup, NULL, 0, pgcluster_up,
 	    pgcluster_down, c, pgcluster_notify };
 
+	def.stmts = pgsql_cluster_stmts(&def.nstmts);
 	c->base = base;
 	c->st = st;
 	c->started_at = clock_wall();

@@ -58,8 +58,5 @@ bool pgcluster_alone(const struct pgcluster *c);
 bool pgcluster_is_up(const struct pgcluster *c);
 const char *pgcluster_why(const struct pgcluster *c);
 
-/* The shard that rendezvous hashing gives among the n names (the highest weight of
- * name and shard): the index into names. For the tests. */
-int pgcluster_pick(const char *const *names, int n, int shard);
 
 #endif

@@ -174,6 +174,78 @@ static const struct pgconn_stmt pgsql_reader[] = {
 	    PGSQL_DUE_BEFORE("$5")) },
 };
 
+/* ------------------------------------------------------------ the cluster */
+
+/* A member's sessions are ended and waited for this long (ms) before it is taken over:
+ * a session that outlives it keeps the member (tried again at the next look). Well
+ * under the lease: the member's own beat waits behind it. */
+#define PGSQL_END_MS "1000"
+#define PGSQL_MEMBER_COLS "m.name, m.epoch, m.session, m.host, m.pid, m.started_at"
+
+/* The cluster's connection (pgcluster.h). */
+const char *const pgsql_cluster_setup[] = {
+	"SET synchronous_commit = on",
+	"SET client_encoding = 'UTF8'",
+	"SET default_transaction_isolation = 'read committed'",
+	"LISTEN " PGSQL_CHANNEL_COMMIT,
+	"LISTEN " PGSQL_CHANNEL_CLOCK,
+	"LISTEN " PGSQL_CHANNEL_MEMBERS,
+	NULL,
+};
+
+/*
+ * The statements (doc/cluster.md). A member is alive while a session of it is
+ * connected (they are named after it: pgsweep.h) and it beat within the lease, both as
+ * the server sees them: no clock of ours is compared with another machine's.
+ */
+static const struct pgconn_stmt pgsql_cluster[] = {
+	/* The others look at once: from then on they tell us their commits. */
+	{ "c_join", "WITH j AS (INSERT INTO cluster_members (name, epoch, session, host, "
+	    "pid, started_at, beat_at, clock_ms, config) VALUES ($1, nextval('cluster_epoch'), "
+	    "$2, $3, $4, $5, now(), (SELECT ms FROM test_clock), $6) ON CONFLICT (name) DO "
+	    "NOTHING RETURNING epoch, clock_ms) SELECT epoch, clock_ms, pg_notify('"
+	    PGSQL_CHANNEL_MEMBERS "', '') FROM j" },
+	{ "c_beat", "UPDATE cluster_members SET beat_at = now(), config = $2 WHERE epoch = "
+	    "$1 RETURNING 1" },
+	{ "c_view", "SELECT " PGSQL_MEMBER_COLS ", (extract(epoch FROM m.beat_at) * "
+	    "1000)::bigint, now() - m.beat_at <= make_interval(secs => $1::float8 / 1000) "
+	    "AND EXISTS (SELECT 1 FROM pg_stat_activity a WHERE starts_with("
+	    "a.application_name, m.session || '/')), coalesce((SELECT string_agg("
+	    "s.shard::text, ',') FROM cluster_shards s WHERE s.owner_epoch = m.epoch), "
+	    "''), coalesce(m.config, '') FROM cluster_members m ORDER BY m.name" },
+	/* Its sessions ended and gone first, so that none of its transactions can
+	 * commit once others own its shards; else it stays (the next look tries
+	 * again). */
+	{ "c_takeover", "WITH t AS (SELECT count(*) FILTER (WHERE NOT "
+	    "pg_terminate_backend(pid, " PGSQL_END_MS ")) AS stay FROM pg_stat_activity "
+	    "WHERE starts_with(application_name, $2 || '/')), d AS (DELETE FROM "
+	    "cluster_members WHERE epoch = $1 AND (SELECT stay FROM t) = 0 RETURNING "
+	    "epoch), f AS (UPDATE cluster_shards SET owner = NULL, owner_epoch = NULL, "
+	    "epoch = epoch + 1, since = now() WHERE owner_epoch IN (SELECT epoch FROM d) "
+	    "RETURNING 1) SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM f), "
+	    "pg_notify('" PGSQL_CHANNEL_MEMBERS "', '')" },
+	{ "c_claim", "UPDATE cluster_shards SET owner = $1, owner_epoch = $2, epoch = "
+	    "epoch + 1, since = now() WHERE shard = ANY($3::smallint[]) AND (owner_epoch "
+	    "IS NULL OR owner_epoch NOT IN (SELECT epoch FROM cluster_members)) AND EXISTS "
+	    "(SELECT 1 FROM cluster_members WHERE epoch = $2) RETURNING shard" },
+	{ "c_release", "WITH r AS (UPDATE cluster_shards SET owner = NULL, owner_epoch = "
+	    "NULL, epoch = epoch + 1, since = now() WHERE shard = ANY($2::smallint[]) AND "
+	    "owner_epoch = $1 RETURNING 1) SELECT count(*), pg_notify('"
+	    PGSQL_CHANNEL_MEMBERS "', '') FROM r" },
+	{ "c_leave", "WITH d AS (DELETE FROM cluster_members WHERE epoch = $1 RETURNING "
+	    "epoch), f AS (UPDATE cluster_shards SET owner = NULL, owner_epoch = NULL, "
+	    "epoch = epoch + 1, since = now() WHERE owner_epoch = $1 RETURNING 1) SELECT "
+	    "(SELECT count(*) FROM f), pg_notify('" PGSQL_CHANNEL_MEMBERS "', '')" },
+	{ "c_clock", "UPDATE cluster_members SET clock_ms = $2 WHERE epoch = $1" },
+};
+
+const struct pgconn_stmt *
+pgsql_cluster_stmts(size_t *n)
+{
+	*n = sizeof pgsql_cluster / sizeof pgsql_cluster[0];
+	return pgsql_cluster;
+}
+
 const struct pgconn_stmt *
 pgsql_writer_stmts(size_t *n)
 {

@@ -78,6 +78,9 @@
 /* Each connection's statements, and the SETs it runs first. */
 const struct pgconn_stmt *pgsql_writer_stmts(size_t *n);
 const struct pgconn_stmt *pgsql_reader_stmts(size_t *n);
+/* The cluster's connection (pgcluster.c): its statements ("c_*"), its SETs and LISTENs. */
+const struct pgconn_stmt *pgsql_cluster_stmts(size_t *n);
+extern const char *const pgsql_cluster_setup[];
 extern const char *const pgsql_writer_setup[];
 extern const char *const pgsql_reader_setup[];
 /* The name of the list statement of mask (0..7). */

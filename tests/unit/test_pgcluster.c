@@ -13,6 +13,7 @@
 
 #include "pg.h"
 #include "pgcluster.h"
+#include "pgshard.h"
 #include "pgfx.h"
 #include "proto.h"
 #include "store.h"
@@ -140,21 +141,21 @@ teardown(void **state)
 }
 
 static void
-pgcluster_pick__spreads_the_shards__and_moves_only_those_of_a_member_gone(void **state)
+pgshard_pick__spreads_the_shards__and_moves_only_those_of_a_member_gone(void **state)
 {
 	const char *three[] = { "api-1", "api-2", "api-3" };
 	const char *two[] = { "api-1", "api-3" };
 	int count[3] = { 0 }, was;
 
 	for (int s = 0; s < 64; s++) {
-		was = pgcluster_pick(three, 3, s);
+		was = pgshard_pick(three, 3, s);
 		count[was]++;
 		if (was != 1)
-			assert_string_equal(three[was], two[pgcluster_pick(two, 2, s)]);
+			assert_string_equal(three[was], two[pgshard_pick(two, 2, s)]);
 	}
 	for (int i = 0; i < 3; i++)
 		assert_in_range(count[i], 10, 35);
-	assert_int_equal(pgcluster_pick(three, 1, 7), 0);
+	assert_int_equal(pgshard_pick(three, 1, 7), 0);
 }
 
 static void
@@ -281,7 +282,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(
-		    pgcluster_pick__spreads_the_shards__and_moves_only_those_of_a_member_gone),
+		    pgshard_pick__spreads_the_shards__and_moves_only_those_of_a_member_gone),
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(pgcluster__two_members__own_every_shard_once),
 		T(pgcluster__a_member_that_leaves__hands_its_shards_over_at_once),
