@@ -21,6 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torture import LONG, AConn, ConnLost, Daemon, main_guard, ms_of, now_ms, \
     read_chunk, rfc3339, feed_all, integrity, integrity_desc  # noqa: E402
 import dbcheck  # noqa: E402
+from writes import PREVENTIVE_ACTIONS, P, action_body, next_write  # noqa: E402
 
 CLIENTS = 64
 PER_CLIENT = 30            # protocols each client keeps alive
@@ -40,35 +41,6 @@ def dur(kind, p):
     if kind == "response":
         return DL["response_critical"] if p.critical else DL["response_normal"]
     return DL[KIND_DL[kind]]
-
-
-PREVENTIVE_ACTIONS = {
-    "delivery_problem": ["cancel_sale", "confirm_address", "inform_carrier_pickup",
-                         "inform_new_delivery_date", "message_customer"],
-    "customer_return": ["inform_pickup_date", "inform_posting_code", "message_customer"],
-    "unavailable": ["cancel_sale"],
-    "cancellation_letter": ["request_cancellation_letter"],
-}
-CUSTOMER_ACTIONS = (["request_photos"] * 6 + ["confirm_address"] * 4 +
-                    ["inform_posting_code"] * 4 + ["request_cancellation_letter"] * 3 +
-                    ["message_customer"] * 4 + ["inform_pickup_date", "approve_cancellation",
-                                                "cancel_sale", "inform_shipping", "send_part",
-                                                "inform_carrier_pickup",
-                                                "inform_new_delivery_date"])
-
-
-class P:
-    __slots__ = ("id", "body", "state", "version", "clock", "origin", "reason", "unknown")
-
-    def __init__(self, pid, body):
-        self.id = pid
-        self.body = body
-        self.state = None
-        self.version = 0
-        self.clock = None
-        self.origin = body.get("origin", "customer")
-        self.reason = body.get("reason")
-        self.unknown = True     # not known to exist until a create is acknowledged
 
 
 class Harness:
@@ -94,27 +66,7 @@ class Harness:
         return f"T{self.token}"
 
     def action_body(self, p, rng):
-        if p.origin == "preventive":
-            name = rng.choice(PREVENTIVE_ACTIONS[p.reason])
-        else:
-            name = rng.choice(CUSTOMER_ACTIONS)
-        body = {"action": name}
-        token = None
-        if name in ("inform_posting_code", "send_part"):
-            token = self.next_token()
-            body["posting_code"] = token
-            if name == "send_part":
-                body["tracking_url"] = "https://rastreio.example/" + token
-        elif name == "message_customer":
-            token = self.next_token()
-            body["message"] = "Olá " + token
-        elif name == "inform_carrier_pickup":
-            token = self.next_token()
-            body["pickup_code"] = token
-        elif name in ("inform_pickup_date", "inform_new_delivery_date"):
-            key = "pickup_date" if name == "inform_pickup_date" else "delivery_date"
-            body[key] = self.today()
-        return name, body, token
+        return action_body(p, rng, self.next_token, self.today)
 
     def learn(self, p, body):
         p.state = body["state"]
@@ -179,32 +131,10 @@ class Harness:
                 await self.send(conn, p, "create", "create", "POST", "/v1/protocols",
                                 p.body, None)
             return
-        if p.state in ("pending", "unresolved"):
-            if rng.random() < 0.65:
-                return          # leave it: its response clock runs out
-            name, body, token = self.action_body(p, rng)
-            kind, path = "action", f"/v1/protocols/{p.id}/actions"
-        elif p.state == "awaiting":
-            if rng.random() < 0.75:
-                return
-            name = "document_attached" if p.clock == "letter_wait" and rng.random() < 0.5 \
-                else "customer_replied"
-            body, token = {"event": name}, None
-            kind, path = "event", f"/v1/protocols/{p.id}/events"
-        elif p.state == "closed":
-            if rng.random() < 0.85:
-                return
-            name, body, token = "customer_replied", {"event": "customer_replied"}, None
-            kind, path = "event", f"/v1/protocols/{p.id}/events"
-        elif p.state == "mediation":
-            if rng.random() < 0.5:
-                return
-            name, body, token = "mediation_resolved", {"event": "mediation_resolved"}, None
-            kind, path = "event", f"/v1/protocols/{p.id}/events"
-        else:
+        w = next_write(p, rng, self.action_body)
+        if w is None:
             return
-        if rng.random() < 0.25:
-            body["if_version"] = p.version
+        kind, name, path, body, token = w
         await self.send(conn, p, kind, name, "POST", path, body, token)
 
     async def send(self, conn, p, kind, name, method, path, body, token):

@@ -8,11 +8,13 @@
  * only (static functions: the Makefile links no fixture of theirs).
  */
 
+#include <event2/event.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PGFX_BIN "/usr/lib/postgresql/15/bin"
@@ -156,6 +158,19 @@ pgfx_newdb(struct pgfx *fx)
 		return NULL;
 	pgfx_uri_of(fx, db, fx->uri, sizeof fx->uri);
 	return fx->uri;
+}
+
+/* Run base's loop for ms milliseconds (a test's waiting, on the loop). */
+static inline void
+pgfx_run_for(struct event_base *base, int ms)
+{
+	struct timespec t0, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		event_base_loop(base, EVLOOP_ONCE);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 < ms);
 }
 
 /* End the server process pid (a lost connection), and wait until it is gone. */

@@ -43,13 +43,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 static void
 run_for(struct tc *t, int ms)
 {
-	struct timespec t0, now;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do {
-		event_base_loop(t->base, EVLOOP_ONCE);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-	} while ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 < ms);
+	pgfx_run_for(t->base, ms);
 }
 
 static struct store *
