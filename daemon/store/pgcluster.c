@@ -516,18 +516,6 @@ pgcluster_alone(const struct pgcluster *c)
 	return true;
 }
 
-bool
-pgcluster_is_up(const struct pgcluster *c)
-{
-	return pgconn_is_up(c->conn);
-}
-
-const char *
-pgcluster_why(const struct pgcluster *c)
-{
-	return pgconn_why(c->conn);
-}
-
 void
 pgcluster_set_config(struct pgcluster *c, const char *fingerprint)
 {

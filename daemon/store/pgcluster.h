@@ -54,9 +54,6 @@ void pgcluster_view(const struct pgcluster *c, struct store_cluster *out);
 /* Whether the last look saw no other instance alive (then commits need not tell the
  * others' feeds). */
 bool pgcluster_alone(const struct pgcluster *c);
-/* Whether the member's connection is up, and why not. */
-bool pgcluster_is_up(const struct pgcluster *c);
-const char *pgcluster_why(const struct pgcluster *c);
 
 
 #endif
