@@ -12,6 +12,7 @@
 #include "pg_int.h"
 #include "pgcluster.h"
 #include "pgconn.h"
+#include "pgdoubt.h"
 #include "pgread.h"
 #include "pgschema.h"
 #include "pgsql.h"
@@ -173,12 +174,12 @@ pg_store_open(const char *uri, const char *instance, struct event_base *base,
 	s->st.ops = &pg_ops;
 	s->base = base;
 	pgsweep_name(s->name, sizeof s->name);
-	/* The marks of one daemon's commits (pgwrite.c): from a random start, so that a
+	/* The marks of one daemon's commits (pgdoubt.c): from a random start, so that a
 	 * restart under the same name (a container's pid) never repeats its last one. */
 	if (getrandom(&start, sizeof start, 0) != sizeof start)
 		start = (uint64_t)clock_mono_us() ^ ((uint64_t)getpid() << 32);
 	s->token = (int64_t)(start >> 2);
-	s->doubt_ev = evtimer_new(base, pgwrite_doubt_cb, s);
+	s->doubt_ev = evtimer_new(base, pgdoubt_cb, s);
 	w.stmts = pgsql_writer_stmts(&w.nstmts);
 	r.stmts = pgsql_reader_stmts(&r.nstmts);
 	if (pgsweep_run(uri, &why) != 0 || pgschema_open(uri, s->key, &why) != 0 ||

@@ -555,7 +555,7 @@ pgconn_connect(struct pgconn *c)
 	    NULL };
 
 	/* After dbname, so that it wins: the next start finds our sessions by it, and
-	 * a commit in doubt its connection (pgwrite.c). */
+	 * a commit in doubt its connection (pgdoubt.c). */
 	c->gen++;
 	pgsweep_name(name, sizeof name);
 	snprintf(c->name, sizeof c->name, "%.50s/%c%llu", name, c->def.role[0],

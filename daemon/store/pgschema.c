@@ -67,7 +67,7 @@ static const char *const pgschema_migrations[] = {
 	"CREATE TABLE counters (k integer PRIMARY KEY, n bigint NOT NULL);"
 	"INSERT INTO counters SELECT k, 0 FROM generate_series(0, 299) AS k;"
 	/* Each daemon's last commit, by its name (pgsweep.h) and a token of the
-	 * transaction: what settles a commit in doubt (pgwrite.c). */
+	 * transaction: what settles a commit in doubt (pgdoubt.c). */
 	"CREATE TABLE commit_marks (session text COLLATE \"C\" PRIMARY KEY,"
 	"  token bigint NOT NULL);"
 	/* The cursors' secret (pgschema_open makes it). */

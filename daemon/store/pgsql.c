@@ -112,7 +112,7 @@ static const struct pgconn_stmt pgsql_writer[] = {
 	    "$9::bigint[], $10::text[]) WITH ORDINALITY AS u(rid, at, f, t, c, n, d, l, x, "
 	    "o)) SELECT pg_notify('" PGSQL_CHANNEL_COMMIT "', $11 || ' ' || b.last) FROM b "
 	    "WHERE $11::text IS NOT NULL" },
-	/* pgwrite.c, "the doubt": why not pg_xact_status. */
+	/* pgdoubt.c: why not pg_xact_status. */
 	{ PGSQL_MARK, "INSERT INTO commit_marks (session, token) VALUES ($1, $2) "
 	    "ON CONFLICT (session) DO UPDATE SET token = excluded.token" },
 	{ PGSQL_DOUBT_CLEAR, "SELECT pg_stat_clear_snapshot()" },

@@ -11,8 +11,10 @@
 #include "pg_int.h"
 #include "pgcluster.h"
 #include "pgconn.h"
+#include "pgdoubt.h"
 #include "pgsql.h"
 #include "pgtxn.h"
+#include "pgwrite_int.h"
 #include "strcopy.h"
 #include "xmalloc.h"
 
@@ -27,42 +29,12 @@
  * A commit is told once its sync's answer came (synchronous_commit = on: it is
  * durable then), written() then durable(). If the connection is lost before that
  * answer, the commit is in doubt; it is told only once the writer is back and has
- * settled it ("the doubt", below).
+ * settled it (pgdoubt.c).
  */
 
-/* A commit in doubt still running in the server: ask again after this; end its
- * server process after that. */
-#define PGWRITE_DOUBT_RETRY_US 50000
-#define PGWRITE_DOUBT_END_US (5 * 1000000LL)
 /* At the stop (the loop gone), the commit in flight is waited for this long. */
 #define PGWRITE_STOP_WAIT_US (10 * 1000000LL)
 
-/* A transaction, from store_begin until its outcome is told and its last answer has
- * come (it is freed then). */
-struct pg_txn {
-	struct pg_store *s;
-	struct pgtxn *w;		/* its writes, not yet sent */
-	uint64_t gen;			/* the writer's connection it runs on */
-	int64_t token;			/* its mark in commit_marks */
-	char session[64];		/* the writer's session it runs on, by name */
-	int waits;			/* answers its commit needs first (its inserts:
-					 * they change the counters) */
-	int owed;			/* answers not yet come */
-	bool failed;			/* a statement failed: it can only roll back */
-	bool committing, holding, synced, in_doubt;
-	bool asking;			/* in doubt: its question is in flight */
-	bool runs;			/* in doubt: its session was still there */
-	bool terminated;		/* in doubt: its session was ended */
-	int64_t doubt_since, doubt_next;	/* in doubt since, ask again at (µs) */
-	bool over;			/* told or dropped */
-	/* The earliest clock it started or moved: of a shard we do not own, of any;
-	 * and what we owned when it began (pgcluster_generation). */
-	int64_t wake_others, wake_any;
-	uint64_t owned_gen;
-	store_outcome_fn *written, *durable;
-	void *arg;
-	char error[256];
-};
 
 /* An answer of the write path: whom it goes to. */
 struct pg_call {
@@ -96,8 +68,8 @@ pg_txn_new(struct pg_store *s)
 }
 
 /* Free it once it is over and nothing more will answer it. */
-static void
-pg_txn_unref(struct pg_txn *t)
+void
+pgwrite_txn_unref(struct pg_txn *t)
 {
 	if (t->over && t->owed == 0) {
 		pgtxn_free(t->w);
@@ -106,14 +78,14 @@ pg_txn_unref(struct pg_txn *t)
 }
 
 /* Whether its connection is still the writer's, and up. */
-static bool
-pg_txn_alive(const struct pg_txn *t)
+bool
+pgwrite_txn_alive(const struct pg_txn *t)
 {
 	return t->gen == pgconn_generation(t->s->writer) && pgconn_is_up(t->s->writer);
 }
 
-static void
-pg_txn_fail(struct pg_txn *t, const char *err)
+void
+pgwrite_txn_fail(struct pg_txn *t, const char *err)
 {
 	if (!t->failed) {
 		t->failed = true;
@@ -128,10 +100,10 @@ pg_txn_refuse(struct pg_txn *t)
 	struct pg_store *s = t->s;
 	char msg[sizeof s->error];
 
-	if (!pg_txn_alive(t)) {
+	if (!pgwrite_txn_alive(t)) {
 		snprintf(msg, sizeof msg, "the connection to the database server was lost "
 		    "(%s): the transaction is rolled back", pgconn_why(s->writer));
-		pg_txn_fail(t, msg);
+		pgwrite_txn_fail(t, msg);
 		return pg_fail(s, msg);
 	}
 	return pg_fail(s, t->error);
@@ -143,7 +115,7 @@ pg_open_ready(struct pg_store *s)
 {
 	if (s->open == NULL)
 		return pg_fail(s, "no transaction is open");
-	if (!pg_txn_alive(s->open))
+	if (!pgwrite_txn_alive(s->open))
 		return pg_txn_refuse(s->open);
 	return 0;
 }
@@ -162,8 +134,8 @@ pg_send(struct pg_txn *t, struct pg_call *call, const char *name, int n,
 }
 
 /* Tell the commit's outcome: written(), then durable() after a success. */
-static void
-pg_txn_tell(struct pg_txn *t, enum store_outcome o)
+void
+pgwrite_txn_tell(struct pg_txn *t, enum store_outcome o)
 {
 	struct pg_store *s = t->s;
 	store_outcome_fn *written = t->written, *durable = t->durable;
@@ -195,7 +167,7 @@ pg_wrote(void *arg, enum pgconn_status st, const PGresult *r, const char *err)
 	/* Lost: whether it ran is the commit's question (in doubt once its sync was
 	 * sent; else it cannot commit). */
 	if (st == PGCONN_ERROR)
-		pg_txn_fail(t, err);
+		pgwrite_txn_fail(t, err);
 	pg_txn_settle(t);
 }
 
@@ -214,11 +186,6 @@ pg_flush_rows(struct pg_txn *t)
 
 /* --------------------------------------------------------- the commit */
 
-/* The commit in doubt: ask whether its transaction committed (once the writer is
- * up again; an open transaction's batch takes the question along). */
-static void
-pg_doubt_ask(struct pg_store *s);
-
 /* The sync's answer: the commit's outcome, or its doubt. */
 static void
 pg_committed(void *arg, enum pgconn_status st, const PGresult *r, const char *err)
@@ -227,7 +194,7 @@ pg_committed(void *arg, enum pgconn_status st, const PGresult *r, const char *er
 
 	t->owed--;
 	if (st == PGCONN_CLOSED || t->over) {
-		pg_txn_unref(t);
+		pgwrite_txn_unref(t);
 		return;
 	}
 	if (st == PGCONN_LOST && !t->failed) {
@@ -239,9 +206,9 @@ pg_committed(void *arg, enum pgconn_status st, const PGresult *r, const char *er
 		return;
 	}
 	if (st != PGCONN_OK)
-		pg_txn_fail(t, err);
-	pg_txn_tell(t, t->failed ? STORE_FAILED : STORE_OK);
-	pg_txn_unref(t);
+		pgwrite_txn_fail(t, err);
+	pgwrite_txn_tell(t, t->failed ? STORE_FAILED : STORE_OK);
+	pgwrite_txn_unref(t);
 }
 
 /* Send t's mark: the row of this daemon in commit_marks gets t's token, committed
@@ -299,9 +266,9 @@ pg_commit_send(void *arg)
 	char tellbuf[64];
 	const char *tell = NULL;
 
-	if (!pg_txn_alive(t)) {
+	if (!pgwrite_txn_alive(t)) {
 		pg_txn_refuse(t);
-		pg_txn_tell(t, STORE_FAILED);
+		pgwrite_txn_tell(t, STORE_FAILED);
 		return;
 	}
 	if (t->failed)
@@ -323,7 +290,7 @@ pg_commit_send(void *arg)
 	}
 	if (rc != 0 || pgconn_sync(s->writer, pg_committed, t) != 0) {
 		pg_txn_refuse(t);
-		pg_txn_tell(t, STORE_FAILED);
+		pgwrite_txn_tell(t, STORE_FAILED);
 		return;
 	}
 	t->owed++;
@@ -339,7 +306,7 @@ pg_txn_settle(struct pg_txn *t)
 		t->holding = false;
 		pgconn_release(t->s->writer, pg_commit_send, t);
 	}
-	pg_txn_unref(t);
+	pgwrite_txn_unref(t);
 }
 
 void
@@ -364,136 +331,13 @@ pgwrite_commit(struct store *st, store_outcome_fn *written, store_outcome_fn *du
 	t->arg = arg;
 	/* Its inserts' answers must have come before the sync goes (they change the
 	 * counters): until then, what the next transaction sends waits behind it. */
-	if (t->waits > 0 && pg_txn_alive(t)) {
+	if (t->waits > 0 && pgwrite_txn_alive(t)) {
 		t->holding = true;
 		pgconn_hold(s->writer);
 		return;
 	}
 	pg_commit_send(t);
-	pg_txn_unref(t);	/* told already (failed at once): freed */
-}
-
-/* ----------------------------------------------------- the doubt */
-
-/*
- * A commit in doubt is settled by its mark, not by its transaction's id
- * (pg_xact_status): after a crash of the server, the id of a transaction whose
- * records never reached the disk may be given again, to one that commits, and would
- * read "committed". Once the writer is back:
- *
- * 1. Is the session it ran on (by its name, one per connection: pgconn.c) still
- *    there? Its server process ends the transaction once it notices that we are
- *    gone, when it next reads or writes; until then the outcome may still change, so
- *    we ask again; one that waits for a client that will never speak (a peer lost on
- *    TCP, a lock) is ended by us after PGWRITE_DOUBT_END_US.
- * 2. Once it is gone, the outcome is final: our row in commit_marks holds the
- *    transaction's token if and only if it committed (it is written with it, and no
- *    other transaction of ours commits before this one is settled).
- */
-
-/* Ask again after PGWRITE_DOUBT_RETRY_US (the loop's timer, or pg_flight_over). */
-static void
-pg_doubt_later(struct pg_store *s)
-{
-	struct timeval tv = { 0, PGWRITE_DOUBT_RETRY_US };
-
-	s->flight->doubt_next = clock_mono_us() + PGWRITE_DOUBT_RETRY_US;
-	evtimer_add(s->doubt_ev, &tv);
-}
-
-/* Its session is still there: ask again, and end it once it has had its time. */
-static void
-pg_doubt_running(struct pg_store *s, struct pg_txn *t)
-{
-	struct pgsql_params pp;
-
-	if (!t->terminated && clock_mono_us() - t->doubt_since > PGWRITE_DOUBT_END_US) {
-		pgsql_params_init(&pp);
-		pgsql_param_text(&pp, t->session);
-		if (pgconn_send(s->writer, PGSQL_TERMINATE, pp.n, pp.v, NULL, NULL) == 0) {
-			t->terminated = true;
-			log_warnx("database: the session of the commit in doubt (%s) is still "
-			    "there after %d s: ending it", t->session,
-			    (int)(PGWRITE_DOUBT_END_US / 1000000));
-			if (s->open == NULL || !pg_txn_alive(s->open))
-				pgconn_sync(s->writer, NULL, NULL);
-		}
-	}
-	pg_doubt_later(s);
-}
-
-/* The first answer: whether its session is still there. */
-static void
-pg_doubt_runs(void *arg, enum pgconn_status st, const PGresult *r, const char *err)
-{
-	struct pg_store *s = arg;
-	struct pg_txn *t = s->flight;
-
-	if (st == PGCONN_CLOSED || t == NULL || !t->in_doubt)
-		return;
-	/* Not known: as if it were, so that the mark is not read too early. */
-	t->runs = st != PGCONN_OK || PQntuples(r) != 1 || pgsql_i64(r, 0, 0) > 0;
-}
-
-/* The second answer: its mark. */
-static void
-pg_doubt_answer(void *arg, enum pgconn_status st, const PGresult *r, const char *err)
-{
-	struct pg_store *s = arg;
-	struct pg_txn *t = s->flight;
-
-	if (st == PGCONN_CLOSED || t == NULL || !t->in_doubt)
-		return;
-	t->asking = false;
-	if (st == PGCONN_LOST)
-		return;	/* lost again: asked once it is back */
-	if (st != PGCONN_OK || PQntuples(r) != 1 || t->runs) {
-		pg_doubt_running(s, t);
-		return;
-	}
-	t->in_doubt = false;
-	if (pgsql_i64(r, 0, 0) == 1) {
-		log_info("database: the commit in doubt was committed; telling it now");
-		pg_txn_tell(t, STORE_OK);
-	} else {
-		pg_txn_fail(t, "the connection to the database server was lost during the "
-		    "commit, which was rolled back");
-		log_info("database: the commit in doubt was rolled back; telling it now");
-		pg_txn_tell(t, STORE_FAILED);
-	}
-	pg_txn_unref(t);
-}
-
-/* Ask about the commit in doubt: a fresh look at the sessions, is its own still
- * there, and its mark (read after that look, so that a commit made before its
- * session ended is seen). Alone, a batch of its own; else it joins the open
- * transaction's (read committed: each statement sees what committed before it). */
-static void
-pg_doubt_ask(struct pg_store *s)
-{
-	struct pg_txn *t = s->flight;
-	char token[24];
-	const char *runs[1] = { t->session }, *mark[2] = { s->name, token };
-
-	if (t->asking)
-		return;
-	snprintf(token, sizeof token, "%lld", (long long)t->token);
-	if (pgconn_send(s->writer, PGSQL_DOUBT_CLEAR, 0, NULL, NULL, NULL) != 0 ||
-	    pgconn_send(s->writer, PGSQL_DOUBT_RUNS, 1, runs, pg_doubt_runs, s) != 0 ||
-	    pgconn_send(s->writer, PGSQL_DOUBT_MARK, 2, mark, pg_doubt_answer, s) != 0)
-		return;
-	t->asking = true;
-	if (s->open == NULL || !pg_txn_alive(s->open))
-		pgconn_sync(s->writer, NULL, NULL);
-}
-
-void
-pgwrite_doubt_cb(int fd, short what, void *arg)
-{
-	struct pg_store *s = arg;
-
-	if (s->flight != NULL && s->flight->in_doubt && pgconn_is_up(s->writer))
-		pg_doubt_ask(s);
+	pgwrite_txn_unref(t);	/* told already (failed at once): freed */
 }
 
 void
@@ -502,7 +346,7 @@ pgwrite_up(void *arg)
 	struct pg_store *s = arg;
 
 	if (s->flight != NULL && s->flight->in_doubt)
-		pg_doubt_ask(s);
+		pgdoubt_ask(s);
 }
 
 void
@@ -531,7 +375,7 @@ pg_flight_over(void *arg)
 	if (t == NULL)
 		return true;
 	if (t->in_doubt && clock_mono_us() >= t->doubt_next)
-		pgwrite_doubt_cb(-1, 0, s);
+		pgdoubt_cb(-1, 0, s);
 	return false;
 }
 
@@ -557,7 +401,7 @@ pgwrite_drop(struct pg_store *s)
 	for (int i = 0; i < 2; i++)
 		if (t[i] != NULL) {
 			t[i]->over = true;
-			pg_txn_unref(t[i]);
+			pgwrite_txn_unref(t[i]);
 		}
 }
 
@@ -593,10 +437,10 @@ pgwrite_rollback(struct store *st)
 	t->over = true;
 	/* Skipped by the server when a statement of it failed: the sync then rolls it
 	 * back by itself. */
-	if (pg_txn_alive(t) && pg_send(t, NULL, PGSQL_ROLLBACK, 0, NULL, pg_wrote, t) == 0 &&
+	if (pgwrite_txn_alive(t) && pg_send(t, NULL, PGSQL_ROLLBACK, 0, NULL, pg_wrote, t) == 0 &&
 	    pgconn_sync(s->writer, pg_wrote, t) == 0)
 		t->owed++;
-	pg_txn_unref(t);
+	pgwrite_txn_unref(t);
 }
 
 /* ------------------------------------------------- the write path's reads */
@@ -640,7 +484,7 @@ pg_answered(struct pg_call *call, enum pgconn_status st, const char *err)
 	if (call->waits)
 		t->waits--;
 	if (st == PGCONN_ERROR) {
-		pg_txn_fail(t, err);
+		pgwrite_txn_fail(t, err);
 		pg_fail(t->s, t->error);	/* the first error of t: the cause */
 	} else if (st == PGCONN_LOST)
 		pg_fail(t->s, err);

@@ -37,8 +37,6 @@ int pgwrite_clock_save(struct store *st, int64_t ms);
 /* The writer connection's hooks (pgconn.h): up again, lost. */
 void pgwrite_up(void *arg);
 void pgwrite_down(void *arg);
-/* The timer of a commit in doubt (pg_store's doubt_ev). */
-void pgwrite_doubt_cb(int fd, short what, void *arg);
 /* Drop the transactions (at close, before the writer connection is freed). */
 void pgwrite_drop(struct pg_store *s);
 
