@@ -41,7 +41,9 @@ wing_srcs    = $(filter-out daemon/app/main.c,$(wildcard daemon/$(1)/*.c))
 DAEMON_SRCS := $(foreach w,$(WINGS),$(call wing_srcs,$(w)))
 
 OBJ := $(BUILD)/obj
-COMMON_OBJS := $(COMMON_SRCS:%.c=$(OBJ)/%.o)
+# The built-in rulebook (doc/rules.md): conf/rules/casas-bahia.ini as a C string.
+BUILTIN     := $(BUILD)/gen/builtin.c
+COMMON_OBJS := $(COMMON_SRCS:%.c=$(OBJ)/%.o) $(BUILTIN:%.c=$(OBJ)/%.o)
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(OBJ)/%.o)
 CTL_OBJS    := $(CTL_SRCS:%.c=$(OBJ)/%.o)
 UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -67,6 +69,13 @@ all: $(BUILD)/protocold $(BUILD)/protocolctl
 $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILTIN): conf/rules/casas-bahia.ini
+	@mkdir -p $(dir $@)
+	{ echo '/* Generated from $< by the Makefile: do not edit. */'; \
+	  echo '#include "rulebook.h"'; echo 'const char rulebook_builtin_text[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	  echo ';'; } > $@
 
 $(LIBC): $(COMMON_OBJS)
 	@rm -f $@

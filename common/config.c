@@ -13,6 +13,8 @@
 #include "conffile.h"
 #include "confkeys.h"
 #include "confline.h"
+#include "confrules.h"
+#include "rulebook.h"
 #include "xmalloc.h"
 
 #define CONFIG_REASON_MAX 64
@@ -150,7 +152,8 @@ config_error_why(struct config_ctx *ctx, const char *key, const char *why)
 static void
 config_set(struct config_ctx *ctx, const struct confkeys_key *key, const char *value)
 {
-	struct confkeys_dest dest = { ctx->cfg, ctx->dir, ctx->reason };
+	struct confkeys_dest dest = { ctx->cfg, ctx->dir, ctx->reason,
+	    confline_lineno(ctx->lines) };
 	int i = (int)(key - ctx->sec->keys);
 	char *why = NULL;
 
@@ -246,7 +249,7 @@ config_enter(struct config_ctx *ctx, const char *name)
 		config_enter_reason(ctx, ctx->section + strlen(prefix));
 	else
 		config_error_line(ctx, confline_lineno(ctx->lines), "[%s]: unknown "
-		    "section (known: [daemon], [deadlines], [calendar], [reason.NAME])",
+		    "section (known: [daemon], [deadlines], [calendar], [rules], [reason.NAME])",
 		    ctx->section);
 }
 
@@ -308,7 +311,7 @@ config_outside(struct config_ctx *ctx, const char *name)
 		    home->name);
 	else
 		config_error_key(ctx, name, "key outside any section (start with a "
-		    "[section] header: [daemon], [deadlines], [calendar], [reason.NAME])");
+		    "[section] header: [daemon], [deadlines], [calendar], [rules], [reason.NAME])");
 }
 
 static int
@@ -453,6 +456,17 @@ config_read(struct config_ctx *ctx)
 	config_parse(ctx);
 }
 
+/* The rulebooks, once the main file is read: [rules] is section 3 (confkeys.c). */
+static void
+config_rules(struct config_ctx *ctx)
+{
+	struct rbread_errors err = { &ctx->errors, &ctx->n_errors, CONFIG_MAX_ERRORS };
+
+	if (ctx->text == NULL)
+		return;		/* no file: nothing more to tell */
+	confrules_load(ctx->cfg, &err, ctx->seen_fixed[3][0], ctx->seen_fixed[3][1]);
+}
+
 /* The count of the errors not shown, as one more line. */
 static void
 config_error_more(struct config_ctx *ctx)
@@ -476,6 +490,7 @@ config_load(const char *path, char **errors)
 	*errors = NULL;
 	ctx.cfg = config_new(path);
 	config_read(&ctx);
+	config_rules(&ctx);
 	config_error_more(&ctx);
 	if (ctx.fp != NULL)
 		fclose(ctx.fp);
@@ -502,6 +517,9 @@ config_free(struct config *cfg)
 	for (i = 0; i < cfg->n_reasons; i++)
 		free(cfg->reasons[i].name);
 	free(cfg->reasons);
+	confrules_free(cfg);
+	free(cfg->rules_files);
+	free(cfg->rules_default);
 	free(cfg->extra_holidays);
 	free(cfg->path);
 	free(cfg->database);
@@ -551,7 +569,23 @@ config_fingerprint(const struct config *cfg, char out[17])
 		for (int i = 0; i < CONFIG_DL_COUNT; i++)
 			h = config_fnv_dl(h, &cfg->reasons[r].dl[i], cfg->reasons[r].set[i]);
 	}
+	h = config_fnv(h, &(uint64_t){ confrules_digest(cfg) }, sizeof(uint64_t));
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+const struct rulebook *
+config_book(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_books; i++)
+		if (strcmp(cfg->books[i]->name, name) == 0)
+			return cfg->books[i];
+	return NULL;
+}
+
+const struct rulebook *
+config_default_book(const struct config *cfg)
+{
+	return cfg->books[cfg->default_book];
 }
 
 const char *

@@ -34,7 +34,10 @@ struct config_reason {
 	char *name;				/* X of [reason.X] */
 	struct duration dl[CONFIG_DL_COUNT];
 	bool set[CONFIG_DL_COUNT];
+	int line[CONFIG_DL_COUNT];		/* where each was set */
 };
+
+struct rulebook;
 
 struct config {
 	char *path;		/* the file it was read from */
@@ -50,9 +53,10 @@ struct config {
 	unsigned max_connections;	/* open client connections at most */
 	int64_t idle_timeout_ms;	/* an idle client connection is closed after this */
 	unsigned read_map_mib;	/* the readers' memory map of the database, MiB (0: none) */
-	/* [deadlines] */
+	/* [deadlines]: they override the default rulebook's values */
 	struct duration dl[CONFIG_DL_COUNT];
 	bool dl_set[CONFIG_DL_COUNT];
+	int dl_line[CONFIG_DL_COUNT];	/* where each was set */
 	/* [calendar] */
 	enum cal_kind holidays;
 	int64_t *extra_holidays;	/* civil day numbers, sorted */
@@ -60,6 +64,13 @@ struct config {
 	/* [reason.X] sections, in file order */
 	struct config_reason *reasons;
 	size_t n_reasons;
+	/* [rules] (doc/rules.md) */
+	char *rules_files;	/* the glob, absolute; NULL: the built-in rulebook alone */
+	char *rules_default;	/* the default marketplace as written, or NULL */
+	/* The rulebooks read (in the glob's order), and the default one's index. */
+	struct rulebook **books;
+	size_t n_books;
+	size_t default_book;
 };
 
 /*
@@ -71,7 +82,9 @@ struct config {
  * Unknown sections and keys, duplicate keys (also an indented line that inih takes as
  * a continuation), bad values, over-long lines and a missing file are errors; so is a
  * file that is not a regular one (a FIFO, a device) or is over CONFIG_MAX_BYTES: it is
- * never read, so a load never blocks and reads a bounded amount. So is a warn_before
+ * never read, so a load never blocks and reads a bounded amount. The rulebooks of
+ * [rules] (or the built-in one) are read too, and their errors told the same way,
+ * each with its own file (config_rules.c, rbread.h). So is a warn_before
  * that could not fire, not being shorter than a response deadline of its section
  * (confkeys_check_warn); those errors come after the others. At most CONFIG_MAX_ERRORS
  * lines, then one that counts the rest. Relative paths are made absolute against the
@@ -81,6 +94,10 @@ struct config {
 struct config *config_load(const char *path, char **errors);
 /* Free; NULL is a no-op. */
 void config_free(struct config *cfg);
+/* The rulebook of marketplace name, or NULL when none is loaded. */
+const struct rulebook *config_book(const struct config *cfg, const char *name);
+/* The default rulebook (a protocol created without a marketplace gets it). */
+const struct rulebook *config_default_book(const struct config *cfg);
 /* The key name of a deadline ("photos_wait"). */
 const char *config_dl_name(enum config_dl dl);
 /* The deadline for a protocol's reason (NULL or unknown reason: [deadlines] or the

@@ -31,7 +31,8 @@ static const struct {
 
 static confkeys_parse_fn confkeys_database, confkeys_socket, confkeys_mode, confkeys_group,
     confkeys_timezone, confkeys_sync, confkeys_deadline, confkeys_holidays, confkeys_extra,
-    confkeys_log, confkeys_maxconn, confkeys_idle, confkeys_readmap, confkeys_instance;
+    confkeys_log, confkeys_maxconn, confkeys_idle, confkeys_readmap, confkeys_instance,
+    confkeys_rules_files, confkeys_rules_default;
 
 static const struct confkeys_key confkeys_daemon[] = {
 	{ "database", confkeys_database, 0, false },
@@ -64,11 +65,18 @@ static const struct confkeys_key confkeys_calendar[] = {
 	{ "extra_holidays", confkeys_extra, 0, true },
 };
 
+/* The rulebooks (doc/rules.md): config.c reads them once the file is read. */
+static const struct confkeys_key confkeys_rules[] = {
+	{ "files", confkeys_rules_files, 0, false },
+	{ "default", confkeys_rules_default, 0, false },
+};
+
 /* The fixed sections first, the prefix last (confkeys.h). */
 static const struct confkeys_section confkeys_sections[] = {
 	{ "daemon", confkeys_daemon, nitems(confkeys_daemon) },
 	{ "deadlines", confkeys_deadlines, nitems(confkeys_deadlines) },
 	{ "calendar", confkeys_calendar, nitems(confkeys_calendar) },
+	{ "rules", confkeys_rules, nitems(confkeys_rules) },
 	{ "reason.", confkeys_deadlines, nitems(confkeys_deadlines) },
 };
 _Static_assert(nitems(confkeys_sections) == CONFKEYS_N_FIXED + 1, "fixed ones, one prefix");
@@ -77,6 +85,36 @@ _Static_assert(nitems(confkeys_calendar) <= CONFKEYS_MAX, "CONFKEYS_MAX is too s
 _Static_assert(nitems(confkeys_deadlines) <= CONFKEYS_MAX, "CONFKEYS_MAX is too small");
 
 /* Values: confval.h parses, these store */
+
+/* A glob of rulebook files, relative to the file's directory. */
+static int
+confkeys_rules_files(const struct confkeys_dest *d, int arg, const char *value, char **why)
+{
+	char *path;
+
+	if (confval_path(d->dir, value, &path, why) == -1)
+		return -1;
+	free(d->cfg->rules_files);
+	d->cfg->rules_files = path;
+	return 0;
+}
+
+/* A marketplace's name (config.c checks that a rulebook has it). */
+static int
+confkeys_rules_default(const struct confkeys_dest *d, int arg, const char *value,
+    char **why)
+{
+	size_t n = strlen(value);
+
+	if (n > 32 || strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789-") != n) {
+		*why = xasprintf("'%s' is not a marketplace name (1 to 32 of a-z 0-9 -, e.g. "
+		    "casas-bahia)", value);
+		return -1;
+	}
+	free(d->cfg->rules_default);
+	d->cfg->rules_default = xstrdup(value);
+	return 0;
+}
 
 static int
 confkeys_database(const struct confkeys_dest *d, int arg, const char *value, char **why)
@@ -190,15 +228,18 @@ confkeys_deadline(const struct confkeys_dest *d, int dl, const char *value, char
 {
 	struct duration *slot = d->cfg->dl;
 	bool *set = d->cfg->dl_set;
+	int *line = d->cfg->dl_line;
 
 	if (d->reason != -1) {
 		slot = d->cfg->reasons[d->reason].dl;
 		set = d->cfg->reasons[d->reason].set;
+		line = d->cfg->reasons[d->reason].line;
 	}
 	if (confval_deadline(value, confkeys_dls[dl].zero_ok, &confkeys_dls[dl].def,
 	    &slot[dl], why) == -1)
 		return -1;
 	set[dl] = true;
+	line[dl] = d->line;
 	return 0;
 }
 

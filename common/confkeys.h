@@ -18,6 +18,7 @@ struct confkeys_dest {
 	struct config *cfg;
 	const char *dir;
 	int reason;
+	int line;		/* the value's */
 };
 
 /* Store value, or return -1 with *why (allocated: "what is wrong (what would be
@@ -39,8 +40,8 @@ struct confkeys_section {
 
 /* The most keys a section has. */
 #define CONFKEYS_MAX 16
-/* The sections with a fixed name: [daemon], [deadlines], [calendar]. */
-#define CONFKEYS_N_FIXED 3
+/* The sections with a fixed name: [daemon], [deadlines], [calendar], [rules]. */
+#define CONFKEYS_N_FIXED 4
 
 /* Section i: the fixed ones (0 .. CONFKEYS_N_FIXED - 1), then [reason.] at
  * CONFKEYS_N_FIXED. */

@@ -1,20 +1,14 @@
 #include "deadline.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "civil.h"
-#include "rules.h"
 #include "strcopy.h"
 #include "tz.h"
 
 #define DEADLINE_DAY_MS (24 * 3600 * 1000LL)
-
-static const struct duration *
-deadline_value(const struct config *cfg, const struct protocol *p, enum config_dl dl)
-{
-	return config_deadline(cfg, p->reason[0] ? p->reason : NULL, dl, NULL);
-}
 
 /* 00:00 local of the pickup date, plus the grace: whole days as calendar days (so a
  * DST change cannot move it off midnight), the rest as elapsed time. */
@@ -30,54 +24,49 @@ deadline_pickup(const struct cal *cal, const struct duration *grace, int64_t pic
 }
 
 int64_t
-deadline_due(const struct config *cfg, const struct cal *cal, const struct protocol *p,
-    enum proto_clock c, int64_t start, int64_t pickup_day)
+deadline_due(const struct clockrule *c, int64_t start, int64_t date_day)
 {
-	const struct duration *d = deadline_value(cfg, p, rules_clock_dl(p, c));
-
-	if (c == PROTO_CLOCK_PICKUP)
-		return deadline_pickup(cal, d, pickup_day);
-	if (duration_is_bdays(d))
-		return cal_add_business_days(cal, start, d->bdays, NULL, 0, NULL);
-	return start + d->ms;
+	if (c->date_param != NULL)
+		return deadline_pickup(c->cal, &c->d, date_day);
+	if (duration_is_bdays(&c->d))
+		return cal_add_business_days(c->cal, start, c->d.bdays, NULL, 0, NULL);
+	return start + c->d.ms;
 }
 
 int64_t
-deadline_next(const struct config *cfg, const struct protocol *p, enum proto_clock c,
-    int64_t start, int64_t due)
+deadline_next(const struct clockrule *c, int64_t start, int64_t due)
 {
-	const struct duration *warn;
-
-	if (!rules_clock(c)->warns)
+	if (!c->warns)
 		return due;
-	warn = deadline_value(cfg, p, CONFIG_DL_WARN_BEFORE);
-	if (warn->ms > 0 && due - warn->ms > start)
-		return due - warn->ms;
+	if (c->warn.ms > 0 && due - c->warn.ms > start)
+		return due - c->warn.ms;
 	return due;
 }
 
 void
-deadline_rule(const struct config *cfg, const struct cal *cal, const struct protocol *p,
-    enum proto_clock c, int64_t pickup_day, char *buf, size_t len)
+deadline_rule(const struct clockrule *c, int64_t date_day, char *buf, size_t len)
 {
-	enum config_dl dl = rules_clock_dl(p, c);
-	enum config_src src;
-	const struct duration *d = config_deadline(cfg, p->reason[0] ? p->reason : NULL, dl,
-	    &src);
-	char value[32], tmp[32], source[80], date[CIVIL_DATE_LEN];
+	char value[32], tmp[32], date[CIVIL_DATE_LEN];
 	size_t n;
 
-	strcopy(value, sizeof value, duration_text(d, tmp, sizeof tmp));
-	config_src_text(src, p->reason, source, sizeof source);
-	n = (size_t)snprintf(buf, len, "rule=%s;value=%s;source=%s", config_dl_name(dl), value,
-	    source);
-	if (duration_is_bdays(d) && n < len)
+	strcopy(value, sizeof value, duration_text(&c->d, tmp, sizeof tmp));
+	n = (size_t)snprintf(buf, len, "rule=%s;value=%s;source=%s", c->rule, value,
+	    c->source);
+	if (duration_is_bdays(&c->d) && n < len)
 		n += (size_t)snprintf(buf + n, len - n, ";calendar=%s",
-		    cal_kind_name(cal_kind_of(cal)));
-	if (c == PROTO_CLOCK_PICKUP && n < len) {
-		civil_format_date(pickup_day, date);
-		snprintf(buf + n, len - n, ";pickup_date=%s", date);
+		    cal_kind_name(cal_kind_of(c->cal)));
+	if (c->date_param != NULL && n < len) {
+		civil_format_date(date_day, date);
+		n += (size_t)snprintf(buf + n, len - n, ";date=%s:%s", c->date_param, date);
 	}
+	if (n < len)
+		n += (size_t)snprintf(buf + n, len - n, ";to=%s", proto_state_name(c->on_expiry));
+	if (c->attempt != NULL && n < len)
+		n += (size_t)snprintf(buf + n, len - n, ";attempt=%s", c->attempt);
+	/* The file last: a path too long for the text loses its end, nothing else. */
+	if (n < len)
+		snprintf(buf + n, len - n, ";book=%s;line=%d;file=%s", c->book, c->line,
+		    c->file ? c->file : "");
 }
 
 /* Where a field of the rule text goes. */
@@ -120,31 +109,55 @@ deadline_fields(const char *text, const struct deadline_slot *slots, size_t n_sl
 	return seen;
 }
 
+/* "PARAM:YYYY-MM-DD" (or an old text's pickup date alone) into out. */
+static void
+deadline_date(const char *text, const char *old, struct deadline_explain *out)
+{
+	const char *colon = strchr(text, ':');
+
+	if (old[0] != '\0') {
+		strcopy(out->date_param, sizeof out->date_param, "pickup_date");
+		civil_parse_date(old, &out->pickup_day);
+	} else if (colon != NULL && (size_t)(colon - text) < sizeof out->date_param) {
+		memcpy(out->date_param, text, (size_t)(colon - text));
+		out->date_param[colon - text] = '\0';
+		civil_parse_date(colon + 1, &out->pickup_day);
+	}
+}
+
 int
 deadline_explain(const struct protocol *p, const struct cal *cal, struct deadline_explain *out)
 {
-	char date[CIVIL_DATE_LEN], err[DURATION_ERR_LEN];
-	enum { RULE, VALUE, SOURCE, CALENDAR, PICKUP };
+	char date[CIVIL_DATE_LEN + RULEBOOK_ID_MAX + 2], old[CIVIL_DATE_LEN], line[16];
+	char err[DURATION_ERR_LEN];
+	enum { RULE, VALUE, SOURCE, CALENDAR, OLD, DATE, TO, ATTEMPT, BOOK, LINE, FILE_ };
 	const struct deadline_slot slots[] = {
 		[RULE] = { "rule", out->rule, sizeof out->rule },
 		[VALUE] = { "value", out->value, sizeof out->value },
 		[SOURCE] = { "source", out->source, sizeof out->source },
 		[CALENDAR] = { "calendar", out->calendar, sizeof out->calendar },
-		[PICKUP] = { "pickup_date", date, sizeof date },
+		[OLD] = { "pickup_date", old, sizeof old },
+		[DATE] = { "date", date, sizeof date },
+		[TO] = { "to", out->to, sizeof out->to },
+		[ATTEMPT] = { "attempt", out->attempt, sizeof out->attempt },
+		[BOOK] = { "book", out->book, sizeof out->book },
+		[LINE] = { "line", line, sizeof line },
+		[FILE_] = { "file", out->file, sizeof out->file },
 	};
 	struct duration d;
 	unsigned seen;
 
 	out->pickup_day = INT64_MIN;
 	out->n_skips = 0;
+	out->date_param[0] = '\0';
 	if (p->clock == PROTO_CLOCK_NONE)
 		return -1;
 	/* Parsed once: a field at a time cost a thousand instructions of a GET. */
 	seen = deadline_fields(p->clock_rule, slots, sizeof slots / sizeof slots[0]);
 	if (!(seen & 1u << RULE))
 		return -1;
-	if (seen & 1u << PICKUP)
-		civil_parse_date(date, &out->pickup_day);
+	deadline_date(date, old, out);
+	out->line = atoi(line);
 	if (out->calendar[0] && duration_parse(out->value, &d, err) == 0 &&
 	    duration_is_bdays(&d)) {
 		int64_t from = out->pickup_day != INT64_MIN ?

@@ -46,20 +46,26 @@ int decide_step(struct decide *d, struct protocol *p, int64_t now);
 int decide_settle(struct decide *d, struct protocol *p, int64_t now);
 
 /* 0 when r may be created at now, else -1 with a 422 in *pb. */
-int decide_check_create(const struct engine_create *r, int64_t now, struct problem *pb);
+int decide_check_create(const struct decide *d, const struct engine_create *r,
+    int64_t now, struct problem *pb);
 /* The protocol r makes at now, its response clock running from opened_at. */
 void decide_fill(struct decide *d, struct protocol *p, const struct engine_create *r,
     int64_t now);
 /* p was just inserted at now: its creation entry. */
 void decide_created(struct decide *d, const struct protocol *p, int64_t now);
 /* True when r asks for the protocol p as it was created. */
-bool decide_same_create(const struct engine_create *r, const struct protocol *p);
+bool decide_same_create(const struct decide *d, const struct engine_create *r,
+    const struct protocol *p);
 
-/* Apply action i with args at now (if_version < 0: no check; detail: the entry's
- * JSON text, kept until the next decide_begin): 0, or -1 with the refusal in *pb. */
-int decide_act(struct decide *d, struct protocol *p, int i, const struct rules_args *args,
-    int64_t if_version, const char *detail, bool envvias, int64_t now,
-    struct problem *pb);
+/* Apply the action called action with args at now, by the rules of p's marketplace
+ * (if_version < 0: no check; detail: the entry's JSON text, kept until the next
+ * decide_begin): 0, or -1 with the refusal in *pb. */
+int decide_act(struct decide *d, struct protocol *p, const char *action,
+    const struct rules_args *args, int64_t if_version, const char *detail, bool envvias,
+    int64_t now, struct problem *pb);
+/* Whether a rulebook loaded has an action (event) of that name. */
+bool decide_known_action(const struct decide *d, const char *name);
+bool decide_known_event(const struct decide *d, const char *name);
 /* Apply the event name at now: 0, or -1 with the refusal in *pb. */
 int decide_event(struct decide *d, struct protocol *p, const char *name,
     int64_t if_version, int64_t now, struct problem *pb);

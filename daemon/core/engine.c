@@ -31,7 +31,6 @@ struct engine_op {
 	void *arg;
 	char *id;
 	char *name;			/* the action or the event */
-	int action;			/* ENGINE_ACT: its index */
 	struct rules_args args;
 	int64_t if_version;
 	char *detail;
@@ -102,6 +101,7 @@ engine_op_free(void *arg)
 	free((char *)op->create.seller);
 	free((char *)op->create.order);
 	free((char *)op->create.reason);
+	free((char *)op->create.marketplace);
 	free(op);
 }
 
@@ -277,8 +277,9 @@ engine_create(struct engine *e, const struct engine_create *req, engine_done_fn 
 	r->seller = xstrdup(req->seller);
 	r->order = engine_dup(req->order);
 	r->reason = engine_dup(req->reason);
+	r->marketplace = engine_dup(req->marketplace);
 	op->now = clock_now(e->clock);
-	if (decide_check_create(r, op->now, &pb) != 0) {
+	if (decide_check_create(e->d, r, op->now, &pb) != 0) {
 		engine_refuse(op, &pb);
 		return;
 	}
@@ -306,7 +307,7 @@ engine_inserted(void *arg, int rc, const struct protocol *existing, bool envvias
 		return;
 	}
 	if (rc == 0) {
-		if (decide_same_create(&op->create, existing))
+		if (decide_same_create(e->d, &op->create, existing))
 			engine_accept(op, 200, existing, envvias);
 		else {
 			problem_set(&pb, 409, "id_conflict", "protocol %s exists with different "
@@ -356,7 +357,7 @@ engine_loaded(void *arg, const struct store_loaded *r)
 	decide_begin(e->d);
 	decide_settle(e->d, &p, now);
 	if (op->kind == ENGINE_ACT)
-		rc = decide_act(e->d, &p, op->action, &op->args, op->if_version, op->detail,
+		rc = decide_act(e->d, &p, op->name, &op->args, op->if_version, op->detail,
 		    r->envvias, now, &pb);
 	else
 		rc = decide_event(e->d, &p, op->name, op->if_version, now, &pb);
@@ -376,7 +377,7 @@ engine_act(struct engine *e, const struct engine_act *req, engine_done_fn *done,
 
 	if (op == NULL)
 		return;
-	if ((op->action = rules_action_index(req->action)) < 0) {
+	if (!decide_known_action(e->d, req->action)) {
 		problem_set(&pb, 422, "unknown_action", "unknown action \"%.64s\"",
 		    req->action);
 		engine_refuse(op, &pb);

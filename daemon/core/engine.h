@@ -38,6 +38,7 @@ struct engine_create {
 	const char *seller;
 	const char *order;		/* NULL when absent */
 	const char *reason;		/* NULL when absent */
+	const char *marketplace;	/* NULL: the default rulebook's */
 	enum proto_origin origin;
 	bool critical;
 	bool has_opened_at;

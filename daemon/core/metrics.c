@@ -274,10 +274,15 @@ metrics_render_store(struct metrics_buf *b, const struct metrics_snapshot *snap)
 		metrics_sample(b, "protocold_protocols", "state", proto_state_name(i),
 		    (double)snap->protocols[i]);
 	metrics_family(b, "protocold_clocks_running", "gauge", "Running clocks by kind.");
-	for (int i = 0; i < PROTO_N_CLOCKS; i++)
-		if (i != PROTO_CLOCK_NONE)
-			metrics_sample(b, "protocold_clocks_running", "kind",
-			    proto_clock_name(i), (double)snap->clocks[i]);
+	for (size_t i = 0; i < snap->n_clocks; i++)
+		metrics_sample(b, "protocold_clocks_running", "kind", snap->clocks[i].name,
+		    (double)snap->clocks[i].n);
+	metrics_family(b, "protocold_marketplace_protocols", "gauge",
+	    "Protocols by marketplace and state.");
+	for (size_t i = 0; i < snap->n_markets; i++)
+		metrics_printf(b, "protocold_marketplace_protocols{marketplace=\"%s\","
+		    "state=\"%s\"} %" PRId64 "\n", snap->markets[i].name,
+		    proto_state_name(snap->markets[i].state), snap->markets[i].n);
 	metrics_family(b, "protocold_transitions_total", "counter",
 	    "State transitions and warnings recorded, by cause.");
 	for (int i = 0; i < PROTO_N_CAUSES; i++)

@@ -2,6 +2,7 @@
 #define METRICS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "proto.h"
@@ -14,10 +15,22 @@
  * the counters live in a struct metrics the daemon makes once (a test makes its own).
  */
 
+/* A count with a label's value (a clock kind's or a marketplace's name). */
+struct metrics_count {
+	const char *name;
+	int state;				/* marketplace counts: of this state */
+	int64_t n;
+};
+#define METRICS_MAX_COUNTS 512
+
 /* What the caller gathers for one render; the database's counts survive restarts. */
 struct metrics_snapshot {
 	int64_t protocols[PROTO_N_STATES];	/* protocols by state */
-	int64_t clocks[PROTO_N_CLOCKS];		/* running clocks by kind; NONE ignored */
+	struct metrics_count clocks[METRICS_MAX_COUNTS];	/* running clocks by kind */
+	size_t n_clocks;
+	struct metrics_count markets[METRICS_MAX_COUNTS];	/* protocols by marketplace
+								 * and state */
+	size_t n_markets;
 	int64_t transitions[PROTO_N_CAUSES];	/* history entries by cause */
 	int64_t feed_waiters;
 	int64_t checkpoints_ok;			/* by the checkpointer thread */

@@ -11,16 +11,10 @@ static const char *const proto_states[PROTO_N_STATES][2] = {
 	[PROTO_RESOLVED] = { "resolved", "Resolvido" },
 };
 
-static const char *const proto_clocks[PROTO_N_CLOCKS] = {
-	[PROTO_CLOCK_NONE] = "none",
-	[PROTO_CLOCK_RESPONSE] = "response",
-	[PROTO_CLOCK_PHOTOS] = "photos_wait",
-	[PROTO_CLOCK_ADDRESS] = "address_wait",
-	[PROTO_CLOCK_POSTING] = "posting_wait",
-	[PROTO_CLOCK_PICKUP] = "pickup_wait",
-	[PROTO_CLOCK_LETTER] = "letter_wait",
-	[PROTO_CLOCK_REPLY] = "reply_window",
-};
+/* The rulebooks name the states as the enum orders them. */
+_Static_assert(PROTO_PENDING == 0 && PROTO_AWAITING == 1 && PROTO_CLOSED == 2 &&
+    PROTO_UNRESOLVED == 3 && PROTO_MEDIATION == 4 && PROTO_RESOLVED == 5,
+    "rulebook.c's rulebook_states has this order");
 
 static const char *const proto_causes[PROTO_N_CAUSES] = {
 	"create", "action", "event", "expiry", "warning"
@@ -62,12 +56,6 @@ proto_state_parse(const char *s)
 		if (strcmp(s, proto_states[i][0]) == 0)
 			return i;
 	return -1;
-}
-
-const char *
-proto_clock_name(enum proto_clock c)
-{
-	return (unsigned)c < PROTO_N_CLOCKS ? proto_clocks[c] : "?";
 }
 
 const char *

@@ -7,8 +7,9 @@
 /* The value types of the domain: a protocol and the enums it is made of. */
 
 #define PROTO_ID_MAX 64
-#define PROTO_N_ACTIONS 12
-#define PROTO_RULE_MAX 127
+#define PROTO_MARKET_MAX 32		/* a marketplace's name (rulebook.h) */
+#define PROTO_RULE_MAX 383
+#define PROTO_ATTEMPTS_MAX 255
 
 enum proto_state {
 	PROTO_PENDING,
@@ -20,17 +21,9 @@ enum proto_state {
 	PROTO_N_STATES
 };
 
-enum proto_clock {
-	PROTO_CLOCK_NONE,
-	PROTO_CLOCK_RESPONSE,
-	PROTO_CLOCK_PHOTOS,
-	PROTO_CLOCK_ADDRESS,
-	PROTO_CLOCK_POSTING,
-	PROTO_CLOCK_PICKUP,
-	PROTO_CLOCK_LETTER,
-	PROTO_CLOCK_REPLY,
-	PROTO_N_CLOCKS
-};
+/* A clock's kind is a number (rulebook.h, RULEBOOK_KIND_*): the rulebooks name
+ * them; 0 is none. */
+#define PROTO_CLOCK_NONE 0
 
 enum proto_origin {
 	PROTO_CUSTOMER,
@@ -53,23 +46,26 @@ struct protocol {
 	char seller[PROTO_ID_MAX + 1];
 	char order[PROTO_ID_MAX + 1];	/* "" when none */
 	char reason[PROTO_ID_MAX + 1];	/* "" when none */
+	char marketplace[PROTO_MARKET_MAX + 1];	/* its rulebook's; never changes */
 	enum proto_origin origin;
 	bool critical;
 	bool opened_given;		/* opened_at came in the create request */
 	int64_t opened_at;
 	enum proto_state state;
-	enum proto_clock clock;
+	int clock;			/* its kind, PROTO_CLOCK_NONE when none runs */
 	int64_t clock_start;
 	int64_t clock_due;
 	int64_t clock_next;		/* the warning point while it is pending, else due */
 	char clock_rule[PROTO_RULE_MAX + 1];	/* what the clock was started under (deadline.h) */
-	uint32_t attempts[PROTO_N_ACTIONS];
+	/* How often each wait expired unanswered, "request_photos=2,confirm_address=1"
+	 * (rules_attempt adds one), as the store keeps it. */
+	char attempts[PROTO_ATTEMPTS_MAX + 1];
 	int64_t version;
 	int64_t updated_at;
 	/* state and clock as the store last read or wrote them: a save counts the
 	 * change from these (rows.c). */
 	enum proto_state stored_state;
-	enum proto_clock stored_clock;
+	int stored_clock;
 };
 
 /* One history (and feed) entry. */
@@ -91,7 +87,6 @@ bool proto_valid_id(const char *s);
 /* Names of the enums, as the API writes them. */
 const char *proto_state_name(enum proto_state s);
 const char *proto_state_label(enum proto_state s);
-const char *proto_clock_name(enum proto_clock c);
 const char *proto_cause_name(enum proto_cause c);
 const char *proto_origin_name(enum proto_origin o);
 /* Parse a state name: the enum, or -1. */

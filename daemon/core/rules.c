@@ -1,127 +1,103 @@
 #include "rules.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
-#include "civil.h"
+#include "param.h"
+#include "strcopy.h"
 
-#define A(i) (1u << (i))
+/* Rulebooks and names */
 
-enum {
-	ACT_REQUEST_PHOTOS,
-	ACT_CONFIRM_ADDRESS,
-	ACT_INFORM_POSTING_CODE,
-	ACT_INFORM_PICKUP_DATE,
-	ACT_REQUEST_CANCELLATION_LETTER,
-	ACT_MESSAGE_CUSTOMER,
-	ACT_APPROVE_CANCELLATION,
-	ACT_CANCEL_SALE,
-	ACT_SEND_PART,
-	ACT_INFORM_CARRIER_PICKUP,
-	ACT_INFORM_SHIPPING,
-	ACT_INFORM_NEW_DELIVERY_DATE,
-	ACT_COUNT
-};
-_Static_assert(ACT_COUNT == PROTO_N_ACTIONS, "PROTO_N_ACTIONS is the action table's size");
-
-/* spec.md §4: one row per action. */
-static const struct rules_action rules_actions[ACT_COUNT] = {
-	[ACT_REQUEST_PHOTOS] = { "request_photos",
-	    "Solicitar fotos do produto ao cliente", { { 0 } }, 0,
-	    PROTO_AWAITING, PROTO_CLOCK_PHOTOS, false },
-	[ACT_CONFIRM_ADDRESS] = { "confirm_address", "Confirmar endereço", { { 0 } }, 0,
-	    PROTO_AWAITING, PROTO_CLOCK_ADDRESS, false },
-	[ACT_INFORM_POSTING_CODE] = { "inform_posting_code",
-	    "Informar o código de postagem", { { "posting_code", RULES_P_CODE } }, 1,
-	    PROTO_AWAITING, PROTO_CLOCK_POSTING, false },
-	[ACT_INFORM_PICKUP_DATE] = { "inform_pickup_date",
-	    "Informar data pra retirar o produto", { { "pickup_date", RULES_P_DATE } }, 1,
-	    PROTO_AWAITING, PROTO_CLOCK_PICKUP, false },
-	[ACT_REQUEST_CANCELLATION_LETTER] = { "request_cancellation_letter",
-	    "Pedir carta de cancelamento", { { 0 } }, 0,
-	    PROTO_AWAITING, PROTO_CLOCK_LETTER, false },
-	[ACT_MESSAGE_CUSTOMER] = { "message_customer", "Converse com o(a) cliente",
-	    { { "message", RULES_P_TEXT } }, 1, PROTO_CLOSED, PROTO_CLOCK_REPLY, true },
-	[ACT_APPROVE_CANCELLATION] = { "approve_cancellation",
-	    "Aprovar o cancelamento da compra", { { 0 } }, 0,
-	    PROTO_RESOLVED, PROTO_CLOCK_NONE, false },
-	[ACT_CANCEL_SALE] = { "cancel_sale", "Cancelar a venda do produto", { { 0 } }, 0,
-	    PROTO_RESOLVED, PROTO_CLOCK_NONE, false },
-	[ACT_SEND_PART] = { "send_part", "Comunicar envio de nova peça ou acessório",
-	    { { "posting_code", RULES_P_CODE }, { "tracking_url", RULES_P_URL } }, 2,
-	    PROTO_RESOLVED, PROTO_CLOCK_NONE, false },
-	[ACT_INFORM_CARRIER_PICKUP] = { "inform_carrier_pickup",
-	    "Informar cliente sobre busca de produto", { { "pickup_code", RULES_P_CODE } }, 1,
-	    PROTO_RESOLVED, PROTO_CLOCK_NONE, false },
-	[ACT_INFORM_SHIPPING] = { "inform_shipping", "Informar expedição do produto",
-	    { { 0 } }, 0, PROTO_RESOLVED, PROTO_CLOCK_NONE, false },
-	[ACT_INFORM_NEW_DELIVERY_DATE] = { "inform_new_delivery_date",
-	    "Informar nova data de entrega", { { "delivery_date", RULES_P_DATE } }, 1,
-	    PROTO_RESOLVED, PROTO_CLOCK_NONE, false },
-};
-
-/* spec.md §4, preventive protocols (seed 000): the actions of each reason. */
-static const struct {
-	const char *name;
-	unsigned actions;
-} rules_reasons[] = {
-	{ "delivery_problem", A(ACT_CANCEL_SALE) | A(ACT_CONFIRM_ADDRESS) |
-	    A(ACT_INFORM_CARRIER_PICKUP) | A(ACT_INFORM_NEW_DELIVERY_DATE) |
-	    A(ACT_MESSAGE_CUSTOMER) },
-	{ "customer_return", A(ACT_INFORM_PICKUP_DATE) | A(ACT_INFORM_POSTING_CODE) |
-	    A(ACT_MESSAGE_CUSTOMER) },
-	{ "unavailable", A(ACT_CANCEL_SALE) },
-	{ "cancellation_letter", A(ACT_REQUEST_CANCELLATION_LETTER) },
-};
-#define RULES_N_REASONS (sizeof rules_reasons / sizeof rules_reasons[0])
-
-/* spec.md §5. */
-static const struct rules_event rules_events[] = {
-	{ "customer_replied", PROTO_AWAITING, PROTO_CLOCK_NONE, PROTO_PENDING },
-	{ "customer_replied", PROTO_CLOSED, PROTO_CLOCK_NONE, PROTO_UNRESOLVED },
-	{ "document_attached", PROTO_AWAITING, PROTO_CLOCK_LETTER, PROTO_RESOLVED },
-	{ "mediation_resolved", PROTO_MEDIATION, PROTO_CLOCK_NONE, PROTO_RESOLVED },
-};
-#define RULES_N_EVENTS (sizeof rules_events / sizeof rules_events[0])
-
-/* spec.md §3: what each clock does when it runs out. */
-static const struct rules_clock rules_clocks[PROTO_N_CLOCKS] = {
-	[PROTO_CLOCK_RESPONSE] = { CONFIG_DL_RESPONSE_NORMAL, PROTO_MEDIATION, -1, true },
-	[PROTO_CLOCK_PHOTOS] = { CONFIG_DL_PHOTOS_WAIT, PROTO_PENDING, ACT_REQUEST_PHOTOS, false },
-	[PROTO_CLOCK_ADDRESS] = { CONFIG_DL_ADDRESS_WAIT, PROTO_PENDING, ACT_CONFIRM_ADDRESS, false },
-	[PROTO_CLOCK_POSTING] = { CONFIG_DL_POSTING_WAIT, PROTO_PENDING,
-	    ACT_INFORM_POSTING_CODE, false },
-	[PROTO_CLOCK_PICKUP] = { CONFIG_DL_PICKUP_GRACE, PROTO_PENDING,
-	    ACT_INFORM_PICKUP_DATE, false },
-	[PROTO_CLOCK_LETTER] = { CONFIG_DL_LETTER_WAIT, PROTO_PENDING,
-	    ACT_REQUEST_CANCELLATION_LETTER, false },
-	[PROTO_CLOCK_REPLY] = { CONFIG_DL_REPLY_WINDOW, PROTO_RESOLVED, -1, false },
-};
-
-const struct rules_action *
-rules_action(int i)
+const struct rulebook *
+rules_book(const struct config *cfg, const struct protocol *p)
 {
-	return &rules_actions[i];
+	return config_book(cfg, p->marketplace);
+}
+
+const struct rulebook *
+rules_market(const struct config *cfg, const char *name, struct problem *pb)
+{
+	const struct rulebook *b;
+
+	if (name == NULL)
+		return config_default_book(cfg);
+	if ((b = config_book(cfg, name)) != NULL)
+		return b;
+	problem_set(pb, 422, "unknown_marketplace", "unknown marketplace \"%.40s\": the "
+	    "rulebooks loaded are those listed (GET /v1/marketplaces)", name);
+	for (size_t i = 0; i < cfg->n_books; i++)
+		problem_allow(pb, cfg->books[i]->name);
+	return NULL;
+}
+
+bool
+rules_known_action(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_books; i++)
+		if (rulebook_action_index(cfg->books[i], name) >= 0)
+			return true;
+	return false;
+}
+
+bool
+rules_known_event(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_books; i++)
+		if (rulebook_event(cfg->books[i], name) != NULL)
+			return true;
+	return false;
+}
+
+const char *
+rules_kind_name(const struct config *cfg, int kind)
+{
+	const struct rulebook_action *a;
+
+	if (kind == RULEBOOK_KIND_RESPONSE)
+		return "response";
+	if (kind == RULEBOOK_KIND_REPLY)
+		return "reply_window";
+	for (size_t i = 0; i < cfg->n_books; i++)
+		if ((a = rulebook_kind_action(cfg->books[i], kind)) != NULL)
+			return a->clock;
+	return NULL;
+}
+
+/* Actions */
+
+size_t
+rules_param_names(const struct config *cfg, const char *action, const char **names,
+    size_t max)
+{
+	size_t n = 0;
+
+	for (size_t b = 0; b < cfg->n_books; b++) {
+		const struct rulebook_action *a = rulebook_action(cfg->books[b], action);
+
+		for (size_t k = 0; a != NULL && k < a->n_params; k++) {
+			size_t j = 0;
+
+			while (j < n && strcmp(names[j], a->params[k].name) != 0)
+				j++;
+			if (j == n && n < max)
+				names[n++] = a->params[k].name;
+		}
+	}
+	return n;
 }
 
 int
-rules_action_index(const char *name)
+rules_action_find(const struct rulebook *b, const char *name, struct problem *pb)
 {
-	for (int i = 0; i < ACT_COUNT; i++)
-		if (strcmp(rules_actions[i].name, name) == 0)
-			return i;
-	return -1;
-}
+	int i = b != NULL ? rulebook_action_index(b, name) : -1;
 
-static unsigned
-rules_reason_mask(const char *reason)
-{
-	for (size_t i = 0; i < RULES_N_REASONS; i++)
-		if (strcmp(rules_reasons[i].name, reason) == 0)
-			return rules_reasons[i].actions;
-	return 0;
+	if (i >= 0)
+		return i;
+	problem_set(pb, 422, "unknown_action", "unknown action \"%.64s\"%s%s", name,
+	    b != NULL ? " in the rules of marketplace " : "", b != NULL ? b->name : "");
+	for (size_t k = 0; b != NULL && k < b->n_actions; k++)
+		problem_allow(pb, b->actions[k].name);
+	return -1;
 }
 
 static bool
@@ -130,57 +106,65 @@ rules_state_takes_actions(enum proto_state s)
 	return s == PROTO_PENDING || s == PROTO_UNRESOLVED;
 }
 
-/* The reason action i is refused for p now, or NULL when it is allowed. */
-static const char *
-rules_action_refusal(const struct protocol *p, int i, bool envvias)
+/* The actions p's reason allows (bits), when its reason has a list for its origin. */
+static bool
+rules_reason_mask(const struct rulebook *b, const struct protocol *p, uint64_t *mask)
 {
+	const struct rulebook_reason *r = p->reason[0] ? rulebook_reason(b, p->reason) : NULL;
+
+	if (r == NULL || !r->has_actions || r->preventive != (p->origin == PROTO_PREVENTIVE))
+		return false;
+	*mask = r->actions;
+	return true;
+}
+
+/* Why action i is refused for p now, or NULL when it is allowed. */
+static const char *
+rules_action_refusal(const struct rulebook *b, const struct protocol *p, int i,
+    bool envvias)
+{
+	uint64_t mask;
+
 	if (!rules_state_takes_actions(p->state))
 		return "state";
-	if (p->origin == PROTO_PREVENTIVE && !(rules_reason_mask(p->reason) & A(i)))
+	if (rules_reason_mask(b, p, &mask) && !(mask & UINT64_C(1) << i))
 		return "reason";
-	if (envvias && rules_actions[i].refused_for_envvias)
+	if (p->origin == PROTO_PREVENTIVE && !rules_reason_mask(b, p, &mask))
+		return "reason";
+	if (envvias && !b->actions[i].envvias)
 		return "envvias";
 	return NULL;
 }
 
-size_t
-rules_allowed_actions(const struct protocol *p, bool envvias, const char **out, size_t max)
+uint64_t
+rules_allowed_mask(const struct rulebook *b, const struct protocol *p, bool envvias)
 {
-	size_t n = 0;
+	uint64_t mask = 0;
 
-	for (int i = 0; i < ACT_COUNT && n < max; i++)
-		if (rules_action_refusal(p, i, envvias) == NULL)
-			out[n++] = rules_actions[i].name;
-	return n;
-}
-
-uint32_t
-rules_allowed_mask(const struct protocol *p, bool envvias)
-{
-	uint32_t mask = 0;
-
-	for (int i = 0; i < ACT_COUNT; i++)
-		if (rules_action_refusal(p, i, envvias) == NULL)
-			mask |= UINT32_C(1) << i;
+	for (size_t i = 0; b != NULL && i < b->n_actions; i++)
+		if (rules_action_refusal(b, p, (int)i, envvias) == NULL)
+			mask |= UINT64_C(1) << i;
 	return mask;
 }
 
 static void
-rules_allow_list(const struct protocol *p, bool envvias, struct problem *pb)
+rules_allow_list(const struct rulebook *b, const struct protocol *p, bool envvias,
+    struct problem *pb)
 {
-	const char *names[ACT_COUNT];
-	size_t n = rules_allowed_actions(p, envvias, names, ACT_COUNT);
+	uint64_t mask = rules_allowed_mask(b, p, envvias);
 
 	problem_allow(pb, NULL);
-	for (size_t i = 0; i < n; i++)
-		problem_allow(pb, names[i]);
+	for (size_t i = 0; i < b->n_actions; i++)
+		if (mask & UINT64_C(1) << i)
+			problem_allow(pb, b->actions[i].name);
 }
 
 int
-rules_action_allowed(const struct protocol *p, int i, bool envvias, struct problem *pb)
+rules_action_allowed(const struct rulebook *b, const struct protocol *p, int i,
+    bool envvias, struct problem *pb)
 {
-	const char *why = rules_action_refusal(p, i, envvias);
-	const char *act = rules_actions[i].name;
+	const char *why = rules_action_refusal(b, p, i, envvias);
+	const char *act = b->actions[i].name;
 
 	if (why == NULL)
 		return 0;
@@ -191,11 +175,12 @@ rules_action_allowed(const struct protocol *p, int i, bool envvias, struct probl
 		    proto_state_label(p->state));
 	else if (strcmp(why, "reason") == 0)
 		problem_set(pb, 409, "action_not_allowed_for_reason",
-		    "%s is not allowed for a preventive protocol of reason %s", act, p->reason);
+		    "%s is not allowed for a %s protocol of reason %s", act,
+		    proto_origin_name(p->origin), p->reason);
 	else
 		problem_set(pb, 409, "action_not_allowed_for_envvias",
 		    "%s is refused for sellers that use Envvias (seller %s)", act, p->seller);
-	rules_allow_list(p, envvias, pb);
+	rules_allow_list(b, p, envvias, pb);
 	return -1;
 }
 
@@ -217,106 +202,14 @@ rules_arg_present(const struct rules_args *args, const char *name)
 	return false;
 }
 
-static bool
-rules_text_ok(const char *v)
-{
-	size_t n = strlen(v);
-
-	if (n == 0 || n > 4000)
-		return false;
-	for (; *v; v++)
-		if (!isspace((unsigned char)*v))
-			return true;
-	return false;
-}
-
-static bool
-rules_url_ok(const char *v)
-{
-	size_t n = strlen(v), scheme;
-
-	if (strncasecmp(v, "https://", 8) == 0)
-		scheme = 8;
-	else if (strncasecmp(v, "http://", 7) == 0)
-		scheme = 7;
-	else
-		return false;
-	/* A host must follow the scheme. */
-	if (n > 2048 || strchr("/?#", v[scheme]) != NULL)
-		return false;
-	for (; *v; v++)
-		if ((unsigned char)*v <= ' ' || *v == 0x7f)
-			return false;
-	return true;
-}
-
-static bool
-rules_code_ok(const char *v)
-{
-	size_t n = strlen(v);
-
-	return n > 0 && n <= 64 && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789._:/-") == n;
-}
-
-/* A date from today to CIVIL_AHEAD_MAX_DAYS after it (civil.h says why): 0, or -1
- * with a 422 problem that says the bound. */
-static int
-rules_date_check(const struct rules_param *param, const char *v, int64_t today,
-    struct problem *pb)
-{
-	int64_t day;
-	char buf[CIVIL_DATE_LEN], last[CIVIL_DATE_LEN];
-
-	if (civil_parse_date(v, &day) != 0)
-		return problem_set(pb, 422, "invalid_param", "%s must be a date "
-		    "YYYY-MM-DD that exists, not \"%.40s\"", param->name, v);
-	civil_format_date(today, buf);
-	if (day < today)
-		return problem_set(pb, 422, "invalid_param", "%s %s is in the past "
-		    "(today is %s, local time)", param->name, v, buf);
-	civil_format_date(today + CIVIL_AHEAD_MAX_DAYS, last);
-	if (day > today + CIVIL_AHEAD_MAX_DAYS)
-		return problem_set(pb, 422, "invalid_param", "%s %s is too far ahead: at "
-		    "most %d days after today (%s, local time), so %s at the latest",
-		    param->name, v, CIVIL_AHEAD_MAX_DAYS, buf, last);
-	return 0;
-}
-
-/* 0 when v is a well-formed value of param; else -1 with a 422 problem. */
-static int
-rules_param_check(const struct rules_param *param, const char *v, int64_t today,
-    struct problem *pb)
-{
-	switch (param->kind) {
-	case RULES_P_CODE:
-		if (!rules_code_ok(v))
-			return problem_set(pb, 422, "invalid_param", "%s must be 1 to 64 "
-			    "characters of A-Z a-z 0-9 . _ : / -", param->name);
-		break;
-	case RULES_P_TEXT:
-		if (!rules_text_ok(v))
-			return problem_set(pb, 422, "invalid_param", "%s must be a text of "
-			    "1 to 4000 bytes that is not blank", param->name);
-		break;
-	case RULES_P_URL:
-		if (!rules_url_ok(v))
-			return problem_set(pb, 422, "invalid_param", "%s must be an http:// or "
-			    "https:// URL of at most 2048 bytes, without spaces", param->name);
-		break;
-	case RULES_P_DATE:
-		return rules_date_check(param, v, today, pb);
-	}
-	return 0;
-}
-
 int
-rules_action_args(int i, const struct rules_args *args, int64_t today, struct problem *pb)
+rules_action_args(const struct rulebook *b, int i, const struct rules_args *args,
+    int64_t today, struct problem *pb)
 {
-	const struct rules_action *a = &rules_actions[i];
+	const struct rulebook_action *a = &b->actions[i];
 
 	for (size_t k = 0; k < a->n_params; k++) {
-		const struct rules_param *param = &a->params[k];
+		const struct rulebook_param *param = &a->params[k];
 		const char *v = rules_arg(args, param->name);
 
 		if (v == NULL && !rules_arg_present(args, param->name))
@@ -325,123 +218,163 @@ rules_action_args(int i, const struct rules_args *args, int64_t today, struct pr
 		if (v == NULL)
 			return problem_set(pb, 422, "invalid_param", "%s must be a string",
 			    param->name);
-		if (rules_param_check(param, v, today, pb) != 0)
+		if (param_check(param, v, today, pb) != 0)
 			return -1;
 	}
 	return 0;
 }
 
-static void
-rules_event_allow_list(const struct protocol *p, struct problem *pb)
-{
-	problem_allow(pb, NULL);
-	for (size_t i = 0; i < RULES_N_EVENTS; i++) {
-		const struct rules_event *e = &rules_events[i];
+/* Events */
 
-		if (e->from == p->state && (e->only_clock == PROTO_CLOCK_NONE ||
-		    e->only_clock == p->clock))
-			problem_allow(pb, e->name);
+/* The move of e for p now: one for the action p waits on first, else one for its
+ * state; NULL when none. */
+static const struct rulebook_move *
+rules_move(const struct rulebook *b, const struct rulebook_event *e,
+    const struct protocol *p)
+{
+	const struct rulebook_move *any = NULL;
+
+	for (size_t i = 0; i < e->n_moves; i++) {
+		const struct rulebook_move *m = &e->moves[i];
+
+		if (m->from != (int)p->state)
+			continue;
+		if (m->only_action < 0)
+			any = any ? any : m;
+		else if (p->clock != PROTO_CLOCK_NONE &&
+		    b->actions[m->only_action].kind == p->clock)
+			return m;
 	}
+	return any;
 }
 
-const struct rules_event *
-rules_event(const struct protocol *p, const char *name, struct problem *pb)
+static void
+rules_event_allow_list(const struct rulebook *b, const struct protocol *p,
+    struct problem *pb)
 {
-	bool known = false;
+	problem_allow(pb, NULL);
+	for (size_t i = 0; i < b->n_events; i++)
+		if (rules_move(b, &b->events[i], p) != NULL)
+			problem_allow(pb, b->events[i].name);
+}
 
-	for (size_t i = 0; i < RULES_N_EVENTS; i++) {
-		const struct rules_event *e = &rules_events[i];
+static void
+rules_unknown_event(const struct rulebook *b, const char *name, struct problem *pb)
+{
+	char list[256] = "";
 
-		if (strcmp(e->name, name) != 0)
-			continue;
-		known = true;
-		if (e->from == p->state && (e->only_clock == PROTO_CLOCK_NONE ||
-		    e->only_clock == p->clock))
-			return e;
-	}
-	if (!known) {
-		problem_set(pb, 422, "unknown_event", "unknown event \"%.64s\"; events are "
-		    "customer_replied, document_attached, mediation_resolved", name);
+	for (size_t i = 0; b != NULL && i < b->n_events; i++)
+		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+		    i == 0 ? "" : i + 1 == b->n_events ? ", " : ", ", b->events[i].name);
+	problem_set(pb, 422, "unknown_event", "unknown event \"%.64s\"; events are %s", name,
+	    list[0] ? list : "none");
+}
+
+const struct rulebook_move *
+rules_event(const struct rulebook *b, const struct protocol *p, const char *name,
+    struct problem *pb)
+{
+	const struct rulebook_event *e = b != NULL ? rulebook_event(b, name) : NULL;
+	const struct rulebook_move *m;
+	const char *kind;
+
+	if (e == NULL) {
+		rules_unknown_event(b, name, pb);
 		return NULL;
 	}
+	if ((m = rules_move(b, e, p)) != NULL)
+		return m;
+	kind = p->clock == RULEBOOK_KIND_RESPONSE ? "response" :
+	    p->clock == RULEBOOK_KIND_REPLY ? "reply_window" : NULL;
+	if (kind == NULL && rulebook_kind_action(b, p->clock) != NULL)
+		kind = rulebook_kind_action(b, p->clock)->clock;
 	problem_set(pb, 409, "event_not_allowed", "%s does not apply to a protocol in "
 	    "state %s%s%s", name, proto_state_name(p->state),
-	    p->clock != PROTO_CLOCK_NONE ? " on clock " : "",
-	    p->clock != PROTO_CLOCK_NONE ? proto_clock_name(p->clock) : "");
-	rules_event_allow_list(p, pb);
+	    kind != NULL ? " on clock " : "", kind != NULL ? kind : "");
+	rules_event_allow_list(b, p, pb);
 	return NULL;
 }
 
-const struct rules_clock *
-rules_clock(enum proto_clock c)
-{
-	return &rules_clocks[c];
-}
-
-enum proto_clock
-rules_entry_clock(const struct protocol *p, enum proto_state s)
-{
-	switch (s) {
-	case PROTO_PENDING:
-	case PROTO_UNRESOLVED:
-		/* A preventive protocol was opened by the seller: no response deadline. */
-		return p->origin == PROTO_PREVENTIVE ? PROTO_CLOCK_NONE : PROTO_CLOCK_RESPONSE;
-	case PROTO_CLOSED:
-		return PROTO_CLOCK_REPLY;
-	default:
-		return PROTO_CLOCK_NONE;
-	}
-}
-
-enum config_dl
-rules_clock_dl(const struct protocol *p, enum proto_clock c)
-{
-	if (c == PROTO_CLOCK_RESPONSE && p->critical)
-		return CONFIG_DL_RESPONSE_CRITICAL;
-	return rules_clocks[c].dl;
-}
+/* Reasons */
 
 int
-rules_check_reason(enum proto_origin origin, const char *reason, struct problem *pb)
+rules_check_reason(const struct rulebook *b, enum proto_origin origin, const char *reason,
+    struct problem *pb)
 {
-	if (origin != PROTO_PREVENTIVE)
+	const struct rulebook_reason *r = reason[0] ? rulebook_reason(b, reason) : NULL;
+	char list[512] = "";
+	size_t n = 0, k = 0;
+
+	if (origin != PROTO_PREVENTIVE || (r != NULL && r->preventive))
 		return 0;
-	if (rules_reason_mask(reason) != 0)
-		return 0;
+	for (size_t i = 0; i < b->n_reasons; i++)
+		n += b->reasons[i].preventive;
+	for (size_t i = 0; i < b->n_reasons; i++) {
+		if (!b->reasons[i].preventive)
+			continue;
+		k++;
+		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+		    k == 1 ? "" : k == n ? " or " : ", ", b->reasons[i].name);
+	}
 	problem_set(pb, 422, "invalid_reason", "a preventive protocol needs a reason: "
-	    "delivery_problem, customer_return, unavailable or cancellation_letter%s%s",
-	    reason[0] ? ", not " : "", reason);
-	for (size_t i = 0; i < RULES_N_REASONS; i++)
-		problem_allow(pb, rules_reasons[i].name);
+	    "%s%s%s", n ? list : "(this marketplace has none)", reason[0] ? ", not " : "",
+	    reason);
+	for (size_t i = 0; i < b->n_reasons; i++)
+		if (b->reasons[i].preventive)
+			problem_allow(pb, b->reasons[i].name);
 	return -1;
 }
 
-void
-rules_attempts_format(const uint32_t attempts[PROTO_N_ACTIONS], char *buf, size_t len)
-{
-	size_t off = 0;
+/* Attempts */
 
-	buf[0] = '\0';
-	for (int i = 0; i < ACT_COUNT && off < len; i++)
-		if (attempts[i] > 0)
-			off += snprintf(buf + off, len - off, "%s%s=%u", off ? "," : "",
-			    rules_actions[i].name, attempts[i]);
+void
+rules_attempts_each(const char *s, void (*fn)(const char *, size_t, unsigned, void *),
+    void *arg)
+{
+	while (s != NULL && *s) {
+		size_t n = strcspn(s, "=,");
+		unsigned v = 0;
+		const char *c = s + n;
+
+		if (*c == '=')
+			for (c++; *c >= '0' && *c <= '9'; c++)
+				v = v * 10 + (unsigned)(*c - '0');
+		if (n > 0)
+			fn(s, n, v, arg);
+		s = c + strcspn(c, ",");
+		s += *s == ',';
+	}
+}
+
+struct rules_bump {
+	const char *name;
+	char out[PROTO_ATTEMPTS_MAX + 1];
+	bool done;
+};
+
+static void
+rules_bump_one(const char *name, size_t len, unsigned n, void *arg)
+{
+	struct rules_bump *b = arg;
+	size_t off = strlen(b->out);
+
+	if (strlen(b->name) == len && strncmp(b->name, name, len) == 0) {
+		n++;
+		b->done = true;
+	}
+	snprintf(b->out + off, sizeof b->out - off, "%s%.*s=%u", off ? "," : "", (int)len,
+	    name, n);
 }
 
 void
-rules_attempts_parse(const char *s, uint32_t attempts[PROTO_N_ACTIONS])
+rules_attempt_add(struct protocol *p, const char *name)
 {
-	char name[64];
-	unsigned n;
-	int used, i;
+	struct rules_bump b = { .name = name };
+	size_t off;
 
-	memset(attempts, 0, sizeof(uint32_t) * PROTO_N_ACTIONS);
-	while (s != NULL && sscanf(s, "%63[^=]=%u%n", name, &n, &used) == 2) {
-		if ((i = rules_action_index(name)) >= 0)
-			attempts[i] = n;
-		s += used;
-		if (*s != ',')
-			break;
-		s++;
-	}
+	rules_attempts_each(p->attempts, rules_bump_one, &b);
+	off = strlen(b.out);
+	if (!b.done && off + strlen(name) + 4 < sizeof b.out)
+		snprintf(b.out + off, sizeof b.out - off, "%s%s=1", off ? "," : "", name);
+	strcopy(p->attempts, sizeof p->attempts, b.out);
 }

@@ -85,8 +85,18 @@ typedef void store_rows_fn(void *arg, int n);
 typedef void store_get_fn(void *arg, int rc, const struct protocol *p, bool envvias);
 /* rc 0 and a value, or -1. */
 typedef void store_int_fn(void *arg, int rc, int64_t v);
-/* rc 0 and the clocks by kind, or -1. */
-typedef void store_forecast_fn(void *arg, int rc, const int64_t by_kind[PROTO_N_CLOCKS]);
+/* The running clocks due by a forecast's horizon, by marketplace and kind. */
+#define STORE_FORECAST_MAX 512
+struct store_forecast {
+	size_t n;
+	struct {
+		char market[PROTO_MARKET_MAX + 1];
+		int kind;
+		int64_t n;
+	} row[STORE_FORECAST_MAX];
+};
+/* rc 0 and the clocks by marketplace and kind, or -1. */
+typedef void store_forecast_fn(void *arg, int rc, const struct store_forecast *f);
 struct store_stats;
 typedef void store_stats_fn(void *arg, int rc, const struct store_stats *s);
 /* rc 0 and a seller's Envvias flag (false when never written), its protocols by state
@@ -99,18 +109,34 @@ typedef void store_key_fn(void *arg, int rc, const uint8_t key[]);
 struct store_filter {
 	int state;		/* enum proto_state, or -1 for any */
 	const char *seller;	/* NULL for any */
+	const char *marketplace;	/* NULL for any */
 	bool has_due;
 	int64_t due_before;	/* with has_due: a running clock due before this instant */
 };
 
 /* The counts a status needs at once (kept by the database, cheap to read). */
+#define STORE_STATS_MAX 512
+struct store_kind_count {
+	int kind;
+	int64_t n;
+};
+struct store_market_count {
+	int market;		/* its counters' number (rulebook.h) */
+	int state;
+	int64_t n;
+};
 struct store_stats {
 	int64_t by_state[PROTO_N_STATES];
-	int64_t by_clock[PROTO_N_CLOCKS];
 	int64_t by_cause[PROTO_N_CAUSES];
+	/* Running clocks by kind (those the database counted; zeros too). */
+	size_t n_clocks;
+	struct store_kind_count clocks[STORE_STATS_MAX];
+	/* Protocols by marketplace and state. */
+	size_t n_markets;
+	struct store_market_count markets[STORE_STATS_MAX];
 	bool has_next;
 	char next_id[PROTO_ID_MAX + 1];
-	enum proto_clock next_clock;
+	int next_clock;
 	int64_t next_at;
 };
 
@@ -297,7 +323,7 @@ void store_last_seq(struct store *st, store_int_fn *fn, void *arg);
 void store_list(struct store *st, const struct store_filter *f, int64_t after, int limit,
     store_protocol_fn *each, store_rows_fn *done, void *arg);
 /* Running clocks due at or before until (of seller's protocols, when not NULL), by
- * kind. */
+ * marketplace and kind. */
 void store_forecast(struct store *st, int64_t until, const char *seller,
     store_forecast_fn *fn, void *arg);
 void store_stats(struct store *st, store_stats_fn *fn, void *arg);

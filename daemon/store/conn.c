@@ -32,7 +32,7 @@ static const char *const conn_sql[SQL_COUNT] = {
 	[SQL_BEGIN_READ] = "BEGIN",
 	[SQL_COMMIT] = "COMMIT",
 	[SQL_ROLLBACK] = "ROLLBACK",
-	[SQL_COUNTER_ADD] = "UPDATE counters SET n = n + ?2 WHERE k = ?1",
+	[SQL_COUNTER_ADD] = "INSERT INTO counters (k, n) VALUES (?1, ?2) ON CONFLICT (k) DO UPDATE SET n = n + ?2",
 	/* Reads the file's header: a deferred BEGIN takes its snapshot at a first read. */
 	[SQL_READ_NOW] = "PRAGMA schema_version",
 };
@@ -352,18 +352,17 @@ conn_begin(struct conn *c)
 static int
 conn_counts_flush(struct conn *c)
 {
-	int64_t sums[COUNTS_KEYS];
+	size_t n = counts_n(c->counts);
 	sqlite3_stmt *s;
+	int64_t sum;
+	int k;
 
-	if (counts_sum(c->counts, sums) == 0)
-		return 0;
-	for (int k = 0; k < COUNTS_KEYS; k++) {
-		if (sums[k] == 0)
-			continue;
+	for (size_t i = 0; i < n; i++) {
+		counts_at(c->counts, i, &k, &sum);
 		if ((s = conn_prepared(c, SQL_COUNTER_ADD, conn_sql[SQL_COUNTER_ADD])) == NULL)
 			return -1;
 		sqlite3_bind_int(s, 1, k);
-		sqlite3_bind_int64(s, 2, sums[k]);
+		sqlite3_bind_int64(s, 2, sum);
 		if (conn_exec_stmt(c, s, "counters") != 0)
 			return -1;
 	}

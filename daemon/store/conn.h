@@ -28,8 +28,8 @@
 #define CONN_SLOT_HISTORY 32
 #define CONN_SLOT_SELLERS 36
 #define CONN_SLOT_LISTING 40
-#define CONN_SLOT_META 53	/* after the listing's 13 */
-#define CONN_MAX_STMTS 56
+#define CONN_SLOT_META 61	/* after the listing's 21 */
+#define CONN_MAX_STMTS 64
 
 struct counts;
 

@@ -9,8 +9,8 @@
 #include "sellers.h"
 
 enum listing_sql {
-	LIST_FIRST = CONN_SLOT_LISTING,	/* + filter mask (0..7) */
-	LIST_FORECAST = CONN_SLOT_LISTING + 8,
+	LIST_FIRST = CONN_SLOT_LISTING,	/* + filter mask (0..15) */
+	LIST_FORECAST = CONN_SLOT_LISTING + 16,
 	LIST_FORECAST_SELLER,
 	LIST_KEY,
 	LIST_COUNTERS,
@@ -22,12 +22,14 @@ _Static_assert(LIST_END <= CONN_MAX_STMTS, "the store's statement cache has room
 #define LIST_STATE 1
 #define LIST_SELLER 2
 #define LIST_DUE 4
+#define LIST_MARKET 8
 
 static const char *const listing_forecast_sql[] = {
-	"SELECT clock, count(*) FROM protocols WHERE clock_next IS NOT NULL AND "
-	"clock_next <= ?1 AND clock_due <= ?1 GROUP BY clock",
-	"SELECT clock, count(*) FROM protocols WHERE seller = ?2 AND clock_next IS NOT NULL "
-	"AND clock_next <= ?1 AND clock_due <= ?1 GROUP BY clock",
+	"SELECT marketplace, clock, count(*) FROM protocols WHERE clock_next IS NOT NULL "
+	"AND clock_next <= ?1 AND clock_due <= ?1 GROUP BY marketplace, clock",
+	"SELECT marketplace, clock, count(*) FROM protocols WHERE seller = ?2 AND "
+	"clock_next IS NOT NULL AND clock_next <= ?1 AND clock_due <= ?1 GROUP BY "
+	"marketplace, clock",
 };
 
 /* The statement for a combination of filters (prepared on first use). */
@@ -37,9 +39,10 @@ listing_stmt(struct conn *c, int mask)
 	char sql[512];
 
 	/* clock_next <= clock_due always: the bound on it lets the timer index help. */
-	snprintf(sql, sizeof sql, "SELECT " ROWS_COLS " FROM protocols WHERE rid > ?1%s%s%s "
+	snprintf(sql, sizeof sql, "SELECT " ROWS_COLS " FROM protocols WHERE rid > ?1%s%s%s%s "
 	    "ORDER BY rid LIMIT ?5", mask & LIST_STATE ? " AND state = ?2" : "",
 	    mask & LIST_SELLER ? " AND seller = ?3" : "",
+	    mask & LIST_MARKET ? " AND marketplace = ?6" : "",
 	    mask & LIST_DUE ? " AND clock_next IS NOT NULL AND clock_next < ?4 AND "
 	    "clock_due < ?4" : "");
 	return conn_prepared(c, LIST_FIRST + mask, sql);
@@ -50,7 +53,7 @@ listing_protocols(struct conn *c, const struct store_filter *f, int64_t after,
     int limit, store_protocol_fn *fn, void *arg)
 {
 	int mask = (f->state >= 0 ? LIST_STATE : 0) | (f->seller ? LIST_SELLER : 0) |
-	    (f->has_due ? LIST_DUE : 0);
+	    (f->has_due ? LIST_DUE : 0) | (f->marketplace ? LIST_MARKET : 0);
 	sqlite3_stmt *s = listing_stmt(c, mask);
 	struct protocol p;
 	int rc, n = 0;
@@ -65,6 +68,8 @@ listing_protocols(struct conn *c, const struct store_filter *f, int64_t after,
 	if (mask & LIST_DUE)
 		sqlite3_bind_int64(s, 4, f->due_before);
 	sqlite3_bind_int(s, 5, limit);
+	if (mask & LIST_MARKET)
+		sqlite3_bind_text(s, 6, f->marketplace, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		bool envvias = false;
 
@@ -80,21 +85,23 @@ listing_protocols(struct conn *c, const struct store_filter *f, int64_t after,
 
 int
 listing_forecast(struct conn *c, int64_t until, const char *seller,
-    int64_t by_kind[PROTO_N_CLOCKS])
+    struct store_forecast *out)
 {
 	enum listing_sql q = seller ? LIST_FORECAST_SELLER : LIST_FORECAST;
 	sqlite3_stmt *s = conn_prepared(c, q, listing_forecast_sql[q - LIST_FORECAST]);
-	int rc, kind;
+	int rc;
 
-	memset(by_kind, 0, sizeof(int64_t) * PROTO_N_CLOCKS);
+	out->n = 0;
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, until);
 	if (seller != NULL)
 		sqlite3_bind_text(s, 2, seller, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if ((kind = sqlite3_column_int(s, 0)) > 0 && kind < PROTO_N_CLOCKS)
-			by_kind[kind] = sqlite3_column_int64(s, 1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && out->n < STORE_FORECAST_MAX) {
+		conn_copy_text(out->row[out->n].market, sizeof out->row[0].market, s, 0);
+		out->row[out->n].kind = sqlite3_column_int(s, 1);
+		out->row[out->n++].n = sqlite3_column_int64(s, 2);
+	}
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : conn_fail(c, "forecast");
 }

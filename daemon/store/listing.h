@@ -19,9 +19,9 @@ struct conn;
 int listing_protocols(struct conn *c, const struct store_filter *f, int64_t after,
     int limit, store_protocol_fn *fn, void *arg);
 /* Running clocks due at or before until (of seller's protocols when not NULL), counted
- * by kind into by_kind (zeroed first): 0 or -1. */
+ * by marketplace and kind into out: 0 or -1. */
 int listing_forecast(struct conn *c, int64_t until, const char *seller,
-    int64_t by_kind[PROTO_N_CLOCKS]);
+    struct store_forecast *out);
 /* The database's secret for signing cursors: 0 or -1. */
 int listing_cursor_key(struct conn *c, uint8_t key[STORE_KEY_LEN]);
 /* Protocols by state, running clocks by kind, history entries by cause (counters kept

@@ -290,7 +290,8 @@ pgread_list(struct store *st, const struct store_filter *f, int64_t after, int l
 {
 	struct pg_rd *rd = pg_rd_new(pg_of(st), arg);
 	int mask = (f->state >= 0 ? PGSQL_LIST_STATE : 0) |
-	    (f->seller != NULL ? PGSQL_LIST_SELLER : 0) | (f->has_due ? PGSQL_LIST_DUE : 0);
+	    (f->seller != NULL ? PGSQL_LIST_SELLER : 0) | (f->has_due ? PGSQL_LIST_DUE : 0) |
+	    (f->marketplace != NULL ? PGSQL_LIST_MARKET : 0);
 	const char *name = pgsql_list_name(mask);
 	struct pgsql_params pp;
 	const char *const *v[1];
@@ -305,6 +306,8 @@ pgread_list(struct store *st, const struct store_filter *f, int64_t after, int l
 		pgsql_param_text(&pp, f->seller);
 	if (mask & PGSQL_LIST_DUE)
 		pgsql_param_i64(&pp, f->due_before);
+	if (mask & PGSQL_LIST_MARKET)
+		pgsql_param_text(&pp, f->marketplace);
 	v[0] = pp.v;
 	rd->each_p = each;
 	rd->done = done;
@@ -318,15 +321,20 @@ static void
 pg_forecast_read(void *arg, enum pgconn_status st, const PGresult *r, const char *err)
 {
 	struct pg_rd *rd = arg;
-	int64_t by_kind[PROTO_N_CLOCKS] = { 0 };
-	int kind;
+	struct store_forecast *out = xmalloc(sizeof *out);
 
+	out->n = 0;
 	pg_rd_part(rd, st, err);
-	for (int i = 0; st == PGCONN_OK && i < PQntuples(r); i++)
-		if ((kind = (int)pgsql_i64(r, i, 0)) > 0 && kind < PROTO_N_CLOCKS)
-			by_kind[kind] = pgsql_i64(r, i, 1);
+	for (int i = 0; st == PGCONN_OK && i < PQntuples(r) && out->n < STORE_FORECAST_MAX;
+	    i++) {
+		strcopy(out->row[out->n].market, sizeof out->row[0].market,
+		    PQgetvalue(r, i, 0));
+		out->row[out->n].kind = (int)pgsql_i64(r, i, 1);
+		out->row[out->n++].n = pgsql_i64(r, i, 2);
+	}
 	if (pg_rd_tells(st))
-		rd->forecast(rd->arg, st == PGCONN_OK ? 0 : -1, by_kind);
+		rd->forecast(rd->arg, st == PGCONN_OK ? 0 : -1, out);
+	free(out);
 	free(rd);
 }
 
@@ -339,7 +347,7 @@ pgread_forecast(struct store *st, int64_t until, const char *seller,
 	struct pgsql_params pp;
 	const char *const *v[1];
 	pgconn_fn *fns[1] = { pg_forecast_read };
-	int64_t none[PROTO_N_CLOCKS] = { 0 };
+	static const struct store_forecast none = { 0 };
 
 	pgsql_params_init(&pp);
 	pgsql_param_i64(&pp, until);
@@ -348,7 +356,7 @@ pgread_forecast(struct store *st, int64_t until, const char *seller,
 	v[0] = pp.v;
 	rd->forecast = fn;
 	if (pg_rd_send(rd, 1, &name, &pp.n, v, fns) != 0)
-		fn(arg, -1, none);
+		fn(arg, -1, &none);
 }
 
 /* ------------------------------------------------------------ stats */
@@ -373,7 +381,7 @@ pg_next_read(void *arg, enum pgconn_status st, const PGresult *r, const char *er
 	if (st == PGCONN_OK && PQntuples(r) == 1) {
 		out->has_next = true;
 		strcopy(out->next_id, sizeof out->next_id, PQgetvalue(r, 0, 0));
-		out->next_clock = (enum proto_clock)pgsql_i64(r, 0, 1);
+		out->next_clock = (int)pgsql_i64(r, 0, 1);
 		out->next_at = pgsql_i64(r, 0, 2);
 	}
 	pg_rd_part(rd, st, err);

@@ -99,6 +99,10 @@ static const char *const pgschema_migrations[] = {
 	"  epoch bigint NOT NULL DEFAULT 0,"
 	"  since timestamptz);"
 	"INSERT INTO cluster_shards (shard) SELECT s FROM generate_series(0, 63) AS s;",
+	/* 3: rulebooks (doc/rules.md): as schema.c's 4. */
+	"ALTER TABLE protocols ADD COLUMN marketplace text COLLATE \"C\" NOT NULL "
+	"  DEFAULT 'casas-bahia';"
+	"INSERT INTO counters SELECT 1291024 + k, n FROM counters WHERE k BETWEEN 0 AND 5;",
 };
 
 /* A table of ours, to tell a database that is someone else's. */

@@ -6,14 +6,13 @@
 #include <string.h>
 
 #include "log.h"
-#include "rules.h"
 #include "strcopy.h"
 #include "xmalloc.h"
 
 /* A protocol's columns, in pgsql_protocol's order (rows.c's ROWS_COLS). */
 #define PGSQL_COLS "p.rid, p.id, p.seller, p.ord, p.reason, p.origin, p.critical, " \
 	"p.opened_given, p.opened_at, p.state, p.clock, p.clock_start, p.clock_due, " \
-	"p.clock_next, p.attempts, p.version, p.updated_at, p.clock_rule"
+	"p.clock_next, p.attempts, p.version, p.updated_at, p.clock_rule, p.marketplace"
 #define PGSQL_WITH_SELLER PGSQL_COLS ", coalesce(s.envvias, false) FROM protocols p " \
 	"LEFT JOIN sellers s ON s.id = p.seller"
 #define PGSQL_HISTORY_COLS "h.seq, h.rid, h.at, h.from_state, h.to_state, h.cause, " \
@@ -48,8 +47,9 @@ static const struct pgconn_stmt pgsql_writer[] = {
 	{ PGSQL_INSERT_NEW, "WITH ins AS (INSERT INTO protocols (id, seller, ord, "
 	    "reason, origin, critical, opened_given, opened_at, state, clock, "
 	    "clock_start, clock_due, clock_next, attempts, version, updated_at, "
-	    "clock_rule) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
-	    "$14, $15, $16, $17) ON CONFLICT (id) DO NOTHING RETURNING rid) "
+	    "clock_rule, marketplace) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+	    "$11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT (id) DO NOTHING "
+	    "RETURNING rid) "
 	    "SELECT ins.rid, " PGSQL_COLS ", coalesce(s.envvias, false) FROM (SELECT 1) "
 	    "one LEFT JOIN ins ON true LEFT JOIN protocols p ON ins.rid IS NULL AND "
 	    "p.id = $1 LEFT JOIN sellers s ON s.id = coalesce(p.seller, $2)" },
@@ -88,13 +88,13 @@ static const struct pgconn_stmt pgsql_writer[] = {
 	    "found')::bigint END FROM w" },
 	{ PGSQL_SELLER_PUT, "INSERT INTO sellers (id, envvias) VALUES ($1, $2) "
 	    "ON CONFLICT (id) DO UPDATE SET envvias = excluded.envvias" },
-	/* The rows are locked in key order first (the count reads them all before the
-	 * update writes one): instances that commit at once then wait for each other
-	 * instead of deadlocking (found by tests/torture/cluster.py). */
-	{ PGSQL_COUNTERS, "WITH l AS MATERIALIZED (SELECT k FROM counters WHERE k = ANY("
-	    "$1::int[]) ORDER BY k FOR UPDATE) UPDATE counters c SET n = c.n + u.d FROM "
-	    "unnest($1::int[], $2::bigint[]) AS u(k, d), (SELECT count(*) FROM l) AS "
-	    "locked WHERE c.k = u.k" },
+	/* The rows are written, so locked, in key order (the input is sorted: counts.h):
+	 * instances that commit at once then wait for each other instead of deadlocking
+	 * (found by tests/torture/cluster.py). A key counted for the first time (a new
+	 * marketplace or clock, rulebook.h) is inserted. */
+	{ PGSQL_COUNTERS, "INSERT INTO counters AS c (k, n) SELECT k, d FROM "
+	    "unnest($1::int[], $2::bigint[]) AS u(k, d) ORDER BY k ON CONFLICT (k) DO "
+	    "UPDATE SET n = c.n + excluded.n" },
 	/* The transaction's block of seqs and its entries, numbered by their instant,
 	 * then in the order saved: the last statement before the commit (pgwrite.c says
 	 * why). A change waits for its row's answer, so the order saved is not quite
@@ -142,11 +142,12 @@ static const struct pgconn_stmt pgsql_reader[] = {
 	{ PGSQL_FEED, "SELECT " PGSQL_HISTORY_COLS " WHERE h.seq > $1 ORDER BY h.seq "
 	    "LIMIT $2" },
 	{ PGSQL_LAST_SEQ, "SELECT coalesce(max(seq), 0) FROM history" },
-	{ PGSQL_FORECAST, "SELECT clock, count(*) FROM protocols WHERE clock_next IS NOT "
-	    "NULL AND clock_next <= $1 AND clock_due <= $1 GROUP BY clock" },
-	{ PGSQL_FORECAST_SELLER, "SELECT clock, count(*) FROM protocols WHERE seller = $2 "
-	    "AND clock_next IS NOT NULL AND clock_next <= $1 AND clock_due <= $1 GROUP BY "
-	    "clock" },
+	{ PGSQL_FORECAST, "SELECT marketplace, clock, count(*) FROM protocols WHERE "
+	    "clock_next IS NOT NULL AND clock_next <= $1 AND clock_due <= $1 GROUP BY "
+	    "marketplace, clock" },
+	{ PGSQL_FORECAST_SELLER, "SELECT marketplace, clock, count(*) FROM protocols WHERE "
+	    "seller = $2 AND clock_next IS NOT NULL AND clock_next <= $1 AND clock_due <= $1 "
+	    "GROUP BY marketplace, clock" },
 	{ PGSQL_COUNTERS_READ, "SELECT k, n FROM counters" },
 	{ PGSQL_NEXT, "SELECT id, clock, clock_next FROM protocols WHERE clock_next IS NOT "
 	    "NULL ORDER BY clock_next, rid LIMIT 1" },
@@ -162,7 +163,7 @@ static const struct pgconn_stmt pgsql_reader[] = {
 	{ PGSQL_SETTLED, "SELECT (SELECT count(*) FROM cluster_members WHERE "
 	    "coalesce(clock_ms, 0) < $1), EXISTS (SELECT 1 FROM protocols WHERE "
 	    "clock_next IS NOT NULL AND clock_next <= $1)" },
-	/* By mask: state 1, seller 2, due 4. */
+	/* By mask: state 1, seller 2, due 4, marketplace 8. */
 	{ "r_list0", PGSQL_LIST("") },
 	{ "r_list1", PGSQL_LIST(" AND p.state = $3") },
 	{ "r_list2", PGSQL_LIST(" AND p.seller = $3") },
@@ -172,6 +173,19 @@ static const struct pgconn_stmt pgsql_reader[] = {
 	{ "r_list6", PGSQL_LIST(" AND p.seller = $3" PGSQL_DUE_BEFORE("$4")) },
 	{ "r_list7", PGSQL_LIST(" AND p.state = $3 AND p.seller = $4"
 	    PGSQL_DUE_BEFORE("$5")) },
+	/* The same with the marketplace (8), its parameter last. */
+	{ "r_list8", PGSQL_LIST(" AND p.marketplace = $3") },
+	{ "r_list9", PGSQL_LIST(" AND p.state = $3 AND p.marketplace = $4") },
+	{ "r_list10", PGSQL_LIST(" AND p.seller = $3 AND p.marketplace = $4") },
+	{ "r_list11", PGSQL_LIST(" AND p.state = $3 AND p.seller = $4 AND p.marketplace = "
+	    "$5") },
+	{ "r_list12", PGSQL_LIST(PGSQL_DUE_BEFORE("$3") " AND p.marketplace = $4") },
+	{ "r_list13", PGSQL_LIST(" AND p.state = $3" PGSQL_DUE_BEFORE("$4")
+	    " AND p.marketplace = $5") },
+	{ "r_list14", PGSQL_LIST(" AND p.seller = $3" PGSQL_DUE_BEFORE("$4")
+	    " AND p.marketplace = $5") },
+	{ "r_list15", PGSQL_LIST(" AND p.state = $3 AND p.seller = $4"
+	    PGSQL_DUE_BEFORE("$5") " AND p.marketplace = $6") },
 };
 
 /* ------------------------------------------------------------ the cluster */
@@ -264,9 +278,10 @@ const char *
 pgsql_list_name(int mask)
 {
 	static const char *const names[] = { "r_list0", "r_list1", "r_list2", "r_list3",
-	    "r_list4", "r_list5", "r_list6", "r_list7" };
+	    "r_list4", "r_list5", "r_list6", "r_list7", "r_list8", "r_list9", "r_list10",
+	    "r_list11", "r_list12", "r_list13", "r_list14", "r_list15" };
 
-	return names[mask & 7];
+	return names[mask & 15];
 }
 
 /* -------------------------------------------------------- parameters */
@@ -325,12 +340,10 @@ pgsql_param_clock(struct pgsql_params *pp, int64_t v, bool running)
 }
 
 void
-pgsql_insert_params(struct pgsql_params *pp, const struct protocol *p, char *attempts,
-    size_t len)
+pgsql_insert_params(struct pgsql_params *pp, const struct protocol *p)
 {
 	bool running = p->clock != PROTO_CLOCK_NONE;
 
-	rules_attempts_format(p->attempts, attempts, len);
 	pgsql_params_init(pp);
 	pgsql_param_text(pp, p->id);
 	pgsql_param_text(pp, p->seller);
@@ -345,13 +358,14 @@ pgsql_insert_params(struct pgsql_params *pp, const struct protocol *p, char *att
 	pgsql_param_clock(pp, p->clock_start, running);
 	pgsql_param_clock(pp, p->clock_due, running);
 	pgsql_param_clock(pp, p->clock_next, running);
-	pgsql_param_opt(pp, attempts);
+	pgsql_param_opt(pp, p->attempts);
 	pgsql_param_i64(pp, p->version);
 	pgsql_param_i64(pp, p->updated_at);
 	if (running)
 		pgsql_param_opt(pp, p->clock_rule);
 	else
 		pgsql_param(pp, NULL);
+	pgsql_param_text(pp, p->marketplace);
 }
 
 /* ----------------------------------------------------------- results */
@@ -394,15 +408,15 @@ pgsql_protocol(const PGresult *r, int row, int col, struct protocol *p)
 	p->opened_given = pgsql_bool(r, row, col + 7);
 	p->opened_at = pgsql_i64(r, row, col + 8);
 	p->state = (enum proto_state)pgsql_i64(r, row, col + 9);
-	p->clock = (enum proto_clock)pgsql_i64(r, row, col + 10);
+	p->clock = (int)pgsql_i64(r, row, col + 10);
 	p->clock_start = pgsql_i64(r, row, col + 11);
 	p->clock_due = pgsql_i64(r, row, col + 12);
 	p->clock_next = pgsql_i64(r, row, col + 13);
-	rules_attempts_parse(pgsql_null(r, row, col + 14) ? NULL :
-	    PQgetvalue(r, row, col + 14), p->attempts);
+	pgsql_copy(p->attempts, sizeof p->attempts, r, row, col + 14);
 	p->version = pgsql_i64(r, row, col + 15);
 	p->updated_at = pgsql_i64(r, row, col + 16);
 	pgsql_copy(p->clock_rule, sizeof p->clock_rule, r, row, col + 17);
+	pgsql_copy(p->marketplace, sizeof p->marketplace, r, row, col + 18);
 	p->stored_state = p->state;
 	p->stored_clock = p->clock;
 }

@@ -71,9 +71,10 @@
 #define PGSQL_LIST_STATE 1
 #define PGSQL_LIST_SELLER 2
 #define PGSQL_LIST_DUE 4
+#define PGSQL_LIST_MARKET 8
 
 /* The columns of a protocol row as pgsql_protocol reads them (PGSQL_PROTO_COLS). */
-#define PGSQL_PROTO_COLS 18
+#define PGSQL_PROTO_COLS 19
 
 /* Each connection's statements, and the SETs it runs first. */
 const struct pgconn_stmt *pgsql_writer_stmts(size_t *n);
@@ -102,10 +103,8 @@ void pgsql_param_text(struct pgsql_params *pp, const char *s);
 void pgsql_param_opt(struct pgsql_params *pp, const char *s);
 void pgsql_param_i64(struct pgsql_params *pp, int64_t v);
 void pgsql_param_bool(struct pgsql_params *pp, bool b);
-/* The parameters of PGSQL_INSERT_NEW for p (attempts: a buffer of len bytes that
- * must outlive the send). */
-void pgsql_insert_params(struct pgsql_params *pp, const struct protocol *p,
-    char *attempts, size_t len);
+/* The parameters of PGSQL_INSERT_NEW for p (p must outlive the send). */
+void pgsql_insert_params(struct pgsql_params *pp, const struct protocol *p);
 
 /* Result columns: 0 for NULL. */
 int64_t pgsql_i64(const PGresult *r, int row, int col);

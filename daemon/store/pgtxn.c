@@ -116,24 +116,7 @@ pgtxn_keep(struct pgtxn *t, const struct protocol *p)
 void
 pgtxn_inserted(struct pgtxn *t, struct protocol *p)
 {
-	counts_add(t->counts, COUNTS_STATE + (int)p->state, 1);
-	counts_add(t->counts, COUNTS_CLOCK + (int)p->clock, 1);
-	p->stored_state = p->state;
-	p->stored_clock = p->clock;
-}
-
-/* Count p's move from what was stored to what it is now (rows.c). */
-static void
-pgtxn_count_move(struct pgtxn *t, struct protocol *p)
-{
-	if (p->stored_state != p->state) {
-		counts_add(t->counts, COUNTS_STATE + (int)p->stored_state, -1);
-		counts_add(t->counts, COUNTS_STATE + (int)p->state, 1);
-	}
-	if (p->stored_clock != p->clock) {
-		counts_add(t->counts, COUNTS_CLOCK + (int)p->stored_clock, -1);
-		counts_add(t->counts, COUNTS_CLOCK + (int)p->clock, 1);
-	}
+	counts_protocol(t->counts, p, 1);
 	p->stored_state = p->state;
 	p->stored_clock = p->clock;
 }
@@ -170,7 +153,7 @@ pgtxn_save(struct pgtxn *t, struct protocol *p, const struct proto_event *ev, si
     enum store_save what)
 {
 	if (what == STORE_SAVE_ROW)
-		pgtxn_count_move(t, p);
+		counts_move(t->counts, p);
 	if (what != STORE_SAVE_ENTRIES)
 		pgtxn_keep(t, p);
 	for (size_t i = 0; i < n; i++)
@@ -206,9 +189,8 @@ pgtxn_row_cols(struct pgtxn *t, const struct protocol *p)
 {
 	struct pgsql_array *a = t->col;
 	bool running = p->clock != PROTO_CLOCK_NONE;
-	char attempts[512];
+	const char *attempts = p->attempts;
 
-	rules_attempts_format(p->attempts, attempts, sizeof attempts);
 	pgsql_array_i64(&a[0], p->rid);
 	pgsql_array_i64(&a[1], p->state);
 	pgsql_array_i64(&a[2], p->clock);
@@ -247,18 +229,18 @@ pgtxn_send_rows(struct pgtxn *t, struct pgconn *c, pgconn_fn *fn, void *arg)
 static int
 pgtxn_send_counters(struct pgtxn *t, struct pgconn *c, pgconn_fn *fn, void *arg)
 {
-	int64_t sums[COUNTS_KEYS];
 	struct pgsql_array keys = { 0 }, deltas = { 0 };
+	size_t n = counts_n(t->counts);
 	const char *v[2];
-	int rc;
+	int64_t sum;
+	int rc, k;
 
-	if (counts_sum(t->counts, sums) == 0)
+	if (n == 0)
 		return 0;
-	for (int k = 0; k < COUNTS_KEYS; k++) {
-		if (sums[k] == 0)
-			continue;
+	for (size_t i = 0; i < n; i++) {
+		counts_at(t->counts, i, &k, &sum);
 		pgsql_array_i64(&keys, k);
-		pgsql_array_i64(&deltas, sums[k]);
+		pgsql_array_i64(&deltas, sum);
 	}
 	v[0] = pgsql_array_str(&keys);
 	v[1] = pgsql_array_str(&deltas);

@@ -574,12 +574,11 @@ pgwrite_insert_new(struct store *st, struct protocol *p, store_insert_fn *fn, vo
 	struct pg_store *s = pg_of(st);
 	struct pg_call *call = pg_call_new(s->open, arg);
 	struct pgsql_params pp;
-	char attempts[512];
 
 	call->insert = fn;
 	call->p = p;
 	call->waits = true;
-	pgsql_insert_params(&pp, p, attempts, sizeof attempts);
+	pgsql_insert_params(&pp, p);
 	if (pg_read(s, call, PGSQL_INSERT_NEW, pp.n, pp.v, pg_inserted) != 0)
 		fn(arg, -1, NULL, false);
 }

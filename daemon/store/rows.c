@@ -7,7 +7,6 @@
 
 #include "conn.h"
 #include "counts.h"
-#include "rules.h"
 
 enum rows_sql {
 	ROWS_GET = CONN_SLOT_ROWS, ROWS_INSERT, ROWS_INSERT_NEW, ROWS_UPDATE, ROWS_UPDATE_NEXT,
@@ -22,10 +21,10 @@ _Static_assert(ROWS_END <= CONN_SLOT_HISTORY, "the rows' slots end where the his
 static const char *const rows_sql[ROWS_END - CONN_SLOT_ROWS] = {
 	ROWS_AT(ROWS_GET) = "SELECT " ROWS_COLS " FROM protocols WHERE id = ?1",
 	ROWS_AT(ROWS_INSERT) = "INSERT INTO protocols (" ROWS_COLS ") VALUES (NULL, ?2, "
-	    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+	    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
 	/* The id's unique index answers "is it new?" during the insert itself. */
 	ROWS_AT(ROWS_INSERT_NEW) = "INSERT INTO protocols (" ROWS_COLS ") VALUES (NULL, "
-	    "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
+	    "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) "
 	    "ON CONFLICT (id) DO NOTHING",
 	ROWS_AT(ROWS_UPDATE) = "UPDATE protocols SET state = ?10, clock = ?11, "
 	    "clock_start = ?12, clock_due = ?13, clock_next = ?14, attempts = ?15, "
@@ -63,10 +62,11 @@ rows_read_row(sqlite3_stmt *s, struct protocol *p)
 	p->clock_start = conn_col_i64(s, 11);
 	p->clock_due = conn_col_i64(s, 12);
 	p->clock_next = conn_col_i64(s, 13);
-	rules_attempts_parse((const char *)sqlite3_column_text(s, 14), p->attempts);
+	conn_copy_text(p->attempts, sizeof p->attempts, s, 14);
 	p->version = sqlite3_column_int64(s, 15);
 	p->updated_at = sqlite3_column_int64(s, 16);
 	conn_copy_text(p->clock_rule, sizeof p->clock_rule, s, 17);
+	conn_copy_text(p->marketplace, sizeof p->marketplace, s, 18);
 	p->stored_state = p->state;
 	p->stored_clock = p->clock;
 }
@@ -90,13 +90,12 @@ rows_bind_clock(sqlite3_stmt *s, int i, int64_t v, bool running)
 		sqlite3_bind_null(s, i);
 }
 
-/* Binds ?1..?18 in ROWS_COLS order (rid as ?1). */
+/* Binds ?1..?19 in ROWS_COLS order (rid as ?1). */
 static void
-rows_bind_row(sqlite3_stmt *s, const struct protocol *p, char *attempts, size_t len)
+rows_bind_row(sqlite3_stmt *s, const struct protocol *p)
 {
 	bool running = p->clock != PROTO_CLOCK_NONE;
 
-	rules_attempts_format(p->attempts, attempts, len);
 	sqlite3_bind_int64(s, 1, p->rid);
 	sqlite3_bind_text(s, 2, p->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, p->seller, -1, SQLITE_STATIC);
@@ -111,11 +110,12 @@ rows_bind_row(sqlite3_stmt *s, const struct protocol *p, char *attempts, size_t 
 	rows_bind_clock(s, 12, p->clock_start, running);
 	rows_bind_clock(s, 13, p->clock_due, running);
 	rows_bind_clock(s, 14, p->clock_next, running);
-	rows_bind_opt(s, 15, attempts);
+	rows_bind_opt(s, 15, p->attempts);
 	sqlite3_bind_int64(s, 16, p->version);
 	sqlite3_bind_int64(s, 17, p->updated_at);
 	if (running)
 		rows_bind_opt(s, 18, p->clock_rule);
+	sqlite3_bind_text(s, 19, p->marketplace, -1, SQLITE_STATIC);
 }
 
 /* Step a query that returns at most one protocol row: 1, 0 or -1. */
@@ -148,18 +148,16 @@ static int
 rows_insert_row(struct conn *c, struct protocol *p, int sql)
 {
 	sqlite3_stmt *s = rows_stmt(c, sql);
-	char attempts[512];
 
 	if (s == NULL)
 		return -1;
-	rows_bind_row(s, p, attempts, sizeof attempts);
+	rows_bind_row(s, p);
 	if (conn_exec_stmt(c, s, "insert protocol") != 0)
 		return -1;
 	if (sqlite3_changes(c->db) == 0)
 		return 0;
 	p->rid = sqlite3_last_insert_rowid(c->db);
-	counts_add(c->counts, COUNTS_STATE + (int)p->state, 1);
-	counts_add(c->counts, COUNTS_CLOCK + (int)p->clock, 1);
+	counts_protocol(c->counts, p, 1);
 	p->stored_state = p->state;
 	p->stored_clock = p->clock;
 	return 1;
@@ -187,31 +185,14 @@ rows_insert_new(struct conn *c, struct protocol *p)
 	return conn_auto_end(c, began, rc < 0 ? -1 : 0) != 0 ? -1 : rc;
 }
 
-/* Count p's move from what was stored to what it is now. */
-static void
-rows_count_move(struct conn *c, struct protocol *p)
-{
-	if (p->stored_state != p->state) {
-		counts_add(c->counts, COUNTS_STATE + (int)p->stored_state, -1);
-		counts_add(c->counts, COUNTS_STATE + (int)p->state, 1);
-	}
-	if (p->stored_clock != p->clock) {
-		counts_add(c->counts, COUNTS_CLOCK + (int)p->stored_clock, -1);
-		counts_add(c->counts, COUNTS_CLOCK + (int)p->clock, 1);
-	}
-	p->stored_state = p->state;
-	p->stored_clock = p->clock;
-}
-
 static int
 rows_update_row(struct conn *c, struct protocol *p)
 {
 	sqlite3_stmt *s = rows_stmt(c, ROWS_UPDATE);
-	char attempts[512];
 
 	if (s == NULL)
 		return -1;
-	rows_bind_row(s, p, attempts, sizeof attempts);
+	rows_bind_row(s, p);
 	if (conn_exec_stmt(c, s, "update protocol") != 0)
 		return -1;
 	if (sqlite3_changes(c->db) != 1) {
@@ -220,7 +201,7 @@ rows_update_row(struct conn *c, struct protocol *p)
 		c->errcode = SQLITE_NOTFOUND;
 		return -1;
 	}
-	rows_count_move(c, p);
+	counts_move(c->counts, p);
 	return 0;
 }
 

@@ -16,7 +16,7 @@ struct conn;
 /* The columns rows_read_row reads, in its order (for the SQL of other modules). */
 #define ROWS_COLS "rid, id, seller, ord, reason, origin, critical, opened_given, " \
 	"opened_at, state, clock, clock_start, clock_due, clock_next, attempts, version, " \
-	"updated_at, clock_rule"
+	"updated_at, clock_rule, marketplace"
 
 /* Read a protocol row selected as ROWS_COLS. */
 void rows_read_row(sqlite3_stmt *s, struct protocol *p);

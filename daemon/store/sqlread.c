@@ -73,10 +73,10 @@ sqlread_forecast(struct store *st, int64_t until, const char *seller,
     store_forecast_fn *fn, void *arg)
 {
 	struct sqlite_store *s = sqlite_of(st);
-	int64_t by_kind[PROTO_N_CLOCKS];
-	int rc = listing_forecast(s->reader, until, seller, by_kind);
+	struct store_forecast out;
+	int rc = listing_forecast(s->reader, until, seller, &out);
 
-	fn(arg, sqlite_rc(s, s->reader, rc), by_kind);
+	fn(arg, sqlite_rc(s, s->reader, rc), &out);
 }
 
 void

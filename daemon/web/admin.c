@@ -14,7 +14,9 @@
 #include "render.h"
 #include "sched.h"
 #include "store.h"
+#include "rules.h"
 #include "strcopy.h"
+#include "tally.h"
 #include "web_int.h"
 #include "webread.h"
 #include "xmalloc.h"
@@ -31,34 +33,63 @@ admin_unavailable(struct web *web, struct evhttp_request *req)
 
 /* "clocks": the running clocks by kind and the next one due. */
 static void
-admin_stats_clocks(struct jsonw *w, const struct store_stats *s)
+admin_stats_clocks(struct web *web, struct jsonw *w, const struct store_stats *s)
 {
+	struct tally_count *t = xcalloc(STORE_STATS_MAX, sizeof *t);
+	size_t n = tally_clocks(web->cfg, s, t, STORE_STATS_MAX);
+	const char *next;
 	int64_t running = 0;
 
-	for (int c = PROTO_CLOCK_NONE + 1; c < PROTO_N_CLOCKS; c++)
-		running += s->by_clock[c];
+	for (size_t i = 0; i < n; i++)
+		running += t[i].n;
 	jsonw_obj(w);
 	jsonw_key(w, "running");
 	jsonw_int(w, running);
 	jsonw_key(w, "by_kind");
 	jsonw_obj(w);
-	for (int c = PROTO_CLOCK_NONE + 1; c < PROTO_N_CLOCKS; c++) {
-		jsonw_key(w, proto_clock_name(c));
-		jsonw_int(w, s->by_clock[c]);
+	for (size_t i = 0; i < n; i++) {
+		jsonw_key(w, t[i].name);
+		jsonw_int(w, t[i].n);
 	}
 	jsonw_obj_end(w);
+	free(t);
 	jsonw_key(w, "next_due");
 	if (s->has_next) {
+		next = rules_kind_name(web->cfg, s->next_clock);
 		jsonw_obj(w);
 		jsonw_key(w, "protocol");
 		jsonw_str(w, s->next_id);
 		jsonw_key(w, "kind");
-		jsonw_str(w, proto_clock_name(s->next_clock));
+		jsonw_str(w, next != NULL ? next : "clock");
 		jsonw_key(w, "at");
 		render_time(w, s->next_at);
 		jsonw_obj_end(w);
 	} else
 		jsonw_null(w);
+	jsonw_obj_end(w);
+}
+
+/* "marketplaces": each loaded one's protocols, in total and by state. */
+static void
+admin_stats_markets(struct web *web, struct jsonw *w, const struct store_stats *s)
+{
+	struct tally_count t[PROTO_N_STATES * 64];
+	size_t n = tally_markets(web->cfg, s, t, sizeof t / sizeof t[0]);
+	int64_t by_state[PROTO_N_STATES], total;
+
+	jsonw_obj(w);
+	for (size_t i = 0; i + PROTO_N_STATES <= n; i += PROTO_N_STATES) {
+		total = 0;
+		for (int st = 0; st < PROTO_N_STATES; st++)
+			total += by_state[st] = t[i + (size_t)st].n;
+		jsonw_key(w, t[i].name);
+		jsonw_obj(w);
+		jsonw_key(w, "total");
+		jsonw_int(w, total);
+		jsonw_key(w, "by_state");
+		render_state_counts(w, by_state);
+		jsonw_obj_end(w);
+	}
 	jsonw_obj_end(w);
 }
 
@@ -78,8 +109,10 @@ admin_stats_body(struct web *web, struct jsonw *w, const struct store_stats *s,
 	jsonw_key(w, "by_state");
 	render_state_counts(w, s->by_state);
 	jsonw_obj_end(w);
+	jsonw_key(w, "marketplaces");
+	admin_stats_markets(web, w, s);
 	jsonw_key(w, "clocks");
-	admin_stats_clocks(w, s);
+	admin_stats_clocks(web, w, s);
 	jsonw_key(w, "expirations_fired");
 	jsonw_int(w, s->by_cause[PROTO_CAUSE_EXPIRY]);
 	jsonw_key(w, "warnings_fired");
@@ -292,6 +325,27 @@ admin_cluster(struct web *web, struct metrics_snapshot *snap)
 	free(c);
 }
 
+/* The clocks by kind and the protocols by marketplace, named. */
+static void
+admin_snapshot_counts(struct web *web, const struct store_stats *st,
+    struct metrics_snapshot *snap)
+{
+	struct tally_count *t = xcalloc(METRICS_MAX_COUNTS, sizeof *t);
+	size_t n = tally_clocks(web->cfg, st, t, METRICS_MAX_COUNTS);
+
+	/* The names point into the configuration, which outlives the render; a kind
+	 * no rulebook loaded names (clocks started under a dropped one) is left out. */
+	for (size_t i = 0; i < n; i++)
+		if (t[i].name != t[i].own)
+			snap->clocks[snap->n_clocks++] = (struct metrics_count){ t[i].name, 0,
+			    t[i].n };
+	n = tally_markets(web->cfg, st, t, METRICS_MAX_COUNTS);
+	for (size_t i = 0; i < n; i++)
+		snap->markets[snap->n_markets++] = (struct metrics_count){ t[i].name,
+		    t[i].state, t[i].n };
+	free(t);
+}
+
 static void
 admin_snapshot(struct web *web, const struct store_stats *st, struct metrics_snapshot *snap)
 {
@@ -300,7 +354,7 @@ admin_snapshot(struct web *web, const struct store_stats *st, struct metrics_sna
 
 	store_info(web->st, &info);
 	memcpy(snap->protocols, st->by_state, sizeof snap->protocols);
-	memcpy(snap->clocks, st->by_clock, sizeof snap->clocks);
+	admin_snapshot_counts(web, st, snap);
 	memcpy(snap->transitions, st->by_cause, sizeof snap->transitions);
 	snap->feed_waiters = feed_waiting(web->feed);
 	snap->checkpoints_ok = info.checkpoints_ok;

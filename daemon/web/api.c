@@ -14,6 +14,7 @@
 #include "engine.h"
 #include "feed.h"
 #include "import.h"
+#include "market.h"
 #include "render.h"
 #include "rfc3339.h"
 #include "store.h"
@@ -194,6 +195,7 @@ api_decode_create(json_t *o, struct engine_create *r, struct problem *pb)
 	    api_member_required(o, "seller", &r->seller, pb) != 0 ||
 	    api_member_str(o, "order", &r->order, pb) < 0 ||
 	    api_member_str(o, "reason", &r->reason, pb) < 0 ||
+	    api_member_str(o, "marketplace", &r->marketplace, pb) < 0 ||
 	    api_member_str(o, "opened_at", &opened, pb) < 0 ||
 	    api_decode_origin(o, r, pb) != 0)
 		return -1;
@@ -305,19 +307,18 @@ api_get(struct web *web, struct evhttp_request *req, const char *id)
 /* The action's parameters as a JSON object, for its history entry (as jansson's
  * compact dump wrote it: render_event copies it into the history's answers). */
 static char *
-api_action_detail(const char *action, const struct rules_args *args)
+api_action_detail(const struct rules_args *args)
 {
-	int i = rules_action_index(action);
 	struct jsonw w;
 	size_t len;
 
-	if (i < 0 || rules_action(i)->n_params == 0)
+	if (args->n == 0)
 		return NULL;
 	jsonw_init(&w, NULL);
 	jsonw_obj(&w);
-	for (size_t k = 0; k < rules_action(i)->n_params; k++) {
-		const char *name = rules_action(i)->params[k].name;
-		const char *v = rules_arg(args, name);
+	for (size_t k = 0; k < args->n; k++) {
+		const char *name = args->name[k];
+		const char *v = args->value[k];
 
 		if (v != NULL) {
 			jsonw_key(&w, name);
@@ -328,17 +329,21 @@ api_action_detail(const char *action, const struct rules_args *args)
 	return jsonw_take(&w, &len);
 }
 
-/* The action's declared parameters as found in the body (a non-string value is kept
- * as NULL so the rules can say so); every other member is ignored. */
+/* The action's declared parameters (in any rulebook: the protocol's is not known yet)
+ * as found in the body (a non-string value is kept as NULL so the rules can say so);
+ * every other member is ignored. The names point into cfg, which outlives the write
+ * (the engine copies them). */
 static void
-api_collect_args(json_t *o, const char *action, struct rules_args *args)
+api_collect_args(const struct config *cfg, json_t *o, const char *action,
+    struct rules_args *args)
 {
-	int i = rules_action_index(action);
+	const char *names[RULES_MAX_ARGS];
+	size_t n = rules_param_names(cfg, action, names, RULES_MAX_ARGS);
 	json_t *v;
 
 	args->n = 0;
-	for (size_t k = 0; i >= 0 && k < rules_action(i)->n_params; k++) {
-		const char *name = rules_action(i)->params[k].name;
+	for (size_t k = 0; k < n; k++) {
+		const char *name = names[k];
 
 		if ((v = json_object_get(o, name)) == NULL)
 			continue;
@@ -375,12 +380,12 @@ api_act(struct web *web, struct evhttp_request *req, const char *id)
 
 	if ((aw = api_write_body(web, req, id, "action", &action, &if_version)) == NULL)
 		return;
-	api_collect_args(aw->o, action, &aw->args);
+	api_collect_args(web->cfg, aw->o, action, &aw->args);
 	if (!api_begin_write(web, req)) {
 		api_write_free(aw);
 		return;
 	}
-	aw->detail = api_action_detail(action, &aw->args);
+	aw->detail = api_action_detail(&aw->args);
 	aw->act = (struct engine_act){ .id = aw->id, .action = action, .args = &aw->args,
 	    .if_version = if_version, .detail = aw->detail };
 	engine_act(web->engine, &aw->act, api_decided, aw);
@@ -627,6 +632,8 @@ static const struct http_route api_table[] = {
 	{ "GET", "/v1/health/ready", admin_ready, false, false },
 	{ "GET", "/v1/version", admin_version, false, false },
 	{ "GET", "/v1/cluster", cluster_get, false, false },
+	{ "GET", "/v1/marketplaces", market_list, false, false },
+	{ "GET", "/v1/marketplaces/{id}", market_get, false, false },
 	{ "POST", "/v1/reload", admin_reload, true, false },
 	{ "GET", "/v1/clock", testclock_get, false, false },
 	{ "POST", "/v1/clock", testclock_post, true, false },

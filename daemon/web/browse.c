@@ -12,6 +12,7 @@
 #include "rfc3339.h"
 #include "rules.h"
 #include "store.h"
+#include "tally.h"
 #include "web_int.h"
 #include "webread.h"
 #include "xmalloc.h"
@@ -25,8 +26,9 @@ _Static_assert(CURSOR_KEY_LEN == STORE_KEY_LEN, "the store keeps the cursors' se
 struct browse_page {
 	struct webread r;	/* first */
 	struct evhttp_request *req;
-	struct store_filter f;	/* f.seller points into seller */
+	struct store_filter f;	/* f.seller points into seller, f.marketplace market */
 	char seller[128];
+	char market[64];
 	uint64_t filters;
 	int limit;
 	struct jsonw w;		/* the page so far: {"items":[… */
@@ -50,7 +52,7 @@ browse_add(const struct protocol *p, bool envvias, void *arg)
 /* Decode the filters of the query; 0, or -1 (answered 400). */
 static int
 browse_filters(struct web *web, struct evhttp_request *req, struct store_filter *f,
-    char *seller, size_t len, char *text, size_t tlen)
+    char *seller, size_t len, char *market, size_t mlen, char *text, size_t tlen)
 {
 	char state[32], due[64];
 
@@ -68,6 +70,12 @@ browse_filters(struct web *web, struct evhttp_request *req, struct store_filter 
 		    "seller id");
 		return -1;
 	}
+	if ((f->marketplace = http_query(req, "marketplace", market, mlen)) != NULL &&
+	    !rulebook_name_ok(market)) {
+		http_reply_error(web->http, req, 400, "invalid_query", "marketplace must be "
+		    "a marketplace's name (1 to 32 of a-z 0-9 -)");
+		return -1;
+	}
 	if (http_query(req, "due_before", due, sizeof due) != NULL) {
 		if (rfc3339_parse(due, &f->due_before) != 0) {
 			http_reply_error(web->http, req, 400, "invalid_query", "due_before must "
@@ -77,8 +85,9 @@ browse_filters(struct web *web, struct evhttp_request *req, struct store_filter 
 		f->has_due = true;
 	}
 	/* The cursor is bound to exactly these filters. */
-	snprintf(text, tlen, "state=%d&seller=%s&due=%d:%lld", f->state,
-	    f->seller ? f->seller : "", f->has_due, (long long)f->due_before);
+	snprintf(text, tlen, "state=%d&seller=%s&due=%d:%lld%s%s", f->state,
+	    f->seller ? f->seller : "", f->has_due, (long long)f->due_before,
+	    f->marketplace ? "&marketplace=" : "", f->marketplace ? f->marketplace : "");
 	return 0;
 }
 
@@ -163,13 +172,13 @@ browse_list(struct web *web, struct evhttp_request *req, const char *unused)
 {
 	struct browse_page *pg;
 	struct store_filter f;
-	char seller[128], text[256];
+	char seller[128], market[64], text[256];
 	uint64_t filters;
 	int64_t after;
 	int limit;
 
-	if (!browse_has_key(web, req) ||
-	    browse_filters(web, req, &f, seller, sizeof seller, text, sizeof text) != 0)
+	if (!browse_has_key(web, req) || browse_filters(web, req, &f, seller, sizeof seller,
+	    market, sizeof market, text, sizeof text) != 0)
 		return;
 	filters = cursor_filters(&web->cursor, text);
 	if (browse_position(web, req, filters, &limit, &after) != 0)
@@ -182,6 +191,10 @@ browse_list(struct web *web, struct evhttp_request *req, const char *unused)
 		memcpy(pg->seller, seller, sizeof pg->seller);
 		pg->f.seller = pg->seller;
 	}
+	if (f.marketplace != NULL) {
+		memcpy(pg->market, market, sizeof pg->market);
+		pg->f.marketplace = pg->market;
+	}
 	pg->filters = filters;
 	pg->limit = limit;
 	jsonw_init(&pg->w, web->pool);
@@ -191,14 +204,10 @@ browse_list(struct web *web, struct evhttp_request *req, const char *unused)
 	store_list(web->st, &pg->f, after, limit, browse_add, browse_listed, pg);
 }
 
-/* {"mediation":…, "pending":…, "resolved":…}: where the clocks by kind lead. */
+/* {"mediation":…, "pending":…, "resolved":…}: where the clocks lead. */
 static void
-browse_outcomes(struct jsonw *w, const int64_t *by_kind)
+browse_outcomes(struct jsonw *w, const int64_t to[PROTO_N_STATES])
 {
-	int64_t to[PROTO_N_STATES] = { 0 };
-
-	for (int c = PROTO_CLOCK_NONE + 1; c < PROTO_N_CLOCKS; c++)
-		to[rules_clock(c)->on_expiry] += by_kind[c];
 	jsonw_obj(w);
 	jsonw_key(w, "mediation");
 	jsonw_int(w, to[PROTO_MEDIATION]);
@@ -209,25 +218,37 @@ browse_outcomes(struct jsonw *w, const int64_t *by_kind)
 	jsonw_obj_end(w);
 }
 
+/* "total", "by_kind" and "by_outcome" of marketplace name's clocks (NULL: all). */
 static void
-browse_kinds(struct jsonw *w, const int64_t *by_kind)
+browse_counts(struct web *web, struct jsonw *w, const struct store_forecast *f,
+    const char *name)
 {
+	struct tally_count *t = xcalloc(STORE_FORECAST_MAX, sizeof *t);
+	size_t n = tally_forecast(web->cfg, f, name, t, STORE_FORECAST_MAX);
+	int64_t total = 0, to[PROTO_N_STATES];
+
+	for (size_t i = 0; i < n; i++)
+		total += t[i].n;
+	jsonw_key(w, "total");
+	jsonw_int(w, total);
+	jsonw_key(w, "by_kind");
 	jsonw_obj(w);
-	for (int c = PROTO_CLOCK_NONE + 1; c < PROTO_N_CLOCKS; c++) {
-		jsonw_key(w, proto_clock_name(c));
-		jsonw_int(w, by_kind[c]);
+	for (size_t i = 0; i < n; i++) {
+		jsonw_key(w, t[i].name);
+		jsonw_int(w, t[i].n);
 	}
 	jsonw_obj_end(w);
+	free(t);
+	tally_outcomes(web->cfg, f, name, to);
+	jsonw_key(w, "by_outcome");
+	browse_outcomes(w, to);
 }
 
 static void
-browse_forecast_body(struct jsonw *w, int64_t now, int64_t until, const char *within,
-    const char *who, const int64_t *by_kind)
+browse_forecast_body(struct web *web, struct jsonw *w, int64_t now, int64_t until,
+    const char *within, const char *who, const char *market,
+    const struct store_forecast *f)
 {
-	int64_t total = 0;
-
-	for (int c = PROTO_CLOCK_NONE + 1; c < PROTO_N_CLOCKS; c++)
-		total += by_kind[c];
 	jsonw_obj(w);
 	jsonw_key(w, "from");
 	render_time(w, now);
@@ -240,12 +261,25 @@ browse_forecast_body(struct jsonw *w, int64_t now, int64_t until, const char *wi
 		jsonw_str(w, who);
 	else
 		jsonw_null(w);
-	jsonw_key(w, "total");
-	jsonw_int(w, total);
-	jsonw_key(w, "by_kind");
-	browse_kinds(w, by_kind);
-	jsonw_key(w, "by_outcome");
-	browse_outcomes(w, by_kind);
+	jsonw_key(w, "marketplace");
+	if (market != NULL)
+		jsonw_str(w, market);
+	else
+		jsonw_null(w);
+	browse_counts(web, w, f, market);
+	jsonw_key(w, "by_marketplace");
+	jsonw_obj(w);
+	for (size_t i = 0; i < web->cfg->n_books; i++) {
+		const char *name = web->cfg->books[i]->name;
+
+		if (market != NULL && strcmp(market, name) != 0)
+			continue;
+		jsonw_key(w, name);
+		jsonw_obj(w);
+		browse_counts(web, w, f, name);
+		jsonw_obj_end(w);
+	}
+	jsonw_obj_end(w);
 	jsonw_obj_end(w);
 }
 
@@ -257,10 +291,12 @@ struct browse_forecast_read {
 	char within[64];
 	char seller[128];
 	bool has_seller;
+	char market[64];
+	bool has_market;
 };
 
 static void
-browse_forecast_got(void *arg, int rc, const int64_t by_kind[PROTO_N_CLOCKS])
+browse_forecast_got(void *arg, int rc, const struct store_forecast *f)
 {
 	struct browse_forecast_read *bf = arg;
 	struct web *web = webread_end(&bf->r);
@@ -273,8 +309,8 @@ browse_forecast_got(void *arg, int rc, const int64_t by_kind[PROTO_N_CLOCKS])
 		    store_error(web->st));
 	else {
 		jsonw_init(&w, web->pool);
-		browse_forecast_body(&w, bf->now, bf->until, bf->within,
-		    bf->has_seller ? bf->seller : NULL, by_kind);
+		browse_forecast_body(web, &w, bf->now, bf->until, bf->within,
+		    bf->has_seller ? bf->seller : NULL, bf->has_market ? bf->market : NULL, f);
 		http_reply_jsonw(web->http, bf->req, 200, &w);
 		jsonw_free(&w);
 	}
@@ -284,8 +320,9 @@ browse_forecast_got(void *arg, int rc, const int64_t by_kind[PROTO_N_CLOCKS])
 void
 browse_forecast(struct web *web, struct evhttp_request *req, const char *unused)
 {
-	char within[64] = "24h", seller[128], err[DURATION_ERR_LEN];
+	char within[64] = "24h", seller[128], market[64], err[DURATION_ERR_LEN];
 	const char *who = http_query(req, "seller", seller, sizeof seller);
+	const char *mk = http_query(req, "marketplace", market, sizeof market);
 	int64_t now = clock_now(web->clock);
 	struct browse_forecast_read *bf;
 	struct duration d;
@@ -302,8 +339,15 @@ browse_forecast(struct web *web, struct evhttp_request *req, const char *unused)
 		    "seller id");
 		return;
 	}
+	if (mk != NULL && !rulebook_name_ok(mk)) {
+		http_reply_error(web->http, req, 400, "invalid_query", "marketplace must be "
+		    "a marketplace's name (1 to 32 of a-z 0-9 -)");
+		return;
+	}
 	bf = xcalloc(1, sizeof *bf);
 	webread_start(web, &bf->r, NULL);
+	if ((bf->has_market = mk != NULL))
+		memcpy(bf->market, market, sizeof bf->market);
 	bf->req = req;
 	bf->now = now;
 	bf->until = now + d.ms;

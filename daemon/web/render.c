@@ -16,16 +16,19 @@
  * thread only, as every rendering.
  */
 #define RENDER_ALLOWED_SLOTS 8
-#define RENDER_ALLOWED_LEN 400
+#define RENDER_ALLOWED_LEN 4096
 
+/* A set of a rulebook's actions, as allowed_actions and allowed_action_labels. */
 struct render_allowed {
 	bool used;
-	uint32_t mask;
+	const struct rulebook *book;
+	uint64_t mask;
 	size_t len;
 	char text[RENDER_ALLOWED_LEN];
 };
 
 struct render {
+	const struct config *cfg;	/* the rulebooks (render_configure) */
 	struct render_allowed memo[RENDER_ALLOWED_SLOTS];
 	size_t next;		/* the slot the next new set takes */
 };
@@ -34,6 +37,15 @@ struct render *
 render_new(void)
 {
 	return xcalloc(1, sizeof(struct render));
+}
+
+void
+render_configure(struct render *r, const struct config *cfg)
+{
+	/* The sets name the rulebooks of the configuration they were written under. */
+	memset(r->memo, 0, sizeof r->memo);
+	r->next = 0;
+	r->cfg = cfg;
 }
 
 void
@@ -100,7 +112,12 @@ render_explain_text(struct jsonw *w, const struct deadline_explain *ex, const ch
 	render_cat(text, &n, ")");
 	if (ex->pickup_day != INT64_MIN) {
 		civil_format_date(ex->pickup_day, date);
-		render_cat(text, &n, " after 00:00 of the pickup date ");
+		render_cat(text, &n, strcmp(ex->date_param, "pickup_date") == 0 ?
+		    " after 00:00 of the pickup date " : " after 00:00 of ");
+		if (strcmp(ex->date_param, "pickup_date") != 0) {
+			render_cat(text, &n, ex->date_param);
+			render_cat(text, &n, " ");
+		}
 		render_cat(text, &n, date);
 	} else {
 		render_cat(text, &n, " from ");
@@ -117,6 +134,29 @@ render_explain_text(struct jsonw *w, const struct deadline_explain *ex, const ch
 	render_cat(text, &n, " → due ");
 	render_cat(text, &n, due);
 	jsonw_str(w, text);
+}
+
+/* The rule the clock started under, as it keeps it (doc/rules.md): where it leads,
+ * the attempt it counts, and the rulebook, file and line of its value. */
+static void
+render_explain_book(struct jsonw *w, const struct deadline_explain *ex)
+{
+	if (ex->to[0]) {
+		jsonw_key(w, "on_expiry");
+		jsonw_str(w, ex->to);
+	}
+	if (ex->attempt[0]) {
+		jsonw_key(w, "counts_attempt_of");
+		jsonw_str(w, ex->attempt);
+	}
+	if (!ex->book[0])
+		return;
+	jsonw_key(w, "rulebook");
+	jsonw_str(w, ex->book);
+	jsonw_key(w, "file");
+	jsonw_str(w, ex->file);
+	jsonw_key(w, "line");
+	jsonw_int(w, ex->line);
 }
 
 /* The "explain" member of the clock, when the clock has its rule text; from and due
@@ -150,17 +190,29 @@ render_explain(struct jsonw *w, const struct protocol *p, const struct cal *cal,
 	}
 	if (ex.pickup_day != INT64_MIN) {
 		civil_format_date(ex.pickup_day, date);
-		jsonw_key(w, "pickup_date");
+		jsonw_key(w, ex.date_param);
 		jsonw_str(w, date);
 	}
+	render_explain_book(w, &ex);
 	jsonw_key(w, "text");
 	render_explain_text(w, &ex, from, due);
 	jsonw_obj_end(w);
 }
 
-static void
-render_clock(struct jsonw *w, const struct protocol *p, int64_t now, const struct cal *cal)
+/* The name of p's clock kind (as the rulebooks loaded call it). */
+static const char *
+render_kind(const struct render *r, const struct protocol *p)
 {
+	const char *name = r->cfg != NULL ? rules_kind_name(r->cfg, p->clock) : NULL;
+
+	return name != NULL ? name : "clock";
+}
+
+static void
+render_clock(struct render *r, struct jsonw *w, const struct protocol *p, int64_t now,
+    const struct cal *cal)
+{
+	const struct rulebook *b = r->cfg != NULL ? rules_book(r->cfg, p) : NULL;
 	char from[RFC3339_LEN], due[RFC3339_LEN];
 	int64_t left = p->clock_due - now;
 
@@ -173,7 +225,7 @@ render_clock(struct jsonw *w, const struct protocol *p, int64_t now, const struc
 	rfc3339_format(p->clock_due, due);
 	jsonw_obj(w);
 	jsonw_key(w, "kind");
-	jsonw_str(w, proto_clock_name(p->clock));
+	jsonw_str(w, render_kind(r, p));
 	jsonw_key(w, "started_at");
 	jsonw_str(w, from);
 	jsonw_key(w, "due_at");
@@ -185,58 +237,85 @@ render_clock(struct jsonw *w, const struct protocol *p, int64_t now, const struc
 		jsonw_key(w, "warn_at");
 		render_time(w, p->clock_next);
 	}
-	render_explain(w, p, cal, from, due);
+	/* Business days counted on the calendar of its rulebook. */
+	render_explain(w, p, b != NULL && b->cal != NULL ? b->cal : cal, from, due);
 	jsonw_obj_end(w);
+}
+
+static void
+render_attempt(const char *name, size_t len, unsigned n, void *arg)
+{
+	struct jsonw *w = arg;
+	char key[RULEBOOK_ID_MAX + 1];
+
+	if (len > RULEBOOK_ID_MAX || n == 0)
+		return;
+	memcpy(key, name, len);
+	key[len] = '\0';
+	jsonw_key(w, key);
+	jsonw_int(w, n);
 }
 
 static void
 render_attempts(struct jsonw *w, const struct protocol *p)
 {
 	jsonw_obj(w);
-	for (int i = 0; i < PROTO_N_ACTIONS; i++)
-		if (p->attempts[i] > 0) {
-			jsonw_key(w, rules_action(i)->name);
-			jsonw_int(w, p->attempts[i]);
-		}
+	rules_attempts_each(p->attempts, render_attempt, w);
 	jsonw_obj_end(w);
 }
 
+/* "allowed_actions": [names…], "allowed_action_labels": {name: label…} of b's
+ * actions in mask. */
 static void
-render_allowed_array(struct jsonw *w, uint32_t mask)
+render_allowed_members(struct jsonw *w, const struct rulebook *b, uint64_t mask)
 {
+	jsonw_key(w, "allowed_actions");
 	jsonw_arr(w);
-	for (int i = 0; i < PROTO_N_ACTIONS; i++)
-		if (mask & (UINT32_C(1) << i))
-			jsonw_str(w, rules_action(i)->name);
+	for (size_t i = 0; b != NULL && i < b->n_actions; i++)
+		if (mask & (UINT64_C(1) << i))
+			jsonw_str(w, b->actions[i].name);
 	jsonw_arr_end(w);
+	jsonw_key(w, "allowed_action_labels");
+	jsonw_obj(w);
+	for (size_t i = 0; b != NULL && i < b->n_actions; i++)
+		if (mask & (UINT64_C(1) << i)) {
+			jsonw_key(w, b->actions[i].name);
+			jsonw_str(w, b->actions[i].label);
+		}
+	jsonw_obj_end(w);
 }
 
 /* The allowed actions of p, from r's memo or written there. */
 static void
 render_allowed(struct render *r, struct jsonw *w, const struct protocol *p, bool envvias)
 {
-	uint32_t mask = rules_allowed_mask(p, envvias);
+	const struct rulebook *b = r->cfg != NULL ? rules_book(r->cfg, p) : NULL;
+	uint64_t mask = rules_allowed_mask(b, p, envvias);
 	struct render_allowed *m;
 	struct jsonw a;
 
 	for (size_t i = 0; i < RENDER_ALLOWED_SLOTS; i++) {
 		m = &r->memo[i];
-		if (m->used && m->mask == mask) {
+		if (m->used && m->book == b && m->mask == mask) {
 			jsonw_raw(w, m->text, m->len);
 			return;
 		}
 	}
 	jsonw_init(&a, w->pool);
-	render_allowed_array(&a, mask);
+	/* Written as members of an object, the object's braces left out. */
+	jsonw_obj(&a);
+	render_allowed_members(&a, b, mask);
+	jsonw_obj_end(&a);
 	m = &r->memo[r->next];
-	if (a.len < sizeof m->text) {
-		memcpy(m->text, a.buf, a.len);
-		m->len = a.len;
+	if (a.len - 2 < sizeof m->text) {
+		memcpy(m->text, a.buf + 1, a.len - 2);
+		m->len = a.len - 2;
+		m->book = b;
 		m->mask = mask;
 		m->used = true;
 		r->next = (r->next + 1) % RENDER_ALLOWED_SLOTS;
 	}
-	jsonw_raw(w, a.buf, a.len);
+	jsonw_raw(w, a.buf + 1, a.len - 2);
 	jsonw_free(&a);
 }
 
@@ -249,6 +328,8 @@ render_protocol(struct render *r, struct jsonw *w, const struct protocol *p, boo
 	jsonw_str(w, p->id);
 	jsonw_key(w, "seller");
 	jsonw_str(w, p->seller);
+	jsonw_key(w, "marketplace");
+	jsonw_str(w, p->marketplace);
 	jsonw_key(w, "order");
 	jsonw_str_or_null(w, p->order);
 	jsonw_key(w, "origin");
@@ -264,10 +345,9 @@ render_protocol(struct render *r, struct jsonw *w, const struct protocol *p, boo
 	jsonw_key(w, "state_label");
 	jsonw_str(w, proto_state_label(p->state));
 	jsonw_key(w, "clock");
-	render_clock(w, p, now, cal);
+	render_clock(r, w, p, now, cal);
 	jsonw_key(w, "attempts");
 	render_attempts(w, p);
-	jsonw_key(w, "allowed_actions");
 	render_allowed(r, w, p, envvias);
 	jsonw_key(w, "version");
 	jsonw_int(w, p->version);

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "cal.h"
+#include "config.h"
 #include "jsonw.h"
 #include "problem.h"
 #include "proto.h"
@@ -21,6 +22,8 @@ struct render;
 /* Never NULL; render_free(NULL) is a no-op. */
 struct render *render_new(void);
 void render_free(struct render *r);
+/* Render by the rulebooks of cfg from now on (the web's, at start and each reload). */
+void render_configure(struct render *r, const struct config *cfg);
 
 /* A protocol as GET /v1/protocols/{id} shows it; now gives clock.remaining_s, cal
  * (the calendar configured now) the days clock.explain says a business-day rule

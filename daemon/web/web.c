@@ -104,6 +104,7 @@ web_new(struct event_base *base, int fd, const struct config *cfg, const struct 
 	w->cfg = cfg;
 	w->cal = cal;
 	w->render = render_new();
+	render_configure(w->render, cfg);
 	w->pool = hd.pool = jsonw_pool_new();
 	routes = api_routes(&n);
 	/* Nothing is served before the loop runs: the feed and the secret may come
@@ -144,6 +145,7 @@ web_reconfigure(struct web *w, const struct config *cfg, const struct cal *cal)
 {
 	w->cfg = cfg;
 	w->cal = cal;
+	render_configure(w->render, cfg);
 	http_reconfigure(w->http, cfg);
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rulebook.h"
 #include "strcopy.h"
 #include "xmalloc.h"
 
@@ -35,7 +36,8 @@ struct fq_item {
 	enum store_outcome o;
 	bool durable;		/* FQ_OUTCOME: it is the durable() */
 	struct fq_rows rows;
-	int64_t v[PROTO_N_STATES + PROTO_N_CLOCKS];	/* counts (forecast, seller) */
+	int64_t v[PROTO_N_STATES];	/* counts (seller) */
+	struct store_forecast forecast;
 	struct store_stats stats;
 	uint8_t key[STORE_KEY_LEN];
 };
@@ -220,7 +222,7 @@ fs_run_read(const struct fq_item *it)
 		((store_int_fn *)it->fn)(it->arg, it->rc, it->at);
 		break;
 	case FQ_FORECAST:
-		((store_forecast_fn *)it->fn)(it->arg, it->rc, it->v);
+		((store_forecast_fn *)it->fn)(it->arg, it->rc, &it->forecast);
 		break;
 	case FQ_STATS:
 		((store_stats_fn *)it->fn)(it->arg, it->rc, &it->stats);
@@ -755,7 +757,8 @@ fs_matches(const struct protocol *p, const struct store_filter *f)
 {
 	return (f->state < 0 || (int)p->state == f->state) &&
 	    (f->seller == NULL || strcmp(p->seller, f->seller) == 0) &&
-	    (!f->has_due || (p->clock != PROTO_CLOCK_NONE && p->clock_due < f->due_before));
+	    (!f->has_due || (p->clock != PROTO_CLOCK_NONE && p->clock_due < f->due_before)) &&
+	    (f->marketplace == NULL || strcmp(p->marketplace, f->marketplace) == 0);
 }
 
 static void
@@ -778,6 +781,50 @@ fs_list(struct store *st, const struct store_filter *f, int64_t after, int limit
 	fs_answer_read(fs, &it);
 }
 
+/* One more clock of p's marketplace and kind. */
+static void
+fs_forecast_add(struct store_forecast *f, const struct protocol *p)
+{
+	size_t i = 0;
+
+	while (i < f->n && (f->row[i].kind != p->clock ||
+	    strcmp(f->row[i].market, p->marketplace) != 0))
+		i++;
+	if (i == STORE_FORECAST_MAX)
+		return;
+	if (i == f->n) {
+		strcopy(f->row[i].market, sizeof f->row[i].market, p->marketplace);
+		f->row[i].kind = p->clock;
+		f->row[i].n = 0;
+		f->n++;
+	}
+	f->row[i].n++;
+}
+
+/* One more protocol of p's kind of clock and of its marketplace's state. */
+static void
+fs_stats_add(struct store_stats *out, const struct protocol *p)
+{
+	int market = rulebook_market_number(p->marketplace);
+	size_t i = 0;
+
+	while (i < out->n_clocks && out->clocks[i].kind != p->clock)
+		i++;
+	if (i == out->n_clocks && i < STORE_STATS_MAX)
+		out->clocks[out->n_clocks++] = (struct store_kind_count){ p->clock, 0 };
+	if (i < STORE_STATS_MAX)
+		out->clocks[i].n++;
+	i = 0;
+	while (i < out->n_markets && (out->markets[i].market != market ||
+	    out->markets[i].state != (int)p->state))
+		i++;
+	if (i == out->n_markets && i < STORE_STATS_MAX)
+		out->markets[out->n_markets++] = (struct store_market_count){ market,
+		    (int)p->state, 0 };
+	if (i < STORE_STATS_MAX)
+		out->markets[i].n++;
+}
+
 static void
 fs_forecast(struct store *st, int64_t until, const char *seller, store_forecast_fn *fn,
     void *arg)
@@ -791,7 +838,7 @@ fs_forecast(struct store *st, int64_t until, const char *seller, store_forecast_
 			if (fs_committed_row(fs, i, &p) && p.clock != PROTO_CLOCK_NONE &&
 			    p.clock_due <= until &&
 			    (seller == NULL || strcmp(p.seller, seller) == 0))
-				it.v[p.clock]++;
+				fs_forecast_add(&it.forecast, &p);
 	fs_answer_read(fs, &it);
 }
 
@@ -806,7 +853,7 @@ fs_stats_of(struct fakestore *fs, struct store_stats *out)
 		if (!fs_committed_row(fs, i, &p))
 			continue;
 		out->by_state[p.state]++;
-		out->by_clock[p.clock]++;
+		fs_stats_add(out, &p);
 		if (p.clock != PROTO_CLOCK_NONE && (!out->has_next || p.clock_next <
 		    out->next_at)) {
 			out->has_next = true;
