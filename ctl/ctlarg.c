@@ -14,6 +14,7 @@
 #include "log.h"
 
 #define CTLARG_ID_MAX 64
+#define CTLARG_MARKET_MAX 32
 
 int
 ctlarg_usage(const char *fmt, ...)
@@ -97,6 +98,18 @@ ctlarg_id(const char *what, const char *s)
 		return CTL_EXIT_OK;
 	return ctlarg_usage("%s \"%s\": use 1 to %d of A-Z a-z 0-9 . _ : -", what, s,
 	    CTLARG_ID_MAX);
+}
+
+int
+ctlarg_market(const char *what, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= 1 && n <= CTLARG_MARKET_MAX &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n)
+		return CTL_EXIT_OK;
+	return ctlarg_usage("%s \"%s\": a marketplace's name is 1 to %d of a-z 0-9 -",
+	    what, s, CTLARG_MARKET_MAX);
 }
 
 int

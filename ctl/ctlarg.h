@@ -58,6 +58,9 @@ int ctlarg_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool ctlarg_id_ok(const char *s);
 /* CTL_EXIT_OK for a valid id, else a usage error naming what (e.g. "protocol id"). */
 int ctlarg_id(const char *what, const char *s);
+/* CTL_EXIT_OK for a marketplace's name (1–32 of [a-z0-9-]), else a usage error naming
+ * what (e.g. "--marketplace"). */
+int ctlarg_market(const char *what, const char *s);
 /* A decimal integer in [0, max] into *out: CTL_EXIT_OK, or a usage error naming opt. */
 int ctlarg_uint(const char *opt, const char *s, long long max, long long *out);
 /* CTL_EXIT_OK when the positional arguments left after getopt_long (argv[optind..argc))

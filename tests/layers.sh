@@ -57,4 +57,18 @@ includes store store core common
 includes web web core common
 includes app app web store core common
 
+# The rules are data (doc/rules.md): no action, event or reason name of a shipped
+# rulebook is written in the daemon's C code as a string (protocolctl's usage may give examples).
+names=$(sed -n 's/^\[\(action\|event\|reason\)\.\([a-z0-9_]*\)\]$/\2/p' conf/rules/*.ini |
+	sort -u)
+bad=""
+for n in $names; do
+	grep -rqF "\"$n\"" daemon common --include='*.[ch]' && bad="$bad $n"
+done
+if [ -z "$bad" ] && [ -n "$names" ]; then
+	ok "no rulebook's action, event or reason name is written in the C code"
+else
+	not_ok "no rulebook's action, event or reason name is written in the C code; but:$bad"
+fi
+
 [ "$fails" -eq 0 ]

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "pg.h"
+#include "reload.h"
 #include "runconf.h"
 #include "sched.h"
 #include "sqlite.h"
@@ -59,25 +60,47 @@ daemon_advertise(struct daemon *d, const struct config *cfg)
 	store_advertise(d->store, fp);
 }
 
-/* A reload (SIGHUP, POST /v1/reload): the new configuration goes to its users, and
- * systemd hears of the outcome. */
-static int
-daemon_reload(void *arg, char **errors)
+/* A reloaded configuration goes to its users. */
+static void
+daemon_apply(void *arg, const struct config *cfg, const struct cal *cal)
 {
 	struct daemon *d = arg;
-	const struct config *cfg;
-	int rc;
 
+	engine_configure(d->engine, cfg, cal);
+	daemon_advertise(d, cfg);
+	web_reconfigure(d->web, cfg, cal);
+}
+
+/* A reload on its way: whom to tell. */
+struct daemon_reloading {
+	struct daemon *d;
+	web_reload_done *done;
+	void *arg;
+};
+
+static void
+daemon_reloaded(void *arg, int rc, const char *errors)
+{
+	struct daemon_reloading *r = arg;
+
+	if (r->d->sysd != NULL)
+		sysd_reloaded(r->d->sysd, rc != 0);
+	if (r->done != NULL)
+		r->done(r->arg, rc, errors);
+	free(r);
+}
+
+/* A reload (SIGHUP, POST /v1/reload): reload.h, and systemd hears of it. */
+static void
+daemon_reload(void *arg, web_reload_done *done, void *done_arg)
+{
+	struct daemon *d = arg;
+	struct daemon_reloading *r = xmalloc(sizeof *r);
+	struct reload_deps deps = { d->conf, d->store, daemon_apply, d };
+
+	*r = (struct daemon_reloading){ d, done, done_arg };
 	sysd_reloading();
-	if ((rc = runconf_reload(d->conf, errors)) == 0) {
-		cfg = runconf_get(d->conf);
-		engine_configure(d->engine, cfg, runconf_cal(d->conf));
-		daemon_advertise(d, cfg);
-		web_reconfigure(d->web, cfg, runconf_cal(d->conf));
-	}
-	if (d->sysd != NULL)
-		sysd_reloaded(d->sysd, rc != 0);
-	return rc;
+	reload_start(&deps, daemon_reloaded, r);
 }
 
 static bool
@@ -261,11 +284,8 @@ daemon_on_stop(evutil_socket_t sig, short what, void *arg)
 static void
 daemon_on_hup(evutil_socket_t sig, short what, void *arg)
 {
-	char *errors = NULL;
-
 	/* A failure is logged by the reload itself, for SIGHUP and POST alike. */
-	daemon_reload(arg, &errors);
-	free(errors);
+	daemon_reload(arg, NULL, NULL);
 }
 
 static void

@@ -111,15 +111,32 @@ runconf_log_failure(const char *errors)
 	}
 }
 
-int
-runconf_reload(struct runconf *rc, char **errors)
+struct config *
+runconf_check(struct runconf *rc, char **errors)
 {
 	struct config *cfg = config_load(rc->path, errors);
 
+	if (cfg == NULL) {
+		rc->ok = false;
+		runconf_log_failure(*errors);
+	}
+	return cfg;
+}
+
+void
+runconf_refuse(struct runconf *rc, struct config *cfg, const char *errors)
+{
+	config_free(cfg);
 	rc->ok = false;
-	if (cfg != NULL)
-		runconf_warn_static(rc->cfg, cfg);
-	if (cfg == NULL || runconf_apply(rc, cfg, errors) != 0) {
+	runconf_log_failure(errors);
+}
+
+int
+runconf_commit(struct runconf *rc, struct config *cfg, char **errors)
+{
+	runconf_warn_static(rc->cfg, cfg);
+	if (runconf_apply(rc, cfg, errors) != 0) {
+		rc->ok = false;
 		runconf_log_failure(*errors);
 		return -1;
 	}

@@ -280,28 +280,37 @@ admin_reload_failed(struct web *web, struct evhttp_request *req, const char *err
 	jsonw_free(&w);
 }
 
+/* The reload's answer, once the app has done it (maybe from the loop later). */
+static void
+admin_reloaded(void *arg, int rc, const char *errors)
+{
+	struct admin_read *ar = arg;
+	struct web *web = webread_end(&ar->r);
+	struct jsonw w;
+
+	if (web == NULL)
+		;
+	else if (rc != 0)
+		admin_reload_failed(web, ar->req, errors);
+	else {
+		/* The running configuration's path (the app gave us the new one). */
+		jsonw_init(&w, web->pool);
+		jsonw_obj(&w);
+		jsonw_key(&w, "reloaded");
+		jsonw_bool(&w, true);
+		jsonw_key(&w, "config");
+		jsonw_str(&w, web->cfg->path);
+		jsonw_obj_end(&w);
+		http_reply_jsonw(web->http, ar->req, 200, &w);
+		jsonw_free(&w);
+	}
+	free(ar);
+}
+
 void
 admin_reload(struct web *web, struct evhttp_request *req, const char *unused)
 {
-	char *errors = NULL;
-	struct jsonw w;
-
-	if (web->app.reload(web->app.arg, &errors) != 0) {
-		admin_reload_failed(web, req, errors);
-		free(errors);
-		return;
-	}
-	free(errors);
-	/* The running configuration's path (the app gave us the new one). */
-	jsonw_init(&w, web->pool);
-	jsonw_obj(&w);
-	jsonw_key(&w, "reloaded");
-	jsonw_bool(&w, true);
-	jsonw_key(&w, "config");
-	jsonw_str(&w, web->cfg->path);
-	jsonw_obj_end(&w);
-	http_reply_jsonw(web->http, req, 200, &w);
-	jsonw_free(&w);
+	web->app.reload(web->app.arg, admin_reloaded, admin_read_new(web, req));
 }
 
 /* What /metrics shows besides the counters kept in memory, with the store's counts. */

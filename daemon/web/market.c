@@ -42,17 +42,18 @@ static void
 market_wait(struct jsonw *w, const struct rulebook_action *a)
 {
 	char buf[32], text[RULEBOOK_ID_MAX + 40];
+	const char *d;
 
 	jsonw_key(w, "wait");
 	if (!a->has_wait) {
 		jsonw_null(w);
 		return;
 	}
-	duration_text(&a->wait.d, buf, sizeof buf);
+	d = duration_text(&a->wait.d, buf, sizeof buf);
 	if (a->wait_param >= 0)
-		snprintf(text, sizeof text, "%s + %s", a->params[a->wait_param].name, buf);
+		snprintf(text, sizeof text, "%s + %s", a->params[a->wait_param].name, d);
 	else
-		snprintf(text, sizeof text, "%s", buf);
+		snprintf(text, sizeof text, "%s", d);
 	jsonw_str(w, text);
 }
 

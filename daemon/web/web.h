@@ -30,13 +30,16 @@ struct turn;
  * loop is over: turn_free, web_free, then sched_free and the rest.
  */
 
+/* A reload's outcome: rc 0, after which web_reconfigure has been called with the new
+ * configuration, or -1 and the errors (one per line), the old one kept. */
+typedef void web_reload_done(void *arg, int rc, const char *errors);
+
 /* What the app does for the web. */
 struct web_app {
-	/* Reload the configuration (POST /v1/reload; SIGHUP does the same): 0, after
-	 * which web_reconfigure has been called with the new one, or -1 with *errors
-	 * (malloc'd, one per line; the caller frees them), the old one kept. Either is
-	 * logged by the app. */
-	int (*reload)(void *arg, char **errors);
+	/* Reload the configuration (POST /v1/reload; SIGHUP does the same); done is
+	 * called once, maybe from the loop later (the store is asked whether protocols
+	 * use a marketplace it drops). Either outcome is logged by the app. */
+	void (*reload)(void *arg, web_reload_done *done, void *done_arg);
 	/* Whether the last reload succeeded, and when (UTC ms) the configuration was
 	 * last loaded successfully (the start counts): for /metrics. */
 	bool (*reload_status)(void *arg, int64_t *success_at);

@@ -15,6 +15,7 @@
 #include "engine.h"
 #include "fakestore.h"
 #include "metrics.h"
+#include "rulebook.h"
 #include "sched.h"
 #include "store.h"
 #include "tmpdir.h"
@@ -119,12 +120,13 @@ teardown(void **state)
 static void
 put_due(struct fx *fx, const char *id, int64_t due)
 {
-	struct protocol p = { .state = PROTO_PENDING, .clock = PROTO_CLOCK_RESPONSE,
+	struct protocol p = { .state = PROTO_PENDING, .clock = RULEBOOK_KIND_RESPONSE,
 	    .clock_start = due - 48 * H, .clock_due = due, .clock_next = due,
 	    .version = 1, .origin = PROTO_CUSTOMER };
 
 	snprintf(p.id, sizeof p.id, "%s", id);
 	snprintf(p.seller, sizeof p.seller, "S1");
+	snprintf(p.marketplace, sizeof p.marketplace, "casas-bahia");
 	fakestore_put(fx->fs, &p);
 }
 

@@ -1,0 +1,101 @@
+#include "reload.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rulebook.h"
+#include "tally.h"
+#include "xmalloc.h"
+
+/* A reload waiting for the store's counts. */
+struct reload {
+	struct reload_deps deps;
+	struct config *cfg;		/* checked, not yet running */
+	reload_done_fn *done;
+	void *arg;
+};
+
+/* Whether cfg loads no rulebook of a marketplace the running configuration has. */
+static bool
+reload_drops(const struct config *old, const struct config *cfg)
+{
+	for (size_t i = 0; i < old->n_books; i++)
+		if (config_book(cfg, old->books[i]->name) == NULL)
+			return true;
+	return false;
+}
+
+static void
+reload_finish(struct reload *r, char *errors)
+{
+	const struct config *cfg;
+
+	if (errors != NULL)
+		runconf_refuse(r->deps.conf, r->cfg, errors);
+	else if (runconf_commit(r->deps.conf, r->cfg, &errors) == 0) {
+		cfg = runconf_get(r->deps.conf);
+		r->deps.apply(r->deps.arg, cfg, runconf_cal(r->deps.conf));
+	}
+	r->done(r->arg, errors != NULL ? -1 : 0, errors);
+	free(errors);
+	free(r);
+}
+
+/* The errors for each dropped marketplace that protocols use, or NULL. */
+static char *
+reload_in_use(const struct config *old, const struct config *cfg,
+    const struct store_stats *s)
+{
+	char *errors = NULL, *more;
+	int64_t n;
+
+	for (size_t i = 0; i < old->n_books; i++) {
+		const char *name = old->books[i]->name;
+
+		if (config_book(cfg, name) != NULL || (n = tally_market_total(s, name)) == 0)
+			continue;
+		more = xasprintf("%s%s: [rules]: no rulebook of marketplace %s is loaded any "
+		    "more, but %lld protocol%s use%s it (its rulebook was %s; keep it loaded "
+		    "until they are resolved)\n", errors ? errors : "", cfg->path, name,
+		    (long long)n, n == 1 ? "" : "s", n == 1 ? "s" : "", old->books[i]->path);
+		free(errors);
+		errors = more;
+	}
+	return errors;
+}
+
+static void
+reload_counted(void *arg, int rc, const struct store_stats *s)
+{
+	struct reload *r = arg;
+
+	if (rc != 0) {
+		reload_finish(r, xasprintf("%s: the reload drops a marketplace, and the "
+		    "database cannot say whether protocols use it: %s\n", r->cfg->path,
+		    store_error(r->deps.st)));
+		return;
+	}
+	reload_finish(r, reload_in_use(runconf_get(r->deps.conf), r->cfg, s));
+}
+
+void
+reload_start(const struct reload_deps *deps, reload_done_fn *done, void *arg)
+{
+	struct reload *r = xcalloc(1, sizeof *r);
+	char *errors = NULL;
+
+	r->deps = *deps;
+	r->done = done;
+	r->arg = arg;
+	if ((r->cfg = runconf_check(deps->conf, &errors)) == NULL) {
+		done(arg, -1, errors);
+		free(errors);
+		free(r);
+		return;
+	}
+	if (!reload_drops(runconf_get(deps->conf), r->cfg))
+		reload_finish(r, NULL);
+	else
+		store_stats(deps->st, reload_counted, r);
+}
