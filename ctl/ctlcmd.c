@@ -15,6 +15,7 @@
 #include "ctldue.h"
 #include "ctlimport.h"
 #include "ctllist.h"
+#include "ctlmarket.h"
 #include "ctlreq.h"
 #include "ctlshow.h"
 #include "ctlwatch.h"
@@ -29,17 +30,18 @@ static const struct ctlcmd ctlcmd_table[] = {
 	{ "show", "ID", "one protocol, its clock and what it allows", ctlcmd_show },
 	{ "explain", "ID", "how the running clock's due time was worked out",
 	    ctldue_explain },
-	{ "list", "[--state S] [--seller S] [--due-before RFC3339] [--limit N]",
+	{ "list", "[--state S] [--seller S] [--marketplace M]\n"
+	    "\t[--due-before RFC3339] [--limit N]",
 	    "protocols, every page (a table, or one JSON object a line)", ctllist_list },
 	{ "history", "ID", "every transition of one protocol, oldest first",
 	    ctllist_history },
-	{ "create", "ID --seller S [--order O] [--origin customer|preventive]\n"
-	    "\t[--reason R] [--critical] [--opened-at RFC3339]",
+	{ "create", "ID --seller S [--marketplace M] [--order O]\n"
+	    "\t[--origin customer|preventive] [--reason R] [--critical] [--opened-at RFC3339]",
 	    "open a protocol (again with the same fields: no change)", ctlcmd_create },
 	{ "act", "ID ACTION [KEY=VALUE ...] [--if-version N]",
 	    "the seller's action, with its parameters", ctlcmd_act },
 	{ "event", "ID EVENT [--if-version N]",
-	    "customer_replied, document_attached or mediation_resolved", ctlcmd_event },
+	    "an event, e.g. customer_replied or mediation_resolved", ctlcmd_event },
 	{ "events", "[--after SEQ] [--limit N] [--wait SECONDS]",
 	    "one page of the feed of transitions of all protocols", ctladm_events },
 	{ "watch", "[--after SEQ] [--retry-for SECONDS]",
@@ -50,6 +52,9 @@ static const struct ctlcmd ctlcmd_table[] = {
 	{ "forecast", "[--within DURATION] [--seller S]",
 	    "the clocks that run out within 24h (or DURATION), by outcome",
 	    ctldue_forecast },
+	{ "marketplaces", "[NAME]",
+	    "the rulebooks loaded, or one with its actions, events, reasons",
+	    ctlmarket_marketplaces },
 	{ "cluster", "", "the instances sharing the database: alive, shards owned, heartbeat",
 	    ctladm_cluster },
 	{ "seller", "ID [--envvias yes|no]", "a seller's counts; set whether it uses Envvias",
@@ -88,7 +93,7 @@ ctlcmd_usage(FILE *f, const struct ctlcmd *cmd)
 	fprintf(f, "usage: protocolctl [--socket PATH] [-c CONFIG] [--json] "
 	    "[--timeout SECONDS] COMMAND ...\n\ncommands:\n");
 	for (i = 0; i < CTLCMD_N; i++)
-		fprintf(f, "  %-9s %s\n", ctlcmd_table[i].name, ctlcmd_table[i].summary);
+		fprintf(f, "  %-12s %s\n", ctlcmd_table[i].name, ctlcmd_table[i].summary);
 	fprintf(f, "\nThe socket is --socket, else $PROTOCOLD_SOCKET, else the configuration's"
 	    " (-c,\nelse $PROTOCOLD_CONFIG, else /etc/protocold/protocold.ini).\n"
 	    "Exit: 0 ok, 1 refused by the daemon, 2 usage, 3 no daemon, "
@@ -170,13 +175,13 @@ ctlcmd_name(const char *what, const char *s)
 }
 
 struct ctlcmd_create {
-	const char *seller, *order, *origin, *reason, *opened_at;
+	const char *seller, *market, *order, *origin, *reason, *opened_at;
 	bool critical;
 };
 
 enum {
 	CTLCMD_SELLER = CTLARG_OWN, CTLCMD_ORDER, CTLCMD_ORIGIN, CTLCMD_REASON,
-	CTLCMD_CRITICAL, CTLCMD_OPENED_AT, CTLCMD_IF_VERSION
+	CTLCMD_CRITICAL, CTLCMD_OPENED_AT, CTLCMD_IF_VERSION, CTLCMD_MARKET
 };
 
 static int
@@ -188,6 +193,9 @@ ctlcmd_create_opt(void *ctx, int ch, const char *arg)
 	case CTLCMD_SELLER:
 		c->seller = arg;
 		break;
+	case CTLCMD_MARKET:
+		c->market = arg;
+		return ctlarg_market("--marketplace", arg);
 	case CTLCMD_ORDER:
 		c->order = arg;
 		break;
@@ -221,6 +229,8 @@ ctlcmd_create_body(const char *id, const struct ctlcmd_create *c, json_t *body)
 		return ctlarg_usage("--origin \"%s\": use customer or preventive", c->origin);
 	json_object_set_new(body, "id", json_string(id));
 	json_object_set_new(body, "seller", json_string(c->seller));
+	if (c->market != NULL)
+		json_object_set_new(body, "marketplace", json_string(c->market));
 	if (c->order != NULL && (rc = ctlcmd_set_string(body, "order", c->order)) != 0)
 		return rc;
 	if (c->origin != NULL)
@@ -249,6 +259,7 @@ ctlcmd_create(struct ctl_opts *o, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "seller", required_argument, NULL, CTLCMD_SELLER },
+		{ "marketplace", required_argument, NULL, CTLCMD_MARKET },
 		{ "order", required_argument, NULL, CTLCMD_ORDER },
 		{ "origin", required_argument, NULL, CTLCMD_ORIGIN },
 		{ "reason", required_argument, NULL, CTLCMD_REASON },

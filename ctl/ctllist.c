@@ -159,11 +159,14 @@ ctllist_emit_collect(struct ctllist_pager *pg, const json_t *item)
 
 /* The list's filters, as given. */
 struct ctllist_filter {
-	const char *state, *seller, *due_before;
+	const char *state, *seller, *market, *due_before;
 	long long limit;
 };
 
-enum { CTLLIST_STATE = CTLARG_OWN, CTLLIST_SELLER, CTLLIST_DUE_BEFORE, CTLLIST_LIMIT };
+enum {
+	CTLLIST_STATE = CTLARG_OWN, CTLLIST_SELLER, CTLLIST_DUE_BEFORE, CTLLIST_LIMIT,
+	CTLLIST_MARKET
+};
 
 static int
 ctllist_state(const char *s)
@@ -191,6 +194,9 @@ ctllist_opt(void *ctx, int ch, const char *arg)
 	case CTLLIST_SELLER:
 		f->seller = arg;
 		return ctlarg_id("--seller", arg);
+	case CTLLIST_MARKET:
+		f->market = arg;
+		return ctlarg_market("--marketplace", arg);
 	case CTLLIST_DUE_BEFORE:
 		f->due_before = arg;
 		if (rfc3339_parse(arg, &ms) != 0)
@@ -205,16 +211,17 @@ ctllist_opt(void *ctx, int ch, const char *arg)
 	}
 }
 
-/* "/v1/protocols?state=…&seller=…&due_before=…&": the filters given, encoded. */
+/* "/v1/protocols?state=…&seller=…&marketplace=…&due_before=…&": the filters given,
+ * encoded. */
 static char *
 ctllist_base(const struct ctllist_filter *f)
 {
-	const char *names[] = { "state", "seller", "due_before" };
-	const char *values[] = { f->state, f->seller, f->due_before };
+	const char *names[] = { "state", "seller", "marketplace", "due_before" };
+	const char *values[] = { f->state, f->seller, f->market, f->due_before };
 	char *base = xstrdup("/v1/protocols?"), *v, *b;
 	size_t i;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		if (values[i] == NULL)
 			continue;
 		v = httpc_urlencode(values[i]);
@@ -232,6 +239,7 @@ ctllist_list(struct ctl_opts *o, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "state", required_argument, NULL, CTLLIST_STATE },
 		{ "seller", required_argument, NULL, CTLLIST_SELLER },
+		{ "marketplace", required_argument, NULL, CTLLIST_MARKET },
 		{ "due-before", required_argument, NULL, CTLLIST_DUE_BEFORE },
 		{ "limit", required_argument, NULL, CTLLIST_LIMIT },
 		CTLARG_LONGOPTS
@@ -249,7 +257,7 @@ ctllist_list(struct ctl_opts *o, int argc, char **argv)
 	if (o->json)
 		ctlout_json_lines();
 	else {
-		pg.t = ctlout_table_new(6, ctlshow_list_header);
+		pg.t = ctlout_table_new(CTLSHOW_LIST_COLS, ctlshow_list_header);
 		pg.emit = ctllist_emit_protocol;
 	}
 	rc = ctllist_run(&pg);

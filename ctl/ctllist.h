@@ -8,7 +8,8 @@
 
 #include "ctlcmd.h"
 
-/* list [--state S] [--seller S] [--due-before T] [--limit N]: a table, or NDJSON. */
+/* list [--state S] [--seller S] [--marketplace M] [--due-before T] [--limit N]: a
+ * table, or NDJSON. */
 ctlcmd_fn ctllist_list;
 /* history ID: a table, or with --json one {items, next: null} with every page's items. */
 ctlcmd_fn ctllist_history;

@@ -100,6 +100,8 @@ ctlshow_protocol(const json_t *p, int status)
 
 	ctlshow_line("id", p, "id");
 	ctlshow_line("seller", p, "seller");
+	if (json_object_get(p, "marketplace") != NULL)
+		ctlshow_line("marketplace", p, "marketplace");
 	ctlshow_line("order", p, "order");
 	ctlshow_line("origin", p, "origin");
 	ctlshow_line("reason", p, "reason");
@@ -124,7 +126,7 @@ const char *const ctlshow_history_header[] = {
 	"SEQ", "AT", "FROM", "TO", "CAUSE", "NAME", "LATE"
 };
 const char *const ctlshow_list_header[] = {
-	"ID", "SELLER", "STATE", "CLOCK", "DUE_AT", "VERSION"
+	"ID", "SELLER", "STATE", "CLOCK", "DUE_AT", "VERSION", "MARKETPLACE"
 };
 
 size_t
@@ -157,7 +159,8 @@ ctlshow_list_row(const json_t *p, struct ctlshow_row *r)
 	r->cell[3] = ctlshow_get(clock, "kind", r->buf[3]);
 	r->cell[4] = ctlshow_get(clock, "due_at", r->buf[4]);
 	r->cell[5] = ctlshow_get(p, "version", r->buf[5]);
-	return 6;
+	r->cell[6] = ctlshow_get(p, "marketplace", r->buf[6]);
+	return CTLSHOW_LIST_COLS;
 }
 
 void

@@ -22,14 +22,16 @@ struct ctlshow_row {
 	char buf[CTLSHOW_COLS][CTLSHOW_CELL];
 };
 
-/* Headers: a feed entry's 8 columns, a history entry's 7, a protocol's 6 in a list. */
+/* Headers: a feed entry's 8 columns, a history entry's 7, a protocol's
+ * CTLSHOW_LIST_COLS in a list. */
+#define CTLSHOW_LIST_COLS 7
 extern const char *const ctlshow_feed_header[];
 extern const char *const ctlshow_history_header[];
 extern const char *const ctlshow_list_header[];
 /* The row of a feed entry (with_protocol) or a history entry: SEQ AT [PROTOCOL] FROM
  * TO CAUSE NAME LATE. Returns the number of cells. */
 size_t ctlshow_entry_row(const json_t *e, int with_protocol, struct ctlshow_row *r);
-/* The row of a protocol in a list: ID SELLER STATE CLOCK DUE_AT VERSION. */
+/* The row of a protocol in a list: ID SELLER STATE CLOCK DUE_AT VERSION MARKETPLACE. */
 size_t ctlshow_list_row(const json_t *p, struct ctlshow_row *r);
 
 /* "  key: n" lines of an object of counts: the keys of order (NULL-terminated; all of

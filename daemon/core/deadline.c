@@ -109,6 +109,19 @@ deadline_fields(const char *text, const struct deadline_slot *slots, size_t n_sl
 	return seen;
 }
 
+int
+deadline_expiry(const struct protocol *p, char *to, size_t to_len, char *attempt,
+    size_t attempt_len)
+{
+	enum { TO, ATTEMPT };
+	const struct deadline_slot slots[] = {
+		[TO] = { "to", to, to_len },
+		[ATTEMPT] = { "attempt", attempt, attempt_len },
+	};
+
+	return (deadline_fields(p->clock_rule, slots, 2) & 1u << TO) ? 0 : -1;
+}
+
 /* "PARAM:YYYY-MM-DD" (or an old text's pickup date alone) into out. */
 static void
 deadline_date(const char *text, const char *old, struct deadline_explain *out)

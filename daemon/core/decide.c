@@ -144,17 +144,17 @@ static void
 decide_expiry(const struct decide *d, const struct protocol *p, enum proto_state *to,
     char attempt[RULEBOOK_ID_MAX + 1])
 {
-	struct deadline_explain ex;
 	const char *now_attempt;
+	char kept[16];
 	int s;
 
 	attempt[0] = '\0';
-	if (deadline_explain(p, d->cal, &ex) == 0 && ex.to[0] &&
-	    (s = proto_state_parse(ex.to)) >= 0) {
+	if (deadline_expiry(p, kept, sizeof kept, attempt, RULEBOOK_ID_MAX + 1) == 0 &&
+	    (s = proto_state_parse(kept)) >= 0) {
 		*to = (enum proto_state)s;
-		strcopy(attempt, RULEBOOK_ID_MAX + 1, ex.attempt);
 		return;
 	}
+	attempt[0] = '\0';
 	clockrule_expiry_now(rules_book(d->cfg, p), p->clock, to, &now_attempt);
 	if (now_attempt != NULL)
 		strcopy(attempt, RULEBOOK_ID_MAX + 1, now_attempt);
