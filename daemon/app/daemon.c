@@ -255,6 +255,7 @@ daemon_start(struct daemon *d, bool test_clock, const int64_t *test_start, int f
 	    daemon_peer_clock, daemon_peer_feed, d });
 	if (test_clock && daemon_test_clock(d, test_start, cause) != 0)
 		return -1;
+	reload_check_start(d->conf, d->store);
 	return daemon_start_web(d, fd, cause);
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "rulebook.h"
 #include "tally.h"
 #include "xmalloc.h"
@@ -98,4 +99,43 @@ reload_start(const struct reload_deps *deps, reload_done_fn *done, void *arg)
 		reload_finish(r, NULL);
 	else
 		store_stats(deps->st, reload_counted, r);
+}
+
+/* The marketplaces the store counts protocols of that no rulebook loaded has. */
+static void
+reload_started(void *arg, int rc, const struct store_stats *s)
+{
+	const struct config *cfg;
+	int64_t n[STORE_STATS_MAX] = { 0 };
+	int market[STORE_STATS_MAX];
+	size_t k = 0, j;
+
+	if (rc != 0)
+		return;		/* the store is gone (a stop): nothing to tell */
+	cfg = runconf_get(arg);
+	for (size_t i = 0; i < s->n_markets; i++) {
+		bool loaded = false;
+
+		for (size_t b = 0; b < cfg->n_books; b++)
+			loaded |= cfg->books[b]->market == s->markets[i].market;
+		for (j = 0; j < k && market[j] != s->markets[i].market; j++)
+			;
+		if (loaded || s->markets[i].n == 0)
+			continue;
+		if (j == k)
+			market[k++] = s->markets[i].market;
+		n[j] += s->markets[i].n;
+	}
+	for (j = 0; j < k; j++)
+		log_warnx("%lld protocol%s to a marketplace whose rulebook is not "
+		    "loaded (its number %d, doc/rules.md): their clocks run by the rules "
+		    "they started under; their actions and events are refused until its "
+		    "rulebook is loaded again", (long long)n[j], n[j] == 1 ? " belongs" : "s belong",
+		    market[j]);
+}
+
+void
+reload_check_start(struct runconf *conf, struct store *st)
+{
+	store_stats(st, reload_started, conf);
 }

@@ -26,4 +26,8 @@ struct reload_deps {
 /* Reload by deps; done is called once, maybe before this returns. */
 void reload_start(const struct reload_deps *deps, reload_done_fn *done, void *arg);
 
+/* At the start: log a warning for protocols of a marketplace that no rulebook loaded
+ * has (a rulebook removed while the daemon was stopped). */
+void reload_check_start(struct runconf *conf, struct store *st);
+
 #endif
