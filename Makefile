@@ -184,7 +184,8 @@ $(FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(FUZZ_DIR)/libcommon.a: $(COMMON_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
+$(FUZZ_DIR)/libcommon.a: $(COMMON_SRCS:%.c=$(FUZZ_DIR)/obj/%.o) \
+    $(BUILTIN:%.c=$(FUZZ_DIR)/obj/%.o)
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -239,7 +240,8 @@ SYSTEMDUNITDIR ?= $(or $(call pc_systemd,systemdsystemunitdir),/lib/systemd/syst
 SYSUSERSDIR    ?= $(or $(call pc_systemd,sysusersdir),/usr/lib/sysusers.d)
 TMPFILESDIR    ?= $(or $(call pc_systemd,tmpfilesdir),/usr/lib/tmpfiles.d)
 # Man pages: protocolctl.1 is installed when doc/ has it.
-MAN_PAGES := $(wildcard doc/protocolctl.1) doc/protocold.ini.5 doc/protocold.8
+MAN_PAGES := $(wildcard doc/protocolctl.1) doc/protocold.ini.5 doc/protocold.rules.5 \
+	doc/protocold.8
 
 .PHONY: install uninstall
 
@@ -256,6 +258,9 @@ install: all
 	$(INSTALL) -m 0644 systemd/protocold.tmpfiles $(DESTDIR)$(TMPFILESDIR)/protocold.conf
 	$(INSTALL) -d $(DESTDIR)$(DATADIR)
 	$(INSTALL) -m 0644 systemd/postgresql-tcp.conf $(DESTDIR)$(DATADIR)/
+	# The shipped rulebooks (doc/rules.md), to list in [rules] files or copy.
+	$(INSTALL) -d $(DESTDIR)$(DATADIR)/rules
+	$(INSTALL) -m 0644 conf/rules/*.ini $(DESTDIR)$(DATADIR)/rules/
 	@if [ -e $(DESTDIR)$(CONFDIR)/protocold.ini ]; then \
 		echo "keeping the existing $(DESTDIR)$(CONFDIR)/protocold.ini"; \
 	else \
@@ -287,9 +292,11 @@ uninstall:
 	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/protocold.service $(DESTDIR)$(SYSTEMDUNITDIR)/protocold.socket
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/protocold.conf $(DESTDIR)$(TMPFILESDIR)/protocold.conf
 	rm -f $(DESTDIR)$(DATADIR)/postgresql-tcp.conf
+	rm -f $(addprefix $(DESTDIR)$(DATADIR)/rules/,$(notdir $(wildcard conf/rules/*.ini)))
+	-rmdir $(DESTDIR)$(DATADIR)/rules 2>/dev/null
 	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
 	rm -f $(DESTDIR)$(MANDIR)/man1/protocolctl.1 $(DESTDIR)$(MANDIR)/man5/protocold.ini.5 \
-		$(DESTDIR)$(MANDIR)/man8/protocold.8
+		$(DESTDIR)$(MANDIR)/man5/protocold.rules.5 $(DESTDIR)$(MANDIR)/man8/protocold.8
 	@if cmp -s conf/protocold.ini $(DESTDIR)$(CONFDIR)/protocold.ini; then \
 		echo "rm -f $(DESTDIR)$(CONFDIR)/protocold.ini"; \
 		rm -f $(DESTDIR)$(CONFDIR)/protocold.ini; \

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "proto.h"
 #include "rulebook.h"
 #include "tally.h"
 #include "xmalloc.h"
@@ -43,7 +44,21 @@ reload_finish(struct reload *r, char *errors)
 	free(r);
 }
 
-/* The errors for each dropped marketplace that protocols use, or NULL. */
+/* Whether a resolved protocol of b may still move (an event of b leads out of
+ * resolved): then it uses its rulebook too. */
+static bool
+reload_resolved_moves(const struct rulebook *b)
+{
+	for (size_t i = 0; i < b->n_events; i++)
+		for (size_t k = 0; k < b->events[i].n_moves; k++)
+			if (b->events[i].moves[k].from == PROTO_RESOLVED)
+				return true;
+	return false;
+}
+
+/* The errors for each dropped marketplace that protocols use, or NULL. A resolved
+ * protocol uses its rulebook no more (no clock, no action; unless an event leads out
+ * of resolved). */
 static char *
 reload_in_use(const struct config *old, const struct config *cfg,
     const struct store_stats *s)
@@ -54,12 +69,14 @@ reload_in_use(const struct config *old, const struct config *cfg,
 	for (size_t i = 0; i < old->n_books; i++) {
 		const char *name = old->books[i]->name;
 
-		if (config_book(cfg, name) != NULL || (n = tally_market_total(s, name)) == 0)
+		if (config_book(cfg, name) != NULL || (n = tally_market_total(s, name,
+		    reload_resolved_moves(old->books[i]))) == 0)
 			continue;
 		more = xasprintf("%s%s: [rules]: no rulebook of marketplace %s is loaded any "
-		    "more, but %lld protocol%s use%s it (its rulebook was %s; keep it loaded "
-		    "until they are resolved)\n", errors ? errors : "", cfg->path, name,
-		    (long long)n, n == 1 ? "" : "s", n == 1 ? "s" : "", old->books[i]->path);
+		    "more, but %lld protocol%s not resolved use%s it (its rulebook was %s; "
+		    "keep it loaded until they are resolved)\n", errors ? errors : "",
+		    cfg->path, name, (long long)n, n == 1 ? "" : "s", n == 1 ? "s" : "",
+		    old->books[i]->path);
 		free(errors);
 		errors = more;
 	}

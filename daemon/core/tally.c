@@ -90,13 +90,14 @@ tally_markets(const struct config *cfg, const struct store_stats *s,
 }
 
 int64_t
-tally_market_total(const struct store_stats *s, const char *name)
+tally_market_total(const struct store_stats *s, const char *name, bool resolved)
 {
 	int market = rulebook_market_number(name);
 	int64_t total = 0;
 
 	for (int st = 0; st < PROTO_N_STATES; st++)
-		total += tally_market_state(s, market, st);
+		if (resolved || st != PROTO_RESOLVED)
+			total += tally_market_state(s, market, st);
 	return total;
 }
 

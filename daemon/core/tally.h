@@ -1,6 +1,7 @@
 #ifndef TALLY_H
 #define TALLY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,8 +28,10 @@ size_t tally_clocks(const struct config *cfg, const struct store_stats *s,
 /* Protocols by marketplace and state: each state of each marketplace loaded. */
 size_t tally_markets(const struct config *cfg, const struct store_stats *s,
     struct tally_count *out, size_t max);
-/* How many protocols marketplace name has (0 when the store counted none). */
-int64_t tally_market_total(const struct store_stats *s, const char *name);
+/* How many protocols marketplace name has (0 when the store counted none), those
+ * resolved too or not. */
+int64_t tally_market_total(const struct store_stats *s, const char *name,
+    bool resolved);
 /* A forecast's clocks of marketplace name (NULL: all) by kind (the kinds the rulebooks
  * name first, as tally_clocks). */
 size_t tally_forecast(const struct config *cfg, const struct store_forecast *f,
