@@ -312,7 +312,7 @@ turn_log(struct turn *t, const struct proto_event *ev, const char *id, bool info
 	l->from = ev->from;
 	l->to = ev->to;
 	l->cause = ev->cause;
-	l->name = ev->name;
+	strcopy(l->name, sizeof l->name, ev->name);
 	l->late_ms = ev->late_ms;
 	l->has_late = ev->due_at != 0;
 	l->info = info;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "proto.h"
+#include "rulebook.h"
 
 struct event_base;
 struct metrics;
@@ -35,7 +36,9 @@ struct turn_line {
 	int from;		/* enum proto_state, -1 for none (a creation) */
 	enum proto_state to;
 	enum proto_cause cause;
-	const char *name;	/* static: an action, event or clock name */
+	char name[RULEBOOK_ID_MAX + 1];	/* an action, event or clock name (copied: a
+					 * rulebook's names go with a reload, and the
+					 * decision's are reused before the log) */
 	int64_t late_ms;	/* with has_late */
 	bool has_late;
 	bool info;		/* log_transitions = info (else debug) */

@@ -184,8 +184,10 @@ fs_queue(struct fakestore *fs, const struct fq_item *it)
 static void
 fs_rows_free(struct fq_rows *r)
 {
-	for (size_t i = 0; r->ev != NULL && i < r->n; i++)
+	for (size_t i = 0; r->ev != NULL && i < r->n; i++) {
 		free(r->ev[i].detail);
+		free(r->ev[i].name);
+	}
 	free(r->ev);
 	free(r->p);
 	free(r->envvias);
@@ -364,8 +366,10 @@ fs_rollback(struct store *st)
 	for (size_t k = fs->n_undo; k-- > 0;)
 		fs->rows[fs->undo[k].i] = fs->undo[k].p;
 	fs->n_rows = fs->txn_rows;
-	for (size_t i = fs->txn_hist; i < fs->n_hist; i++)
+	for (size_t i = fs->txn_hist; i < fs->n_hist; i++) {
 		free(fs->hist[i].detail);
+		free(fs->hist[i].name);
+	}
 	fs->n_hist = fs->txn_hist;
 	if (fs->txn_n_sellers > 0)
 		memcpy(fs->sellers, fs->txn_sellers,
@@ -592,6 +596,8 @@ fs_add_entry(struct fakestore *fs, const struct protocol *p, const struct proto_
 	h->ev.rid = p->rid;
 	h->detail = ev->detail != NULL ? xstrdup(ev->detail) : NULL;
 	h->ev.detail = h->detail;
+	h->name = xstrdup(ev->name);
+	h->ev.name = h->name;
 	strcopy(h->id, sizeof h->id, p->id);
 }
 
@@ -704,6 +710,8 @@ fs_rows_event(struct fq_rows *r, const struct fakestore_entry *h)
 	*e = *h;
 	e->detail = h->detail != NULL ? xstrdup(h->detail) : NULL;
 	e->ev.detail = e->detail;
+	e->name = xstrdup(h->name);
+	e->ev.name = e->name;
 }
 
 /* The committed entries after seq `after` (of rid, unless 0), at most limit. */
@@ -982,8 +990,10 @@ fs_close(struct store *st)
 {
 	struct fakestore *fs = fs_of(st);
 
-	for (size_t i = 0; i < fs->n_hist; i++)
+	for (size_t i = 0; i < fs->n_hist; i++) {
 		free(fs->hist[i].detail);
+		free(fs->hist[i].name);
+	}
 	free(fs->hist);
 	free(fs->rows);
 	free(fs->sellers);

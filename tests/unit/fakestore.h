@@ -52,9 +52,11 @@ enum fakestore_op {
 
 /* A history entry as the fake keeps it. */
 struct fakestore_entry {
-	struct proto_event ev;		/* ev.detail points into detail (or is NULL) */
+	struct proto_event ev;		/* ev.detail points into detail (or is NULL),
+					 * ev.name into name (a store keeps its own copy) */
 	char id[PROTO_ID_MAX + 1];	/* its protocol's */
 	char *detail;
+	char *name;
 };
 
 /* An empty store (never NULL); free it with fakestore_free or store_close. */
