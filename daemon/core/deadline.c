@@ -60,7 +60,8 @@ deadline_rule(const struct clockrule *c, int64_t date_day, char *buf, size_t len
 		n += (size_t)snprintf(buf + n, len - n, ";date=%s:%s", c->date_param, date);
 	}
 	if (n < len)
-		n += (size_t)snprintf(buf + n, len - n, ";to=%s", proto_state_name(c->on_expiry));
+		n += (size_t)snprintf(buf + n, len - n, ";to=%s;kind=%s",
+		    proto_state_name(c->on_expiry), c->name);
 	if (c->attempt != NULL && n < len)
 		n += (size_t)snprintf(buf + n, len - n, ";attempt=%s", c->attempt);
 	/* The file last: a path too long for the text loses its end, nothing else. */
@@ -120,6 +121,14 @@ deadline_expiry(const struct protocol *p, char *to, size_t to_len, char *attempt
 	};
 
 	return (deadline_fields(p->clock_rule, slots, 2) & 1u << TO) ? 0 : -1;
+}
+
+void
+deadline_kind(const struct protocol *p, char *buf, size_t len)
+{
+	const struct deadline_slot slot = { "kind", buf, len };
+
+	deadline_fields(p->clock_rule, &slot, 1);
 }
 
 /* "PARAM:YYYY-MM-DD" (or an old text's pickup date alone) into out. */

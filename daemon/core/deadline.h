@@ -40,13 +40,16 @@ struct deadline_explain {
 };
 
 /* The rule text kept with clock c (date_day: its date_param's date):
- * "rule=…;value=…;source=…[;calendar=…][;date=PARAM:YYYY-MM-DD];to=…[;attempt=…];
- * book=…;line=…;file=…". */
+ * "rule=…;value=…;source=…[;calendar=…][;date=PARAM:YYYY-MM-DD];to=…;kind=…
+ * [;attempt=…];book=…;line=…;file=…". */
 void deadline_rule(const struct clockrule *c, int64_t date_day, char *buf, size_t len);
 /* Where p's running clock leads when it expires and the action whose attempt it counts
  * ("" for none), as its rule text keeps them: 0, or -1 when the text predates them. */
 int deadline_expiry(const struct protocol *p, char *to, size_t to_len, char *attempt,
     size_t attempt_len);
+/* The name of p's clock kind as its rule text keeps it ("" when it predates it): for a
+ * clock whose rulebook is no longer loaded. */
+void deadline_kind(const struct protocol *p, char *buf, size_t len);
 /* Explain p's running clock from its rule text; business days are counted again on
  * cal (the calendar configured now). 0, or -1 when p has no clock or no rule text
  * (a clock started before protocold kept them). */

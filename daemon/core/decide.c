@@ -160,19 +160,24 @@ decide_expiry(const struct decide *d, const struct protocol *p, enum proto_state
 		strcopy(attempt, RULEBOOK_ID_MAX + 1, now_attempt);
 }
 
-/* The clock's name for the history: as the rulebooks call its kind. */
+/* The name of p's clock for the history: as the rulebooks call its kind, else as its
+ * rule text keeps it (a rulebook no longer loaded), into buf. */
 static const char *
-decide_kind_name(const struct decide *d, int kind)
+decide_kind_name(const struct decide *d, const struct protocol *p, char *buf, size_t len)
 {
-	const char *name = rules_kind_name(d->cfg, kind);
+	const char *name = rules_kind_name(d->cfg, p->clock);
 
-	return name != NULL ? name : "clock";
+	if (name != NULL)
+		return name;
+	deadline_kind(p, buf, len);
+	return buf[0] ? buf : "clock";
 }
 
 int
 decide_step(struct decide *d, struct protocol *p, int64_t now)
 {
-	const char *name = decide_kind_name(d, p->clock);
+	char kind[RULEBOOK_ID_MAX + 1];
+	const char *name = decide_kind_name(d, p, kind, sizeof kind);
 	int64_t due = p->clock_due, at = p->clock_next;
 	enum proto_state from = p->state, to;
 	char when[RFC3339_LEN], attempt[RULEBOOK_ID_MAX + 1];

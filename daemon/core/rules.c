@@ -348,7 +348,9 @@ rules_attempts_each(const char *s, void (*fn)(const char *, size_t, unsigned, vo
 
 struct rules_bump {
 	const char *name;
-	char out[PROTO_ATTEMPTS_MAX + 1];
+	/* Room for a count that grows a digit: a text that outgrows the protocol's is
+	 * not kept (snprintf would cut its last count). */
+	char out[2 * (PROTO_ATTEMPTS_MAX + 1)];
 	bool done;
 };
 
@@ -374,7 +376,8 @@ rules_attempt_add(struct protocol *p, const char *name)
 
 	rules_attempts_each(p->attempts, rules_bump_one, &b);
 	off = strlen(b.out);
-	if (!b.done && off + strlen(name) + 4 < sizeof b.out)
+	if (!b.done && off + strlen(name) + 4 < sizeof p->attempts)
 		snprintf(b.out + off, sizeof b.out - off, "%s%s=1", off ? "," : "", name);
-	strcopy(p->attempts, sizeof p->attempts, b.out);
+	if (strlen(b.out) < sizeof p->attempts)
+		strcopy(p->attempts, sizeof p->attempts, b.out);
 }

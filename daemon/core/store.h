@@ -92,6 +92,7 @@ struct store_forecast {
 	struct {
 		char market[PROTO_MARKET_MAX + 1];
 		int kind;
+		int to;		/* where they lead as their rule keeps it, -1: not kept */
 		int64_t n;
 	} row[STORE_FORECAST_MAX];
 };

@@ -130,9 +130,12 @@ tally_outcomes(const struct config *cfg, const struct store_forecast *f, const c
 	for (size_t i = 0; i < f->n; i++) {
 		if (name != NULL && strcmp(f->row[i].market, name) != 0)
 			continue;
-		/* By its own marketplace's rulebook as loaded now. */
-		clockrule_expiry_now(config_book(cfg, f->row[i].market), f->row[i].kind, &s,
-		    &attempt);
+		/* As its rule was when it started; else by its rulebook as loaded now. */
+		if (f->row[i].to >= 0 && f->row[i].to < PROTO_N_STATES)
+			s = (enum proto_state)f->row[i].to;
+		else
+			clockrule_expiry_now(config_book(cfg, f->row[i].market),
+			    f->row[i].kind, &s, &attempt);
 		to[s] += f->row[i].n;
 	}
 }

@@ -36,8 +36,8 @@ int64_t tally_market_total(const struct store_stats *s, const char *name,
  * name first, as tally_clocks). */
 size_t tally_forecast(const struct config *cfg, const struct store_forecast *f,
     const char *name, struct tally_count *out, size_t max);
-/* The same by the state their expiry leads to, as each one's rulebook says now (a
- * clock started under an older rule may lead elsewhere: doc/rules.md). */
+/* The same by the state their expiry leads to, as each one's rule text keeps it (a
+ * clock keeps the rule it started under), else as its rulebook says now. */
 void tally_outcomes(const struct config *cfg, const struct store_forecast *f,
     const char *name, int64_t to[PROTO_N_STATES]);
 

@@ -24,13 +24,21 @@ _Static_assert(LIST_END <= CONN_MAX_STMTS, "the store's statement cache has room
 #define LIST_DUE 4
 #define LIST_MARKET 8
 
+/* Where each clock leads, as its rule text keeps it (deadline.h; -1: a text from
+ * before rulebooks, whose rulebook says): a running clock keeps its rule. */
+#define LISTING_TO "CASE WHEN instr(clock_rule, ';to=pending;') THEN 0 " \
+	"WHEN instr(clock_rule, ';to=mediation;') THEN 4 " \
+	"WHEN instr(clock_rule, ';to=resolved;') THEN 5 ELSE -1 END"
+
 static const char *const listing_forecast_sql[] = {
-	"SELECT marketplace, clock, count(*) FROM protocols WHERE clock_next IS NOT NULL "
-	"AND clock_next <= ?1 AND clock_due <= ?1 GROUP BY marketplace, clock",
-	"SELECT marketplace, clock, count(*) FROM protocols WHERE seller = ?2 AND "
-	"clock_next IS NOT NULL AND clock_next <= ?1 AND clock_due <= ?1 GROUP BY "
-	"marketplace, clock",
+	"SELECT marketplace, clock, " LISTING_TO ", count(*) FROM protocols WHERE "
+	"clock_next IS NOT NULL AND clock_next <= ?1 AND clock_due <= ?1 GROUP BY 1, 2, 3",
+	"SELECT marketplace, clock, " LISTING_TO ", count(*) FROM protocols WHERE seller = "
+	"?2 AND clock_next IS NOT NULL AND clock_next <= ?1 AND clock_due <= ?1 GROUP BY "
+	"1, 2, 3",
 };
+_Static_assert(PROTO_PENDING == 0 && PROTO_MEDIATION == 4 && PROTO_RESOLVED == 5,
+    "LISTING_TO numbers the states as proto.h");
 
 /* The statement for a combination of filters (prepared on first use). */
 static sqlite3_stmt *
@@ -97,10 +105,13 @@ listing_forecast(struct conn *c, int64_t until, const char *seller,
 	sqlite3_bind_int64(s, 1, until);
 	if (seller != NULL)
 		sqlite3_bind_text(s, 2, seller, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && out->n < STORE_FORECAST_MAX) {
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (out->n == STORE_FORECAST_MAX)
+			continue;	/* past the bound: counted no more (as PostgreSQL's) */
 		conn_copy_text(out->row[out->n].market, sizeof out->row[0].market, s, 0);
 		out->row[out->n].kind = sqlite3_column_int(s, 1);
-		out->row[out->n++].n = sqlite3_column_int64(s, 2);
+		out->row[out->n].to = sqlite3_column_int(s, 2);
+		out->row[out->n++].n = sqlite3_column_int64(s, 3);
 	}
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : conn_fail(c, "forecast");

@@ -330,7 +330,8 @@ pg_forecast_read(void *arg, enum pgconn_status st, const PGresult *r, const char
 		strcopy(out->row[out->n].market, sizeof out->row[0].market,
 		    PQgetvalue(r, i, 0));
 		out->row[out->n].kind = (int)pgsql_i64(r, i, 1);
-		out->row[out->n++].n = pgsql_i64(r, i, 2);
+		out->row[out->n].to = (int)pgsql_i64(r, i, 2);
+		out->row[out->n++].n = pgsql_i64(r, i, 3);
 	}
 	if (pg_rd_tells(st))
 		rd->forecast(rd->arg, st == PGCONN_OK ? 0 : -1, out);

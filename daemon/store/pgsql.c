@@ -129,6 +129,9 @@ static const struct pgconn_stmt pgsql_writer[] = {
 	    "WHERE application_name = $1" },
 };
 
+#define PGSQL_TO "CASE WHEN strpos(clock_rule, ';to=pending;') > 0 THEN 0 " \
+	"WHEN strpos(clock_rule, ';to=mediation;') > 0 THEN 4 " \
+	"WHEN strpos(clock_rule, ';to=resolved;') > 0 THEN 5 ELSE -1 END"
 #define PGSQL_LIST(w) "SELECT " PGSQL_WITH_SELLER " WHERE p.rid > $1" w \
 	" ORDER BY p.rid LIMIT $2"
 /* clock_next <= clock_due always: the bound on it lets the timer index help. */
@@ -142,12 +145,13 @@ static const struct pgconn_stmt pgsql_reader[] = {
 	{ PGSQL_FEED, "SELECT " PGSQL_HISTORY_COLS " WHERE h.seq > $1 ORDER BY h.seq "
 	    "LIMIT $2" },
 	{ PGSQL_LAST_SEQ, "SELECT coalesce(max(seq), 0) FROM history" },
-	{ PGSQL_FORECAST, "SELECT marketplace, clock, count(*) FROM protocols WHERE "
-	    "clock_next IS NOT NULL AND clock_next <= $1 AND clock_due <= $1 GROUP BY "
-	    "marketplace, clock" },
-	{ PGSQL_FORECAST_SELLER, "SELECT marketplace, clock, count(*) FROM protocols WHERE "
-	    "seller = $2 AND clock_next IS NOT NULL AND clock_next <= $1 AND clock_due <= $1 "
-	    "GROUP BY marketplace, clock" },
+	/* With where each clock leads as its rule text keeps it (listing.c). */
+	{ PGSQL_FORECAST, "SELECT marketplace, clock, " PGSQL_TO ", count(*) FROM "
+	    "protocols WHERE clock_next IS NOT NULL AND clock_next <= $1 AND clock_due <= $1 "
+	    "GROUP BY 1, 2, 3" },
+	{ PGSQL_FORECAST_SELLER, "SELECT marketplace, clock, " PGSQL_TO ", count(*) FROM "
+	    "protocols WHERE seller = $2 AND clock_next IS NOT NULL AND clock_next <= $1 AND "
+	    "clock_due <= $1 GROUP BY 1, 2, 3" },
 	{ PGSQL_COUNTERS_READ, "SELECT k, n FROM counters" },
 	{ PGSQL_NEXT, "SELECT id, clock, clock_next FROM protocols WHERE clock_next IS NOT "
 	    "NULL ORDER BY clock_next, rid LIMIT 1" },

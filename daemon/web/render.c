@@ -199,13 +199,17 @@ render_explain(struct jsonw *w, const struct protocol *p, const struct cal *cal,
 	jsonw_obj_end(w);
 }
 
-/* The name of p's clock kind (as the rulebooks loaded call it). */
+/* The name of p's clock kind (as the rulebooks loaded call it, else as its rule text
+ * keeps it), in buf when it comes from there. */
 static const char *
-render_kind(const struct render *r, const struct protocol *p)
+render_kind(const struct render *r, const struct protocol *p, char *buf, size_t len)
 {
 	const char *name = r->cfg != NULL ? rules_kind_name(r->cfg, p->clock) : NULL;
 
-	return name != NULL ? name : "clock";
+	if (name != NULL)
+		return name;
+	deadline_kind(p, buf, len);
+	return buf[0] ? buf : "clock";
 }
 
 static void
@@ -213,7 +217,7 @@ render_clock(struct render *r, struct jsonw *w, const struct protocol *p, int64_
     const struct cal *cal)
 {
 	const struct rulebook *b = r->cfg != NULL ? rules_book(r->cfg, p) : NULL;
-	char from[RFC3339_LEN], due[RFC3339_LEN];
+	char from[RFC3339_LEN], due[RFC3339_LEN], kind[RULEBOOK_ID_MAX + 1];
 	int64_t left = p->clock_due - now;
 
 	if (p->clock == PROTO_CLOCK_NONE) {
@@ -225,7 +229,7 @@ render_clock(struct render *r, struct jsonw *w, const struct protocol *p, int64_
 	rfc3339_format(p->clock_due, due);
 	jsonw_obj(w);
 	jsonw_key(w, "kind");
-	jsonw_str(w, render_kind(r, p));
+	jsonw_str(w, render_kind(r, p, kind, sizeof kind));
 	jsonw_key(w, "started_at");
 	jsonw_str(w, from);
 	jsonw_key(w, "due_at");
