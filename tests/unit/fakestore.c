@@ -793,9 +793,14 @@ fs_list(struct store *st, const struct store_filter *f, int64_t after, int limit
 static void
 fs_forecast_add(struct store_forecast *f, const struct protocol *p)
 {
+	const char *at = strstr(p->clock_rule, ";to=");
+	int to = at != NULL && strncmp(at + 4, "pending;", 8) == 0 ? PROTO_PENDING :
+	    at != NULL && strncmp(at + 4, "mediation;", 10) == 0 ? PROTO_MEDIATION :
+	    at != NULL && strncmp(at + 4, "resolved;", 9) == 0 ? PROTO_RESOLVED : -1;
 	size_t i = 0;
 
-	while (i < f->n && (f->row[i].kind != p->clock ||
+	/* As the stores group them (listing.c): by marketplace, kind and where to. */
+	while (i < f->n && (f->row[i].kind != p->clock || f->row[i].to != to ||
 	    strcmp(f->row[i].market, p->marketplace) != 0))
 		i++;
 	if (i == STORE_FORECAST_MAX)
@@ -803,6 +808,7 @@ fs_forecast_add(struct store_forecast *f, const struct protocol *p)
 	if (i == f->n) {
 		strcopy(f->row[i].market, sizeof f->row[i].market, p->marketplace);
 		f->row[i].kind = p->clock;
+		f->row[i].to = to;
 		f->row[i].n = 0;
 		f->n++;
 	}
@@ -816,11 +822,13 @@ fs_stats_add(struct store_stats *out, const struct protocol *p)
 	int market = rulebook_market_number(p->marketplace);
 	size_t i = 0;
 
-	while (i < out->n_clocks && out->clocks[i].kind != p->clock)
+	/* As counts_to_stats: the running clocks only. */
+	while (p->clock != PROTO_CLOCK_NONE && i < out->n_clocks &&
+	    out->clocks[i].kind != p->clock)
 		i++;
-	if (i == out->n_clocks && i < STORE_STATS_MAX)
+	if (p->clock != PROTO_CLOCK_NONE && i == out->n_clocks && i < STORE_STATS_MAX)
 		out->clocks[out->n_clocks++] = (struct store_kind_count){ p->clock, 0 };
-	if (i < STORE_STATS_MAX)
+	if (p->clock != PROTO_CLOCK_NONE && i < STORE_STATS_MAX)
 		out->clocks[i].n++;
 	i = 0;
 	while (i < out->n_markets && (out->markets[i].market != market ||

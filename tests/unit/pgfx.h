@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pgschema.h"
+
 #define PGFX_BIN "/usr/lib/postgresql/15/bin"
 
 struct pgfx {
@@ -158,6 +160,38 @@ pgfx_newdb(struct pgfx *fx)
 		return NULL;
 	pgfx_uri_of(fx, db, fx->uri, sizeof fx->uri);
 	return fx->uri;
+}
+
+/* Make uri's (empty) database a version-2 one, as the daemon of that schema (before
+ * rulebooks: no marketplace) left it, through pgschema_migration: OLD-1 pending on a
+ * response clock (kind 1) with attempts, OLD-2 awaiting on photos_wait (kind 2),
+ * OLD-3 in mediation without a clock; their create entries; the counters as that
+ * daemon's commits kept them (an UPDATE of keys 0..299). 0, or -1. */
+static inline int
+pgfx_make_v2(const char *uri)
+{
+	char sql[8192];
+
+	snprintf(sql, sizeof sql, "CREATE TABLE schema_version (version integer PRIMARY "
+	    "KEY, applied_at timestamptz NOT NULL DEFAULT now());"
+	    "%s;%s;"
+	    "INSERT INTO schema_version (version) VALUES (1), (2);"
+	    "INSERT INTO protocols (id, seller, ord, reason, origin, critical, opened_given, "
+	    "opened_at, state, clock, clock_start, clock_due, clock_next, attempts, "
+	    "version, updated_at, clock_rule) VALUES "
+	    "('OLD-1', 'S', 'O-1', NULL, 0, true, false, 1, 0, 1, 1, 900, 800, "
+	    "'request_photos=2,confirm_address=1', 3, 5, 'rule=response value=24h'),"
+	    "('OLD-2', 'S', NULL, NULL, 0, false, false, 2, 1, 2, 2, 700, 700, NULL, 2, 2, "
+	    "'rule=photos_wait value=48h'),"
+	    "('OLD-3', 'T', NULL, 'customer_return', 1, false, true, 3, 4, 0, NULL, NULL, "
+	    "NULL, NULL, 4, 9, NULL);"
+	    "INSERT INTO history (seq, rid, at, to_state, cause, name) VALUES "
+	    "(1, 1, 1, 0, 0, 'create'), (2, 2, 2, 0, 0, 'create'), (3, 3, 3, 0, 0, 'create');"
+	    "UPDATE history_seq SET last = 3;"
+	    "UPDATE counters SET n = n + 1 WHERE k IN (0, 1, 4, 100, 101, 102);"
+	    "UPDATE counters SET n = n + 3 WHERE k = 200;",
+	    pgschema_migration(0), pgschema_migration(1));
+	return pgfx_exec(uri, sql);
 }
 
 /* Run base's loop for ms milliseconds (a test's waiting, on the loop). */

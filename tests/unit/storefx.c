@@ -13,10 +13,13 @@
 #include "history.h"
 #include "listing.h"
 #include "rows.h"
-#include "rules.h"
+#include "rulebook.h"
 #include "sqlite.h"
 #include "storefx.h"
 #include "tmpdir.h"
+
+_Static_assert(FX_CLOCK_RESPONSE == RULEBOOK_KIND_RESPONSE, "response's kind");
+_Static_assert(FX_CLOCK_REPLY == RULEBOOK_KIND_REPLY, "reply_window's kind");
 
 int
 storefx_setup(void **state)
@@ -96,14 +99,14 @@ storefx_keep(struct storefx *fx, void *buf)
 }
 
 struct protocol
-storefx_mkp(const char *id, const char *seller, enum proto_state s, enum proto_clock c,
-    int64_t next)
+storefx_mkp(const char *id, const char *seller, enum proto_state s, int c, int64_t next)
 {
 	struct protocol p;
 
 	memset(&p, 0, sizeof p);
 	snprintf(p.id, sizeof p.id, "%s", id);
 	snprintf(p.seller, sizeof p.seller, "%s", seller);
+	snprintf(p.marketplace, sizeof p.marketplace, "%s", FX_MARKET);
 	p.opened_at = 1790000000000;
 	p.state = s;
 	p.clock = c;
@@ -162,6 +165,7 @@ storefx_same(const struct protocol *a, const struct protocol *b)
 	assert_string_equal(a->seller, b->seller);
 	assert_string_equal(a->order, b->order);
 	assert_string_equal(a->reason, b->reason);
+	assert_string_equal(a->marketplace, b->marketplace);
 	assert_int_equal(a->origin, b->origin);
 	assert_int_equal(a->critical, b->critical);
 	assert_int_equal(a->opened_given, b->opened_given);
@@ -171,10 +175,8 @@ storefx_same(const struct protocol *a, const struct protocol *b)
 	assert_int_equal(a->clock_start, b->clock_start);
 	assert_int_equal(a->clock_due, b->clock_due);
 	assert_int_equal(a->clock_next, b->clock_next);
-	for (int i = 0; i < PROTO_N_ACTIONS; i++)
-		if (a->attempts[i] != b->attempts[i])
-			fail_msg("attempts[%s]: %u, expected %u", rules_action(i)->name,
-			    a->attempts[i], b->attempts[i]);
+	assert_string_equal(a->clock_rule, b->clock_rule);
+	assert_string_equal(a->attempts, b->attempts);
 	assert_int_equal(a->version, b->version);
 	assert_int_equal(a->updated_at, b->updated_at);
 }
@@ -187,6 +189,84 @@ storefx_stats(struct conn *c)
 	if (listing_stats(c, &s) != 0)
 		fail_msg("listing_stats: %s", conn_error(c));
 	return s;
+}
+
+int64_t
+storefx_clocks(const struct store_stats *s, int kind)
+{
+	int64_t n = 0;
+	int seen = 0;
+
+	for (size_t i = 0; i < s->n_clocks; i++)
+		if (s->clocks[i].kind == kind) {
+			n = s->clocks[i].n;
+			seen++;
+		}
+	if (seen > 1)
+		fail_msg("stats: clock kind %d counted %d times", kind, seen);
+	return n;
+}
+
+int64_t
+storefx_markets(const struct store_stats *s, const char *marketplace,
+    enum proto_state st)
+{
+	int market = rulebook_market_number(marketplace);
+	int64_t n = 0;
+	int seen = 0;
+
+	for (size_t i = 0; i < s->n_markets; i++)
+		if (s->markets[i].market == market && s->markets[i].state == (int)st) {
+			n = s->markets[i].n;
+			seen++;
+		}
+	if (seen > 1)
+		fail_msg("stats: %s in state %d counted %d times", marketplace, (int)st, seen);
+	return n;
+}
+
+int64_t
+storefx_forecast(const struct store_forecast *f, const char *marketplace, int kind)
+{
+	int64_t n = 0;
+
+	for (size_t i = 0; i < f->n; i++)
+		if (f->row[i].kind == kind && strcmp(f->row[i].market, marketplace) == 0) {
+			if (f->row[i].n <= 0)
+				fail_msg("forecast: %s's kind %d: a row of %lld", marketplace,
+				    kind, (long long)f->row[i].n);
+			n += f->row[i].n;
+		}
+	return n;
+}
+
+int64_t
+storefx_forecast_total(const struct store_forecast *f)
+{
+	int64_t n = 0;
+
+	for (size_t i = 0; i < f->n; i++)
+		n += f->row[i].n;
+	return n;
+}
+
+int64_t
+storefx_counter(struct conn *c, int key)
+{
+	sqlite3_stmt *s;
+	int64_t n = -1;
+	int rc;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT n FROM counters WHERE k = ?1", -1, &s, NULL)
+	    != SQLITE_OK)
+		fail_msg("counters: %s", sqlite3_errmsg(c->db));
+	sqlite3_bind_int(s, 1, key);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	else if (rc != SQLITE_DONE)
+		fail_msg("counters: %s", sqlite3_errmsg(c->db));
+	sqlite3_finalize(s);
+	return n;
 }
 
 int64_t

@@ -21,7 +21,7 @@ put(struct config *cfg, int reason, const char *section, const char *key, const 
 {
 	const struct confkeys_section *sec = NULL;
 	const struct confkeys_key *k;
-	struct confkeys_dest dest = { cfg, "/etc/pd", reason };
+	struct confkeys_dest dest = { cfg, "/etc/pd", reason, 1 };
 
 	for (size_t i = 0; confkeys_section(i) != NULL; i++)
 		if (strcmp(confkeys_section(i)->name, section) == 0)

@@ -35,7 +35,7 @@
  */
 
 /* The number of migrations in schema.c; add one here when a migration is added. */
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -173,7 +173,7 @@ conn_open__version_2_database__keeps_its_counters_and_counts_each_change_once(
     void **state)
 {
 	struct storefx *fx = *state;
-	struct protocol p = storefx_mkp("NEW", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct protocol p = storefx_mkp("NEW", "S", PROTO_PENDING, FX_CLOCK_RESPONSE, 5000);
 	struct protocol old;
 	struct store_stats s;
 
@@ -182,8 +182,11 @@ conn_open__version_2_database__keeps_its_counters_and_counts_each_change_once(
 	assert_int_equal(conn_schema_version(fx->c), SCHEMA_VERSION);
 	s = storefx_stats(fx->c);
 	assert_int_equal(s.by_state[PROTO_PENDING], 1);
-	assert_int_equal(s.by_clock[PROTO_CLOCK_RESPONSE], 1);
+	assert_int_equal(storefx_clocks(&s, FX_CLOCK_RESPONSE), 1);
 	assert_int_equal(s.by_cause[PROTO_CAUSE_CREATE], 1);
+	/* Migration 4: the old protocol is casas-bahia's, and counted for it. */
+	assert_int_equal(storefx_markets(&s, FX_MARKET, PROTO_PENDING), 1);
+	assert_string_equal(storefx_get(fx->c, "OLD").marketplace, "casas-bahia");
 	/* The triggers are gone: a change is counted by the store alone, once. */
 	storefx_insert(fx->c, &p);
 	storefx_event(fx->c, p.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 2, 0, NULL);
@@ -195,16 +198,125 @@ conn_open__version_2_database__keeps_its_counters_and_counts_each_change_once(
 	s = storefx_stats(fx->c);
 	assert_int_equal(s.by_state[PROTO_PENDING], 1);
 	assert_int_equal(s.by_state[PROTO_MEDIATION], 1);
-	assert_int_equal(s.by_clock[PROTO_CLOCK_RESPONSE], 1);
-	assert_int_equal(s.by_clock[PROTO_CLOCK_NONE], 1);
+	assert_int_equal(storefx_clocks(&s, FX_CLOCK_RESPONSE), 1);
+	assert_int_equal(storefx_counter(fx->c, 100), 1);	/* no clock */
 	assert_int_equal(s.by_cause[PROTO_CAUSE_CREATE], 2);
+	assert_int_equal(storefx_markets(&s, FX_MARKET, PROTO_PENDING), 1);
+	assert_int_equal(storefx_markets(&s, FX_MARKET, PROTO_MEDIATION), 1);
+}
+
+/* A version-3 database, as the daemon of that schema left it (before rulebooks):
+ * counters kept by the store (an UPDATE of keys 0..299 at each commit), no
+ * marketplace. Protocols OLD-1 pending on a response clock with attempts, OLD-2
+ * awaiting on photos_wait, OLD-3 in mediation without a clock; their create
+ * entries. */
+static void
+make_v3_database(const char *path)
+{
+	sqlite3 *db;
+	char *err = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	for (int v = 0; v < 3; v++)
+		if (sqlite3_exec(db, schema_migration(v), NULL, NULL, &err) != SQLITE_OK)
+			fail_msg("migration %d: %s", v + 1, err);
+	if (sqlite3_exec(db, "PRAGMA application_id = 1347572804; PRAGMA user_version = 3;"
+	    "BEGIN;"
+	    "INSERT INTO protocols (rid, id, seller, ord, reason, origin, critical, "
+	    "opened_given, opened_at, state, clock, clock_start, clock_due, clock_next, "
+	    "attempts, version, updated_at, clock_rule) VALUES "
+	    "(NULL, 'OLD-1', 'S', 'O-1', NULL, 0, 1, 0, 1, 0, 1, 1, 900, 800, "
+	    "'request_photos=2,confirm_address=1', 3, 5, 'rule=response value=24h'),"
+	    "(NULL, 'OLD-2', 'S', NULL, NULL, 0, 0, 0, 2, 1, 2, 2, 700, 700, NULL, 2, 2, "
+	    "'rule=photos_wait value=48h'),"
+	    "(NULL, 'OLD-3', 'T', NULL, 'customer_return', 1, 0, 1, 3, 4, 0, NULL, NULL, "
+	    "NULL, NULL, 4, 9, NULL);"
+	    "INSERT INTO history (rid, at, to_state, cause, name) VALUES (1, 1, 0, 0, "
+	    "'create'), (2, 2, 0, 0, 'create'), (3, 3, 0, 0, 'create');"
+	    "UPDATE counters SET n = n + 1 WHERE k IN (0, 1, 4, 101, 102, 100);"
+	    "UPDATE counters SET n = n + 3 WHERE k = 200;"
+	    "COMMIT;", NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("v3 rows: %s", err);
+	sqlite3_close(db);
+}
+
+static void
+conn_open__version_3_database__is_casas_bahia_s_and_counted_for_it(void **state)
+{
+	struct storefx *fx = *state;
+	struct protocol p = storefx_mkp("NEW", "S", PROTO_PENDING, FX_CLOCK_RESPONSE, 5000);
+	struct protocol old;
+	struct store_stats s;
+
+	make_v3_database(fx->path);
+	storefx_open_rw(fx);
+	assert_int_equal(conn_schema_version(fx->c), SCHEMA_VERSION);
+	old = storefx_get(fx->c, "OLD-1");
+	assert_string_equal(old.marketplace, "casas-bahia");
+	assert_string_equal(old.order, "O-1");
+	assert_true(old.critical);
+	assert_int_equal(old.state, PROTO_PENDING);
+	assert_int_equal(old.clock, FX_CLOCK_RESPONSE);
+	assert_int_equal(old.clock_due, 900);
+	assert_int_equal(old.clock_next, 800);
+	assert_string_equal(old.attempts, "request_photos=2,confirm_address=1");
+	assert_string_equal(old.clock_rule, "rule=response value=24h");
+	assert_int_equal(old.version, 3);
+	old = storefx_get(fx->c, "OLD-2");
+	assert_string_equal(old.marketplace, "casas-bahia");
+	assert_int_equal(old.clock, FX_CLOCK_PHOTOS);
+	assert_string_equal(old.attempts, "");
+	old = storefx_get(fx->c, "OLD-3");
+	assert_string_equal(old.marketplace, "casas-bahia");
+	assert_string_equal(old.reason, "customer_return");
+	assert_int_equal(old.clock, PROTO_CLOCK_NONE);
+
+	/* The marketplace's counts are the states'. */
+	s = storefx_stats(fx->c);
+	assert_int_equal(s.by_state[PROTO_PENDING], 1);
+	assert_int_equal(s.by_state[PROTO_AWAITING], 1);
+	assert_int_equal(s.by_state[PROTO_MEDIATION], 1);
+	for (int st = 0; st < PROTO_N_STATES; st++)
+		assert_int_equal(storefx_markets(&s, FX_MARKET, st), s.by_state[st]);
+	assert_int_equal(s.n_markets, PROTO_N_STATES);
+	assert_int_equal(storefx_clocks(&s, FX_CLOCK_RESPONSE), 1);
+	assert_int_equal(storefx_clocks(&s, FX_CLOCK_PHOTOS), 1);
+	assert_int_equal(storefx_counter(fx->c, 100), 1);
+	assert_int_equal(s.by_cause[PROTO_CAUSE_CREATE], 3);
+	assert_true(s.has_next);
+	assert_string_equal(s.next_id, "OLD-2");
+
+	/* Counted from now on by upsert, both counters of a move. */
+	storefx_insert(fx->c, &p);
+	old = storefx_get(fx->c, "OLD-2");
+	old.state = PROTO_PENDING;
+	old.clock = FX_CLOCK_RESPONSE;
+	old.version++;
+	storefx_update(fx->c, &old);
+	s = storefx_stats(fx->c);
+	assert_int_equal(s.by_state[PROTO_PENDING], 3);
+	assert_int_equal(s.by_state[PROTO_AWAITING], 0);
+	for (int st = 0; st < PROTO_N_STATES; st++)
+		assert_int_equal(storefx_markets(&s, FX_MARKET, st), s.by_state[st]);
+	assert_int_equal(storefx_clocks(&s, FX_CLOCK_RESPONSE), 3);
+	assert_int_equal(storefx_clocks(&s, FX_CLOCK_PHOTOS), 0);
+	assert_int_equal(storefx_counter(fx->c, FX_MARKET_KEY + PROTO_PENDING), 3);
+	assert_int_equal(storefx_counter(fx->c, FX_MARKET_KEY + PROTO_N_STATES), -1);
+
+	/* And again after a reopen: the migration ran once. */
+	conn_close(fx->c);
+	fx->c = NULL;
+	storefx_open_rw(fx);
+	s = storefx_stats(fx->c);
+	assert_int_equal(storefx_markets(&s, FX_MARKET, PROTO_PENDING), 3);
+	assert_int_equal(storefx_markets(&s, FX_MARKET, PROTO_MEDIATION), 1);
 }
 
 static void
 conn_open__empty_file__is_taken_as_a_new_database(void **state)
 {
 	struct storefx *fx = *state;
-	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, FX_CLOCK_RESPONSE, 5000);
 
 	/* As tmpfiles.d or a careful operator might leave it: zero bytes. */
 	spit(fx->path, "", 0);
@@ -218,7 +330,7 @@ static void
 conn_open__existing_database__keeps_its_data_and_schema(void **state)
 {
 	struct storefx *fx = *state;
-	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, FX_CLOCK_RESPONSE, 5000);
 	struct protocol q;
 
 	storefx_open_rw(fx);
@@ -369,7 +481,7 @@ conn_open__newer_schema_version__is_refused_and_left_byte_for_byte(void **state)
 	size_t len;
 	const char *cause;
 	char text[64];
-	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, FX_CLOCK_RESPONSE, 5000);
 
 	storefx_open_rw(fx);
 	storefx_insert(fx->c, &p);
@@ -429,7 +541,7 @@ static void
 conn_read_only__sees_committed_data_only(void **state)
 {
 	struct storefx *fx = *state;
-	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, FX_CLOCK_RESPONSE, 5000);
 	struct conn *ro;
 
 	storefx_open_rw(fx);
@@ -462,7 +574,7 @@ static void
 conn_read_only__refuses_to_write(void **state)
 {
 	struct storefx *fx = *state;
-	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, FX_CLOCK_RESPONSE, 5000);
 	struct conn *ro;
 
 	storefx_open_rw(fx);
@@ -478,8 +590,8 @@ static void
 conn_rollback__leaves_no_row_no_history_and_no_counter_change(void **state)
 {
 	struct storefx *fx = *state;
-	struct protocol a = storefx_mkp("A", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
-	struct protocol b = storefx_mkp("B", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 6000);
+	struct protocol a = storefx_mkp("A", "S-1", PROTO_PENDING, FX_CLOCK_RESPONSE, 5000);
+	struct protocol b = storefx_mkp("B", "S-1", PROTO_PENDING, FX_CLOCK_RESPONSE, 6000);
 	struct store_stats before, after;
 	int64_t seq_before, seq_after;
 
@@ -493,7 +605,7 @@ conn_rollback__leaves_no_row_no_history_and_no_counter_change(void **state)
 	storefx_insert(fx->c, &b);
 	storefx_event(fx->c, b.rid, -1, PROTO_PENDING, PROTO_CAUSE_CREATE, "create", 2, 0, NULL);
 	a.state = PROTO_AWAITING;
-	a.clock = PROTO_CLOCK_PHOTOS;
+	a.clock = FX_CLOCK_PHOTOS;
 	a.version = 2;
 	storefx_update(fx->c, &a);
 	storefx_event(fx->c, a.rid, PROTO_PENDING, PROTO_AWAITING, PROTO_CAUSE_ACTION,
@@ -505,15 +617,28 @@ conn_rollback__leaves_no_row_no_history_and_no_counter_change(void **state)
 	assert_true(storefx_absent(fx->c, "B"));
 	a = storefx_get(fx->c, "A");
 	assert_int_equal(a.state, PROTO_PENDING);
-	assert_int_equal(a.clock, PROTO_CLOCK_RESPONSE);
+	assert_int_equal(a.clock, FX_CLOCK_RESPONSE);
 	assert_int_equal(a.version, 1);
 	assert_int_equal(storefx_history_count(fx->c, a.rid), 1);
 	assert_int_equal(history_last_seq(fx->c, &seq_after), 0);
 	assert_int_equal(seq_after, seq_before);
 	after = storefx_stats(fx->c);
 	assert_memory_equal(after.by_state, before.by_state, sizeof before.by_state);
-	assert_memory_equal(after.by_clock, before.by_clock, sizeof before.by_clock);
+	assert_int_equal(after.n_clocks, before.n_clocks);
+	for (size_t i = 0; i < before.n_clocks; i++) {
+		assert_int_equal(after.clocks[i].kind, before.clocks[i].kind);
+		assert_int_equal(after.clocks[i].n, before.clocks[i].n);
+	}
+	assert_int_equal(after.n_markets, before.n_markets);
+	for (size_t i = 0; i < before.n_markets; i++) {
+		assert_int_equal(after.markets[i].market, before.markets[i].market);
+		assert_int_equal(after.markets[i].state, before.markets[i].state);
+		assert_int_equal(after.markets[i].n, before.markets[i].n);
+	}
 	assert_memory_equal(after.by_cause, before.by_cause, sizeof before.by_cause);
+	assert_int_equal(storefx_clocks(&after, FX_CLOCK_PHOTOS), 0);
+	assert_int_equal(storefx_markets(&after, FX_MARKET, PROTO_AWAITING), 0);
+	assert_int_equal(storefx_markets(&after, FX_MARKET, PROTO_PENDING), 1);
 	{
 		bool envvias = true;
 
@@ -526,7 +651,7 @@ static void
 conn_close__with_an_open_transaction__rolls_it_back(void **state)
 {
 	struct storefx *fx = *state;
-	struct protocol a = storefx_mkp("A", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct protocol a = storefx_mkp("A", "S-1", PROTO_PENDING, FX_CLOCK_RESPONSE, 5000);
 
 	storefx_open_rw(fx);
 	assert_int_equal(conn_begin(fx->c), 0);
@@ -628,7 +753,7 @@ wal_check__wal_removed__fails_and_wal_save_saves_its_commits(void **state)
 		char id[16];
 
 		snprintf(id, sizeof id, "W%d", i);
-		p = storefx_mkp(id, "S1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 1000 + i);
+		p = storefx_mkp(id, "S1", PROTO_PENDING, FX_CLOCK_RESPONSE, 1000 + i);
 		storefx_insert(fx->c, &p);
 	}
 	snprintf(wal, sizeof wal, "%s-wal", fx->path);
@@ -663,6 +788,7 @@ main(void)
 		T(conn_read_only__sees_committed_data_only),
 		T(conn_read_only__refuses_to_write),
 		T(conn_open__version_2_database__keeps_its_counters_and_counts_each_change_once),
+		T(conn_open__version_3_database__is_casas_bahia_s_and_counted_for_it),
 		T(conn_rollback__leaves_no_row_no_history_and_no_counter_change),
 		T(conn_close__with_an_open_transaction__rolls_it_back),
 		T(conn_open__second_writer_on_the_same_file__is_refused_naming_the_holder),

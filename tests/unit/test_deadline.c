@@ -10,31 +10,41 @@
 
 #include "cal.h"
 #include "civil.h"
+#include "clockrule.h"
 #include "config.h"
 #include "deadline.h"
 #include "proto.h"
 #include "rfc3339.h"
+#include "rulebook.h"
 #include "tmpdir.h"
 #include "tz.h"
 
 /*
- * When a clock is due (the default deadlines of spec.md §7, in America/Sao_Paulo, on the
- * national calendar, with a [reason.x] override), and a clock's explanation, read back
- * from the rule text kept with it: the fields the daemon writes, and text it never
- * writes (a database edited by hand) that must give an explanation or none, never a
- * crash or a field cut past its size.
+ * When a clock is due (the default deadlines of spec.md §7, the built-in casas-bahia
+ * rulebook's, in America/Sao_Paulo, on the national calendar, with a [reason.x]
+ * override of the main file), and a clock's explanation, read back from the rule text
+ * kept with it: the fields the daemon writes, and text it never writes (a database
+ * edited by hand) that must give an explanation or none, never a crash or a field cut
+ * past its size.
  */
 
 #define H (3600 * 1000LL)
 
+/* The clock kinds of casas-bahia's waits, as the store keeps them (rulebook.h). */
+#define KIND_PHOTOS 2
+#define KIND_POSTING 4
+#define KIND_PICKUP 5
+#define KIND_LETTER 6
+
 static struct cal *cal;
 static struct config *cfg;
 static char dir[256];
+static char path[300];
 
 static int
 setup(void **state)
 {
-	char path[300], *errors = NULL, *cause = NULL;
+	char *errors = NULL, *cause = NULL;
 	FILE *f;
 
 	cal = cal_new(CAL_BR_NATIONAL, NULL, 0);
@@ -78,9 +88,48 @@ customer(const char *reason, bool critical)
 	struct protocol p;
 
 	memset(&p, 0, sizeof p);
+	snprintf(p.marketplace, sizeof p.marketplace, "casas-bahia");
 	snprintf(p.reason, sizeof p.reason, "%s", reason);
 	p.critical = critical;
 	return p;
+}
+
+/* The rule clock kind starts under for p: the response's (pending), the reply
+ * window's (closed), or the wait of the action whose clock it is. */
+static struct clockrule
+rule_of(const struct protocol *p, int kind)
+{
+	const struct rulebook *b = config_default_book(cfg);
+	const struct rulebook_action *a;
+	struct clockrule c;
+
+	if (kind == RULEBOOK_KIND_RESPONSE)
+		clockrule_entry(cfg, cal, b, p, PROTO_PENDING, &c);
+	else if (kind == RULEBOOK_KIND_REPLY)
+		clockrule_entry(cfg, cal, b, p, PROTO_CLOSED, &c);
+	else if ((a = rulebook_kind_action(b, kind)) != NULL)
+		clockrule_wait(cfg, cal, b, p, rulebook_action_index(b, a->name), &c);
+	else
+		fail_msg("no clock of kind %d", kind);
+	assert_int_equal(c.kind, kind);
+	return c;
+}
+
+/* When clock kind of p started at start is due (date_day: its date param's). */
+static int64_t
+due(const struct protocol *p, int kind, int64_t start, int64_t date_day)
+{
+	struct clockrule c = rule_of(p, kind);
+
+	return deadline_due(&c, start, date_day);
+}
+
+static int64_t
+next(const struct protocol *p, int kind, int64_t start, int64_t due_at)
+{
+	struct clockrule c = rule_of(p, kind);
+
+	return deadline_next(&c, start, due_at);
 }
 
 static void
@@ -89,14 +138,14 @@ deadline_due__plain_durations__added_to_the_start(void **state)
 	struct protocol p = customer("", false);
 	int64_t t = at("2026-03-02T12:00:00-03:00");
 
-	assert_int_equal(deadline_due(cfg, cal, &p, PROTO_CLOCK_RESPONSE, t, 0), t + 48 * H);
-	assert_int_equal(deadline_due(cfg, cal, &p, PROTO_CLOCK_PHOTOS, t, 0), t + 48 * H);
-	assert_int_equal(deadline_due(cfg, cal, &p, PROTO_CLOCK_POSTING, t, 0),
+	assert_int_equal(due(&p, RULEBOOK_KIND_RESPONSE, t, 0), t + 48 * H);
+	assert_int_equal(due(&p, KIND_PHOTOS, t, 0), t + 48 * H);
+	assert_int_equal(due(&p, KIND_POSTING, t, 0),
 	    t + 15 * 24 * H);
-	assert_int_equal(deadline_due(cfg, cal, &p, PROTO_CLOCK_REPLY, t, 0),
+	assert_int_equal(due(&p, RULEBOOK_KIND_REPLY, t, 0),
 	    t + 60 * 24 * H);
 	p.critical = true;
-	assert_int_equal(deadline_due(cfg, cal, &p, PROTO_CLOCK_RESPONSE, t, 0), t + 24 * H);
+	assert_int_equal(due(&p, RULEBOOK_KIND_RESPONSE, t, 0), t + 24 * H);
 }
 
 /* Six business days from Friday the 17th of April 2026: Tiradentes (Tuesday the 21st)
@@ -106,8 +155,8 @@ deadline_due__business_days__skip_weekends_and_holidays(void **state)
 {
 	struct protocol p = customer("", false);
 
-	assert_int_equal(deadline_due(cfg, cal, &p, PROTO_CLOCK_LETTER,
-	    at("2026-04-17T10:00:00-03:00"), 0), at("2026-04-29T00:00:00-03:00"));
+	assert_int_equal(due(&p, KIND_LETTER, at("2026-04-17T10:00:00-03:00"), 0),
+	    at("2026-04-29T00:00:00-03:00"));
 }
 
 static void
@@ -115,23 +164,28 @@ deadline_due__pickup__midnight_of_the_date_plus_the_grace(void **state)
 {
 	struct protocol p = customer("", false);
 
-	assert_int_equal(deadline_due(cfg, cal, &p, PROTO_CLOCK_PICKUP,
-	    at("2026-03-02T12:00:00-03:00"), civil_days(2026, 3, 20)),
-	    at("2026-03-21T00:00:00-03:00"));
+	assert_int_equal(due(&p, KIND_PICKUP, at("2026-03-02T12:00:00-03:00"),
+	    civil_days(2026, 3, 20)), at("2026-03-21T00:00:00-03:00"));
 }
 
 static void
 deadline_due__a_reason_section__overrides_the_default(void **state)
 {
 	struct protocol p = customer("x", false);
-	char rule[PROTO_RULE_MAX + 1];
+	char rule[PROTO_RULE_MAX + 1], want[1024];
+	struct clockrule c;
 
 	/* Monday noon + 2 business days: the end of Wednesday. */
-	assert_int_equal(deadline_due(cfg, cal, &p, PROTO_CLOCK_PHOTOS,
-	    at("2026-03-02T12:00:00-03:00"), 0), at("2026-03-05T00:00:00-03:00"));
-	deadline_rule(cfg, cal, &p, PROTO_CLOCK_PHOTOS, 0, rule, sizeof rule);
-	assert_string_equal(rule, "rule=photos_wait;value=2bd;source=[reason.x];"
-	    "calendar=br-national");
+	assert_int_equal(due(&p, KIND_PHOTOS, at("2026-03-02T12:00:00-03:00"), 0),
+	    at("2026-03-05T00:00:00-03:00"));
+	c = rule_of(&p, KIND_PHOTOS);
+	deadline_rule(&c, 0, rule, sizeof rule);
+	/* What it was, then where it leads and where its value was written. */
+	snprintf(want, sizeof want, "rule=photos_wait;value=2bd;source=[reason.x];"
+	    "calendar=br-national;to=pending;kind=photos_wait;attempt=request_photos;"
+	    "book=casas-bahia;"
+	    "line=2;file=%s", path);
+	assert_string_equal(rule, want);
 }
 
 static void
@@ -140,15 +194,11 @@ deadline_next__response__the_warning_before_due_other_clocks_due(void **state)
 	struct protocol p = customer("", false), x = customer("x", false);
 	int64_t t = at("2026-03-02T12:00:00-03:00");
 
-	assert_int_equal(deadline_next(cfg, &p, PROTO_CLOCK_RESPONSE, t, t + 48 * H),
-	    t + 44 * H);
-	assert_int_equal(deadline_next(cfg, &x, PROTO_CLOCK_RESPONSE, t, t + 48 * H),
-	    t + 47 * H);
-	assert_int_equal(deadline_next(cfg, &p, PROTO_CLOCK_PHOTOS, t, t + 48 * H),
-	    t + 48 * H);
+	assert_int_equal(next(&p, RULEBOOK_KIND_RESPONSE, t, t + 48 * H), t + 44 * H);
+	assert_int_equal(next(&x, RULEBOOK_KIND_RESPONSE, t, t + 48 * H), t + 47 * H);
+	assert_int_equal(next(&p, KIND_PHOTOS, t, t + 48 * H), t + 48 * H);
 	/* A warning that would fall at or before the start is no point of its own. */
-	assert_int_equal(deadline_next(cfg, &p, PROTO_CLOCK_RESPONSE, t, t + 4 * H),
-	    t + 4 * H);
+	assert_int_equal(next(&p, RULEBOOK_KIND_RESPONSE, t, t + 4 * H), t + 4 * H);
 }
 
 static struct protocol
@@ -157,7 +207,7 @@ with_rule(const char *rule)
 	struct protocol p;
 
 	memset(&p, 0, sizeof p);
-	p.clock = PROTO_CLOCK_LETTER;
+	p.clock = KIND_LETTER;
 	p.clock_start = civil_days(2026, 9, 4) * 86400000LL + 13 * 3600000LL;
 	snprintf(p.clock_rule, sizeof p.clock_rule, "%s", rule);
 	return p;
@@ -176,8 +226,110 @@ deadline_explain__every_field__read_back(void **state)
 	assert_string_equal(ex.source, "[reason.x]");
 	assert_string_equal(ex.calendar, "br-national");
 	assert_int_equal(ex.pickup_day, civil_days(2026, 9, 10));
+	/* A text written before rulebooks: its date is the pickup date, and it says
+	 * nothing of where it leads or of a rulebook. */
+	assert_string_equal(ex.date_param, "pickup_date");
+	assert_string_equal(ex.to, "");
+	assert_string_equal(ex.attempt, "");
+	assert_string_equal(ex.book, "");
+	assert_string_equal(ex.file, "");
+	assert_int_equal(ex.line, 0);
 	/* From 00:00 of the pickup date: the weekend of the 12th and 13th is skipped. */
 	assert_true(ex.n_skips >= 2);
+}
+
+static void
+deadline_explain__the_fields_rulebooks_added__read_back(void **state)
+{
+	struct protocol p = with_rule("rule=visit_wait;value=2bd;source=[reason.x];"
+	    "calendar=br-national;date=visit_date:2026-09-10;to=mediation;attempt=remind;"
+	    "book=testmarket;line=12;file=/etc/protocold/rules/test market.ini");
+	struct deadline_explain ex;
+
+	assert_int_equal(deadline_explain(&p, cal, &ex), 0);
+	assert_string_equal(ex.rule, "visit_wait");
+	assert_string_equal(ex.value, "2bd");
+	assert_string_equal(ex.source, "[reason.x]");
+	assert_string_equal(ex.date_param, "visit_date");
+	assert_int_equal(ex.pickup_day, civil_days(2026, 9, 10));
+	assert_string_equal(ex.to, "mediation");
+	assert_string_equal(ex.attempt, "remind");
+	assert_string_equal(ex.book, "testmarket");
+	assert_int_equal(ex.line, 12);
+	assert_string_equal(ex.file, "/etc/protocold/rules/test market.ini");
+	/* From 00:00 of that date: Thursday the 10th, then the weekend is skipped. */
+	assert_true(ex.n_skips >= 2);
+}
+
+/* The rule text of the pickup wait: its date by the name of its param, its
+ * rulebook's file and the line of its wait. */
+static void
+deadline_rule__param_plus_duration__keeps_the_param_and_its_date(void **state)
+{
+	struct protocol p = customer("", false);
+	struct clockrule c = rule_of(&p, KIND_PICKUP);
+	char rule[PROTO_RULE_MAX + 1], want[1024];
+	const char *wait = strstr(rulebook_builtin_text, "wait = pickup_date + 1d");
+	struct deadline_explain ex;
+	int line = 1;
+
+	assert_non_null(wait);
+	for (const char *t = rulebook_builtin_text; t < wait; t++)
+		line += *t == '\n';
+	deadline_rule(&c, civil_days(2026, 3, 20), rule, sizeof rule);
+	snprintf(want, sizeof want, "rule=pickup_grace;value=1d;source=default;"
+	    "date=pickup_date:2026-03-20;to=pending;kind=pickup_wait;"
+	    "attempt=inform_pickup_date;"
+	    "book=casas-bahia;line=%d;file=%s", line, RULEBOOK_BUILTIN_PATH);
+	assert_string_equal(rule, want);
+	p.clock = KIND_PICKUP;
+	strcpy(p.clock_rule, rule);
+	assert_int_equal(deadline_explain(&p, cal, &ex), 0);
+	assert_string_equal(ex.date_param, "pickup_date");
+	assert_int_equal(ex.pickup_day, civil_days(2026, 3, 20));
+	assert_string_equal(ex.file, RULEBOOK_BUILTIN_PATH);
+	assert_int_equal(ex.line, line);
+}
+
+/* A wait of "PARAM + DURATION" counts from 00:00 local of the param's date, whatever
+ * the param is called. */
+static void
+deadline_due__param_plus_duration__from_midnight_of_that_date(void **state)
+{
+	struct clockrule c;
+
+	memset(&c, 0, sizeof c);
+	c.kind = 9999;
+	c.date_param = "visit_date";
+	c.cal = cal;
+	c.d.ms = 2 * 24 * H + 6 * H;
+	assert_int_equal(deadline_due(&c, at("2026-03-02T12:00:00-03:00"),
+	    civil_days(2026, 3, 20)), at("2026-03-22T06:00:00-03:00"));
+	/* Without a date param, the same duration runs from the start. */
+	c.date_param = NULL;
+	assert_int_equal(deadline_due(&c, at("2026-03-02T12:00:00-03:00"), 0),
+	    at("2026-03-04T18:00:00-03:00"));
+	/* A clock that does not warn is next due at its end. */
+	assert_int_equal(deadline_next(&c, 0, 10 * H), 10 * H);
+}
+
+/* The file last: a path too long for the text loses its end, nothing else. */
+static void
+deadline_rule__a_long_file_path__only_its_end_is_cut(void **state)
+{
+	struct protocol p = customer("", false);
+	struct clockrule c = rule_of(&p, KIND_PHOTOS);
+	char rule[PROTO_RULE_MAX + 1], file[600];
+
+	memset(file, 'f', sizeof file - 1);
+	file[0] = '/';
+	file[sizeof file - 1] = '\0';
+	c.file = file;
+	deadline_rule(&c, 0, rule, sizeof rule);
+	assert_int_equal(strlen(rule), PROTO_RULE_MAX);
+	assert_non_null(strstr(rule, "rule=photos_wait;value=48h;source=default;to=pending;"
+	    "kind=photos_wait;attempt=request_photos;book=casas-bahia;line="));
+	assert_non_null(strstr(rule, ";file=/fff"));
 }
 
 static void
@@ -251,6 +403,10 @@ main(void)
 		cmocka_unit_test(deadline_due__a_reason_section__overrides_the_default),
 		cmocka_unit_test(deadline_next__response__the_warning_before_due_other_clocks_due),
 		cmocka_unit_test(deadline_explain__every_field__read_back),
+		cmocka_unit_test(deadline_explain__the_fields_rulebooks_added__read_back),
+		cmocka_unit_test(deadline_rule__param_plus_duration__keeps_the_param_and_its_date),
+		cmocka_unit_test(deadline_due__param_plus_duration__from_midnight_of_that_date),
+		cmocka_unit_test(deadline_rule__a_long_file_path__only_its_end_is_cut),
 		cmocka_unit_test(deadline_explain__fields_in_any_order_without_calendar__no_skips),
 		cmocka_unit_test(deadline_explain__no_rule_or_no_clock__is_minus_1),
 		cmocka_unit_test(deadline_explain__odd_text__first_field_wins_and_long_values_are_cut),

@@ -356,6 +356,44 @@ engine_create__invalid_id__422_before_the_store(void **state)
 	assert_int_equal(fakestore_calls(fx->fs, FAKESTORE_INSERT), 0);
 }
 
+static void
+engine_create__unknown_marketplace__422_listing_the_loaded_nothing_written(void **state)
+{
+	struct fx *fx = *state;
+	struct engine_create r = { .id = "P1", .seller = "S1", .origin = PROTO_CUSTOMER,
+	    .marketplace = "nope" };
+	struct answer a = { 0 };
+	struct protocol p;
+
+	engine_create(fx->e, &r, on_done, &a);
+	end_turn(fx);
+	assert_int_equal(a.calls, 1);
+	assert_int_equal(a.r.status, 422);
+	assert_string_equal(a.r.pb.code, "unknown_marketplace");
+	assert_int_equal(a.r.pb.n_allowed, 1);
+	assert_string_equal(a.r.pb.allowed[0], "casas-bahia");
+	assert_false(fakestore_get(fx->fs, "P1", false, &p));
+	assert_int_equal(fakestore_calls(fx->fs, FAKESTORE_INSERT), 0);
+}
+
+/* The default marketplace named or not: the same protocol. */
+static void
+engine_create__same_body_naming_the_default_marketplace__200(void **state)
+{
+	struct fx *fx = *state;
+	struct engine_create r = { .id = "P1", .seller = "S1", .origin = PROTO_CUSTOMER,
+	    .marketplace = "casas-bahia" };
+	struct answer a = create(fx, "P1");
+
+	assert_string_equal(a.r.p.marketplace, "casas-bahia");
+	assert_string_equal(stored(fx, "P1").marketplace, "casas-bahia");
+	a = (struct answer){ 0 };
+	engine_create(fx->e, &r, on_done, &a);
+	end_turn(fx);
+	assert_int_equal(a.r.status, 200);
+	assert_int_equal(a.r.p.version, 1);
+}
+
 /* spec.md §3: an opened_at so old that the response clock has run out goes to mediation
  * at once, its warning and expiry applied in due order, with their lateness. */
 static void
@@ -1050,6 +1088,8 @@ main(void)
 		T(engine_create__other_fields_under_the_id__409_id_conflict),
 		T(engine_create__opened_at_in_the_future__422_nothing_written),
 		T(engine_create__invalid_id__422_before_the_store),
+		T(engine_create__unknown_marketplace__422_listing_the_loaded_nothing_written),
+		T(engine_create__same_body_naming_the_default_marketplace__200),
 		T(engine_create__opened_at_long_past__mediation_at_once_with_late_ms),
 		T(engine_act__request_photos__awaiting_48h_without_warning),
 		T(engine_act__inform_posting_code__15_days),

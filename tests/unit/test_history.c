@@ -60,7 +60,7 @@ static void
 history_add__assigns_increasing_seqs(void **state)
 {
 	struct storefx *fx = *state;
-	struct protocol a = storefx_mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700);
+	struct protocol a = storefx_mkp("A", "S", PROTO_PENDING, FX_CLOCK_RESPONSE, 700);
 	int64_t last = 0, seq;
 
 	storefx_open_rw(fx);
@@ -84,8 +84,8 @@ history_of__returns_one_protocol_s_entries_oldest_first_with_every_field(
     void **state)
 {
 	struct storefx *fx = *state;
-	struct protocol a = storefx_mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700);
-	struct protocol b = storefx_mkp("B", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 800);
+	struct protocol a = storefx_mkp("A", "S", PROTO_PENDING, FX_CLOCK_RESPONSE, 700);
+	struct protocol b = storefx_mkp("B", "S", PROTO_PENDING, FX_CLOCK_RESPONSE, 800);
 	struct seen s = { 0 };
 	int64_t a1, a2, a3;
 
@@ -146,9 +146,9 @@ history_feed__pages_without_skipping_or_repeating(void **state)
 {
 	struct storefx *fx = *state;
 	struct protocol p[3] = {
-		storefx_mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700),
-		storefx_mkp("B", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700),
-		storefx_mkp("C", "T", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 700),
+		storefx_mkp("A", "S", PROTO_PENDING, FX_CLOCK_RESPONSE, 700),
+		storefx_mkp("B", "S", PROTO_PENDING, FX_CLOCK_RESPONSE, 700),
+		storefx_mkp("C", "T", PROTO_PENDING, FX_CLOCK_RESPONSE, 700),
 	};
 	int64_t added[23];
 	struct seen all = { 0 };

@@ -71,6 +71,7 @@ static const struct {
 } all_families[] = {
 	{ "protocold_protocols", "gauge" },
 	{ "protocold_clocks_running", "gauge" },
+	{ "protocold_marketplace_protocols", "gauge" },
 	{ "protocold_transitions_total", "counter" },
 	{ "protocold_firing_lateness_seconds", "histogram" },
 	{ "protocold_http_requests_total", "counter" },
@@ -95,6 +96,14 @@ static const struct {
 	{ "protocold_cluster_config_differs", "gauge" },
 	{ "protocold_build_info", "gauge" },
 };
+
+/* The clock kinds the snapshot names (casas-bahia's, in the order /v1/stats lists
+ * them) and the marketplaces it counts. */
+static const char *const kinds[] = {
+	"response", "photos_wait", "address_wait", "posting_wait", "pickup_wait",
+	"letter_wait", "reply_window",
+};
+static const char *const markets[] = { "casas-bahia", "madeiramadeira" };
 
 static const double http_les[] = {
 	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
@@ -410,8 +419,13 @@ fill_snap(struct metrics_snapshot *snap)
 	memset(snap, 0, sizeof *snap);
 	for (int i = 0; i < PROTO_N_STATES; i++)
 		snap->protocols[i] = 10 + i;
-	for (int i = 0; i < PROTO_N_CLOCKS; i++)
-		snap->clocks[i] = 20 + i;
+	for (size_t i = 0; i < NELEM(kinds); i++)
+		snap->clocks[snap->n_clocks++] = (struct metrics_count){ kinds[i], 0,
+		    21 + (int64_t)i };
+	for (size_t k = 0; k < NELEM(markets); k++)
+		for (int i = 0; i < PROTO_N_STATES; i++)
+			snap->markets[snap->n_markets++] = (struct metrics_count){ markets[k],
+			    i, 100 * (int64_t)(k + 1) + i };
 	for (int i = 0; i < PROTO_N_CAUSES; i++)
 		snap->transitions[i] = 1000 + i;
 	snap->feed_waiters = 3;
@@ -852,12 +866,19 @@ metrics_render__snapshot__values_appear_by_their_labels(void **state)
 		snprintf(labels, sizeof labels, "state=\"%s\"", proto_state_name(i));
 		assert_true(value(e, "protocold_protocols", labels) == 10 + i);
 	}
-	for (int i = 1; i < PROTO_N_CLOCKS; i++) {
-		snprintf(labels, sizeof labels, "kind=\"%s\"", proto_clock_name(i));
-		assert_true(value(e, "protocold_clocks_running", labels) == 20 + i);
+	for (size_t i = 0; i < NELEM(kinds); i++) {
+		snprintf(labels, sizeof labels, "kind=\"%s\"", kinds[i]);
+		assert_true(value(e, "protocold_clocks_running", labels) == 21 + (double)i);
 	}
-	snprintf(labels, sizeof labels, "kind=\"%s\"", proto_clock_name(PROTO_CLOCK_NONE));
-	assert_null(find(e, "protocold_clocks_running", labels));
+	/* Only the kinds the snapshot names: no "none". */
+	assert_null(find(e, "protocold_clocks_running", "kind=\"none\""));
+	for (size_t k = 0; k < NELEM(markets); k++)
+		for (int i = 0; i < PROTO_N_STATES; i++) {
+			snprintf(labels, sizeof labels, "marketplace=\"%s\",state=\"%s\"",
+			    markets[k], proto_state_name(i));
+			assert_true(value(e, "protocold_marketplace_protocols", labels) ==
+			    100 * (double)(k + 1) + i);
+		}
 	for (int i = 0; i < PROTO_N_CAUSES; i++) {
 		snprintf(labels, sizeof labels, "cause=\"%s\"", proto_cause_name(i));
 		assert_true(value(e, "protocold_transitions_total", labels) == 1000 + i);

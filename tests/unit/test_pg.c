@@ -20,6 +20,7 @@
 #include "pgschema.h"
 #include "proto.h"
 #include "store.h"
+#include "storefx.h"
 
 /*
  * The PostgreSQL store through the core's interface (core/store.h), against a
@@ -128,15 +129,16 @@ teardown(void **state)
 
 /* ------------------------------------------------------- the helpers */
 
+/* A protocol of FX_MARKET (storefx.h) with clock kind c (FX_CLOCK_*). */
 static struct protocol
-mkp(const char *id, const char *seller, enum proto_state s, enum proto_clock c,
-    int64_t next)
+mkp(const char *id, const char *seller, enum proto_state s, int c, int64_t next)
 {
 	struct protocol p;
 
 	memset(&p, 0, sizeof p);
 	snprintf(p.id, sizeof p.id, "%s", id);
 	snprintf(p.seller, sizeof p.seller, "%s", seller);
+	snprintf(p.marketplace, sizeof p.marketplace, "%s", FX_MARKET);
 	p.opened_at = 1790000000000;
 	p.state = s;
 	p.clock = c;
@@ -146,7 +148,7 @@ mkp(const char *id, const char *seller, enum proto_state s, enum proto_clock c,
 		p.clock_next = next;
 		snprintf(p.clock_rule, sizeof p.clock_rule, "response 2 business days");
 	}
-	p.attempts[1] = 2;
+	snprintf(p.attempts, sizeof p.attempts, "confirm_address=2");
 	p.version = 1;
 	p.updated_at = p.opened_at;
 	return p;
@@ -228,7 +230,7 @@ insert(struct tp *t, struct protocol *p, struct ins *in)
 static struct protocol
 create(struct tp *t, const char *id, const char *seller, int64_t next)
 {
-	struct protocol p = mkp(id, seller, PROTO_PENDING, PROTO_CLOCK_RESPONSE, next);
+	struct protocol p = mkp(id, seller, PROTO_PENDING, FX_CLOCK_RESPONSE, next);
 	struct proto_event ev;
 	struct ins in;
 
@@ -408,9 +410,10 @@ store_commit__a_new_protocol__is_written_then_durable_and_read_as_saved(void **s
 	assert_string_equal(g.p.seller, "S-1");
 	assert_string_equal(g.p.order, "");
 	assert_int_equal(g.p.state, PROTO_PENDING);
-	assert_int_equal(g.p.clock, PROTO_CLOCK_RESPONSE);
+	assert_int_equal(g.p.clock, FX_CLOCK_RESPONSE);
 	assert_int_equal(g.p.clock_next, 1790000100000);
-	assert_int_equal(g.p.attempts[1], 2);
+	assert_string_equal(g.p.attempts, "confirm_address=2");
+	assert_string_equal(g.p.marketplace, "casas-bahia");
 	assert_string_equal(g.p.clock_rule, "response 2 business days");
 	assert_false(g.envvias);
 	assert_int_equal(get(t, "P-2", &g), 0);
@@ -528,7 +531,7 @@ static void
 store_callbacks__are_called_in_the_order_asked(void **state)
 {
 	struct tp *t = *state;
-	struct protocol q = mkp("Q", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 500);
+	struct protocol q = mkp("Q", "S", PROTO_PENDING, FX_CLOCK_RESPONSE, 500);
 	struct loaded l1, l2;
 	struct ins in = { .t = t, .rc = -2 };
 
@@ -581,15 +584,20 @@ store_save__counts_moves_and_entries__stats_from_the_counters(void **state)
 	assert_int_equal(s.by_state[PROTO_PENDING], 1);
 	assert_int_equal(s.by_state[PROTO_MEDIATION], 0);
 	assert_int_equal(s.by_state[PROTO_RESOLVED], 1);
-	assert_int_equal(s.by_clock[PROTO_CLOCK_RESPONSE], 1);
-	assert_int_equal(s.by_clock[PROTO_CLOCK_NONE], 1);
+	assert_int_equal(storefx_markets(&s, FX_MARKET, PROTO_PENDING), 1);
+	assert_int_equal(storefx_markets(&s, FX_MARKET, PROTO_MEDIATION), 0);
+	assert_int_equal(storefx_markets(&s, FX_MARKET, PROTO_RESOLVED), 1);
+	assert_int_equal(storefx_clocks(&s, FX_CLOCK_RESPONSE), 1);
+	/* No clock: counted (key 100 + 0), not shown among the running ones. */
+	assert_int_equal(pgfx_value(t->uri, "SELECT n FROM counters WHERE k = 100"), 1);
+	assert_int_equal(storefx_clocks(&s, PROTO_CLOCK_NONE), 0);
 	assert_int_equal(s.by_cause[PROTO_CAUSE_CREATE], 2);
 	assert_int_equal(s.by_cause[PROTO_CAUSE_EXPIRY], 1);
 	assert_int_equal(s.by_cause[PROTO_CAUSE_ACTION], 1);
 	assert_true(s.has_next);
 	assert_string_equal(s.next_id, a.id);
 	assert_int_equal(s.next_at, 1000);
-	assert_int_equal(s.next_clock, PROTO_CLOCK_RESPONSE);
+	assert_int_equal(s.next_clock, FX_CLOCK_RESPONSE);
 	assert_int_equal(pgfx_value(t->uri, "SELECT state FROM protocols WHERE id = 'B'"),
 	    PROTO_RESOLVED);
 }
@@ -712,7 +720,7 @@ static void
 store_wait_durable__without_the_loop__tells_the_commit(void **state)
 {
 	struct tp *t = *state;
-	struct protocol p = mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 1000);
+	struct protocol p = mkp("A", "S", PROTO_PENDING, FX_CLOCK_RESPONSE, 1000);
 	struct ins in;
 
 	assert_int_equal(store_begin(t->st), 0);
@@ -753,16 +761,15 @@ on_list_done(void *arg, int n)
 }
 
 static const char *
-list(struct tp *t, int state_, const char *seller, bool has_due, int64_t due,
-    int64_t after, int limit, struct listv *lv)
+list_f(struct tp *t, const struct store_filter *f, int64_t after, int limit,
+    struct listv *lv)
 {
-	struct store_filter f = { state_, seller, has_due, due };
 	static char joined[128];
 	int at = t->n;
 
 	memset(lv, 0, sizeof *lv);
 	lv->t = t;
-	store_list(t->st, &f, after, limit, on_protocol, on_list_done, lv);
+	store_list(t->st, f, after, limit, on_protocol, on_list_done, lv);
 	run_until(t, at + 1);
 	assert_int_equal(lv->rc, lv->n);
 	joined[0] = '\0';
@@ -771,6 +778,16 @@ list(struct tp *t, int state_, const char *seller, bool has_due, int64_t due,
 		strcat(joined, lv->ids[i]);
 	}
 	return joined;
+}
+
+static const char *
+list(struct tp *t, int state_, const char *seller, bool has_due, int64_t due,
+    int64_t after, int limit, struct listv *lv)
+{
+	struct store_filter f = { .state = state_, .seller = seller, .has_due = has_due,
+	    .due_before = due };
+
+	return list_f(t, &f, after, limit, lv);
 }
 
 static void
@@ -845,12 +862,25 @@ store_history__one_protocols_entries_after_seq(void **state)
 }
 
 static void
-on_forecast(void *arg, int rc, const int64_t by_kind[PROTO_N_CLOCKS])
+on_forecast(void *arg, int rc, const struct store_forecast *f)
 {
 	struct tp *t = arg;
 
-	told(t, "forecast %d %lld %lld", rc, (long long)by_kind[PROTO_CLOCK_RESPONSE],
-	    (long long)by_kind[PROTO_CLOCK_PHOTOS]);
+	told(t, "forecast %d %lld %lld", rc,
+	    (long long)storefx_forecast(f, FX_MARKET, FX_CLOCK_RESPONSE),
+	    (long long)storefx_forecast(f, FX_MARKET, FX_CLOCK_PHOTOS));
+}
+
+/* The whole forecast, kept for the test to look at. */
+static struct store_forecast forecast_got;
+
+static void
+on_forecast_keep(void *arg, int rc, const struct store_forecast *f)
+{
+	struct tp *t = arg;
+
+	forecast_got = *f;
+	told(t, "forecast %d", rc);
 }
 
 static void
@@ -898,6 +928,121 @@ store_forecast_and_seller__count_as_sqlite_does(void **state)
 	assert_string_equal(t->what[t->n - 3], "seller 0 1 1 1 1");
 	assert_string_equal(t->what[t->n - 2], "seller 0 1 1 1 0");
 	assert_string_equal(t->what[t->n - 1], "seller 0 0 0 0 0");
+}
+
+/* A protocol of marketplace market created in a transaction of its own. */
+static struct protocol
+create_in(struct tp *t, const char *id, const char *seller, const char *market,
+    enum proto_state st, int clock, int64_t next)
+{
+	struct protocol p = mkp(id, seller, st, clock, next);
+	struct ins in;
+
+	snprintf(p.marketplace, sizeof p.marketplace, "%s", market);
+	assert_int_equal(store_begin(t->st), 0);
+	assert_int_equal(insert(t, &p, &in), 1);
+	assert_string_equal(commit(t), "written OK");
+	return p;
+}
+
+static void
+store_marketplaces__kept__listed__forecast_and_counted_apart(void **state)
+{
+	struct tp *t = *state;
+	struct protocol b;
+	struct store_filter f;
+	struct store_stats s;
+	struct listv lv;
+	struct loaded l;
+	struct got g;
+
+	create_in(t, "A", "S", FX_MARKET, PROTO_PENDING, FX_CLOCK_RESPONSE, 300);
+	create_in(t, "B", "S", "madeiramadeira", PROTO_PENDING, FX_CLOCK_RESPONSE, 100);
+	create_in(t, "C", "T", "madeiramadeira", PROTO_AWAITING, 30001, 200);
+	create_in(t, "D", "S", "madeiramadeira", PROTO_AWAITING, 30001, 900);
+	create_in(t, "E", "S", FX_MARKET, PROTO_AWAITING, FX_CLOCK_PHOTOS, 150);
+	assert_int_equal(get(t, "B", &g), 1);
+	assert_string_equal(g.p.marketplace, "madeiramadeira");
+	assert_int_equal(get(t, "C", &g), 1);
+	assert_string_equal(g.p.marketplace, "madeiramadeira");
+	assert_int_equal(g.p.clock, 30001);
+	assert_int_equal(get(t, "A", &g), 1);
+	assert_string_equal(g.p.marketplace, "casas-bahia");
+
+	f = (struct store_filter){ .state = -1, .marketplace = "madeiramadeira" };
+	assert_string_equal(list_f(t, &f, 0, 10, &lv), "B,C,D");
+	f = (struct store_filter){ .state = -1, .marketplace = FX_MARKET };
+	assert_string_equal(list_f(t, &f, 0, 10, &lv), "A,E");
+	f = (struct store_filter){ .state = PROTO_AWAITING, .marketplace = "madeiramadeira" };
+	assert_string_equal(list_f(t, &f, 0, 10, &lv), "C,D");
+	f = (struct store_filter){ .state = -1, .seller = "S", .marketplace =
+	    "madeiramadeira" };
+	assert_string_equal(list_f(t, &f, 0, 10, &lv), "B,D");
+	f = (struct store_filter){ .state = PROTO_PENDING, .seller = "S", .marketplace =
+	    "madeiramadeira" };
+	assert_string_equal(list_f(t, &f, 0, 10, &lv), "B");
+	f = (struct store_filter){ .state = -1, .marketplace = "madeiramadeira", .has_due =
+	    true, .due_before = 300 };
+	assert_string_equal(list_f(t, &f, 0, 10, &lv), "B,C");
+	f = (struct store_filter){ .state = PROTO_AWAITING, .marketplace = "madeiramadeira",
+	    .has_due = true, .due_before = 300 };
+	assert_string_equal(list_f(t, &f, 0, 10, &lv), "C");
+	f = (struct store_filter){ .state = -1, .seller = "S", .marketplace =
+	    "madeiramadeira", .has_due = true, .due_before = 1000 };
+	assert_string_equal(list_f(t, &f, 0, 10, &lv), "B,D");
+	f = (struct store_filter){ .state = PROTO_AWAITING, .seller = "S", .marketplace =
+	    "madeiramadeira", .has_due = true, .due_before = 1000 };
+	assert_string_equal(list_f(t, &f, 0, 10, &lv), "D");
+	f = (struct store_filter){ .state = -1, .marketplace = "madeiramadeira" };
+	assert_string_equal(list_f(t, &f, 0, 1, &lv), "B");
+	f = (struct store_filter){ .state = -1, .marketplace = "nowhere" };
+	assert_string_equal(list_f(t, &f, 0, 10, &lv), "");
+
+	store_forecast(t->st, 1000, NULL, on_forecast_keep, t);
+	run_until(t, t->n + 1);
+	assert_string_equal(t->what[t->n - 1], "forecast 0");
+	assert_int_equal(storefx_forecast_total(&forecast_got), 5);
+	assert_int_equal(storefx_forecast(&forecast_got, FX_MARKET, FX_CLOCK_RESPONSE), 1);
+	assert_int_equal(storefx_forecast(&forecast_got, FX_MARKET, FX_CLOCK_PHOTOS), 1);
+	assert_int_equal(storefx_forecast(&forecast_got, "madeiramadeira",
+	    FX_CLOCK_RESPONSE), 1);
+	assert_int_equal(storefx_forecast(&forecast_got, "madeiramadeira", 30001), 2);
+	store_forecast(t->st, 250, "T", on_forecast_keep, t);
+	run_until(t, t->n + 1);
+	assert_int_equal(storefx_forecast_total(&forecast_got), 1);
+	assert_int_equal(storefx_forecast(&forecast_got, "madeiramadeira", 30001), 1);
+
+	/* Keys no counter row had before (a new marketplace's, a hashed kind's) are
+	 * counted from their first commit. */
+	s = stats(t);
+	assert_int_equal(s.by_state[PROTO_PENDING], 2);
+	assert_int_equal(s.by_state[PROTO_AWAITING], 3);
+	assert_int_equal(storefx_markets(&s, FX_MARKET, PROTO_PENDING), 1);
+	assert_int_equal(storefx_markets(&s, FX_MARKET, PROTO_AWAITING), 1);
+	assert_int_equal(storefx_markets(&s, "madeiramadeira", PROTO_PENDING), 1);
+	assert_int_equal(storefx_markets(&s, "madeiramadeira", PROTO_AWAITING), 2);
+	assert_int_equal(storefx_clocks(&s, FX_CLOCK_RESPONSE), 2);
+	assert_int_equal(storefx_clocks(&s, FX_CLOCK_PHOTOS), 1);
+	assert_int_equal(storefx_clocks(&s, 30001), 2);
+	assert_int_equal(pgfx_value(t->uri, "SELECT n FROM counters WHERE k = 40001"), 2);
+
+	/* C's wait expires: its marketplace's counters move, not casas-bahia's. */
+	assert_int_equal(store_begin(t->st), 0);
+	assert_int_equal(load(t, "C", &l), 1);
+	b = l.r.p;
+	b.state = PROTO_PENDING;
+	b.clock = FX_CLOCK_RESPONSE;
+	assert_int_equal(store_save(t->st, &b, NULL, 0, STORE_SAVE_ROW), 0);
+	assert_string_equal(commit(t), "written OK");
+	s = stats(t);
+	assert_int_equal(storefx_markets(&s, "madeiramadeira", PROTO_PENDING), 2);
+	assert_int_equal(storefx_markets(&s, "madeiramadeira", PROTO_AWAITING), 1);
+	assert_int_equal(storefx_markets(&s, FX_MARKET, PROTO_PENDING), 1);
+	assert_int_equal(storefx_markets(&s, FX_MARKET, PROTO_AWAITING), 1);
+	assert_int_equal(storefx_clocks(&s, 30001), 1);
+	assert_int_equal(storefx_clocks(&s, FX_CLOCK_RESPONSE), 3);
+	assert_int_equal(pgfx_value(t->uri, "SELECT count(*) FROM protocols WHERE id = 'C' "
+	    "AND marketplace = 'madeiramadeira'"), 1);
 }
 
 static void
@@ -1038,7 +1183,7 @@ block_commits(struct tp *t)
 static void
 stuck_commit(struct tp *t, const char *id)
 {
-	struct protocol p = mkp(id, "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 1000);
+	struct protocol p = mkp(id, "S", PROTO_PENDING, FX_CLOCK_RESPONSE, 1000);
 	struct proto_event ev;
 	struct ins in;
 
@@ -1133,6 +1278,73 @@ store_commit_in_doubt__its_server_process_stuck__is_ended_then_told(void **state
 }
 
 static void
+pg_store_open__a_version_2_database__is_casas_bahia_s_and_counted_for_it(void **state)
+{
+	struct tp *t = *state;
+	struct protocol p;
+	struct store_stats s;
+	struct loaded l;
+	struct got g;
+
+	store_close(t->st);
+	t->uri = pgfx_newdb(&fx);
+	assert_non_null(t->uri);
+	assert_int_equal(pgfx_make_v2(t->uri), 0);
+	t->st = open_store(t);
+	assert_int_equal(get(t, "OLD-1", &g), 1);
+	assert_string_equal(g.p.marketplace, "casas-bahia");
+	assert_string_equal(g.p.order, "O-1");
+	assert_true(g.p.critical);
+	assert_int_equal(g.p.state, PROTO_PENDING);
+	assert_int_equal(g.p.clock, FX_CLOCK_RESPONSE);
+	assert_int_equal(g.p.clock_due, 900);
+	assert_int_equal(g.p.clock_next, 800);
+	assert_string_equal(g.p.attempts, "request_photos=2,confirm_address=1");
+	assert_string_equal(g.p.clock_rule, "rule=response value=24h");
+	assert_int_equal(get(t, "OLD-2", &g), 1);
+	assert_string_equal(g.p.marketplace, "casas-bahia");
+	assert_int_equal(g.p.clock, FX_CLOCK_PHOTOS);
+	assert_string_equal(g.p.attempts, "");
+	assert_int_equal(get(t, "OLD-3", &g), 1);
+	assert_string_equal(g.p.marketplace, "casas-bahia");
+	assert_string_equal(g.p.reason, "customer_return");
+	assert_int_equal(g.p.clock, PROTO_CLOCK_NONE);
+
+	/* The marketplace's counts are the states'. */
+	s = stats(t);
+	assert_int_equal(s.by_state[PROTO_PENDING], 1);
+	assert_int_equal(s.by_state[PROTO_AWAITING], 1);
+	assert_int_equal(s.by_state[PROTO_MEDIATION], 1);
+	for (int st = 0; st < PROTO_N_STATES; st++)
+		assert_int_equal(storefx_markets(&s, FX_MARKET, st), s.by_state[st]);
+	assert_int_equal(s.n_markets, PROTO_N_STATES);
+	assert_int_equal(storefx_clocks(&s, FX_CLOCK_RESPONSE), 1);
+	assert_int_equal(storefx_clocks(&s, FX_CLOCK_PHOTOS), 1);
+	assert_int_equal(s.by_cause[PROTO_CAUSE_CREATE], 3);
+	assert_string_equal(s.next_id, "OLD-2");
+
+	/* Counted from now on, both counters of a move. */
+	create(t, "NEW", "S", 5000);
+	assert_int_equal(store_begin(t->st), 0);
+	assert_int_equal(load(t, "OLD-2", &l), 1);
+	p = l.r.p;
+	p.state = PROTO_PENDING;
+	p.clock = FX_CLOCK_RESPONSE;
+	p.version++;
+	assert_int_equal(store_save(t->st, &p, NULL, 0, STORE_SAVE_ROW), 0);
+	assert_string_equal(commit(t), "written OK");
+	s = stats(t);
+	assert_int_equal(s.by_state[PROTO_PENDING], 3);
+	assert_int_equal(s.by_state[PROTO_AWAITING], 0);
+	for (int st = 0; st < PROTO_N_STATES; st++)
+		assert_int_equal(storefx_markets(&s, FX_MARKET, st), s.by_state[st]);
+	assert_int_equal(storefx_clocks(&s, FX_CLOCK_RESPONSE), 3);
+	assert_int_equal(storefx_clocks(&s, FX_CLOCK_PHOTOS), 0);
+	assert_int_equal(s.by_cause[PROTO_CAUSE_CREATE], 4);
+	assert_int_equal(last_seq(t), 4);
+}
+
+static void
 pg_store_open__a_newer_schema__is_refused(void **state)
 {
 	struct tp *t = *state;
@@ -1166,6 +1378,7 @@ main(void)
 		T(store_list__each_filter__in_rid_order_after_the_cursor),
 		T(store_history__one_protocols_entries_after_seq),
 		T(store_forecast_and_seller__count_as_sqlite_does),
+		T(store_marketplaces__kept__listed__forecast_and_counted_apart),
 		T(store_backend__clock_key_and_info),
 		T(store_writer_killed__what_it_owed_fails__refused_at_once_until_it_is_back),
 		T(store_reader_killed__reads_fail_at_once_until_it_is_back),
@@ -1174,6 +1387,7 @@ main(void)
 		T(store_commit_in_doubt__rolled_back__is_told_failed_once_known),
 		T(store_commit_in_doubt__its_server_process_stuck__is_ended_then_told),
 		T(pg_store_open__a_newer_schema__is_refused),
+		T(pg_store_open__a_version_2_database__is_casas_bahia_s_and_counted_for_it),
 	};
 	int rc;
 

@@ -43,12 +43,48 @@ pgschema_open__a_fresh_database__is_migrated_to_the_current_version(void **state
 	    pgschema_count());
 	assert_int_equal(pgfx_value(uri, "SELECT count(*) FROM schema_version"),
 	    pgschema_count());
-	assert_int_equal(pgfx_value(uri, "SELECT count(*) FROM counters"), 300);
+	/* Keys 0..299 (migration 1), and casas-bahia's six states (3: counts.h). */
+	assert_int_equal(pgfx_value(uri, "SELECT count(*) FROM counters WHERE k BETWEEN 0 "
+	    "AND 299 AND n = 0"), 300);
+	assert_int_equal(pgfx_value(uri, "SELECT count(*) FROM counters WHERE k BETWEEN "
+	    "1291024 AND 1291029 AND n = 0"), 6);
+	assert_int_equal(pgfx_value(uri, "SELECT count(*) FROM counters"), 306);
 	assert_int_equal(pgfx_value(uri, "SELECT last FROM history_seq"), 0);
 	/* The timer index carries the rid, as SQLite's carries the rowid. */
 	assert_int_equal(pgfx_value(uri, "SELECT count(*) FROM pg_indexes WHERE indexname = "
 	    "'protocols_next' AND indexdef LIKE '%(clock_next, rid)%'"), 1);
 	assert_memory_not_equal(key, zero, STORE_KEY_LEN);
+}
+
+static void
+pgschema_open__a_version_2_database__is_casas_bahia_s_and_counted_for_it(void **state)
+{
+	const char *uri = pgfx_newdb(&fx);
+	uint8_t key[STORE_KEY_LEN];
+	char sql[160];
+
+	assert_int_equal(pgfx_make_v2(uri), 0);
+	open_ok(uri, key);
+	assert_int_equal(pgfx_value(uri, "SELECT max(version) FROM schema_version"),
+	    pgschema_count());
+	assert_int_equal(pgschema_count(), 3);
+	assert_int_equal(pgfx_value(uri, "SELECT count(*) FROM protocols WHERE "
+	    "marketplace = 'casas-bahia'"), 3);
+	assert_int_equal(pgfx_value(uri, "SELECT count(*) FROM protocols"), 3);
+	/* The marketplace's counts are the states'. */
+	for (int s = 0; s < 6; s++) {
+		snprintf(sql, sizeof sql, "SELECT n FROM counters WHERE k = %d", 1291024 + s);
+		assert_int_equal(pgfx_value(uri, sql), s == 0 || s == 1 || s == 4 ? 1 : 0);
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM counters a JOIN counters b ON "
+		    "b.k = a.k + 1291024 WHERE a.k = %d AND a.n = b.n", s);
+		assert_int_equal(pgfx_value(uri, sql), 1);
+	}
+	assert_int_equal(pgfx_value(uri, "SELECT n FROM counters WHERE k = 200"), 3);
+	assert_int_equal(pgfx_value(uri, "SELECT count(*) FROM counters"), 306);
+	/* Opened again: migrated once. */
+	open_ok(uri, key);
+	assert_int_equal(pgfx_value(uri, "SELECT n FROM counters WHERE k = 1291024"), 1);
+	assert_int_equal(pgfx_value(uri, "SELECT count(*) FROM counters"), 306);
 }
 
 static void
@@ -175,6 +211,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(pgschema_open__a_fresh_database__is_migrated_to_the_current_version),
 		cmocka_unit_test(pgschema_open__again__keeps_the_schema_and_the_cursors_secret),
+		cmocka_unit_test(pgschema_open__a_version_2_database__is_casas_bahia_s_and_counted_for_it),
 		cmocka_unit_test(pgschema_open__a_newer_schema__is_refused_and_left_as_it_is),
 		cmocka_unit_test(pgschema_open__tables_of_our_names_not_made_by_us__are_refused),
 		cmocka_unit_test(pgschema_open__a_role_that_may_not_create__is_refused_with_the_servers_reason),

@@ -10,22 +10,60 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cal.h"
+#include "config.h"
 #include "jsonw.h"
 #include "problem.h"
 #include "proto.h"
 #include "render.h"
 #include "rfc3339.h"
+#include "rulebook.h"
 #include "rules.h"
+#include "tmpdir.h"
 
 /*
  * The answers' objects. The API wrote history entries, problems and state counts with
  * jansson (json_pack, then a compact json_dumps) before every answer moved to jsonw;
  * those builders are kept here as the reference, and what render writes must be the
  * same bytes. A protocol was already written with jsonw: its checks are that the
- * memo of allowed actions changes nothing and that the text parses.
+ * memo of allowed actions changes nothing and that the text parses, and the members
+ * rulebooks brought (marketplace, allowed_action_labels) are where the API says. The
+ * rules are the built-in casas-bahia rulebook's (a configuration without [rules]).
  */
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static char dir[256];
+static struct config *cfg;
+static const struct rulebook *book;	/* casas-bahia */
+
+static int
+setup(void **state)
+{
+	char path[300], *errors = NULL;
+	FILE *f;
+
+	if (tmpdir_make(dir, sizeof dir, "test_render") != 0)
+		return -1;
+	snprintf(path, sizeof path, "%s/protocold.ini", dir);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fclose(f);
+	if ((cfg = config_load(path, &errors)) == NULL) {
+		print_error("setup: %s\n", errors ? errors : "");
+		return -1;
+	}
+	book = config_default_book(cfg);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	config_free(cfg);
+	tmpdir_remove(dir);
+	return 0;
+}
 
 /* The former render_time, render_event, render_problem, render_state_counts. */
 static json_t *
@@ -238,7 +276,7 @@ render_status_title__known_and_unknown__names_them(void **state)
 	assert_string_equal(render_status_title(418), "Error");
 }
 
-/* A protocol in state s with every action attempted once. */
+/* A protocol of casas-bahia in state s with action i attempted i times. */
 static void
 protocol_in(struct protocol *p, enum proto_state s, enum proto_origin origin)
 {
@@ -246,6 +284,7 @@ protocol_in(struct protocol *p, enum proto_state s, enum proto_origin origin)
 	p->rid = 1;
 	strcpy(p->id, "P1");
 	strcpy(p->seller, "S1");
+	strcpy(p->marketplace, "casas-bahia");
 	strcpy(p->order, "O-9");
 	p->origin = origin;
 	if (origin == PROTO_PREVENTIVE)
@@ -255,8 +294,9 @@ protocol_in(struct protocol *p, enum proto_state s, enum proto_origin origin)
 	p->clock = PROTO_CLOCK_NONE;
 	p->version = 3;
 	p->updated_at = 1795460401000;
-	for (int i = 0; i < PROTO_N_ACTIONS; i++)
-		p->attempts[i] = (uint32_t)i;
+	for (size_t i = 0; i < book->n_actions; i++)
+		for (size_t k = 0; k < i; k++)
+			rules_attempt_add(p, book->actions[i].name);
 }
 
 static void
@@ -265,6 +305,8 @@ render_protocol__memo_of_allowed_actions__changes_no_byte(void **state)
 	struct render *memo = render_new(), *fresh;
 	struct protocol p;
 	char *first[PROTO_N_STATES * 2];
+
+	render_configure(memo, cfg);
 
 	/* More sets than the memo keeps, twice: the second round partly from it. */
 	for (int round = 0; round < 2; round++)
@@ -288,6 +330,7 @@ render_protocol__memo_of_allowed_actions__changes_no_byte(void **state)
 			else {
 				/* A new memo renders the same text as the used one. */
 				fresh = render_new();
+				render_configure(fresh, cfg);
 				jsonw_init(&w, NULL);
 				render_protocol(fresh, &w, &p, s % 2 == 1, 1795460402000, NULL);
 				assert_same(take(&w), strdup(text));
@@ -297,6 +340,225 @@ render_protocol__memo_of_allowed_actions__changes_no_byte(void **state)
 		}
 	render_free(memo);
 	render_free(NULL);
+}
+
+/* '"allowed_actions":[…],"allowed_action_labels":{…}' as jansson writes the two
+ * members, for the actions of b that allowed() takes (b NULL: none). */
+static char *
+ref_allowed(const struct rulebook *b, bool (*allowed)(const char *name))
+{
+	json_t *names = json_array(), *labels = json_object();
+	char *a, *l, *out;
+
+	for (size_t i = 0; b != NULL && i < b->n_actions; i++)
+		if (allowed(b->actions[i].name)) {
+			json_array_append_new(names, json_string(b->actions[i].name));
+			json_object_set_new(labels, b->actions[i].name,
+			    json_string(b->actions[i].label));
+		}
+	a = dump(names);
+	l = dump(labels);
+	assert_true(asprintf(&out, "\"allowed_actions\":%s,\"allowed_action_labels\":%s,"
+	    "\"version\"", a, l) > 0);
+	free(a);
+	free(l);
+	return out;
+}
+
+static bool
+every_action(const char *name)
+{
+	return true;
+}
+
+static bool
+all_but_message_customer(const char *name)
+{
+	return strcmp(name, "message_customer") != 0;
+}
+
+/* What render_protocol writes for p (caller frees). */
+static char *
+render_text(struct render *r, const struct protocol *p, bool envvias)
+{
+	struct jsonw w;
+	char *text;
+	json_t *parsed;
+
+	jsonw_init(&w, NULL);
+	render_protocol(r, &w, p, envvias, 1795460402000, NULL);
+	text = take(&w);
+	if ((parsed = json_loads(text, JSON_REJECT_DUPLICATES, NULL)) == NULL)
+		fail_msg("not JSON: %s", text);
+	json_decref(parsed);
+	return text;
+}
+
+static void
+assert_contains(const char *text, const char *want)
+{
+	if (strstr(text, want) == NULL)
+		fail_msg("%s\nis not in\n%s", want, text);
+}
+
+static void
+render_protocol__marketplace__comes_right_after_seller(void **state)
+{
+	struct render *r = render_new();
+	struct protocol p;
+	char *text;
+
+	render_configure(r, cfg);
+	protocol_in(&p, PROTO_PENDING, PROTO_CUSTOMER);
+	text = render_text(r, &p, false);
+	assert_contains(text, "{\"id\":\"P1\",\"seller\":\"S1\",\"marketplace\":\"casas-bahia\","
+	    "\"order\":\"O-9\",");
+	free(text);
+	render_free(r);
+}
+
+static void
+render_protocol__allowed_actions__followed_by_their_labels_in_the_same_order(void **state)
+{
+	struct render *r = render_new();
+	struct protocol p;
+	char *text, *want;
+
+	render_configure(r, cfg);
+	protocol_in(&p, PROTO_PENDING, PROTO_CUSTOMER);
+	/* Twice: the second from the memo. */
+	for (int k = 0; k < 2; k++) {
+		text = render_text(r, &p, false);
+		want = ref_allowed(book, every_action);
+		assert_contains(text, want);
+		free(want);
+		free(text);
+		/* An Envvias seller: neither member has message_customer. */
+		text = render_text(r, &p, true);
+		want = ref_allowed(book, all_but_message_customer);
+		assert_contains(text, want);
+		free(want);
+		free(text);
+	}
+	render_free(r);
+}
+
+static void
+render_protocol__no_action_allowed__both_members_empty(void **state)
+{
+	struct render *r = render_new();
+	struct protocol p;
+	char *text;
+
+	render_configure(r, cfg);
+	protocol_in(&p, PROTO_RESOLVED, PROTO_CUSTOMER);
+	text = render_text(r, &p, false);
+	assert_contains(text, "\"allowed_actions\":[],\"allowed_action_labels\":{},"
+	    "\"version\":3");
+	free(text);
+	/* A marketplace whose rulebook is not loaded: none either. */
+	protocol_in(&p, PROTO_PENDING, PROTO_CUSTOMER);
+	strcpy(p.marketplace, "gone");
+	text = render_text(r, &p, false);
+	assert_contains(text, "\"marketplace\":\"gone\"");
+	assert_contains(text, "\"allowed_actions\":[],\"allowed_action_labels\":{},");
+	free(text);
+	render_free(r);
+}
+
+static void
+render_protocol__attempts__each_name_with_its_count_zeros_left_out(void **state)
+{
+	struct render *r = render_new();
+	struct protocol p;
+	char *text;
+
+	render_configure(r, cfg);
+	protocol_in(&p, PROTO_PENDING, PROTO_CUSTOMER);
+	strcpy(p.attempts, "confirm_address=1,request_photos=12,cancel_sale=0");
+	text = render_text(r, &p, false);
+	assert_contains(text, "\"attempts\":{\"confirm_address\":1,\"request_photos\":12},");
+	free(text);
+	p.attempts[0] = '\0';
+	text = render_text(r, &p, false);
+	assert_contains(text, "\"attempts\":{},");
+	free(text);
+	render_free(r);
+}
+
+static void
+render_protocol__clock_kind__named_as_the_rulebooks_name_it(void **state)
+{
+	static const struct {
+		int kind;
+		const char *name;
+	} kinds[] = {
+		{ RULEBOOK_KIND_RESPONSE, "response" }, { 2, "photos_wait" },
+		{ 3, "address_wait" }, { 4, "posting_wait" }, { 5, "pickup_wait" },
+		{ 6, "letter_wait" }, { RULEBOOK_KIND_REPLY, "reply_window" },
+		{ 9999, "clock" },	/* no rulebook loaded has it, nor its rule text */
+	};
+	struct render *r = render_new();
+	struct protocol p;
+	char want[64], *text;
+
+	render_configure(r, cfg);
+	for (size_t i = 0; i < NELEM(kinds); i++) {
+		protocol_in(&p, PROTO_AWAITING, PROTO_CUSTOMER);
+		p.clock = kinds[i].kind;
+		p.clock_start = 1795460400000;
+		p.clock_due = p.clock_next = 1795460400000 + 3600000;
+		text = render_text(r, &p, false);
+		snprintf(want, sizeof want, "\"clock\":{\"kind\":\"%s\",", kinds[i].name);
+		assert_contains(text, want);
+		free(text);
+	}
+	/* A kind no rulebook loaded has, started under one that kept its name. */
+	strcpy(p.clock_rule, "rule=visit_wait;value=1h;source=default;to=resolved;"
+	    "kind=visit_wait;book=gone;line=3;file=/x.ini");
+	text = render_text(r, &p, false);
+	assert_contains(text, "\"clock\":{\"kind\":\"visit_wait\",");
+	free(text);
+	render_free(r);
+}
+
+/* A reload may load a rulebook of the same marketplace with other actions (and its
+ * memory may be the old one's): render_configure forgets the sets written before. */
+static void
+render_configure__a_new_configuration__sets_of_the_old_one_not_reused(void **state)
+{
+	struct render *r = render_new();
+	struct config *other;
+	struct protocol p;
+	char path[300], *errors = NULL, *text;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/rb-other.rules", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("[marketplace]\nname = casas-bahia\nresponse = 48h\n\n"
+	    "[action.call_customer]\nlabel = Ligar para o cliente\nto = resolved\n", f);
+	fclose(f);
+	snprintf(path, sizeof path, "%s/other.ini", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("[rules]\nfiles = rb-*.rules\n", f);
+	fclose(f);
+	other = config_load(path, &errors);
+	if (other == NULL)
+		fail_msg("other.ini: %s", errors ? errors : "");
+	render_configure(r, cfg);
+	protocol_in(&p, PROTO_PENDING, PROTO_CUSTOMER);
+	free(render_text(r, &p, false));
+	render_configure(r, other);
+	text = render_text(r, &p, false);
+	assert_contains(text, "\"allowed_actions\":[\"call_customer\"],"
+	    "\"allowed_action_labels\":{\"call_customer\":\"Ligar para o cliente\"},");
+	free(text);
+	render_configure(r, cfg);
+	text = render_text(r, &p, false);
+	assert_null(strstr(text, "call_customer"));
+	free(text);
+	config_free(other);
+	render_free(r);
 }
 
 int
@@ -310,7 +572,13 @@ main(void)
 		cmocka_unit_test(render_state_counts__every_state__writes_what_jansson_wrote),
 		cmocka_unit_test(render_status_title__known_and_unknown__names_them),
 		cmocka_unit_test(render_protocol__memo_of_allowed_actions__changes_no_byte),
+		cmocka_unit_test(render_protocol__marketplace__comes_right_after_seller),
+		cmocka_unit_test(render_protocol__allowed_actions__followed_by_their_labels_in_the_same_order),
+		cmocka_unit_test(render_protocol__no_action_allowed__both_members_empty),
+		cmocka_unit_test(render_protocol__attempts__each_name_with_its_count_zeros_left_out),
+		cmocka_unit_test(render_protocol__clock_kind__named_as_the_rulebooks_name_it),
+		cmocka_unit_test(render_configure__a_new_configuration__sets_of_the_old_one_not_reused),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -97,7 +97,7 @@ struct got {
 	bool envvias;
 	int64_t v;
 	int64_t counts[PROTO_N_STATES];
-	int64_t by_kind[PROTO_N_CLOCKS];
+	struct store_forecast forecast;
 	struct store_stats stats;
 	uint8_t key[STORE_KEY_LEN];
 };
@@ -188,25 +188,26 @@ stats_now(struct storefx *fx, struct store_stats *out)
 }
 
 static void
-on_forecast(void *arg, int rc, const int64_t by_kind[PROTO_N_CLOCKS])
+on_forecast(void *arg, int rc, const struct store_forecast *f)
 {
 	struct got *g = arg;
 
 	g->calls++;
 	g->rc = rc;
-	memcpy(g->by_kind, by_kind, sizeof g->by_kind);
+	g->forecast = *f;
 }
 
 /* store_forecast: 0 or -1. */
 static int
 forecast_now(struct storefx *fx, int64_t until, const char *seller,
-    int64_t by_kind[PROTO_N_CLOCKS])
+    struct store_forecast *out)
 {
-	struct got g = { 0 };
+	static struct got g;
 
+	memset(&g, 0, sizeof g);
 	store_forecast(fx->st, until, seller, on_forecast, &g);
 	assert_int_equal(g.calls, 1);
-	memcpy(by_kind, g.by_kind, sizeof g.by_kind);
+	*out = g.forecast;
 	return g.rc;
 }
 
@@ -249,7 +250,7 @@ readable(struct storefx *fx, const char *id)
 static void
 commit_one(struct storefx *fx, const char *id, struct told *t)
 {
-	struct protocol p = storefx_mkp(id, "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000);
+	struct protocol p = storefx_mkp(id, "S-1", PROTO_PENDING, FX_CLOCK_RESPONSE, 5000);
 
 	assert_int_equal(store_begin(fx->st), 0);
 	insert(fx, &p);
@@ -385,7 +386,7 @@ store_save__disk_full__spoils_the_transaction_and_its_commit_fails(void **state)
 	assert_int_equal(store_begin(fx->st), 0);
 	for (n = 0; rc >= 0 && n < 100000; n++) {
 		snprintf(id, sizeof id, "FILL-%06d-%s", n, "with-a-long-id-to-fill-pages");
-		p = storefx_mkp(id, "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 5000 + n);
+		p = storefx_mkp(id, "S-1", PROTO_PENDING, FX_CLOCK_RESPONSE, 5000 + n);
 		store_insert_new(fx->st, &p, inserted, &rc);
 		if (rc == 1)
 			rc = store_save(fx->st, &p, NULL, 0, STORE_SAVE_ROW);
@@ -496,7 +497,7 @@ static void
 store_load__sees_the_open_transaction_with_the_seller_s_flag(void **state)
 {
 	struct storefx *fx = *state;
-	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 900);
+	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, FX_CLOCK_RESPONSE, 900);
 	struct loaded l = { 0 };
 
 	storefx_open_store(fx, true);
@@ -523,8 +524,8 @@ static void
 store_insert_new__existing_id__hands_back_the_stored_one_and_writes_nothing(void **state)
 {
 	struct storefx *fx = *state;
-	struct protocol a = storefx_mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 900);
-	struct protocol b = storefx_mkp("P-1", "S-2", PROTO_CLOSED, PROTO_CLOCK_REPLY, 800);
+	struct protocol a = storefx_mkp("P-1", "S-1", PROTO_PENDING, FX_CLOCK_RESPONSE, 900);
+	struct protocol b = storefx_mkp("P-1", "S-2", PROTO_CLOSED, FX_CLOCK_REPLY, 800);
 	struct insert_seen s = { 0 };
 	struct store_stats stats;
 
@@ -574,9 +575,9 @@ static void
 store_due_and_head__follow_the_timer_index_in_the_open_transaction(void **state)
 {
 	struct storefx *fx = *state;
-	struct protocol a = storefx_mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 300);
-	struct protocol b = storefx_mkp("B", "S", PROTO_AWAITING, PROTO_CLOCK_PHOTOS, 100);
-	struct protocol c = storefx_mkp("C", "S", PROTO_CLOSED, PROTO_CLOCK_REPLY, 200);
+	struct protocol a = storefx_mkp("A", "S", PROTO_PENDING, FX_CLOCK_RESPONSE, 300);
+	struct protocol b = storefx_mkp("B", "S", PROTO_AWAITING, FX_CLOCK_PHOTOS, 100);
+	struct protocol c = storefx_mkp("C", "S", PROTO_CLOSED, FX_CLOCK_REPLY, 200);
 	struct protocol out[4];
 	struct head_seen h = { -2, 0 };
 	int n = -2;
@@ -641,7 +642,7 @@ static void
 store_save__writes_the_row_then_its_entries_in_order(void **state)
 {
 	struct storefx *fx = *state;
-	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 900);
+	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, FX_CLOCK_RESPONSE, 900);
 	struct proto_event ev[2];
 	struct events e = { 0 };
 	struct store_stats st;
@@ -683,6 +684,9 @@ store_save__writes_the_row_then_its_entries_in_order(void **state)
 	assert_int_equal(stats_now(fx, &st), 0);
 	assert_int_equal(st.by_state[PROTO_MEDIATION], 1);
 	assert_int_equal(st.by_state[PROTO_PENDING], 0);
+	assert_int_equal(storefx_markets(&st, FX_MARKET, PROTO_MEDIATION), 1);
+	assert_int_equal(storefx_markets(&st, FX_MARKET, PROTO_PENDING), 0);
+	assert_int_equal(storefx_clocks(&st, FX_CLOCK_RESPONSE), 0);
 	assert_int_equal(st.by_cause[PROTO_CAUSE_EXPIRY], 1);
 	assert_false(st.has_next);
 }
@@ -691,7 +695,7 @@ static void
 store_save__next_only__writes_only_clock_next(void **state)
 {
 	struct storefx *fx = *state;
-	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 900);
+	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, FX_CLOCK_RESPONSE, 900);
 	struct proto_event ev = { .at = 700, .from = PROTO_PENDING, .to = PROTO_PENDING,
 	    .cause = PROTO_CAUSE_WARNING, .name = "response", .due_at = 700,
 	    .detail = "{\"expires_at\":\"x\"}" };
@@ -758,15 +762,15 @@ store_list_and_forecast__filter_by_state_seller_and_due(void **state)
 {
 	struct storefx *fx = *state;
 	struct protocol p[] = {
-		storefx_mkp("A", "S", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 300),
-		storefx_mkp("B", "T", PROTO_AWAITING, PROTO_CLOCK_PHOTOS, 100),
-		storefx_mkp("C", "S", PROTO_AWAITING, PROTO_CLOCK_LETTER, 500),
+		storefx_mkp("A", "S", PROTO_PENDING, FX_CLOCK_RESPONSE, 300),
+		storefx_mkp("B", "T", PROTO_AWAITING, FX_CLOCK_PHOTOS, 100),
+		storefx_mkp("C", "S", PROTO_AWAITING, FX_CLOCK_LETTER, 500),
 		storefx_mkp("D", "S", PROTO_RESOLVED, PROTO_CLOCK_NONE, 0),
 	};
 	struct store_filter any = { .state = -1 };
 	struct store_filter f;
 	struct listed l = { 0 };
-	int64_t by_kind[PROTO_N_CLOCKS];
+	static struct store_forecast fc;
 
 	storefx_open_store(fx, false);
 	assert_int_equal(store_begin(fx->st), 0);
@@ -790,13 +794,97 @@ store_list_and_forecast__filter_by_state_seller_and_due(void **state)
 	assert_string_equal(l.id[0], "A");
 	assert_string_equal(l.id[1], "B");
 
-	assert_int_equal(forecast_now(fx, 300, NULL, by_kind), 0);
-	assert_int_equal(by_kind[PROTO_CLOCK_RESPONSE], 1);
-	assert_int_equal(by_kind[PROTO_CLOCK_PHOTOS], 1);
-	assert_int_equal(by_kind[PROTO_CLOCK_LETTER], 0);
-	assert_int_equal(forecast_now(fx, 1000, "S", by_kind), 0);
-	assert_int_equal(by_kind[PROTO_CLOCK_PHOTOS], 0);
-	assert_int_equal(by_kind[PROTO_CLOCK_LETTER], 1);
+	assert_int_equal(forecast_now(fx, 300, NULL, &fc), 0);
+	assert_int_equal(storefx_forecast(&fc, FX_MARKET, FX_CLOCK_RESPONSE), 1);
+	assert_int_equal(storefx_forecast(&fc, FX_MARKET, FX_CLOCK_PHOTOS), 1);
+	assert_int_equal(storefx_forecast(&fc, FX_MARKET, FX_CLOCK_LETTER), 0);
+	assert_int_equal(storefx_forecast_total(&fc), 2);
+	assert_int_equal(forecast_now(fx, 1000, "S", &fc), 0);
+	assert_int_equal(storefx_forecast(&fc, FX_MARKET, FX_CLOCK_PHOTOS), 0);
+	assert_int_equal(storefx_forecast(&fc, FX_MARKET, FX_CLOCK_LETTER), 1);
+	/* No running clock is counted (D has none). */
+	assert_int_equal(storefx_forecast(&fc, FX_MARKET, PROTO_CLOCK_NONE), 0);
+}
+
+static void
+store_list_and_forecast__by_marketplace(void **state)
+{
+	struct storefx *fx = *state;
+	struct protocol p[] = {
+		storefx_mkp("A", "S", PROTO_PENDING, FX_CLOCK_RESPONSE, 300),
+		storefx_mkp("B", "S", PROTO_PENDING, FX_CLOCK_RESPONSE, 100),
+		storefx_mkp("C", "T", PROTO_AWAITING, 30001, 200),
+		storefx_mkp("D", "S", PROTO_AWAITING, 30001, 900),
+		storefx_mkp("E", "S", PROTO_AWAITING, FX_CLOCK_PHOTOS, 150),
+	};
+	struct store_filter f;
+	struct listed l = { 0 };
+	struct protocol got;
+	static struct store_forecast fc;
+	bool envvias;
+
+	snprintf(p[1].marketplace, sizeof p[1].marketplace, "madeiramadeira");
+	snprintf(p[2].marketplace, sizeof p[2].marketplace, "madeiramadeira");
+	snprintf(p[3].marketplace, sizeof p[3].marketplace, "madeiramadeira");
+	storefx_open_store(fx, false);
+	assert_int_equal(store_begin(fx->st), 0);
+	for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
+		insert(fx, &p[i]);
+	store_commit(fx->st, on_written, on_durable, &(struct told){ 0 });
+
+	assert_int_equal(get_now(fx, "B", &got, &envvias), 1);
+	storefx_same(&got, &p[1]);
+	assert_string_equal(got.marketplace, "madeiramadeira");
+	assert_int_equal(get_now(fx, "A", &got, &envvias), 1);
+	assert_string_equal(got.marketplace, "casas-bahia");
+
+	f = (struct store_filter){ .state = -1, .marketplace = "madeiramadeira" };
+	assert_int_equal(list_now(fx, &f, 0, 10, &l), 3);
+	assert_string_equal(l.id[0], "B");
+	assert_string_equal(l.id[1], "C");
+	assert_string_equal(l.id[2], "D");
+	l.n = 0;
+	assert_int_equal(list_now(fx, &f, p[1].rid, 1, &l), 1);
+	assert_string_equal(l.id[0], "C");
+	l.n = 0;
+	f = (struct store_filter){ .state = -1, .marketplace = FX_MARKET };
+	assert_int_equal(list_now(fx, &f, 0, 10, &l), 2);
+	assert_string_equal(l.id[0], "A");
+	assert_string_equal(l.id[1], "E");
+	l.n = 0;
+	f = (struct store_filter){ .state = PROTO_AWAITING, .marketplace = "madeiramadeira" };
+	assert_int_equal(list_now(fx, &f, 0, 10, &l), 2);
+	assert_string_equal(l.id[0], "C");
+	assert_string_equal(l.id[1], "D");
+	l.n = 0;
+	f = (struct store_filter){ .state = -1, .seller = "S", .marketplace = "madeiramadeira" };
+	assert_int_equal(list_now(fx, &f, 0, 10, &l), 2);
+	assert_string_equal(l.id[0], "B");
+	assert_string_equal(l.id[1], "D");
+	l.n = 0;
+	f = (struct store_filter){ .state = -1, .marketplace = "madeiramadeira",
+	    .has_due = true, .due_before = 300 };
+	assert_int_equal(list_now(fx, &f, 0, 10, &l), 2);
+	assert_string_equal(l.id[0], "B");
+	assert_string_equal(l.id[1], "C");
+	l.n = 0;
+	f = (struct store_filter){ .state = PROTO_AWAITING, .seller = "S",
+	    .marketplace = "madeiramadeira", .has_due = true, .due_before = 1000 };
+	assert_int_equal(list_now(fx, &f, 0, 10, &l), 1);
+	assert_string_equal(l.id[0], "D");
+	l.n = 0;
+	f = (struct store_filter){ .state = -1, .marketplace = "nowhere" };
+	assert_int_equal(list_now(fx, &f, 0, 10, &l), 0);
+
+	assert_int_equal(forecast_now(fx, 1000, NULL, &fc), 0);
+	assert_int_equal(storefx_forecast_total(&fc), 5);
+	assert_int_equal(storefx_forecast(&fc, FX_MARKET, FX_CLOCK_RESPONSE), 1);
+	assert_int_equal(storefx_forecast(&fc, FX_MARKET, FX_CLOCK_PHOTOS), 1);
+	assert_int_equal(storefx_forecast(&fc, "madeiramadeira", FX_CLOCK_RESPONSE), 1);
+	assert_int_equal(storefx_forecast(&fc, "madeiramadeira", 30001), 2);
+	assert_int_equal(forecast_now(fx, 250, "T", &fc), 0);
+	assert_int_equal(storefx_forecast_total(&fc), 1);
+	assert_int_equal(storefx_forecast(&fc, "madeiramadeira", 30001), 1);
 }
 
 static void
@@ -890,7 +978,7 @@ static void
 store_close__with_an_open_transaction__rolls_it_back(void **state)
 {
 	struct storefx *fx = *state;
-	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, PROTO_CLOCK_RESPONSE, 900);
+	struct protocol p = storefx_mkp("P-1", "S-1", PROTO_PENDING, FX_CLOCK_RESPONSE, 900);
 	char wal[400];
 
 	storefx_open_store(fx, true);
@@ -925,6 +1013,7 @@ main(void)
 		T(store_save__writes_the_row_then_its_entries_in_order),
 		T(store_save__next_only__writes_only_clock_next),
 		T(store_list_and_forecast__filter_by_state_seller_and_due),
+		T(store_list_and_forecast__by_marketplace),
 		T(store_seller_cursor_key_and_info__answer_from_the_reader),
 		T(store_clock_save__kept_in_the_meta_table_at_commit_and_across_a_reopen),
 		T(sqlite_store_open__a_second_store_on_the_file__is_refused),

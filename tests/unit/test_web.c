@@ -68,10 +68,10 @@ on_told(void *arg, const struct turn_line *lines, size_t n)
 	sched_kick(fx->s);
 }
 
-static int
-reload(void *arg, char **errors)
+static void
+reload(void *arg, web_reload_done *done, void *done_arg)
 {
-	return 0;
+	done(done_arg, 0, NULL);
 }
 
 static bool
@@ -781,6 +781,79 @@ clock_post__due_clocks_applied_and_committed_before_the_answer(void **state)
 	assert_non_null(strstr(r.body, "\"state\":\"mediation\""));
 }
 
+/* ------------------------------------------------------ the marketplaces */
+
+static void
+marketplaces__list_and_one__the_built_in_rulebook_and_404_for_another(void **state)
+{
+	struct fx *fx = *state;
+	struct reply r;
+
+	request(fx, "GET", "/v1/marketplaces", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "{\"default\":\"casas-bahia\",\"items\":[{"
+	    "\"name\":\"casas-bahia\","));
+	request(fx, "GET", "/v1/marketplaces/casas-bahia", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "\"name\":\"casas-bahia\""));
+	assert_non_null(strstr(r.body, "\"wait\":\"pickup_date + 1d\""));
+	request(fx, "GET", "/v1/marketplaces/nope", NULL, &r);
+	assert_int_equal(r.status, 404);
+	assert_non_null(strstr(r.body, "\"code\":\"marketplace_not_found\""));
+}
+
+static void
+protocols__marketplace__shown_after_seller_filtered_unknown_422(void **state)
+{
+	struct fx *fx = *state;
+	struct reply r;
+
+	create(fx, "P1");
+	request(fx, "GET", "/v1/protocols/P1", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "\"seller\":\"S1\",\"marketplace\":\"casas-bahia\","));
+	assert_non_null(strstr(r.body, "\"allowed_action_labels\":{\"request_photos\":"
+	    "\"Solicitar fotos do produto ao cliente\","));
+	request(fx, "POST", "/v1/protocols",
+	    "{\"id\":\"P2\",\"seller\":\"S1\",\"marketplace\":\"nope\"}", &r);
+	assert_int_equal(r.status, 422);
+	assert_non_null(strstr(r.body, "\"code\":\"unknown_marketplace\""));
+	assert_non_null(strstr(r.body, "\"allowed\":[\"casas-bahia\"]"));
+	request(fx, "GET", "/v1/protocols?marketplace=casas-bahia", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "\"id\":\"P1\""));
+	request(fx, "GET", "/v1/protocols?marketplace=other", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_null(strstr(r.body, "\"id\":\"P1\""));
+	request(fx, "GET", "/v1/protocols?marketplace=Not_A_Name", NULL, &r);
+	assert_int_equal(r.status, 400);
+	assert_non_null(strstr(r.body, "\"code\":\"invalid_query\""));
+}
+
+static void
+stats_and_metrics__marketplaces_and_clock_kinds__counted_by_name(void **state)
+{
+	struct fx *fx = *state;
+	struct reply r;
+
+	create(fx, "P1");
+	create(fx, "P2");
+	request(fx, "GET", "/v1/stats", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "\"marketplaces\":{\"casas-bahia\":{\"total\":2,"
+	    "\"by_state\":{\"pending\":2,"));
+	request(fx, "GET", "/metrics", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "protocold_marketplace_protocols{marketplace="
+	    "\"casas-bahia\",state=\"pending\"} 2\n"));
+	assert_non_null(strstr(r.body, "protocold_clocks_running{kind=\"response\"} 2\n"));
+	assert_non_null(strstr(r.body, "protocold_clocks_running{kind=\"photos_wait\"} 0\n"));
+	request(fx, "GET", "/v1/forecast?within=3d&marketplace=casas-bahia", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "\"marketplace\":\"casas-bahia\""));
+	assert_non_null(strstr(r.body, "\"by_marketplace\":{\"casas-bahia\":{\"total\":2,"));
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 #define T_CORE(name) cmocka_unit_test_setup_teardown(name, setup_core, teardown)
 
@@ -805,6 +878,9 @@ main(void)
 		T(clock_post__kept_in_the_store__a_refused_save_is_503_and_changes_nothing),
 		T(clock_post__its_commit_fails__saved_again_and_answered_once_kept),
 		T(clock_post__due_clocks_applied_and_committed_before_the_answer),
+		T(marketplaces__list_and_one__the_built_in_rulebook_and_404_for_another),
+		T(protocols__marketplace__shown_after_seller_filtered_unknown_422),
+		T(stats_and_metrics__marketplaces_and_clock_kinds__counted_by_name),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
