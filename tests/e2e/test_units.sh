@@ -48,7 +48,7 @@ done
 for f in "$UNITDIR/protocold.service" "$UNITDIR/protocold.socket" \
 	"$SYSUSERSDIR/protocold.conf" "$TMPFILESDIR/protocold.conf" \
 	/etc/protocold/protocold.ini /usr/share/man/man8/protocold.8 \
-	/usr/share/man/man5/protocold.ini.5; do
+	/usr/share/man/man5/protocold.ini.5 /usr/share/man/man5/protocold.rules.5; do
 	[ -f "$ROOT$f" ] || missing="$missing $f"
 done
 check "make install puts the binaries, units, sysusers.d, tmpfiles.d, configuration and man pages" \
