@@ -14,7 +14,7 @@ struct rbcheck_note {
 	enum rbcheck_what what;
 	int index;		/* the action, event or reason */
 	char *text;		/* the wait, the key, the awaited action or the list */
-	int from, to, line;
+	int from, to, line;	/* NOTE_KEY: from is its enum rbcheck_owner */
 };
 
 /* What rbcheck_all works with. */
@@ -43,10 +43,11 @@ rbcheck_wait_text(struct rbread_refs *refs, int action, const char *text, int li
 }
 
 void
-rbcheck_key_line(struct rbread_refs *refs, int action, const char *key, int line)
+rbcheck_key_line(struct rbread_refs *refs, enum rbcheck_owner owner, int index,
+    const char *key, int line)
 {
-	rbcheck_note(refs, (struct rbcheck_note){ NOTE_KEY, action, xstrdup(key), 0, 0,
-	    line });
+	rbcheck_note(refs, (struct rbcheck_note){ NOTE_KEY, index, xstrdup(key),
+	    (int)owner, 0, line });
 }
 
 void
@@ -97,17 +98,35 @@ rbcheck_error(struct rbcheck *c, int line, const char *section, const char *key,
 	free(msg);
 }
 
-/* The line an action's key was set on, or 0. */
+/* The line a key of the [marketplace] (index 0), an action or a reason was written on
+ * (whatever its value), or 0. */
 static int
-rbcheck_line_of(const struct rbcheck *c, int action, const char *key)
+rbcheck_key_at(const struct rbcheck *c, enum rbcheck_owner owner, int index,
+    const char *key)
 {
 	for (size_t i = 0; i < c->refs->n; i++) {
 		const struct rbcheck_note *n = &c->refs->notes[i];
 
-		if (n->what == NOTE_KEY && n->index == action && strcmp(n->text, key) == 0)
+		if (n->what == NOTE_KEY && n->from == (int)owner && n->index == index &&
+		    strcmp(n->text, key) == 0)
 			return n->line;
 	}
 	return 0;
+}
+
+/* The line an action's key was written on, or 0. */
+static int
+rbcheck_line_of(const struct rbcheck *c, int action, const char *key)
+{
+	return rbcheck_key_at(c, RBCHECK_ACTION, action, key);
+}
+
+/* reply_window is in [marketplace]: set, or written with a bad value (reported). */
+static bool
+rbcheck_has_reply_window(const struct rbcheck *c)
+{
+	return c->b->has_reply_window ||
+	    rbcheck_key_at(c, RBCHECK_MARKET, 0, "reply_window") != 0;
 }
 
 /* The names of b's actions, for suggestions (n of them into names). */
@@ -143,10 +162,11 @@ rbcheck_market(struct rbcheck *c, int market_line)
 	if (market_line == 0)
 		rbcheck_error(c, 1, "marketplace", NULL, "missing (a rulebook has a "
 		    "[marketplace] section with its name and response deadline)");
-	else if (b->name == NULL)
+	else if (b->name == NULL && rbcheck_key_at(c, RBCHECK_MARKET, 0, "name") == 0)
 		rbcheck_error(c, line, "marketplace", "name", "missing (required, e.g. "
 		    "name = madeiramadeira)");
-	if (market_line != 0 && b->response.line == 0)
+	if (market_line != 0 && b->response.line == 0 &&
+	    rbcheck_key_at(c, RBCHECK_MARKET, 0, "response") == 0)
 		rbcheck_error(c, line, "marketplace", "response", "missing (required: how "
 		    "long the seller has to act, e.g. response = 48h)");
 	if (b->response_critical.line == 0)
@@ -195,10 +215,10 @@ rbcheck_wait(struct rbcheck *c, int i, const char *text, int line)
 	if (plus != NULL) {
 		size_t n = (size_t)(plus - text);
 
-		while (n > 0 && text[n - 1] == ' ')
+		while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t'))
 			n--;
 		snprintf(param, sizeof param, "%.*s", (int)(n < 63 ? n : 63), text);
-		for (dur = plus + 1; *dur == ' '; dur++)
+		for (dur = plus + 1; *dur == ' ' || *dur == '\t'; dur++)
 			;
 		for (size_t k = 0; k < a->n_params; k++)
 			if (strcmp(a->params[k].name, param) == 0 &&
@@ -209,8 +229,10 @@ rbcheck_wait(struct rbcheck *c, int i, const char *text, int line)
 			const char *names[RULEBOOK_MAX_PARAMS], *near;
 			size_t n_names = 0;
 
-			for (size_t k = 0; k < a->n_params; k++)
-				names[n_names++] = a->params[k].name;
+			for (size_t k = 0; k < a->n_params; k++)	/* its date params */
+				if (a->params[k].type == RULEBOOK_DATE ||
+				    a->params[k].type == RULEBOOK_DATE_FUTURE)
+					names[n_names++] = a->params[k].name;
 			near = rulebook_suggest(param, names, n_names);
 			snprintf(buf, sizeof buf, "; did you mean %s?", near ? near : "");
 			rbcheck_error(c, line, sec, "wait", "%s is not one of its date parameters "
@@ -233,13 +255,13 @@ rbcheck_action(struct rbcheck *c, int i)
 	int to_line = rbcheck_line_of(c, i, "to");
 
 	snprintf(sec, sizeof sec, "action.%s", a->name);
-	if (a->label == NULL)
+	if (a->label == NULL && rbcheck_line_of(c, i, "label") == 0)
 		rbcheck_error(c, a->line, sec, "label", "missing (required: the portal's "
 		    "wording for the action)");
-	if (a->to == -1)
+	if (a->to == -1 && to_line == 0)
 		rbcheck_error(c, a->line, sec, "to", "missing (required: awaiting, closed, "
 		    "resolved or pending)");
-	if (a->to == c->st->awaiting && !a->has_wait)
+	if (a->to == c->st->awaiting && !a->has_wait && rbcheck_line_of(c, i, "wait") == 0)
 		rbcheck_error(c, to_line, sec, "wait", "missing (required with to = "
 		    "awaiting: how long, e.g. 48h, or PARAM + DURATION)");
 	if (a->to >= 0 && a->to != c->st->awaiting) {
@@ -254,11 +276,13 @@ rbcheck_action(struct rbcheck *c, int i)
 				    c->st->names[a->to]);
 		}
 	}
-	if (a->to == c->st->closed && !c->b->has_reply_window)
+	if (a->to == c->st->closed && !rbcheck_has_reply_window(c))
 		rbcheck_error(c, to_line, sec, "to", "closed needs reply_window in "
 		    "[marketplace] (how long the customer may still answer, e.g. 60d)");
 	if (a->clock == NULL)
 		a->clock = xstrdup(a->name);
+	if ((a->clock_line = rbcheck_line_of(c, i, "clock")) == 0)
+		a->clock_line = a->line;
 	if (a->config_key == NULL)
 		a->config_key = xstrdup(a->clock);
 	a->kind = a->has_wait ? rulebook_kind_number(a->clock) : 0;
@@ -275,8 +299,8 @@ rbcheck_clocks(struct rbcheck *c)
 		int line = rbcheck_line_of(c, (int)i, "clock");
 		char sec[80];
 
-		if (!a->has_wait)
-			continue;
+		if (!a->has_wait || a->to != c->st->awaiting)
+			continue;	/* a wait elsewhere is reported by rbcheck_action */
 		snprintf(sec, sizeof sec, "action.%s", a->name);
 		if (a->kind == RULEBOOK_KIND_RESPONSE || a->kind == RULEBOOK_KIND_REPLY) {
 			rbcheck_error(c, line ? line : a->line, sec, "clock", "%s is the name "
@@ -331,7 +355,7 @@ rbcheck_one_move(struct rbcheck *c, const struct rbcheck_note *n)
 	if (n->from == n->to)
 		rbcheck_error(c, n->line, sec, key, "leads nowhere (%s to %s)",
 		    c->st->names[n->from], c->st->names[n->to]);
-	else if (n->to == c->st->closed && !c->b->has_reply_window)
+	else if (n->to == c->st->closed && !rbcheck_has_reply_window(c))
 		rbcheck_error(c, n->line, sec, key, "closed needs reply_window in "
 		    "[marketplace]");
 	e->moves = xrealloc(e->moves, (e->n_moves + 1) * sizeof *e->moves);
@@ -360,12 +384,14 @@ rbcheck_reason_list(struct rbcheck *c, const struct rbcheck_note *n)
 }
 
 static void
-rbcheck_reason(struct rbcheck *c, struct rulebook_reason *r)
+rbcheck_reason(struct rbcheck *c, int i)
 {
+	struct rulebook_reason *r = &c->b->reasons[i];
 	char sec[80];
 
 	snprintf(sec, sizeof sec, "reason.%s", r->name);
-	if (r->preventive && !r->has_actions)
+	if (r->preventive && !r->has_actions &&
+	    rbcheck_key_at(c, RBCHECK_REASON, i, "actions") == 0)
 		rbcheck_error(c, r->line, sec, "actions", "missing (required for a "
 		    "preventive reason: the actions the seller may take)");
 	if (r->preventive && r->response.line)
@@ -401,8 +427,9 @@ rbcheck_all(struct rbread_refs *refs, struct rulebook *b,
 		bool any = false;
 		char sec[80];
 
-		for (size_t k = 0; k < refs->n; k++)
-			any |= refs->notes[k].what == NOTE_MOVE &&
+		for (size_t k = 0; k < refs->n; k++)	/* a line, even a bad one */
+			any |= refs->notes[k].what == NOTE_KEY &&
+			    refs->notes[k].from == RBCHECK_EVENT &&
 			    refs->notes[k].index == (int)i;
 		snprintf(sec, sizeof sec, "event.%s", b->events[i].name);
 		if (!any)
@@ -410,5 +437,5 @@ rbcheck_all(struct rbread_refs *refs, struct rulebook *b,
 			    "(e.g. awaiting = pending)");
 	}
 	for (size_t i = 0; i < b->n_reasons; i++)
-		rbcheck_reason(&c, &b->reasons[i]);
+		rbcheck_reason(&c, (int)i);
 }

@@ -23,8 +23,13 @@ struct rbread_refs {
 
 /* An action's "wait = …" as written, on line. */
 void rbcheck_wait_text(struct rbread_refs *refs, int action, const char *text, int line);
-/* The line an action's key was set on (for errors about keys that go together). */
-void rbcheck_key_line(struct rbread_refs *refs, int action, const char *key, int line);
+/* Whose key a rbcheck_key_line is: the [marketplace]'s (index 0), an action's, an
+ * event's or a reason's (its index). */
+enum rbcheck_owner { RBCHECK_MARKET, RBCHECK_ACTION, RBCHECK_EVENT, RBCHECK_REASON };
+/* The line a key was written on, whatever its value (for errors about keys that go
+ * together, and so that a key written with a bad value is not also "missing"). */
+void rbcheck_key_line(struct rbread_refs *refs, enum rbcheck_owner owner, int index,
+    const char *key, int line);
 /* An event's "FROM[.ACTION] = TO" (action NULL: FROM alone). */
 void rbcheck_move(struct rbread_refs *refs, struct rulebook *b, int event, int from,
     const char *action, int to, int line);

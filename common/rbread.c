@@ -16,7 +16,9 @@
 
 enum rbread_sec { SEC_NONE, SEC_MARKET, SEC_ACTION, SEC_EVENT, SEC_REASON, SEC_SKIP };
 
-#define RBREAD_KEYS 64		/* keys remembered per section, for duplicates */
+#define RBREAD_KEYS (8 + RULEBOOK_MAX_ACTIONS)	/* keys remembered per section, for
+					 * duplicates: an event has up to 6 + one
+					 * awaiting.ACTION per action */
 
 struct rbread {
 	struct rulebook *b;
@@ -65,9 +67,11 @@ static void rbread_key_error(struct rbread *, const char *, const char *, ...)
 static void
 rbread_key_error(struct rbread *r, const char *key, const char *fmt, ...)
 {
-	char *where = xasprintf("[%s] %s", r->section, key), *msg;
+	char *where, *msg;
 	va_list ap;
 
+	/* Before any section: an indented line continuing a key outside one. */
+	where = r->section ? xasprintf("[%s] %s", r->section, key) : xstrdup(key);
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		abort();
@@ -94,19 +98,30 @@ rbread_line_error(void *arg, int line, const char *fmt, ...)
 
 /* Values */
 
+/* The state v, one of allowed (names separated by one space): its index, or -2
+ * (reported). */
 static int
 rbread_state(struct rbread *r, const char *key, const char *v, const char *allowed)
 {
-	char list[128];
+	char words[128], list[128], *names[16], *save = NULL;
+	const char *near;
+	size_t n = 0;
 
-	for (size_t i = 0; i < r->st->n; i++)
-		if (strcmp(r->st->names[i], v) == 0 && strstr(allowed, v) != NULL)
-			return (int)i;
+	snprintf(words, sizeof words, "%s", allowed);
+	for (char *w = strtok_r(words, " ", &save); w && n < 16; w = strtok_r(NULL, " ", &save))
+		names[n++] = w;
+	for (size_t k = 0; k < n; k++)
+		if (strcmp(names[k], v) == 0)
+			for (size_t i = 0; i < r->st->n; i++)
+				if (strcmp(r->st->names[i], v) == 0)
+					return (int)i;
+	near = rulebook_suggest(v, (const char *const *)names, n);
 	snprintf(list, sizeof list, "%s", allowed);
 	for (char *c = list; *c; c++)
 		if (*c == ' ')
 			*c = '|';
-	rbread_key_error(r, key, "\"%s\" is not a state this can lead to (%s)", v, list);
+	rbread_key_error(r, key, "\"%s\" is not a state this can lead to (%s%s%s%s)", v,
+	    near ? "did you mean " : "", near ? near : "", near ? "? " : "", list);
 	return -2;	/* reported: not "unset" (-1) */
 }
 
@@ -320,7 +335,6 @@ rbread_action(struct rbread *r, const char *key, const char *v)
 		}
 	} else
 		rbread_unknown_key(r, key, rbread_action_keys, N(rbread_action_keys));
-	rbcheck_key_line(&r->refs, r->cur, key, line);
 }
 
 static void
@@ -506,7 +520,33 @@ rbread_reader(char *buf, int size, void *arg)
 	return buf;
 }
 
-/* 0, or -1 when key was set before in this section (reported). */
+/* 0 when key is one of the current section's ([event.NAME] takes any: its keys are
+ * checked as moves), else -1 (reported). */
+static int
+rbread_known(struct rbread *r, const char *key)
+{
+	static const struct { enum rbread_sec kind; const char *const *keys; size_t n; }
+	    secs[] = {
+		{ SEC_MARKET, rbread_market_keys, N(rbread_market_keys) },
+		{ SEC_ACTION, rbread_action_keys, N(rbread_action_keys) },
+		{ SEC_REASON, rbread_reason_keys, N(rbread_reason_keys) },
+	};
+
+	for (size_t i = 0; i < N(secs); i++) {
+		if (secs[i].kind != r->kind)
+			continue;
+		for (size_t k = 0; k < secs[i].n; k++)
+			if (strcmp(secs[i].keys[k], key) == 0)
+				return 0;
+		rbread_unknown_key(r, key, secs[i].keys, secs[i].n);
+		return -1;
+	}
+	return 0;
+}
+
+/* 0, or -1 when key was set before in this section (reported). Only known keys
+ * come here (and an event's), so RBREAD_KEYS of them are remembered at least: an
+ * unknown key cannot take the place of one that must not repeat. */
 static int
 rbread_once(struct rbread *r, const char *key)
 {
@@ -542,8 +582,13 @@ rbread_handler(void *arg, const char *section, const char *key, const char *valu
 		    "any section (start with [marketplace])");
 		return 1;
 	}
-	if (rbread_once(r, key) != 0)
+	if (rbread_known(r, key) != 0 || rbread_once(r, key) != 0)
 		return 1;
+	/* Written, even with a bad value (reported): not "missing" too. */
+	rbcheck_key_line(&r->refs, r->kind == SEC_MARKET ? RBCHECK_MARKET :
+	    r->kind == SEC_ACTION ? RBCHECK_ACTION : r->kind == SEC_EVENT ? RBCHECK_EVENT :
+	    RBCHECK_REASON, r->kind == SEC_MARKET ? 0 : r->cur, key,
+	    confline_lineno(r->lines));
 	if (*value == '\0' && strcmp(key, "extra_holidays") != 0) {
 		rbread_key_error(r, key, "empty value (give one, or remove the line)");
 		return 1;

@@ -183,6 +183,8 @@ rulebook_suggest(const char *s, const char *const *names, size_t n)
 
 		if (d == 3 && len >= 4 && strncmp(s, names[i], len) == 0)
 			d = 2;	/* a prefix: "inform_posting" */
+		else if (2 * d > len)
+			continue;	/* more changed than kept: "k0" is not near "to" */
 		if (d < best_d) {
 			best_d = d;
 			best = names[i];

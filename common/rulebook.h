@@ -70,6 +70,7 @@ struct rulebook_action {
 	bool attempts;			/* a timeout to pending counts an attempt */
 	bool envvias;			/* allowed for sellers that use Envvias */
 	char *clock;			/* the wait's clock kind (default: the name) */
+	int clock_line;			/* of "clock =", else of the section header */
 	char *config_key;		/* the main file's key that overrides the wait */
 	int kind;			/* the clock's kind number */
 	struct rulebook_param params[RULEBOOK_MAX_PARAMS];
@@ -156,8 +157,8 @@ const char *rulebook_ptype_name(enum rulebook_ptype t);
 extern const char rulebook_builtin_text[];
 #define RULEBOOK_BUILTIN_PATH "casas-bahia.ini (built in)"
 
-/* The closest of n names to s (an edit distance of at most 2, or a prefix), or NULL:
- * for "did you mean" in errors. */
+/* The closest of n names to s (an edit distance of at most 2 and at most half of s's
+ * length, or a prefix of 4 or more), or NULL: for "did you mean" in errors. */
 const char *rulebook_suggest(const char *s, const char *const *names, size_t n);
 
 #endif

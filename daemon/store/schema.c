@@ -82,7 +82,8 @@ static const char *const schema_migrations[] = {
 	 * in casas-bahia.ini; its states are counted for it too (key 1291024 + state:
 	 * counts.h, checked by test_counts). Counters are written by upsert from now on,
 	 * so the table holds only the keys ever counted. */
-	"ALTER TABLE protocols ADD COLUMN marketplace TEXT NOT NULL DEFAULT 'casas-bahia';"
+	"ALTER TABLE protocols ADD COLUMN marketplace TEXT NOT NULL "
+	"  DEFAULT 'casas-bahia';"
 	"INSERT INTO counters SELECT 1291024 + k, n FROM counters WHERE k BETWEEN 0 AND 5;",
 };
 

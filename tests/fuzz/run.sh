@@ -46,6 +46,7 @@ max_len() {
 	case $1 in
 	fuzz_http) echo 16384 ;;
 	fuzz_config) echo 4096 ;;
+	fuzz_rulebook) echo 16384 ;;	# the shipped rulebooks are seeds (10 KiB)
 	*) echo 256 ;;
 	esac
 }
