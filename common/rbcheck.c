@@ -265,9 +265,10 @@ rbcheck_action(struct rbcheck *c, int i)
 		rbcheck_error(c, to_line, sec, "wait", "missing (required with to = "
 		    "awaiting: how long, e.g. 48h, or PARAM + DURATION)");
 	if (a->to >= 0 && a->to != c->st->awaiting) {
-		static const char *const only_awaiting[] = { "wait", "on_timeout", "clock" };
+		static const char *const only_awaiting[] = { "wait", "on_timeout", "clock",
+		    "attempts", "config_key" };
 
-		for (size_t k = 0; k < 3; k++) {
+		for (size_t k = 0; k < sizeof only_awaiting / sizeof only_awaiting[0]; k++) {
 			int line = rbcheck_line_of(c, i, only_awaiting[k]);
 
 			if (line != 0)
@@ -355,6 +356,10 @@ rbcheck_one_move(struct rbcheck *c, const struct rbcheck_note *n)
 	if (n->from == n->to)
 		rbcheck_error(c, n->line, sec, key, "leads nowhere (%s to %s)",
 		    c->st->names[n->from], c->st->names[n->to]);
+	else if (n->to == c->st->awaiting)
+		rbcheck_error(c, n->line, sec, key, "an event cannot lead to awaiting: a wait "
+		    "belongs to the action that starts it, and the protocol would wait on "
+		    "nothing (lead to pending, closed, unresolved, mediation or resolved)");
 	else if (n->to == c->st->closed && !rbcheck_has_reply_window(c))
 		rbcheck_error(c, n->line, sec, key, "closed needs reply_window in "
 		    "[marketplace]");
@@ -383,6 +388,26 @@ rbcheck_reason_list(struct rbcheck *c, const struct rbcheck_note *n)
 	free(copy);
 }
 
+/* A reason's own response must outlast the rulebook's warning, as the rulebook's
+ * must (rbcheck_warn): else no response_warning could come before it. */
+static void
+rbcheck_reason_warn(struct rbcheck *c, const struct rulebook_reason *r, const char *sec)
+{
+	const struct rulebook_dl *resp[] = { &r->response, &r->response_critical };
+	const char *keys[] = { "response", "response_critical" };
+	int64_t warn = c->b->warn_before.d.ms;
+
+	for (size_t i = 0; i < 2; i++) {
+		const struct duration *d = &resp[i]->d;
+		int64_t span = d->bdays ? d->bdays * 24 * 3600 * 1000LL : d->ms;
+
+		if (warn > 0 && resp[i]->line && warn >= span)
+			rbcheck_error(c, resp[i]->line, sec, keys[i], "must be longer than "
+			    "the response warning (warn_before in [marketplace], 4h unless "
+			    "set)");
+	}
+}
+
 static void
 rbcheck_reason(struct rbcheck *c, int i)
 {
@@ -400,6 +425,8 @@ rbcheck_reason(struct rbcheck *c, int i)
 	if (r->preventive && r->response_critical.line)
 		rbcheck_error(c, r->response_critical.line, sec, "response_critical", "a "
 		    "preventive protocol has no response clock (SPEC §3)");
+	if (!r->preventive)
+		rbcheck_reason_warn(c, r, sec);
 }
 
 void

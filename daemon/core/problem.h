@@ -9,7 +9,7 @@
  * stable machine-readable code, a detail for people, and optionally the names that
  * would have been accepted.
  */
-#define PROBLEM_MAX_ALLOWED 16
+#define PROBLEM_MAX_ALLOWED 64	/* a rulebook has at most 64 actions */
 
 struct problem {
 	int status;

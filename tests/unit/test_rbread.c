@@ -432,9 +432,38 @@ rbread_parse__yes_no_true_false__are_booleans(void **state)
 	assert_false(b->actions[1].attempts);
 	assert_false(b->actions[1].envvias);
 	rulebook_free(b);
-	expect(MARKET "[action.a]\nlabel = A\nto = resolved\nenvvias = maybe\nattempts = 1\n",
+	expect(MARKET "[action.a]\nlabel = A\nto = awaiting\nenvvias = maybe\nattempts = 1\n"
+	    "wait = 1h\n",
 	    "t.ini:7: [action.a] envvias: \"maybe\" is not yes or no\n"
 	    "t.ini:8: [action.a] attempts: \"1\" is not yes or no\n");
+}
+
+static void
+rbread_parse__attempts_or_config_key_without_a_wait__are_errors(void **state)
+{
+	expect(MARKET "[action.a]\nlabel = A\nto = resolved\nattempts = no\n"
+	    "config_key = photos_wait\n",
+	    "t.ini:7: [action.a] attempts: only an action with to = awaiting has it (this "
+	    "one leads to resolved)\n"
+	    "t.ini:8: [action.a] config_key: only an action with to = awaiting has it (this "
+	    "one leads to resolved)\n");
+}
+
+static void
+rbread_parse__event_to_awaiting__is_an_error(void **state)
+{
+	expect(MARKET "[event.e]\npending = awaiting\n",
+	    "t.ini:5: [event.e] pending: an event cannot lead to awaiting: a wait belongs to "
+	    "the action that starts it, and the protocol would wait on nothing (lead to "
+	    "pending, closed, unresolved, mediation or resolved)\n");
+}
+
+static void
+rbread_parse__reason_response_not_longer_than_the_warning__is_an_error(void **state)
+{
+	expect(MARKET "[reason.r]\nresponse = 2h\nresponse_critical = 5h\n",
+	    "t.ini:5: [reason.r] response: must be longer than the response warning "
+	    "(warn_before in [marketplace], 4h unless set)\n");
 }
 
 static void
@@ -1373,6 +1402,9 @@ main(void)
 		T(rbread_parse__smallest_book__gets_every_default),
 		T(rbread_parse__every_key__is_read),
 		T(rbread_parse__yes_no_true_false__are_booleans),
+		T(rbread_parse__attempts_or_config_key_without_a_wait__are_errors),
+		T(rbread_parse__event_to_awaiting__is_an_error),
+		T(rbread_parse__reason_response_not_longer_than_the_warning__is_an_error),
 		T(rbread_parse__semicolon_comments__are_comments),
 		T(rbread_parse__hash_at_line_start__is_a_comment),
 		T(rbread_parse__hash_after_a_value__is_refused_not_taken_as_a_comment),
