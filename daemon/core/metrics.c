@@ -409,7 +409,7 @@ metrics_render_cluster(struct metrics_buf *b, const struct metrics_snapshot *sna
 	metrics_sample(b, "protocold_cluster_rejoins_total", NULL, NULL,
 	    (double)snap->cluster_rejoins);
 	metrics_family(b, "protocold_cluster_config_differs", "gauge",
-	    "Whether a live instance has other deadlines, calendar, reasons or time zone.");
+	    "Whether a live instance has other deadlines, calendar, reasons, rulebooks or time zone.");
 	metrics_sample(b, "protocold_cluster_config_differs", NULL, NULL,
 	    snap->cluster_config_differs ? 1 : 0);
 }

@@ -133,9 +133,10 @@ pgcluster_check_config(struct pgcluster *c)
 			continue;
 		if (!c->config_warned)
 			log_warnx("cluster: %s's deadlines, calendar, reasons or time zone "
-			    "differ from ours (settings %s, ours %s): a clock's due instant "
-			    "depends on the instance its request went through; give every "
-			    "instance the same", m->name, m->config, c->config);
+			    "differ from ours, or its rulebooks do (settings %s, ours %s): a "
+			    "clock's due instant depends on the instance its request went "
+			    "through; give every instance the same", m->name, m->config,
+			    c->config);
 		c->config_warned = true;
 		return;
 	}

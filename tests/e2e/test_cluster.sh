@@ -130,6 +130,21 @@ wait "$PID_D" 2>/dev/null
 check "… and the log says so" 1 "$(grep -c "api-d's deadlines, calendar, reasons or time zone differ" "$LOG")"
 balanced 3 || not_ok "api-d's shards were not handed back"
 
+# So is one that loads other rulebooks (issue 25: every instance loads the same ones).
+mkdir -p "$T/rules-e"
+printf '[marketplace]\nname = casas-bahia\nresponse = 72h\n' >"$T/rules-e/cb.ini"
+INSTANCE_EXTRA=$'[rules]\nfiles = rules-e/*.ini' start_instance api-e "" --test-clock || finish
+PID_E=$LAST_PID
+for _ in $(seq 1 60); do
+	on api-a GET /v1/cluster
+	[ "$(j .config_same)" = false ] && break
+	sleep 0.05
+done
+check "an instance with another rulebook: config_same false" false "$(j .config_same)"
+kill -TERM "$PID_E"
+wait "$PID_E" 2>/dev/null
+balanced 3 || not_ok "api-e's shards were not handed back"
+
 # A second instance of a live name is refused.
 cp "$T/api-b.ini" "$T/dup.ini"
 sed -i "s#$T/api-b.sock#$T/dup.sock#" "$T/dup.ini"
