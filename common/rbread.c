@@ -10,31 +10,8 @@
 
 #include "conffile.h"
 #include "confline.h"
-#include "confval.h"
-#include "rbcheck.h"
+#include "rbkeys.h"
 #include "xmalloc.h"
-
-enum rbread_sec { SEC_NONE, SEC_MARKET, SEC_ACTION, SEC_EVENT, SEC_REASON, SEC_SKIP };
-
-#define RBREAD_KEYS (8 + RULEBOOK_MAX_ACTIONS)	/* keys remembered per section, for
-					 * duplicates: an event has up to 6 + one
-					 * awaiting.ACTION per action */
-
-struct rbread {
-	struct rulebook *b;
-	struct rbread_refs refs;	/* names to resolve once all is read (rbcheck.h) */
-	const struct rulebook_states *st;
-	const struct rbread_errors *err;
-	int errors_before;
-	struct confline *lines;
-	char *section;			/* as written; NULL before the first header */
-	enum rbread_sec kind;
-	int cur;			/* the index of the section's action/event/reason */
-	int market_line;		/* of [marketplace], 0 if none */
-	char *seen_key[RBREAD_KEYS];
-	int seen_line[RBREAD_KEYS];
-	size_t n_seen;
-};
 
 /* Errors */
 
@@ -61,10 +38,7 @@ rbread_error(const struct rbread_errors *err, const char *path, int line, const 
 }
 
 /* An error about key in the current section, on the current line. */
-static void rbread_key_error(struct rbread *, const char *, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
+void
 rbread_key_error(struct rbread *r, const char *key, const char *fmt, ...)
 {
 	char *where, *msg;
@@ -96,63 +70,7 @@ rbread_line_error(void *arg, int line, const char *fmt, ...)
 	free(msg);
 }
 
-/* Values */
-
-/* The state v, one of allowed (names separated by one space): its index, or -2
- * (reported). */
-static int
-rbread_state(struct rbread *r, const char *key, const char *v, const char *allowed)
-{
-	char words[128], list[128], *names[16], *save = NULL;
-	const char *near;
-	size_t n = 0;
-
-	snprintf(words, sizeof words, "%s", allowed);
-	for (char *w = strtok_r(words, " ", &save); w && n < 16; w = strtok_r(NULL, " ", &save))
-		names[n++] = w;
-	for (size_t k = 0; k < n; k++)
-		if (strcmp(names[k], v) == 0)
-			for (size_t i = 0; i < r->st->n; i++)
-				if (strcmp(r->st->names[i], v) == 0)
-					return (int)i;
-	near = rulebook_suggest(v, (const char *const *)names, n);
-	snprintf(list, sizeof list, "%s", allowed);
-	for (char *c = list; *c; c++)
-		if (*c == ' ')
-			*c = '|';
-	rbread_key_error(r, key, "\"%s\" is not a state this can lead to (%s%s%s%s)", v,
-	    near ? "did you mean " : "", near ? near : "", near ? "? " : "", list);
-	return -2;	/* reported: not "unset" (-1) */
-}
-
-static int
-rbread_bool(struct rbread *r, const char *key, const char *v, bool *out)
-{
-	if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0)
-		*out = true;
-	else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0)
-		*out = false;
-	else {
-		rbread_key_error(r, key, "\"%s\" is not yes or no", v);
-		return -1;
-	}
-	return 0;
-}
-
-static void
-rbread_duration(struct rbread *r, const char *key, const char *v, bool zero_ok,
-    struct rulebook_dl *out)
-{
-	static const struct duration eg = { .ms = 48 * 3600 * 1000LL, .text = "48h" };
-	char *why = NULL;
-
-	if (confval_deadline(v, zero_ok, &eg, &out->d, &why) == 0) {
-		out->line = confline_lineno(r->lines);
-		return;
-	}
-	rbread_key_error(r, key, "%s", why);
-	free(why);
-}
+/* Names */
 
 bool
 rbread_id_ok(const char *s)
@@ -161,239 +79,6 @@ rbread_id_ok(const char *s)
 
 	return n >= 1 && n <= RULEBOOK_ID_MAX && s[0] >= 'a' && s[0] <= 'z' &&
 	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
-}
-
-static char *
-rbread_trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-		*--e = '\0';
-	return s;
-}
-
-/* The sections' keys */
-
-static const char *const rbread_market_keys[] = { "name", "title", "response",
-    "response_critical", "warn_before", "reply_window", "calendar", "extra_holidays" };
-static const char *const rbread_action_keys[] = { "label", "to", "wait", "on_timeout",
-    "attempts", "params", "envvias", "clock", "config_key" };
-static const char *const rbread_reason_keys[] = { "label", "origin", "actions",
-    "response", "response_critical" };
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
-static void
-rbread_unknown_key(struct rbread *r, const char *key, const char *const *known, size_t n)
-{
-	const char *near = rulebook_suggest(key, known, n);
-	char list[256] = "";
-
-	for (size_t i = 0; i < n; i++)
-		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
-		    known[i]);
-	if (near != NULL)
-		rbread_key_error(r, key, "unknown key (did you mean %s? known here: %s)", near,
-		    list);
-	else
-		rbread_key_error(r, key, "unknown key (known here: %s)", list);
-}
-
-static void
-rbread_market(struct rbread *r, const char *key, const char *v)
-{
-	struct rulebook *b = r->b;
-	char *why = NULL;
-
-	if (strcmp(key, "name") == 0) {
-		size_t n = strlen(v);
-
-		if (n < 1 || n > RULEBOOK_NAME_MAX ||
-		    strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-") != n)
-			rbread_key_error(r, key, "\"%s\" is not a marketplace name (1 to %d of "
-			    "a-z 0-9 -, e.g. madeiramadeira)", v, RULEBOOK_NAME_MAX);
-		else {
-			b->name = xstrdup(v);
-			b->line = confline_lineno(r->lines);
-		}
-	} else if (strcmp(key, "title") == 0)
-		b->title = xstrdup(v);
-	else if (strcmp(key, "response") == 0)
-		rbread_duration(r, key, v, false, &b->response);
-	else if (strcmp(key, "response_critical") == 0)
-		rbread_duration(r, key, v, false, &b->response_critical);
-	else if (strcmp(key, "warn_before") == 0)
-		rbread_duration(r, key, v, true, &b->warn_before);
-	else if (strcmp(key, "reply_window") == 0) {
-		rbread_duration(r, key, v, false, &b->reply_window);
-		b->has_reply_window = b->reply_window.line > 0;
-	} else if (strcmp(key, "calendar") == 0) {
-		if (confval_holidays(v, &b->calendar, &why) == 0)
-			b->has_calendar = true;
-	} else if (strcmp(key, "extra_holidays") == 0)
-		confval_extra_holidays(v, &b->extra_holidays, &b->n_extra_holidays, &why);
-	else
-		rbread_unknown_key(r, key, rbread_market_keys, N(rbread_market_keys));
-	if (why != NULL) {
-		for (char *line = strtok(why, "\n"); line; line = strtok(NULL, "\n"))
-			rbread_key_error(r, key, "%s", line);
-		free(why);
-	}
-}
-
-static void
-rbread_param(struct rbread *r, struct rulebook_action *a, char *item)
-{
-	static const char *const types[] = { "text", "longtext", "code", "date",
-	    "date_future", "url" };
-	char *colon = strchr(item, ':'), *name = item, *type = NULL;
-	struct rulebook_param *p;
-
-	if (colon != NULL) {
-		*colon = '\0';
-		type = rbread_trim(colon + 1);
-		name = rbread_trim(name);
-	}
-	if (!rbread_id_ok(name) || strcmp(name, "action") == 0 ||
-	    strcmp(name, "if_version") == 0) {
-		rbread_key_error(r, "params", "\"%s\" is not a parameter name ([a-z][a-z0-9_]"
-		    "{0,47}, not action or if_version)", name);
-		return;
-	}
-	for (size_t i = 0; i < a->n_params; i++)
-		if (strcmp(a->params[i].name, name) == 0) {
-			rbread_key_error(r, "params", "%s is listed twice", name);
-			return;
-		}
-	if (a->n_params == RULEBOOK_MAX_PARAMS) {
-		rbread_key_error(r, "params", "too many (at most %d)", RULEBOOK_MAX_PARAMS);
-		return;
-	}
-	p = &a->params[a->n_params];
-	p->type = RULEBOOK_TEXT;
-	for (size_t t = 0; type != NULL && t <= N(types); t++) {
-		if (t == N(types)) {
-			const char *near = rulebook_suggest(type, types, N(types));
-
-			rbread_key_error(r, "params", "%s: unknown type \"%s\" (%s%s%stext, "
-			    "longtext, code, date, date_future or url)", name, type,
-			    near ? "did you mean " : "", near ? near : "", near ? "? " : "");
-			return;
-		}
-		if (strcmp(types[t], type) == 0) {
-			p->type = (enum rulebook_ptype)t;
-			break;
-		}
-	}
-	p->name = xstrdup(name);
-	a->n_params++;
-}
-
-static void
-rbread_params(struct rbread *r, struct rulebook_action *a, const char *v)
-{
-	char *copy = xstrdup(v), *save = NULL;
-
-	for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save))
-		if (*(item = rbread_trim(item)) != '\0')
-			rbread_param(r, a, item);
-	free(copy);
-}
-
-static void
-rbread_action(struct rbread *r, const char *key, const char *v)
-{
-	struct rulebook_action *a = &r->b->actions[r->cur];
-	int line = confline_lineno(r->lines);
-
-	if (strcmp(key, "label") == 0)
-		a->label = xstrdup(v);
-	else if (strcmp(key, "to") == 0)
-		a->to = rbread_state(r, key, v, "awaiting closed resolved pending");
-	else if (strcmp(key, "wait") == 0)
-		rbcheck_wait_text(&r->refs, r->cur, v, line);
-	else if (strcmp(key, "on_timeout") == 0)
-		a->on_timeout = rbread_state(r, key, v, "pending mediation resolved");
-	else if (strcmp(key, "attempts") == 0)
-		rbread_bool(r, key, v, &a->attempts);
-	else if (strcmp(key, "envvias") == 0)
-		rbread_bool(r, key, v, &a->envvias);
-	else if (strcmp(key, "params") == 0)
-		rbread_params(r, a, v);
-	else if (strcmp(key, "clock") == 0 || strcmp(key, "config_key") == 0) {
-		if (!rbread_id_ok(v))
-			rbread_key_error(r, key, "\"%s\" is not a name ([a-z][a-z0-9_]{0,47})", v);
-		else if (key[0] == 'c' && key[1] == 'l') {
-			free(a->clock);
-			a->clock = xstrdup(v);
-		} else {
-			free(a->config_key);
-			a->config_key = xstrdup(v);
-		}
-	} else
-		rbread_unknown_key(r, key, rbread_action_keys, N(rbread_action_keys));
-}
-
-static void
-rbread_event(struct rbread *r, const char *key, const char *v)
-{
-	char from[64];
-	const char *dot = strchr(key, '.');
-	size_t n = dot ? (size_t)(dot - key) : strlen(key);
-	int f = -1, to;
-
-	if (n < sizeof from) {
-		memcpy(from, key, n);
-		from[n] = '\0';
-		for (size_t i = 0; i < r->st->n; i++)
-			if (strcmp(r->st->names[i], from) == 0)
-				f = (int)i;
-	}
-	if (f < 0) {
-		const char *near = rulebook_suggest(n < sizeof from ? from : key, r->st->names,
-		    r->st->n);
-
-		rbread_key_error(r, key, "not a state (a key here is FROM or awaiting.ACTION, "
-		    "FROM one of pending, awaiting, closed, unresolved, mediation, resolved%s%s%s)",
-		    near ? "; did you mean " : "", near ? near : "", near ? "?" : "");
-		return;
-	}
-	if ((to = rbread_state(r, key, v,
-	    "pending awaiting closed unresolved mediation resolved")) < 0)
-		return;
-	if (dot != NULL && f != r->st->awaiting) {
-		rbread_key_error(r, key, "only awaiting can name the action waited on "
-		    "(awaiting.ACTION)");
-		return;
-	}
-	rbcheck_move(&r->refs, r->b, r->cur, f, dot ? dot + 1 : NULL, to,
-	    confline_lineno(r->lines));
-}
-
-static void
-rbread_reason(struct rbread *r, const char *key, const char *v)
-{
-	struct rulebook_reason *s = &r->b->reasons[r->cur];
-
-	if (strcmp(key, "label") == 0)
-		s->label = xstrdup(v);
-	else if (strcmp(key, "origin") == 0) {
-		if (strcmp(v, "preventive") == 0)
-			s->preventive = true;
-		else if (strcmp(v, "customer") != 0)
-			rbread_key_error(r, key, "\"%s\" is not an origin (customer or "
-			    "preventive)", v);
-	} else if (strcmp(key, "actions") == 0)
-		rbcheck_reason_actions(&r->refs, r->cur, v, confline_lineno(r->lines));
-	else if (strcmp(key, "response") == 0)
-		rbread_duration(r, key, v, false, &s->response);
-	else if (strcmp(key, "response_critical") == 0)
-		rbread_duration(r, key, v, false, &s->response_critical);
-	else
-		rbread_unknown_key(r, key, rbread_reason_keys, N(rbread_reason_keys));
 }
 
 /* Sections */
@@ -479,7 +164,7 @@ rbread_enter(struct rbread *r, const char *header)
 		}
 		return;
 	}
-	for (size_t i = 0; i < N(secs); i++) {
+	for (size_t i = 0; i < sizeof secs / sizeof secs[0]; i++) {
 		const char *name = header + strlen(secs[i].prefix);
 
 		if (strncmp(header, secs[i].prefix, strlen(secs[i].prefix)) != 0)
@@ -520,30 +205,6 @@ rbread_reader(char *buf, int size, void *arg)
 	return buf;
 }
 
-/* 0 when key is one of the current section's ([event.NAME] takes any: its keys are
- * checked as moves), else -1 (reported). */
-static int
-rbread_known(struct rbread *r, const char *key)
-{
-	static const struct { enum rbread_sec kind; const char *const *keys; size_t n; }
-	    secs[] = {
-		{ SEC_MARKET, rbread_market_keys, N(rbread_market_keys) },
-		{ SEC_ACTION, rbread_action_keys, N(rbread_action_keys) },
-		{ SEC_REASON, rbread_reason_keys, N(rbread_reason_keys) },
-	};
-
-	for (size_t i = 0; i < N(secs); i++) {
-		if (secs[i].kind != r->kind)
-			continue;
-		for (size_t k = 0; k < secs[i].n; k++)
-			if (strcmp(secs[i].keys[k], key) == 0)
-				return 0;
-		rbread_unknown_key(r, key, secs[i].keys, secs[i].n);
-		return -1;
-	}
-	return 0;
-}
-
 /* 0, or -1 when key was set before in this section (reported). Only known keys
  * come here (and an event's), so RBREAD_KEYS of them are remembered at least: an
  * unknown key cannot take the place of one that must not repeat. */
@@ -582,7 +243,7 @@ rbread_handler(void *arg, const char *section, const char *key, const char *valu
 		    "any section (start with [marketplace])");
 		return 1;
 	}
-	if (rbread_known(r, key) != 0 || rbread_once(r, key) != 0)
+	if (rbkeys_known(r, key) != 0 || rbread_once(r, key) != 0)
 		return 1;
 	/* Written, even with a bad value (reported): not "missing" too. */
 	rbcheck_key_line(&r->refs, r->kind == SEC_MARKET ? RBCHECK_MARKET :
@@ -599,13 +260,13 @@ rbread_handler(void *arg, const char *section, const char *key, const char *valu
 		return 1;
 	}
 	if (r->kind == SEC_MARKET)
-		rbread_market(r, key, value);
+		rbkeys_market(r, key, value);
 	else if (r->kind == SEC_ACTION)
-		rbread_action(r, key, value);
+		rbkeys_action(r, key, value);
 	else if (r->kind == SEC_EVENT)
-		rbread_event(r, key, value);
+		rbkeys_event(r, key, value);
 	else
-		rbread_reason(r, key, value);
+		rbkeys_reason(r, key, value);
 	return 1;
 }
 
