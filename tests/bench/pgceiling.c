@@ -34,6 +34,7 @@
 #include <time.h>
 
 #include "proto.h"
+#include "rulebook.h"
 #include "sched.h"
 
 struct pgc_opts {
@@ -344,7 +345,7 @@ pgc_fill(const struct pgc_opts *o)
 	    "lpad((i %% 1000)::text, 4, '0'), %d, false, false, %" PRId64 ", %d, %d, %"
 	    PRId64 ", %" PRId64 ", %" PRId64 ", 1, %" PRId64 ", 'response 48h' FROM "
 	    "generate_series(0, %" PRId64 " - 1) AS i", PROTO_CUSTOMER, opened, PROTO_PENDING,
-	    PROTO_CLOCK_RESPONSE, opened, at, at, opened, o->fill);
+	    RULEBOOK_KIND_RESPONSE, opened, at, at, opened, o->fill);
 	pgc_exec(sql);
 	snprintf(sql, sizeof sql, "WITH b AS (UPDATE history_seq SET last = last + %" PRId64
 	    " RETURNING last) INSERT INTO history (seq, rid, at, from_state, to_state, cause, "
@@ -354,7 +355,7 @@ pgc_fill(const struct pgc_opts *o)
 	    PROTO_PENDING, PROTO_CAUSE_CREATE);
 	pgc_exec(sql);
 	snprintf(sql, sizeof sql, "UPDATE counters SET n = n + %" PRId64 " WHERE k IN (%d, "
-	    "%d, %d)", o->fill, PROTO_PENDING, 100 + PROTO_CLOCK_RESPONSE,
+	    "%d, %d)", o->fill, PROTO_PENDING, 100 + RULEBOOK_KIND_RESPONSE,
 	    200 + PROTO_CAUSE_CREATE);
 	pgc_exec(sql);
 	pgc_exec("COMMIT");

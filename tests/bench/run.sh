@@ -2,7 +2,7 @@
 # protocold's benchmarks (issue 5): what `make bench` runs.
 #
 #   tests/bench/run.sh [--quick] [--runs N] [--out FILE] [--no-peer] [--scatter]
-#                      [--only g|h|g,h]
+#                      [--only g|h|r|g,h|…]
 #
 # Builds protocold and the tools of tests/bench/ (build/bench/), then measures, in one
 # run, every scenario of issue 5 next to its reference measured in the same run:
@@ -24,10 +24,16 @@
 #      against pgceiling; the same herd and a spread load with pg-boss (lateness);
 #      takeover after kill -9 (10 kills); writes from 64 clients over 1 and 3 instances
 #      with the CPU per write (of the instances and of the server)
-# --only g|h|g,h: only those scenarios (on one throw-away PostgreSQL); their rows then
-# go into a section of their own in FILE (replacing the one a previous run of the same
-# --only wrote), the rest of FILE is kept.
-# Full mode: N = 1M, sizes 100k/1M/10M, medians of 3 runs (21–27 minutes on 2 cores).
+#   r  the rulebooks (issue 25) against the compiled rules: the protocold of commit
+#      R_BASE (env; 881842d, the last with the rules as C tables; built from `git archive`
+#      in the temp dir) and build/protocold, in alternating order within each run, on
+#      SQLite: a's drain (transitions/s) and d's actions (writes/s), CPU per transition
+#      and per write, database bytes per protocol
+# --only g|h|r or a comma list (g,h, g,r, …): only those scenarios (g and h on one
+# throw-away PostgreSQL); their rows then go into a section of their own in FILE
+# (replacing the one a previous run of the same --only wrote), the rest of FILE is kept.
+# Full mode: N = 1M, sizes 100k/1M/10M, medians of 3 runs (21–27 minutes on 2 cores,
+# before r, which adds about 5).
 # --quick: N = 100k, sizes 10k/100k/1M, 1 run, b's scattered worst case left out
 # (under 3 minutes: 168 s with it, on 12-03).
 # Layout: the rows of clocks that fall due together are neighbours, as for response
@@ -58,10 +64,13 @@ while [ $# -gt 0 ]; do
 	--only)
 		ONLY=$2
 		shift
-		case ,$ONLY, in ,g, | ,h, | ,g,h, | ,h,g,) ;; *) echo "bench: --only g, h or g,h" >&2; exit 2 ;; esac
+		case $ONLY in
+		g | h | r | [ghr],[ghr] | [ghr],[ghr],[ghr]) ;;
+		*) echo "bench: --only g, h, r or a comma list of them (g,h)" >&2; exit 2 ;;
+		esac
 		;;
 	*) echo "usage: tests/bench/run.sh [--quick] [--runs N] [--out FILE] [--no-peer]" \
-		"[--scatter] [--only g|h|g,h]" >&2
+		"[--scatter] [--only g|h|r|g,h|…]" >&2
 	   exit 2 ;;
 	esac
 	shift
@@ -110,7 +119,7 @@ TC0=2026-11-23T12:00:00-03:00       # the test clock's start in a (any instant w
 TC0_MS=$(date -d "$TC0" +%s%3N)
 DUE_A=$((TC0_MS + 2 * DAY_MS))      # when a's response clocks (48 h) run out
 
-# want SCEN: true when scenario SCEN (g, h) runs.
+# want SCEN: true when scenario SCEN (g, h, r) runs.
 want() {
 	[ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]
 }
@@ -134,7 +143,7 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
-	pg_down
+	declare -F pg_down >/dev/null && pg_down
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -212,6 +221,34 @@ PROTOCOLD=$B/protocold
 mkdir -p "$B"
 # shellcheck disable=SC2086
 cp "$BUILD/protocold" $BENCH_BINS "$B/"
+
+# r: the protocold of commit R_BASE, the last one with the domain rules compiled in as C
+# tables (issue 25 moved them into rulebooks), built from `git archive` in the temp dir
+# with its own Makefile (same compiler and flags) into $B/protocold-base. Before any
+# measurement, so the build's CPU disturbs none.
+R_BASE=${R_BASE:-881842d}
+R_ERR=
+r_build_base() {
+	local dir=$T/base
+	command -v git >/dev/null 2>&1 || { R_ERR="git is not installed"; return 1; }
+	git -C "$ROOT" rev-parse -q --verify "$R_BASE^{commit}" >/dev/null 2>&1 ||
+		{ R_ERR="commit $R_BASE is not in this repository's history"; return 1; }
+	mkdir -p "$dir"
+	git -C "$ROOT" archive "$R_BASE" | tar -x -C "$dir" ||
+		{ R_ERR="git archive $R_BASE failed"; return 1; }
+	make -C "$dir" --no-print-directory -s -j"$(nproc)" BUILD=build build/protocold \
+		>"$T/build-base.log" 2>&1 ||
+		{ R_ERR="the build of $R_BASE failed: $(tail -n 3 "$T/build-base.log" | tr '\n' ' ')"
+		  return 1; }
+	cp "$dir/build/protocold" "$B/protocold-base"
+	note r_base "$(git -C "$ROOT" rev-parse --short "$R_BASE")"
+	rm -rf "$dir"
+}
+R_BUILT=0
+if want r; then
+	log "r: building the compiled-rules protocold of $R_BASE (git archive, make build/protocold)"
+	if r_build_base; then R_BUILT=1; else log "r: $R_ERR"; fi
+fi
 
 # write_conf DIR DB: the daemon's configuration for a benchmark, with its socket in DIR.
 # log_transitions = debug: a million transitions are not a million log lines;
@@ -685,6 +722,91 @@ scen_base_rss() {
 	put base_rss_kb "$(rss_kb "$DPID" VmRSS)"
 	daemon_stop
 	rm -rf "$dir"
+}
+
+# ---- r: the rulebooks against the compiled rules (issue 25) ---------------------------
+
+# r_bytes DIR: the bytes of the database in DIR (the file and what is left of its WAL).
+r_bytes() {
+	local b=0 f
+	for f in "$1/pd.db" "$1/pd.db-wal"; do
+		[ -f "$f" ] && b=$((b + $(stat -c %s "$f")))
+	done
+	echo "$b"
+}
+# r_one RUN WHICH: one run of binary WHICH (base: $B/protocold-base, built from R_BASE;
+# rules: $B/protocold) on SQLite, as a's drain and d's actions in scen_daemon: import
+# a.ndjson (N_A protocols opened at TC0) under the test clock, restart (the stop
+# checkpoints the import's WAL, as before a's drain), POST /v1/clock {"advance":"48h"}
+# timed to its answer (given once every transition is committed), then the d pool and
+# act_run. Figures under r_WHICH_*.
+r_one() {
+	local run=$1 which=$2 dir out secs created t0 t1 c0 c1 applied lg PROTOCOLD
+	PROTOCOLD=$B/protocold
+	[ "$which" = base ] && PROTOCOLD=$B/protocold-base
+	dir=$T/r-$which-$run
+	daemon_start "$dir" "$dir/pd.db" --test-clock="$TC0"
+	settle
+	read -r secs created < <(import_file "$T/a.ndjson")
+	[ "$created" = "$N_A" ] || log "r: $which: the import created $created of $N_A"
+	put "r_${which}_import_lps" "$(awk -v n="$created" -v s="$secs" 'BEGIN { if (s > 0) printf "%.0f", n / s }')"
+	daemon_stop
+	put "r_${which}_bpp_import" "$(awk -v b="$(r_bytes "$dir")" -v n="$N_A" 'BEGIN { printf "%.0f", b / n }')"
+
+	daemon_start "$dir" "$dir/pd.db" --test-clock="$TC0"
+	settle
+	c0=$(cpu_ticks "$DPID")
+	t0=$(date +%s%N)
+	out=$(api http://localhost/v1/clock -d '{"advance":"48h"}')
+	t1=$(date +%s%N)
+	c1=$(cpu_ticks "$DPID")
+	applied=$(echo "$out" | jq -r '.applied // 0' 2>/dev/null)
+	[ "$applied" = "$N_A" ] || log "r: $which: the drain applied ${applied:-?} of $N_A ($(printf '%s' "$out" | head -c 200))"
+	put "r_${which}_drain_tps" "$(awk -v n="${applied:-0}" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", n / (ns / 1e9) }')"
+	put "r_${which}_drain_s" "$(awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.3f", ns / 1e9 }')"
+	put "r_${which}_drain_cpu_us" "$(per_req $((c1 - c0)) "${applied:-0}")"
+
+	read -r secs created < <(import_file "$T/d.ndjson")
+	[ "$created" = "$N_D" ] || log "r: $which: the d pool's import created $created of $N_D"
+	settle
+	out=$(act_run D)
+	lg=$(echo "$out" | head -n 1)
+	put "r_${which}_act_wps" "$(echo "$lg" | jq -r '.status["2xx"] / .elapsed_s | floor')"
+	put "r_${which}_act_p99" "$(echo "$lg" | jq -r .p99_ms)"
+	put "r_${which}_act_errors" "$(echo "$lg" | jq -r .errors)"
+	put "r_${which}_act_cpu_us" "$(echo "$out" | sed -n 2p)"
+	echo "$lg" | jq -e --argjson d "$D_S" '.elapsed_s < 0.95 * $d' >/dev/null 2>&1 &&
+		log "r: $which: the d pool ran out after $(echo "$lg" | jq -r .elapsed_s) s"
+	daemon_stop
+	put "r_${which}_bpp_end" "$(awk -v b="$(r_bytes "$dir")" -v n=$((N_A + N_D)) 'BEGIN { printf "%.0f", b / n }')"
+	log "r: run $run, $which: drain $(tail -n 1 "$M/r_${which}_drain_tps" 2>/dev/null)/s ($(tail -n 1 "$M/r_${which}_drain_s" 2>/dev/null) s, $(tail -n 1 "$M/r_${which}_drain_cpu_us" 2>/dev/null) µs CPU each); actions $(tail -n 1 "$M/r_${which}_act_wps" 2>/dev/null)/s ($(tail -n 1 "$M/r_${which}_act_cpu_us" 2>/dev/null) µs CPU each, errors $(tail -n 1 "$M/r_${which}_act_errors" 2>/dev/null))"
+	rm -rf "$dir"
+}
+# r_ratio KEY: rules/base of KEY in the run just measured (r_ratio_KEY).
+r_ratio() {
+	put "r_ratio_$1" "$(awk -v a="$(tail -n 1 "$M/r_rules_$1" 2>/dev/null)" \
+		-v b="$(tail -n 1 "$M/r_base_$1" 2>/dev/null)" 'BEGIN { if (a != "" && b > 0) printf "%.4f", a / b }')"
+}
+# scen_r: RUNS runs, each of both binaries, in alternating order (base first in odd
+# runs, rules first in even ones), so a drift of the shared host over the run does not
+# favour one of them.
+scen_r() {
+	local r w order
+	note r_load_before "$(cut -d' ' -f1-3 /proc/loadavg)"
+	R_T0=$(date +%s)
+	for r in $(seq "$RUNS"); do
+		if [ $((r % 2)) = 1 ]; then order="base rules"; else order="rules base"; fi
+		echo "${order/ /→}" >>"$M/r_orders"
+		for w in $order; do
+			log "r: run $r/$RUNS: $w ($([ "$w" = base ] && echo "compiled rules, $(get_note r_base)" || echo "rulebooks, $BUILD/protocold"))"
+			r_one "$r" "$w"
+		done
+		for w in drain_tps act_wps drain_cpu_us act_cpu_us bpp_import bpp_end import_lps; do
+			r_ratio "$w"
+		done
+	done
+	note r_load_after "$(cut -d' ' -f1-3 /proc/loadavg)"
+	note r_elapsed "$(($(date +%s) - R_T0))"
 }
 
 # ---- g: the same daemon on PostgreSQL (issue 23) -------------------------------------
@@ -1350,7 +1472,7 @@ if [ -z "$ONLY" ]; then
 fi
 make_template
 ndjson "$T/a.ndjson" "$N_A" A
-want g && ndjson "$T/d.ndjson" "$N_D" D
+{ want g || want r; } && ndjson "$T/d.ndjson" "$N_D" D
 [ -z "$ONLY" ] && ndjson "$T/e.ndjson" "$N_D" E
 CLK_TCK=$(getconf CLK_TCK)
 PEER_OK=0
@@ -1374,6 +1496,13 @@ if [ -z "$ONLY" ]; then
 		if scen_peer_instant; then PEER_OK=1; else log "peer unavailable: $PEER_ERR"; fi
 	else
 		PEER_ERR="skipped (--no-peer)"
+	fi
+fi
+R_OK=0
+if want r; then
+	if [ "$R_BUILT" = 1 ]; then
+		log "r: rulebooks against the compiled rules ($(get_note r_base)): $RUNS run(s) of each, alternating"
+		scen_r && R_OK=1
 	fi
 fi
 PG_OK=0
@@ -1504,6 +1633,81 @@ h_note() {
 	fi
 }
 
+# The table and note of r (issue 25): in a full run after the growth table, with --only r
+# in its section. Ratios are rules/base within each run, then their median.
+# r_spread KEY: the spread between the runs of KEY, max / min - 1 (0 with one run).
+r_spread() {
+	[ -s "$M/$1" ] || return 0
+	sort -g "$M/$1" | awk 'NR == 1 { lo = $1 } { hi = $1 } END { if (lo > 0) printf "%.4f", hi / lo - 1 }'
+}
+# r_list KEY [DECIMALS]: the values of KEY in the order of the runs, "a, b, c".
+r_list() {
+	[ -s "$M/$1" ] || { printf '—'; return; }
+	awk -v d="${2:-0}" '{ printf "%s%.*f", (NR > 1 ? ", " : ""), d, $1 }' "$M/$1"
+}
+pct() {
+	[ -n "${1:-}" ] || { printf '—'; return; }
+	awk -v v="$1" 'BEGIN { printf "%.1f %%", v * 100 }'
+}
+# r_noise KEY: the threshold of KEY's judgement: the larger of the two binaries' spreads,
+# 3 % with one run.
+r_noise() {
+	awk -v a="$(r_spread "r_base_$1")" -v b="$(r_spread "r_rules_$1")" \
+		-v n="$(count "r_base_$1")" -v m="$(count "r_rules_$1")" \
+		'BEGIN { if (n < 2 || m < 2) print 0.03; else print (a + 0 > b + 0 ? a + 0 : b + 0) }'
+}
+# r_judge KEY: "within noise" when |median ratio - 1| <= r_noise, else lost / gained X %.
+r_judge() {
+	local q
+	q=$(med "r_ratio_$1")
+	[ -n "$q" ] || { printf '—'; return; }
+	awk -v q="$q" -v t="$(r_noise "$1")" 'BEGIN { d = q - 1
+		if ((d < 0 ? -d : d) <= t + 1e-9) printf "within noise"
+		else if (d < 0) printf "**lost %.1f %%**", -d * 100
+		else printf "gained %.1f %% (beyond noise)", d * 100 }'
+}
+# r_noise_col KEY: the spreads of both binaries and the threshold used.
+r_noise_col() {
+	if [ "$(count "r_base_$1")" -lt 2 ] || [ "$(count "r_rules_$1")" -lt 2 ]; then
+		printf 'one run: 3 %% taken'
+	else
+		printf '%s / %s' "$(pct "$(r_spread "r_base_$1")")" "$(pct "$(r_spread "r_rules_$1")")"
+	fi
+}
+# r_row KEY TITLE DECIMALS RESULT [EXTRA_BASE EXTRA_RULES]: one row of r's table.
+r_row() {
+	echo "| $2 | $(fmt "$(med "r_base_$1")" "$3")${5:-} | $(fmt "$(med "r_rules_$1")" "$3")${6:-} | $(r_list "r_ratio_$1" 3) | $(fmt "$(med "r_ratio_$1")" 3)× | $(r_noise_col "$1") | $4 |"
+}
+r_table() {
+	if [ "$R_OK" != 1 ]; then
+		echo "Scenario r is unavailable: ${R_ERR:-its run failed (see the log)}."
+		return
+	fi
+	local bp rp
+	echo "| figure | base: compiled rules ($(get_note r_base)), median | rules: rulebooks ($(git rev-parse --short HEAD 2>/dev/null || echo '?')), median | rules/base, per run | rules/base, median | noise: spread between runs (max/min − 1), base / rules | result |"
+	echo "|---|---|---|---|---|---|---|"
+	r_row drain_tps "r · $NA_H clocks due at one instant, drained after \`POST /v1/clock\` (SQLite, synchronous=full): transitions/s" 0 "$(r_judge drain_tps)" \
+		" ($(fmt "$(med r_base_drain_s)" 2) s)" " ($(fmt "$(med r_rules_drain_s)" 2) s)"
+	r_row act_wps "r · d's actions from 64 clients for ${D_S} s (synchronous=full): acknowledged writes/s" 0 "$(r_judge act_wps)" \
+		" (p99 $(fmt "$(med r_base_act_p99)" 1) ms)" " (p99 $(fmt "$(med r_rules_act_p99)" 1) ms)"
+	r_row drain_cpu_us "r · (the drain) the daemon's CPU per transition, µs" 2 "(information)"
+	r_row act_cpu_us "r · (the actions) the daemon's CPU per write, µs" 1 "(information)"
+	bp="$(fmt "$(med r_base_bpp_import)") / $(fmt "$(med r_base_bpp_end)")"
+	rp="$(fmt "$(med r_rules_bpp_import)") / $(fmt "$(med r_rules_bpp_end)")"
+	echo "| r · database bytes per protocol: after the import of $NA_H / at the end (+ $(human "$N_D") pool, drained, actions) | $bp | $rp | $(r_list r_ratio_bpp_import 3) / $(r_list r_ratio_bpp_end 3) | $(fmt "$(med r_ratio_bpp_import)" 3)× / $(fmt "$(med r_ratio_bpp_end)" 3)× | $(r_noise_col bpp_import) (after the import) | (information) |"
+	r_row import_lps "r · the import of $NA_H (NDJSON, pieces of $IMPORT_CHUNK): lines/s" 0 "(information)"
+}
+r_note() {
+	local i n runs=""
+	if [ "$R_OK" = 1 ]; then
+		n=$(count r_ratio_drain_tps)
+		for i in $(seq "$n"); do
+			runs+="$([ -n "$runs" ] && echo "; ")run $i ($(sed -n "${i}p" "$M/r_orders")): drain $(sed -n "${i}p" "$M/r_base_drain_tps") / $(sed -n "${i}p" "$M/r_rules_drain_tps") transitions/s ($(sed -n "${i}p" "$M/r_base_drain_cpu_us") / $(sed -n "${i}p" "$M/r_rules_drain_cpu_us") µs CPU each), actions $(sed -n "${i}p" "$M/r_base_act_wps") / $(sed -n "${i}p" "$M/r_rules_act_wps") writes/s ($(sed -n "${i}p" "$M/r_base_act_cpu_us") / $(sed -n "${i}p" "$M/r_rules_act_cpu_us") µs CPU each)"
+		done
+	fi
+	echo "- **r** (issue 25): two protocold binaries in the same run on the same machine: **base**, commit $(get_note r_base) (the last with the domain rules compiled in as C tables), built by the bench from \`git archive $R_BASE\` with that tree's own Makefile (same compiler, same flags), and **rules**, \`$BUILD/protocold\` of this tree (the built-in casas-bahia rulebook: the bench's configuration has no \`[rules]\`). Each of the $RUNS run(s) measures both, one after the other, in alternating order (run 1 base then rules, run 2 rules then base, …), each on a fresh SQLite database with the bench's configuration (synchronous=full, \`warn_before = 0s\`, \`log_transitions = debug\`): a's $NA_H-line import under the test clock, a restart (the stop checkpoints the import's WAL, as before a's drain), \`POST /v1/clock {\"advance\":\"48h\"}\` timed to its answer (given once every transition is committed; transitions/s = applied / that time; CPU per transition = the daemon's utime + stime over the drain / applied), then d's pool of $(human "$N_D") pending protocols imported and d's actions (\`request_photos\`, 64 connections, each request on a protocol of its own, ${D_S} s; CPU per write = the daemon's CPU over the run / requests answered); bytes per protocol = the database file (with what is left of its WAL) after a clean stop / protocols. Ratios are rules/base within each run, then the median. The noise is the spread between the runs of one binary (max/min − 1); a ratio is **within noise** when |ratio − 1| is at most the larger of the two binaries' spreads (at most 3 % with a single run), else the loss (or gain) is shown. Load average (1/5/15 min) before r: $(get_note r_load_before), after: $(get_note r_load_after); r took $(get_note r_elapsed) s.$([ -n "$runs" ] && echo " Per run (base / rules): $runs.")"
+}
+
 MAX_SIZE=${C_SIZES##* }
 NA_H=$(human "$N_A")
 SIZE_H=$(human "$MAX_SIZE")
@@ -1540,27 +1744,43 @@ if [ -n "$ONLY" ]; then
 	echo "<!-- run.sh --only $ONLY_KEY: begin (a later run with the same --only replaces this section; a full run rewrites the file) -->"
 	if [ "$ONLY_KEY" = h ]; then
 		echo "## Scenario h (issue 24): several instances on one PostgreSQL"
+	elif [ "$ONLY_KEY" = r ]; then
+		echo "## Scenario r (issue 25): rulebooks against the compiled rules"
+	elif want r; then
+		echo "## Scenarios $(echo "$ONLY_KEY" | sed -e 's/,\([^,]*\)$/ and \1/' -e 's/,/, /g')"
 	else
 		echo "## Scenarios $(echo "$ONLY_KEY" | sed 's/,/ and /') on PostgreSQL"
 	fi
 	echo
-	echo "$(date -u +%Y-%m-%d) · \`tests/bench/run.sh --only $ONLY$([ "$MODE" = quick ] && echo " --quick")\` ($MODE mode, once) · ${ELAPSED} s"
+	if want r; then
+		ONCE="$RUNS run$([ "$RUNS" != 1 ] && echo s) of each binary in r$({ want g || want h; } && echo ", g and h once")"
+	else
+		ONCE=once
+	fi
+	echo "$(date -u +%Y-%m-%d) · \`tests/bench/run.sh --only $ONLY$([ "$MODE" = quick ] && echo " --quick")\` ($MODE mode, $ONCE) · ${ELAPSED} s"
 	echo
-	echo "Machine: $SYS_CORES cores ($SYS_CPU), $SYS_MEM, Linux $(uname -r); PostgreSQL $(get_note pg_version); libevent $V_LIBEVENT; protocold $(echo "$VERSIONS" | jq -r .version) ($(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- . ':!tests/bench/RESULTS.md' 2>/dev/null || echo '+changes'))$(want h && echo "; peer: $(get_note pgb_version)")."
+	echo "Machine: $SYS_CORES cores ($SYS_CPU), $SYS_MEM, Linux $(uname -r);$({ want g || want h; } && echo " PostgreSQL $(get_note pg_version);")$(want r && echo " SQLite $V_SQLITE;") libevent $V_LIBEVENT; protocold $(echo "$VERSIONS" | jq -r .version) ($(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- . ':!tests/bench/RESULTS.md' 2>/dev/null || echo '+changes'))$(want h && echo "; peer: $(get_note pgb_version)")$(want r && echo "; compiled rules: $(get_note r_base || echo "$R_BASE")")."
 	if [ "$MODE" = quick ]; then
 		echo
-		echo "Quick mode: N = $NA_H instead of 1M; the targets are stated for the full sizes, so met/missed here is indicative only."
+		echo "Quick mode: N = $NA_H instead of 1M$(want r && echo " (r: the d pool $(human "$N_D"), ${D_S} s of actions, one run: the noise is not measured, 3 % is taken)"); the targets are stated for the full sizes, so met/missed here is indicative only."
 	fi
-	echo
-	echo "| scenario | figure | protocold | reference (same run) | ratio | target | result |"
-	echo "|---|---|---|---|---|---|---|"
-	want g && g_rows
-	want h && h_rows
+	if want g || want h; then
+		echo
+		echo "| scenario | figure | protocold | reference (same run) | ratio | target | result |"
+		echo "|---|---|---|---|---|---|---|"
+		want g && g_rows
+		want h && h_rows
+	fi
+	if want r; then
+		echo
+		r_table
+	fi
 	echo
 	echo "How these figures are taken:"
 	echo
 	want g && g_note
 	want h && h_note
+	want r && r_note
 	echo "<!-- run.sh --only $ONLY_KEY: end -->"
 	} >"$SEC"
 	BEGIN_RE="^<!-- run.sh --only $ONLY_KEY: begin"
@@ -1650,6 +1870,10 @@ for n in $C_SIZES; do
 	echo "| $(human "$n") | $(fmt "$(med "c_db_mib.$n")") MiB | $(fmt "$(med "c_db_bpp.$n")") B | $(mib "$(med "c_rss_ready_kb.$n")") | $(mib "$rss") | $(awk -v r="$rss" -v b="$BASE" -v n="$n" 'BEGIN { if (r != "" && b != "") printf "%.1f B", (r - b) * 1024 / n; else printf "—" }') | $(fmt "$(med "c_ready_ms.$n")" 1) ms | $(fmt "$(med "c_overdue.$n")") | $(fmt "$(med "c_catchup_ms.$n")") ms | $(fmt "$(med "c_get_rps.$n")") |"
 done
 echo
+echo "Rulebooks against the compiled rules (r, issue 25; the same figures by both binaries in each run, alternating which goes first):"
+echo
+r_table
+echo
 echo "How each figure is taken:"
 echo
 echo "- **a**: $NA_H protocols imported under the test clock without \`opened_at\`, so all open at the same instant and their 48 h response clocks run out together; \`POST /v1/clock {\"advance\":\"48h\"}\` answers once every transition (pending → mediation, with its history/feed entry) is committed, and is timed. \`warn_before = 0s\`, \`log_transitions = debug\`. The **ceiling** (\`ceiling.c\`) drains a copy of the very file the import wrote (stopped daemon), with the daemon's settings (WAL, synchronous=FULL, same cache) and only the unavoidable statements: read the due rows from the timer index, UPDATE state and clock, INSERT the history row, $(grep -o 'SCHED_BATCH [0-9]*' daemon/core/sched.h | awk '{ print $2 }') per transaction (\`SCHED_BATCH\`); the bare ceiling first drops the seller/state indexes. The daemon keeps its per-state/clock/cause counters in memory during a transaction and writes them once at its commit (the ceiling writes none). Against BullMQ both run on the real clock: the N protocols imported into a running daemon with one \`opened_at\` chosen so that their clocks run out a few seconds after the import (lateness = \`late_ms\` of the history), and N BullMQ delayed jobs due at one instant, drained by one Worker (concurrency 64, removeOnComplete; lateness = \`processedOn − due\`), measured right after protocold's drain so that both see the same moment of the shared host. Drain rate = N / (last applied − due)."
@@ -1661,6 +1885,7 @@ echo "- **e**: 64 keep-alive connections, random ids among $NA_H. The daemon fir
 echo "- **f**: the $NA_H-line NDJSON file posted to \`POST /v1/protocols:import\` by curl in pieces of $IMPORT_CHUNK (whole lines; the daemon bounds a body), one after the other, timed from the first request to the last answer. Its reference (\`ceiling.c --import\`) inserts as many protocols into a fresh copy of the bench's template database with the daemon's settings and its two statements a line (the protocol row, the id's unique index telling a new one, and its \`create\` history entry), $(grep -o 'IMPORT_TXN_LINES [0-9]*' daemon/web/import.h | awk '{ print $2 }') lines per transaction as the import commits them: no HTTP, no JSON, no rules."
 g_note
 h_note
+r_note
 echo "- Clients and servers share the machine's $SYS_CORES cores; loadgen is one thread."
 echo "- Before each timed phase (an import, the ceiling, the drain, actions, the spread, a start of c, BullMQ with appendfsync) the bench runs \`sync\`, so the kernel's flush of files the bench itself just wrote does not stall the fsyncs being measured (it doubled the 10M catch-up before it was added)."
 # The causes of the misses and what was tried: analysis written by hand (it names no
