@@ -43,31 +43,62 @@ deadline_next(const struct clockrule *c, int64_t start, int64_t due)
 	return due;
 }
 
-void
-deadline_rule(const struct clockrule *c, int64_t date_day, char *buf, size_t len)
+/* Append ";key=value" to buf at *n (of len bytes), cut at its end. */
+static void
+deadline_put(char *buf, size_t len, size_t *n, const char *key, const char *value)
 {
-	char value[32], tmp[32], date[CIVIL_DATE_LEN];
-	size_t n;
+	const char *parts[4] = { ";", key, "=", value };
 
-	strcopy(value, sizeof value, duration_text(&c->d, tmp, sizeof tmp));
-	n = (size_t)snprintf(buf, len, "rule=%s;value=%s;source=%s", c->rule, value,
-	    c->source);
-	if (duration_is_bdays(&c->d) && n < len)
-		n += (size_t)snprintf(buf + n, len - n, ";calendar=%s",
-		    cal_kind_name(cal_kind_of(c->cal)));
-	if (c->date_param != NULL && n < len) {
-		civil_format_date(date_day, date);
-		n += (size_t)snprintf(buf + n, len - n, ";date=%s:%s", c->date_param, date);
+	for (size_t k = *n == 0; k < 4; k++) {
+		size_t m = strlen(parts[k]);
+
+		if (m > len - 1 - *n)
+			m = len - 1 - *n;
+		memcpy(buf + *n, parts[k], m);
+		*n += m;
 	}
-	if (n < len)
-		n += (size_t)snprintf(buf + n, len - n, ";to=%s;kind=%s",
-		    proto_state_name(c->on_expiry), c->name);
-	if (c->attempt != NULL && n < len)
-		n += (size_t)snprintf(buf + n, len - n, ";attempt=%s", c->attempt);
+	buf[*n] = '\0';
+}
+
+/*
+ * What every clock keeps is short (written with each change that starts one, 1M times
+ * in a drain): what the kind or the protocol already says is left out. The response
+ * clock (kind 1) always leads to mediation and the reply window (7) to resolved (SPEC
+ * §3), so only a wait says where it leads; a kind numbered for its name (below
+ * RULEBOOK_KIND_HASHED) needs no name; the rulebook is the protocol's marketplace's
+ * unless said; the file is the built-in one unless said.
+ */
+void
+deadline_rule(const struct clockrule *c, int64_t date_day, const char *marketplace,
+    char *buf, size_t len)
+{
+	char tmp[32], date[CIVIL_DATE_LEN + RULEBOOK_ID_MAX + 2], line[16];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	deadline_put(buf, len, &n, "rule", c->rule);
+	deadline_put(buf, len, &n, "value", duration_text(&c->d, tmp, sizeof tmp));
+	deadline_put(buf, len, &n, "source", c->source);
+	if (duration_is_bdays(&c->d))
+		deadline_put(buf, len, &n, "calendar", cal_kind_name(cal_kind_of(c->cal)));
+	if (c->date_param != NULL) {
+		snprintf(date, sizeof date, "%s:", c->date_param);
+		civil_format_date(date_day, date + strlen(date));
+		deadline_put(buf, len, &n, "date", date);
+	}
+	if (c->kind != RULEBOOK_KIND_RESPONSE && c->kind != RULEBOOK_KIND_REPLY)
+		deadline_put(buf, len, &n, "to", proto_state_name(c->on_expiry));
+	if (c->kind >= RULEBOOK_KIND_HASHED)
+		deadline_put(buf, len, &n, "kind", c->name);
+	if (c->attempt != NULL)
+		deadline_put(buf, len, &n, "attempt", c->attempt);
+	if (marketplace == NULL || strcmp(c->book, marketplace) != 0)
+		deadline_put(buf, len, &n, "book", c->book);
+	snprintf(line, sizeof line, "%d", c->line);
+	deadline_put(buf, len, &n, "line", line);
 	/* The file last: a path too long for the text loses its end, nothing else. */
-	if (n < len)
-		snprintf(buf + n, len - n, ";book=%s;line=%d;file=%s", c->book, c->line,
-		    c->file ? c->file : "");
+	if (c->file != NULL && strcmp(c->file, RULEBOOK_BUILTIN_PATH) != 0)
+		deadline_put(buf, len, &n, "file", c->file);
 }
 
 /* Where a field of the rule text goes. */
@@ -120,6 +151,13 @@ deadline_expiry(const struct protocol *p, char *to, size_t to_len, char *attempt
 		[ATTEMPT] = { "attempt", attempt, attempt_len },
 	};
 
+	/* SPEC §3: where these two lead is no rule's to change (nothing to parse). */
+	if (p->clock == RULEBOOK_KIND_RESPONSE || p->clock == RULEBOOK_KIND_REPLY) {
+		strcopy(to, to_len, proto_state_name(p->clock == RULEBOOK_KIND_RESPONSE ?
+		    PROTO_MEDIATION : PROTO_RESOLVED));
+		attempt[0] = '\0';
+		return 0;
+	}
 	return (deadline_fields(p->clock_rule, slots, 2) & 1u << TO) ? 0 : -1;
 }
 
@@ -145,6 +183,23 @@ deadline_date(const char *text, const char *old, struct deadline_explain *out)
 		out->date_param[colon - text] = '\0';
 		civil_parse_date(colon + 1, &out->pickup_day);
 	}
+}
+
+/* What deadline_rule leaves out as the kind or the protocol says it (a text with a
+ * line: one written since rulebooks). */
+static void
+deadline_defaults(const struct protocol *p, struct deadline_explain *out, bool has_line)
+{
+	if (out->to[0] == '\0' && (p->clock == RULEBOOK_KIND_RESPONSE ||
+	    p->clock == RULEBOOK_KIND_REPLY))
+		strcopy(out->to, sizeof out->to, proto_state_name(p->clock ==
+		    RULEBOOK_KIND_RESPONSE ? PROTO_MEDIATION : PROTO_RESOLVED));
+	if (!has_line)
+		return;
+	if (out->book[0] == '\0')
+		strcopy(out->book, sizeof out->book, p->marketplace);
+	if (out->file[0] == '\0')
+		strcopy(out->file, sizeof out->file, RULEBOOK_BUILTIN_PATH);
 }
 
 int
@@ -180,6 +235,7 @@ deadline_explain(const struct protocol *p, const struct cal *cal, struct deadlin
 		return -1;
 	deadline_date(date, old, out);
 	out->line = atoi(line);
+	deadline_defaults(p, out, line[0] != '\0');
 	if (out->calendar[0] && duration_parse(out->value, &d, err) == 0 &&
 	    duration_is_bdays(&d)) {
 		int64_t from = out->pickup_day != INT64_MIN ?

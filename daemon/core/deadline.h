@@ -39,10 +39,12 @@ struct deadline_explain {
 	size_t n_skips;		/* how many (may exceed DEADLINE_MAX_SKIPS) */
 };
 
-/* The rule text kept with clock c (date_day: its date_param's date):
- * "rule=…;value=…;source=…[;calendar=…][;date=PARAM:YYYY-MM-DD];to=…;kind=…
- * [;attempt=…];book=…;line=…;file=…". */
-void deadline_rule(const struct clockrule *c, int64_t date_day, char *buf, size_t len);
+/* The rule text kept with clock c of a protocol of marketplace (date_day: its
+ * date_param's date): "rule=…;value=…;source=…[;calendar=…][;date=PARAM:YYYY-MM-DD]
+ * [;to=…][;kind=…][;attempt=…][;book=…];line=…[;file=…]" (deadline.c says what is left
+ * out, and deadline_explain puts it back). */
+void deadline_rule(const struct clockrule *c, int64_t date_day, const char *marketplace,
+    char *buf, size_t len);
 /* Where p's running clock leads when it expires and the action whose attempt it counts
  * ("" for none), as its rule text keeps them: 0, or -1 when the text predates them. */
 int deadline_expiry(const struct protocol *p, char *to, size_t to_len, char *attempt,

@@ -115,7 +115,7 @@ decide_start_clock(struct protocol *p, const struct clockrule *c, int64_t start,
 	p->clock_start = start;
 	p->clock_due = deadline_due(c, start, date_day);
 	p->clock_next = deadline_next(c, start, p->clock_due);
-	deadline_rule(c, date_day, p->clock_rule, sizeof p->clock_rule);
+	deadline_rule(c, date_day, p->marketplace, p->clock_rule, sizeof p->clock_rule);
 }
 
 /* The rulebook p's rules come from: its marketplace's, else (a rulebook dropped since

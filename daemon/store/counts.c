@@ -82,10 +82,12 @@ void
 counts_move(struct counts *c, struct protocol *p)
 {
 	if (p->stored_state != p->state) {
+		int market = counts_market_key(p->marketplace, 0);
+
 		counts_add(c, COUNTS_STATE + (int)p->stored_state, -1);
 		counts_add(c, COUNTS_STATE + (int)p->state, 1);
-		counts_add(c, counts_market_key(p->marketplace, (int)p->stored_state), -1);
-		counts_add(c, counts_market_key(p->marketplace, (int)p->state), 1);
+		counts_add(c, market + (int)p->stored_state, -1);
+		counts_add(c, market + (int)p->state, 1);
 	}
 	if (p->stored_clock != p->clock) {
 		counts_add(c, counts_clock_key(p->stored_clock), -1);

@@ -179,11 +179,11 @@ deadline_due__a_reason_section__overrides_the_default(void **state)
 	assert_int_equal(due(&p, KIND_PHOTOS, at("2026-03-02T12:00:00-03:00"), 0),
 	    at("2026-03-05T00:00:00-03:00"));
 	c = rule_of(&p, KIND_PHOTOS);
-	deadline_rule(&c, 0, rule, sizeof rule);
-	/* What it was, then where it leads and where its value was written. */
+	deadline_rule(&c, 0, p.marketplace, rule, sizeof rule);
+	/* What it was, then where it leads and where its value was written (the kind's
+	 * name and the rulebook left out: its number and the protocol say them). */
 	snprintf(want, sizeof want, "rule=photos_wait;value=2bd;source=[reason.x];"
-	    "calendar=br-national;to=pending;kind=photos_wait;attempt=request_photos;"
-	    "book=casas-bahia;"
+	    "calendar=br-national;to=pending;attempt=request_photos;"
 	    "line=2;file=%s", path);
 	assert_string_equal(rule, want);
 }
@@ -276,11 +276,11 @@ deadline_rule__param_plus_duration__keeps_the_param_and_its_date(void **state)
 	assert_non_null(wait);
 	for (const char *t = rulebook_builtin_text; t < wait; t++)
 		line += *t == '\n';
-	deadline_rule(&c, civil_days(2026, 3, 20), rule, sizeof rule);
+	deadline_rule(&c, civil_days(2026, 3, 20), p.marketplace, rule, sizeof rule);
+	/* The built-in file is left out, and put back by explain. */
 	snprintf(want, sizeof want, "rule=pickup_grace;value=1d;source=default;"
-	    "date=pickup_date:2026-03-20;to=pending;kind=pickup_wait;"
-	    "attempt=inform_pickup_date;"
-	    "book=casas-bahia;line=%d;file=%s", line, RULEBOOK_BUILTIN_PATH);
+	    "date=pickup_date:2026-03-20;to=pending;attempt=inform_pickup_date;line=%d",
+	    line);
 	assert_string_equal(rule, want);
 	p.clock = KIND_PICKUP;
 	strcpy(p.clock_rule, rule);
@@ -325,10 +325,10 @@ deadline_rule__a_long_file_path__only_its_end_is_cut(void **state)
 	file[0] = '/';
 	file[sizeof file - 1] = '\0';
 	c.file = file;
-	deadline_rule(&c, 0, rule, sizeof rule);
+	deadline_rule(&c, 0, "elsewhere", rule, sizeof rule);
 	assert_int_equal(strlen(rule), PROTO_RULE_MAX);
 	assert_non_null(strstr(rule, "rule=photos_wait;value=48h;source=default;to=pending;"
-	    "kind=photos_wait;attempt=request_photos;book=casas-bahia;line="));
+	    "attempt=request_photos;book=casas-bahia;line="));
 	assert_non_null(strstr(rule, ";file=/fff"));
 }
 
@@ -393,6 +393,29 @@ deadline_explain__odd_text__first_field_wins_and_long_values_are_cut(void **stat
 	assert_int_equal(ex.pickup_day, INT64_MIN);
 }
 
+static void
+deadline_rule__a_response_clock__keeps_only_what_its_kind_does_not_say(void **state)
+{
+	struct protocol p = customer("", false);
+	struct clockrule c = rule_of(&p, RULEBOOK_KIND_RESPONSE);
+	struct deadline_explain ex;
+	char to[16], attempt[RULEBOOK_ID_MAX + 1];
+
+	p.clock = RULEBOOK_KIND_RESPONSE;
+	deadline_rule(&c, 0, p.marketplace, p.clock_rule, sizeof p.clock_rule);
+	assert_null(strstr(p.clock_rule, "to="));
+	assert_null(strstr(p.clock_rule, "kind="));
+	assert_null(strstr(p.clock_rule, "book="));
+	assert_null(strstr(p.clock_rule, "file="));
+	assert_int_equal(deadline_explain(&p, cal, &ex), 0);
+	assert_string_equal(ex.to, "mediation");
+	assert_string_equal(ex.book, "casas-bahia");
+	assert_string_equal(ex.file, RULEBOOK_BUILTIN_PATH);
+	assert_int_equal(deadline_expiry(&p, to, sizeof to, attempt, sizeof attempt), 0);
+	assert_string_equal(to, "mediation");
+	assert_string_equal(attempt, "");
+}
+
 int
 main(void)
 {
@@ -410,6 +433,7 @@ main(void)
 		cmocka_unit_test(deadline_explain__fields_in_any_order_without_calendar__no_skips),
 		cmocka_unit_test(deadline_explain__no_rule_or_no_clock__is_minus_1),
 		cmocka_unit_test(deadline_explain__odd_text__first_field_wins_and_long_values_are_cut),
+		cmocka_unit_test(deadline_rule__a_response_clock__keeps_only_what_its_kind_does_not_say),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
