@@ -8,7 +8,7 @@
 
 #define PROTO_ID_MAX 64
 #define PROTO_MARKET_MAX 32		/* a marketplace's name (rulebook.h) */
-#define PROTO_RULE_MAX 383
+#define PROTO_RULE_MAX 255
 #define PROTO_ATTEMPTS_MAX 255
 
 enum proto_state {

@@ -32,7 +32,9 @@ static const char *const conn_sql[SQL_COUNT] = {
 	[SQL_BEGIN_READ] = "BEGIN",
 	[SQL_COMMIT] = "COMMIT",
 	[SQL_ROLLBACK] = "ROLLBACK",
-	[SQL_COUNTER_ADD] = "INSERT INTO counters (k, n) VALUES (?1, ?2) ON CONFLICT (k) DO UPDATE SET n = n + ?2",
+	/* Every key the transaction changed, in one statement: [[key, change], …]. */
+	[SQL_COUNTER_ADD] = "INSERT INTO counters (k, n) SELECT value ->> 0, value ->> 1 "
+	    "FROM json_each(?1) WHERE true ON CONFLICT (k) DO UPDATE SET n = n + excluded.n",
 	/* Reads the file's header: a deferred BEGIN takes its snapshot at a first read. */
 	[SQL_READ_NOW] = "PRAGMA schema_version",
 };
@@ -348,25 +350,36 @@ conn_begin(struct conn *c)
 	return 0;
 }
 
-/* Write the transaction's counter changes: one UPDATE per key that changed. */
+/* Write the transaction's counter changes, every key that changed in one statement (a
+ * statement a key cost more than the rest of a small commit). */
 static int
 conn_counts_flush(struct conn *c)
 {
-	size_t n = counts_n(c->counts);
+	size_t n = counts_n(c->counts), off = 0, len;
 	sqlite3_stmt *s;
+	char *list;
 	int64_t sum;
-	int k;
+	int k, rc;
 
+	if (n == 0)
+		return 0;
+	/* "[k,n]," is at most 11 + 21 + 4 bytes. */
+	list = xmalloc(len = n * 40 + 2);
 	for (size_t i = 0; i < n; i++) {
 		counts_at(c->counts, i, &k, &sum);
-		if ((s = conn_prepared(c, SQL_COUNTER_ADD, conn_sql[SQL_COUNTER_ADD])) == NULL)
-			return -1;
-		sqlite3_bind_int(s, 1, k);
-		sqlite3_bind_int64(s, 2, sum);
-		if (conn_exec_stmt(c, s, "counters") != 0)
-			return -1;
+		off += (size_t)snprintf(list + off, len - off, "%s[%d,%lld]", i ? "," : "[", k,
+		    (long long)sum);
 	}
-	return 0;
+	memcpy(list + off, "]", 2);
+	if ((s = conn_prepared(c, SQL_COUNTER_ADD, conn_sql[SQL_COUNTER_ADD])) == NULL) {
+		free(list);
+		return -1;
+	}
+	sqlite3_bind_text(s, 1, list, (int)off + 1, SQLITE_STATIC);
+	rc = conn_exec_stmt(c, s, "counters");
+	sqlite3_clear_bindings(s);
+	free(list);
+	return rc;
 }
 
 int
