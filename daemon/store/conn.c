@@ -464,8 +464,15 @@ void
 conn_copy_text(char *dst, size_t len, sqlite3_stmt *s, int col)
 {
 	const unsigned char *t = sqlite3_column_text(s, col);
+	/* SQLite knows the length (after column_text, as its documentation asks): no
+	 * scan of the text, of which a row has seven. */
+	size_t n = t != NULL ? (size_t)sqlite3_column_bytes(s, col) : 0;
 
-	strcopy(dst, len, t ? (const char *)t : "");
+	if (n > len - 1)
+		n = len - 1;
+	if (n > 0)
+		memcpy(dst, t, n);
+	dst[n] = '\0';
 }
 
 int64_t
