@@ -170,6 +170,32 @@ confrules_unique(struct config *cfg, const struct rbread_errors *err)
 /* The default rulebook: [rules] default (on line, 0 if not written), required when
  * there are several (told on files_line, where they came from). 0, or -1 when there
  * is none to check the main file's overrides against. */
+/* The built-in rulebook (casas-bahia's) is always loaded, after those listed, unless
+ * one of them has its name (then that file replaces it): protocols written before
+ * [rules] was set, or without it, keep their rules (doc/rules.md, "The built-in
+ * rulebook"). */
+static void
+confrules_builtin(struct config *cfg, const struct rbread_errors *err)
+{
+	struct rulebook *b = rbread_builtin(&rulebook_states, err);
+
+	if (b == NULL)
+		return;
+	if (config_book(cfg, b->name) != NULL) {
+		rulebook_free(b);
+		return;
+	}
+	confrules_add(cfg, b);
+}
+
+/* Whether the last rulebook is the built-in one, added though files were listed. */
+static bool
+confrules_builtin_added(const struct config *cfg)
+{
+	return cfg->rules_files != NULL && cfg->n_books > 0 &&
+	    strcmp(cfg->books[cfg->n_books - 1]->path, RULEBOOK_BUILTIN_PATH) == 0;
+}
+
 static int
 confrules_default(struct config *cfg, const struct rbread_errors *err, int line,
     int files_line)
@@ -177,13 +203,15 @@ confrules_default(struct config *cfg, const struct rbread_errors *err, int line,
 	const char *names[CONFRULES_MAX_BOOKS], *near;
 
 	if (cfg->rules_default == NULL) {
-		if (cfg->n_books == 1)
+		/* The only rulebook listed (the built-in one added after it, if it was). */
+		if (cfg->n_books == 1 || (cfg->n_books == 2 && confrules_builtin_added(cfg)))
 			return 0;
 		/* Written with a bad name: told already, not "missing" too. */
 		if (line == 0)
 			rbread_error(err, cfg->path, files_line, "[rules] default", "missing "
 			    "(%zu rulebooks are loaded: name the marketplace of a protocol "
-			    "created without one)", cfg->n_books);
+			    "created without one)", cfg->n_books -
+			    confrules_builtin_added(cfg));
 		return -1;
 	}
 	for (size_t i = 0; i < cfg->n_books; i++) {
@@ -271,12 +299,8 @@ confrules_load(struct config *cfg, const struct rbread_errors *err, int files_li
 
 	if (cfg->rules_files != NULL)
 		confrules_files(cfg, err, files_line);
-	else {
-		struct rulebook *b = rbread_builtin(&rulebook_states, err);
-
-		if (b != NULL)
-			confrules_add(cfg, b);
-	}
+	if (*err->n == before)
+		confrules_builtin(cfg, err);
 	if (*err->n != before || cfg->n_books == 0)
 		return;
 	confrules_unique(cfg, err);

@@ -231,9 +231,11 @@ config_load__relative_glob__is_read_from_the_main_file_directory(void **state)
 	put_book("rb-a.ini", "alpha", "ask", "ask_wait");
 	put_book("rb-b.ini", "beta", "ask", "ask_wait");
 	cfg = load_ok("[rules]\nfiles = rb-*.ini\ndefault = beta\n");
-	assert_int_equal(cfg->n_books, 2);
+	/* The two listed, then the built-in one (doc/rules.md, "The built-in rulebook"). */
+	assert_int_equal(cfg->n_books, 3);
 	assert_string_equal(cfg->books[0]->name, "alpha");
 	assert_string_equal(cfg->books[1]->name, "beta");
+	assert_string_equal(cfg->books[2]->path, RULEBOOK_BUILTIN_PATH);
 	assert_int_equal(cfg->default_book, 1);
 	/* The same clock name in two books is one clock kind. */
 	assert_int_equal(cfg->books[0]->actions[0].kind, cfg->books[1]->actions[0].kind);
@@ -497,6 +499,35 @@ config_fingerprint__follows_the_rulebooks_texts(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+static void
+config_load__files_without_the_built_in_name__keep_the_built_in_book(void **state)
+{
+	struct config *cfg;
+
+	put_book("rb-a.ini", "alpha", "ask", "ask_wait");
+	cfg = load_ok("[rules]\nfiles = rb-*.ini\n");
+	assert_int_equal(cfg->n_books, 2);
+	assert_string_equal(cfg->books[1]->path, RULEBOOK_BUILTIN_PATH);
+	/* The one listed is the default. */
+	assert_int_equal(cfg->default_book, 0);
+	config_free(cfg);
+	cfg = load_ok("[rules]\nfiles = rb-*.ini\ndefault = casas-bahia\n");
+	assert_int_equal(cfg->default_book, 1);
+	config_free(cfg);
+}
+
+static void
+config_load__a_file_of_the_built_in_name__replaces_it(void **state)
+{
+	struct config *cfg;
+
+	put_book("rb-a.ini", "casas-bahia", "ask", "ask_wait");
+	cfg = load_ok("[rules]\nfiles = rb-*.ini\n");
+	assert_int_equal(cfg->n_books, 1);
+	assert_string_not_equal(cfg->books[0]->path, RULEBOOK_BUILTIN_PATH);
+	config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -505,6 +536,8 @@ main(void)
 		T(config_load__without_rules__runs_on_the_built_in_casas_bahia),
 		T(config_load__rules_default_alone__must_name_the_built_in_book),
 		T(config_load__relative_glob__is_read_from_the_main_file_directory),
+		T(config_load__files_without_the_built_in_name__keep_the_built_in_book),
+		T(config_load__a_file_of_the_built_in_name__replaces_it),
 		T(config_load__glob_matching_nothing__is_an_error_on_its_line),
 		T(config_load__glob_in_a_file_not_a_directory__matches_nothing),
 		T(config_load__glob_of_over_64_files__is_refused),
