@@ -161,10 +161,11 @@ def fill(path, reserve):
     return n
 
 
-# An import commits up to 32000 lines at once (IMPORT_TXN_LINES, about 7 MiB of WAL
-# for these lines): room for one such transaction and not two.
+# An import commits up to 32000 lines at once (IMPORT_TXN_LINES, about 8 MiB of WAL
+# for these lines since each protocol keeps its marketplace and a longer rule text,
+# issue 25): room for one such transaction and not two.
 IMPORT_LINES = 64000
-IMPORT_ROOM = 9 << 20
+IMPORT_ROOM = 11 << 20
 
 
 def import_while_full(tap, d, label, prefix):
