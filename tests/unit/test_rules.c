@@ -1568,7 +1568,7 @@ fill_attempts(struct protocol *p, int n)
 	p->attempts[0] = '\0';
 	for (int i = 0; i < n; i++)
 		snprintf(p->attempts + strlen(p->attempts),
-		    sizeof p->attempts - strlen(p->attempts), "%sw%02d_xxxxxxxxxxxxxxxxxxx=1",
+		    sizeof p->attempts - strlen(p->attempts), "%sw%02d_waitwaitwaitwaitwai=1",
 		    i ? "," : "", i);
 }
 
@@ -1580,14 +1580,14 @@ rules_attempt_add__a_name_too_long_for_the_text__is_not_counted(void **state)
 
 	(void)state;
 	fill_attempts(&p, 9);
-	strcat(p.attempts, ",w09_xxxxxxxxxxxxxx=1");	/* 254 bytes */
+	strcat(p.attempts, ",w09_waitwaitwaitwa=1");	/* 254 bytes */
 	assert_int_equal(strlen(p.attempts), 254);
 	strcpy(before, p.attempts);
 	/* No room for ",request_photos=1": not counted, the rest kept. */
 	rules_attempt_add(&p, "request_photos");
 	assert_string_equal(p.attempts, before);
 	/* A name that is there still counts. */
-	rules_attempt_add(&p, "w00_xxxxxxxxxxxxxxxxxxx");
+	rules_attempt_add(&p, "w00_waitwaitwaitwaitwai");
 	before[24] = '2';
 	assert_string_equal(p.attempts, before);
 }
@@ -1602,10 +1602,10 @@ rules_attempt_add__a_count_that_outgrows_a_full_text__is_kept_not_cut(void **sta
 
 	(void)state;
 	fill_attempts(&p, 9);
-	strcat(p.attempts, ",w09_xxxxxxxxxxxxxxx=9");	/* 255 bytes: full */
+	strcat(p.attempts, ",w09_waitwaitwaitwai=9");	/* 255 bytes: full */
 	assert_int_equal(strlen(p.attempts), PROTO_ATTEMPTS_MAX);
 	strcpy(before, p.attempts);
-	rules_attempt_add(&p, "w09_xxxxxxxxxxxxxxx");
+	rules_attempt_add(&p, "w09_waitwaitwaitwai");
 	assert_string_equal(p.attempts, before);
 }
 
