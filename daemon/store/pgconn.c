@@ -558,7 +558,7 @@ pgconn_connect(struct pgconn *c)
 	 * a commit in doubt its connection (pgdoubt.c). */
 	c->gen++;
 	pgsweep_name(name, sizeof name);
-	snprintf(c->name, sizeof c->name, "%.50s/%c%llu", name, c->def.role[0],
+	snprintf(c->name, sizeof c->name, "%.52s/%c%llu", name, c->def.role[0],
 	    (unsigned long long)c->gen);
 	c->pg = PQconnectStartParams(keys, values, 1);
 	if (c->pg == NULL) {

@@ -77,7 +77,7 @@ const char *pgconn_why(const struct pgconn *c);
 /* The number of the connection: it changes at each new connection, so that what was
  * begun on one can tell it is gone. */
 uint64_t pgconn_generation(const struct pgconn *c);
-/* The session's application_name ("protocold/HOST/PID/w3": pgsweep.h), a new one at
+/* The session's application_name ("protocold/HOST/PID.START/w3": pgsweep.h), a new one at
  * each connection. */
 const char *pgconn_name(const struct pgconn *c);
 /* The server's version (server_version's first word: "15.5"), "" before the first

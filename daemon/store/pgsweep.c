@@ -16,8 +16,9 @@
 #define PGSWEEP_WAIT_US (10 * 1000000LL)
 #define PGSWEEP_POLL_US 50000
 
-/* The name's host part: a session name is 63 bytes at most. */
-#define PGSWEEP_HOST_MAX 32
+/* The name's host part, and its length: the name, "/CONN" after it, fits the 63
+ * bytes of a session's name. */
+#define PGSWEEP_HOST_MAX 24
 
 static void
 pgsweep_host(char *buf, size_t len)
@@ -30,20 +31,51 @@ pgsweep_host(char *buf, size_t len)
 	snprintf(buf, len, "%.*s", PGSWEEP_HOST_MAX, host);
 }
 
+/* When process pid started (clock ticks since boot, /proc/PID/stat's 22nd field), or 0
+ * when it is gone or unreadable. With the pid it names one life of one process. */
+static unsigned long long
+pgsweep_started(long pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long at = 0;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* After the command's ")" (which may hold spaces): state is field 3. */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+	    "%*d %*d %*d %llu", &at) != 1)
+		return 0;
+	return at;
+}
+
 void
 pgsweep_name(char *buf, size_t len)
 {
 	char host[PGSWEEP_HOST_MAX + 1];
+	long pid = (long)getpid();
 
 	pgsweep_host(host, sizeof host);
-	snprintf(buf, len, "protocold/%s/%ld", host, (long)getpid());
+	snprintf(buf, len, "protocold/%s/%ld.%llx", host, pid, pgsweep_started(pid));
 }
 
-/* Whether a session named name was left by a gone daemon of this host. */
+/*
+ * Whether a session named name was left by a gone daemon of this host: its process is
+ * gone, or its pid now names another life (a container's restart under the same pid,
+ * or a reused one). A name without the start (an older protocold's) is gone when its
+ * pid is, or is ours.
+ */
 static bool
 pgsweep_orphan(const char *name, const char *host)
 {
 	size_t n = strlen(host);
+	unsigned long long started;
 	char *end;
 	long pid;
 
@@ -52,7 +84,15 @@ pgsweep_orphan(const char *name, const char *host)
 		return false;
 	errno = 0;
 	pid = strtol(name + 11 + n, &end, 10);
-	if (errno != 0 || (*end != '\0' && *end != '/') || pid <= 0)
+	if (errno != 0 || pid <= 0)
+		return false;
+	if (*end == '.') {
+		started = strtoull(end + 1, &end, 16);
+		if (*end != '\0' && *end != '/')
+			return false;
+		return started != pgsweep_started(pid);
+	}
+	if (*end != '\0' && *end != '/')
 		return false;
 	return pid == (long)getpid() || (kill((pid_t)pid, 0) == -1 && errno == ESRCH);
 }

@@ -5,19 +5,20 @@
 
 /*
  * The sessions a killed daemon left behind. The daemon's sessions are named
- * protocold/HOST/PID/CONN (application_name; CONN tells its connections apart:
- * pgconn.c). A daemon killed with kill -9 leaves its
- * server sessions running until they next touch its gone socket, and one may be in
- * the middle of a transaction that would commit after the new daemon's first ones,
- * its history entries after newer ones. At the start, before the store writes, the
- * sessions of this database named after this host and a process that is gone (or
- * after our own pid: a container restarts with the same one, and none of ours exists
- * yet) are ended and waited for. Sessions of a live process, or of another host, are
- * left alone (doc/postgresql.md).
+ * protocold/HOST/PID.START/CONN (application_name; START is when the process started,
+ * so that a pid names one life of it; CONN tells its connections apart: pgconn.c). A
+ * daemon killed with kill -9 leaves its server sessions running until they next touch
+ * its gone socket, and one may be in the middle of a transaction that would commit
+ * after the new daemon's first ones, its history entries after newer ones. At the
+ * start, before the store writes, the sessions of this database named after this host
+ * and a process life that is over (gone, or its pid reused: a container restarts with
+ * the same one) are ended and waited for. Sessions of a live process, our own
+ * included, or of another host, are left alone (doc/postgresql.md).
  */
 
-/* This process's name, into buf: "protocold/HOST/PID" (HOST cut at 32 bytes: a
- * session's name is 63 bytes at most). Its sessions' names start with it. */
+/* This process's name, into buf: "protocold/HOST/PID.START" (HOST cut at 24 bytes,
+ * START in hex: a session's name is 63 bytes at most). Its sessions' names start with
+ * it. */
 void pgsweep_name(char *buf, size_t len);
 
 /* Connect to uri (blocking: the start), end the sessions a gone daemon of this host

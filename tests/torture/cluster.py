@@ -845,13 +845,13 @@ def check_deadlocks(tap, uri, server_log):
 
 def terminate_sessions(uri, pid):
     """pg_terminate_backend on the server sessions of the instance whose process is pid
-    (named protocold/HOST/PID/CONN): how many."""
+    (named protocold/HOST/PID.START/CONN): how many."""
     con = pg_connect(uri)
     try:
         cur = con.cursor()
         cur.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
                     "datname = current_database() AND pid <> pg_backend_pid() AND "
-                    "application_name LIKE %s", (f"protocold/%/{pid}/%",))
+                    "application_name LIKE %s", (f"protocold/%/{pid}.%",))
         return cur.fetchone()[0]
     finally:
         con.close()

@@ -452,7 +452,7 @@ def phase_frozen(tap, d, ledger):
     the connection): a write gets 503 within ANSWER_MAX_S, the next ones at once; once
     they thaw, the daemon is back by itself and nothing it refused was kept."""
     pids = session_pids(d.db)
-    tap.check(f"the daemon's sessions are named protocold/HOST/PID ({len(pids)})",
+    tap.check(f"the daemon's sessions are named protocold/HOST/PID.START ({len(pids)})",
               len(pids) >= 2, str(pids))
     for p in pids:
         os.kill(p, signal.SIGSTOP)

@@ -222,6 +222,23 @@ on_due(void *arg, int n)
 	d->done = true;
 }
 
+/*
+ * Run the loop until st's connections are all up (5 s at most). Both stores live in
+ * one process here, and the second one's start ends the first one's sessions as a
+ * killed daemon's (pgsweep.h: a session under our own pid is taken for a container's
+ * previous life): the first one reconnects meanwhile.
+ */
+static void
+wait_up(struct tc *t, struct store *st)
+{
+	char why[256];
+
+	for (int i = 0; i < 100 && !store_health(st, why, sizeof why); i++)
+		run_for(t, 50);
+	if (!store_health(st, why, sizeof why))
+		fail_msg("the store is not up: %s", why);
+}
+
 /* How many rows st's due statement reads at limit (in a transaction, rolled back). */
 static int
 due_through(struct tc *t, struct store *st)
@@ -229,6 +246,7 @@ due_through(struct tc *t, struct store *st)
 	struct protocol out[8];
 	struct due_seen d = { 0 };
 
+	wait_up(t, st);
 	assert_int_equal(store_begin(st), 0);
 	store_due(st, 5000, 8, out, on_due, &d);
 	for (int i = 0; i < 200 && !d.done; i++)
@@ -244,6 +262,8 @@ store_due__reads_only_the_shards_its_member_owns(void **state)
 	struct tc *t = *state;
 
 	assert_true(settle(t, split));
+	wait_up(t, t->a);
+	wait_up(t, t->b);
 	/* One protocol due in each shard. */
 	assert_int_equal(pgfx_exec(t->uri, "INSERT INTO protocols (rid, id, seller, origin, "
 	    "critical, opened_given, opened_at, state, clock, clock_start, clock_due, "
