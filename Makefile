@@ -9,11 +9,16 @@ OPT      ?= -O2
 
 # Debian packages: what the build needs, then what the tests need (postgresql-15: the
 # throw-away server tests/run.sh starts for the tests on PostgreSQL; python3-psycopg2:
-# the torture tests' checks of its tables).
+# the torture tests' checks of its tables; mandoc, python3-jsonschema, bash-completion,
+# zsh, prometheus (promtool), debhelper, lintian: the checks of tests/tools/).
 DEB_BUILD := gcc make pkg-config libevent-dev libsqlite3-dev libsystemd-dev \
              libinih-dev libjansson-dev libpq-dev tzdata
-DEB_TEST  := libcmocka-dev curl jq sqlite3 procps python3 systemd clang libclang-rt-14-dev \
-             time util-linux postgresql-15 python3-psycopg2
+# curl and jq: the README's tour, after `make run` alone.
+DEB_RUN   := curl jq
+DEB_TEST  := libcmocka-dev sqlite3 procps python3 systemd clang libclang-rt-14-dev \
+             time util-linux postgresql-15 python3-psycopg2 mandoc python3-yaml \
+             python3-jsonschema bash-completion zsh prometheus debhelper dpkg-dev fakeroot \
+             lintian
 
 # The daemon's wings (doc/design.md): what each may include is checked by
 # tests/layers.sh. Headers are found by name, whatever their wing.
@@ -108,10 +113,10 @@ $(UNIT_BINS):
 
 # Installs the Debian packages that are missing (sudo when not root).
 deps:
-	@sh tests/deps.sh $(DEB_BUILD)
+	@sh tests/deps.sh $(DEB_BUILD) $(DEB_RUN)
 
 deps-test:
-	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
+	@sh tests/deps.sh $(DEB_BUILD) $(DEB_RUN) $(DEB_TEST)
 
 # The demo: protocold in the foreground on conf/demo.ini, database and socket in run/,
 # with the test clock so the README's tour can move time.

@@ -161,6 +161,11 @@ count layers "$log" $?
 for t in tests/systemd/test_*.sh; do
 	[ -f "$t" ] && script "systemd/$(basename "$t" .sh)" "$1" 900 "$t"
 done
+# The checks by the tools operators and packagers use (mandoc, an OpenAPI validator, the
+# package build, shell completion): once, with the first build.
+for t in tests/tools/test_*.sh; do
+	[ -f "$t" ] && script "tools/$(basename "$t" .sh)" "$1" 900 "$t"
+done
 # The torture tests of issue 6 in their short mode (TORTURE=long: `make torture`): once,
 # with the first build; the PostgreSQL fault test runs with the PostgreSQL part below.
 for t in tests/torture/test_*.sh; do
