@@ -445,6 +445,17 @@ class Live:
         self.do("POST", act % "P2", {"action": "inform_posting_code",
                                      "posting_code": "AA123BR", "if_version": 1},
                 expect=200)
+        # Clocks that explain themselves on a calendar (skipped days) and from a date.
+        self.do("POST", "/v1/protocols", {"id": "P6", "seller": "S1"}, expect=201)
+        self.do("POST", act % "P6", {"action": "request_cancellation_letter"}, expect=200)
+        self.do("POST", "/v1/protocols", {"id": "P7", "seller": "S1"}, expect=201)
+        self.do("POST", act % "P7", {"action": "inform_pickup_date",
+                                     "pickup_date": "2026-12-01"}, expect=200)
+        self.do("POST", "/v1/protocols", {"id": "P8", "seller": "S1"}, expect=201)
+        self.do("POST", act % "P8", {"action": "message_customer", "message": "Oi!"},
+                expect=200, desc="(closed: the reply window runs)")
+        self.do("POST", act % "M1", {"action": "respond_customer", "message": "Oi"},
+                expect=200, desc="(an action of another rulebook)")
         self.do("POST", act % "NOPE", {"action": "cancel_sale"}, expect=404)
         self.do("POST", act % "P2", "nope", expect=400)
         self.do("POST", ev % "P1", {"event": "document_attached"}, expect=409,
@@ -507,6 +518,8 @@ class Live:
         for q in ("within=48", "within=2bd", "seller=no$", "marketplace=CB"):
             self.do("GET", "/v1/forecast?" + q, expect=400, desc="(invalid_query)")
         self.do("GET", "/v1/stats", expect=200)
+        self.do("GET", "/v1/stats", sock=self.sock2, expect=200,
+                desc="(no clock running: next_due null)")
         a = self.do("GET", "/metrics", expect=200)
         check("the metrics are Prometheus text 0.0.4",
               "version=0.0.4" in a.headers.get("content-type", "") and
@@ -533,6 +546,11 @@ class Live:
             a = self.do("POST", "/v1/reload", expect=422, desc="(config_invalid)")
             if a.status == 422:
                 check("config_invalid lists the errors", len(a.json().get("errors", [])) > 0)
+            # A rulebook that unresolved protocols use cannot be dropped (so
+            # marketplace_not_loaded, documented, is not answered here).
+            with open(self.conf, "w", encoding="utf-8") as f:
+                f.write(good.split("[rules]")[0])
+            self.do("POST", "/v1/reload", expect=422, desc="(a rulebook in use dropped)")
         finally:
             with open(self.conf, "w", encoding="utf-8") as f:
                 f.write(good)
