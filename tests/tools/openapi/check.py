@@ -245,9 +245,12 @@ class Live:
         if body is not None:
             cmd[-1:-1] = ["-H", "Content-Type: application/json", "--data-binary",
                           json.dumps(body)]
-        out = subprocess.run(cmd, capture_output=True, timeout=30).stdout
-        head, _, data = out.partition(b"\r\n\r\n")
+        run = subprocess.run(cmd, capture_output=True, timeout=30)
+        head, _, data = run.stdout.partition(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
+        if not lines[0].startswith("HTTP/"):
+            raise RuntimeError("the user nobody got no answer from %s (curl exit %d): "
+                               "can it reach the socket?" % (self.sock, run.returncode))
         status = int(lines[0].split()[1])
         headers = [tuple(x.strip() for x in line.split(":", 1)) for line in lines[1:]
                    if ":" in line]
@@ -354,20 +357,15 @@ class Live:
     # -- the scenario --
 
     def run(self):
-        self.operations_and_health()
-        self.create()
-        self.actions_and_events()
-        self.sellers()
-        self.lists_and_history()
-        self.feed()
-        self.forecast_stats_metrics()
-        self.import_()
-        self.reload()
-        self.clock()
-        self.peers()
-        self.globals_()
-        self.head()
-        self.backup()
+        for step in (self.operations_and_health, self.create, self.actions_and_events,
+                     self.sellers, self.lists_and_history, self.feed,
+                     self.forecast_stats_metrics, self.import_, self.reload, self.clock,
+                     self.peers, self.globals_, self.head, self.backup):
+            try:
+                step()
+            except Exception as e:	# one broken step must not hide the others
+                not_ok("the scenario's step %s ran to its end" % step.__name__,
+                       "%s: %s" % (type(e).__name__, e))
         self.coverage()
 
     def operations_and_health(self):
