@@ -475,6 +475,9 @@ class Live:
         self.do("PUT", "/v1/sellers/S1", "", expect=400)
         self.do("GET", "/v1/sellers/S1", expect=200)
         self.do("GET", "/v1/sellers/NOBODY", expect=200, desc="(a seller nobody named)")
+        self.do("GET", "/v1/sellers/no$id", expect=404, desc="(invalid_id)")
+        self.do("PUT", "/v1/sellers/no$id", {"envvias": True}, expect=404,
+                desc="(invalid_id)")
 
     def lists_and_history(self):
         a = self.do("GET", "/v1/protocols?limit=2", expect=200)
