@@ -249,6 +249,7 @@ struct ctlout_table {
 	char **cells;		/* nrows * ncols */
 	size_t *w;		/* the widest cell of each column so far */
 	bool frozen;		/* printed once by ctlout_table_flush: w no longer grows */
+	bool hidden;		/* the first row is the header, not printed (--no-legend) */
 };
 
 /* Characters in a UTF-8 string: the bytes that do not continue a sequence. */
@@ -270,8 +271,10 @@ ctlout_table_new(size_t ncols, const char *const *header)
 
 	t->ncols = ncols;
 	t->w = xcalloc(ncols, sizeof *t->w);
-	if (ctlout_legend)
-		ctlout_table_add(t, header);
+	/* Without the legend the header still sets the widths: the rows are those
+	 * of the table with it. */
+	ctlout_table_add(t, header);
+	t->hidden = !ctlout_legend;
 	return t;
 }
 
@@ -330,7 +333,7 @@ ctlout_table_print(const struct ctlout_table *t, FILE *f)
 {
 	size_t r;
 
-	for (r = 0; r < t->nrows; r++)
+	for (r = t->hidden ? 1 : 0; r < t->nrows; r++)
 		ctlout_table_row(t, t->cells + r * t->ncols, f);
 }
 
@@ -342,6 +345,7 @@ ctlout_table_clear(struct ctlout_table *t)
 	for (i = 0; i < t->nrows * t->ncols; i++)
 		free(t->cells[i]);
 	t->nrows = 0;
+	t->hidden = false;
 }
 
 void

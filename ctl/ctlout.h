@@ -56,7 +56,8 @@ void ctlout_kv(const char *label, const char *fmt, ...)
 /* Text tables: a header row, then rows, columns padded to their widest cell. */
 struct ctlout_table;
 
-/* A table of ncols columns headed by header[0..ncols) (not after ctlout_no_legend). */
+/* A table of ncols columns headed by header[0..ncols) (after ctlout_no_legend, the
+ * header is not printed but its widths still count). */
 struct ctlout_table *ctlout_table_new(size_t ncols, const char *const *header);
 /* Append a row of ncols cells (copied; NULL is written "-"). */
 void ctlout_table_add(struct ctlout_table *t, const char *const *cells);
