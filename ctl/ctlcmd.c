@@ -100,8 +100,9 @@ ctlcmd_usage(FILE *f, const struct ctlcmd *cmd)
 		    cmd->args[0] != '\0' ? " " : "", cmd->args, cmd->summary);
 		return;
 	}
-	fprintf(f, "usage: protocolctl [--socket PATH] [-c CONFIG] [--json] "
-	    "[--timeout SECONDS] COMMAND ...\n\ncommands:\n");
+	fprintf(f, "usage: protocolctl [--socket PATH] [-c CONFIG] [--json] [--no-legend]\n"
+	    "                   [--timeout SECONDS] COMMAND ...\n"
+	    "       protocolctl --version\n\ncommands:\n");
 	for (i = 0; i < CTLCMD_N; i++)
 		if (strncmp(ctlcmd_table[i].name, "__", 2) != 0)	/* internal */
 			fprintf(f, "  %-12s %s\n", ctlcmd_table[i].name,

@@ -4,9 +4,10 @@
 # the actions a protocol allows now (act ID <TAB>), its events (event ID <TAB>), an
 # action's parameters (act ID ACTION <TAB>), the marketplaces (--marketplace,
 # marketplaces <TAB>) and the states (--state). The words come from
-# `protocolctl __complete WHAT`, run with the --socket/-c/--timeout given on the
-# line (else $PROTOCOLD_SOCKET, else the configuration, as for any command), so this
-# file holds no list of its own. Without a daemon the daemon's words are simply none.
+# `protocolctl __complete WHAT`, run with the --socket/-c given on the line (else
+# $PROTOCOLD_SOCKET, else the configuration, as for any command), so this file keeps
+# no list of commands, options or names, only which options take a value. Without a
+# daemon the daemon's words are simply none.
 # Installed as /usr/share/bash-completion/completions/protocolctl.
 
 # The options that take no value: any other option takes the next word.
