@@ -46,7 +46,9 @@ _protocolctl()
         esac
         if [[ -z $cmd ]]; then cmd=$w; else args+=("$w"); fi
     done
-    local ask=("${words[0]}" "${globals[@]}" __complete)
+    local prog=${words[0]}
+    __expand_tilde_by_ref prog 2>/dev/null # "~/bin/protocolctl" as typed
+    local ask=("$prog" "${globals[@]}" __complete)
 
     case $prev in
     --socket | -c | --config)
