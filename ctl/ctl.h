@@ -25,6 +25,7 @@ struct ctl_opts {
 	const char *socket;	/* --socket */
 	const char *config;	/* -c */
 	bool json;		/* --json */
+	bool no_legend;		/* --no-legend: tables without their header (and footer) */
 	int timeout_s;		/* --timeout: connect and idle-read limit */
 };
 

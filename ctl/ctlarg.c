@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctlout.h"
 #include "log.h"
 
 #define CTLARG_ID_MAX 64
@@ -38,6 +39,10 @@ ctlarg_common(struct ctl_opts *o, int ch, char *const *argv)
 	switch (ch) {
 	case CTLARG_JSON:
 		o->json = true;
+		return CTL_EXIT_OK;
+	case CTLARG_NO_LEGEND:
+		o->no_legend = true;
+		ctlout_no_legend();
 		return CTL_EXIT_OK;
 	case CTLARG_SOCKET:
 		o->socket = optarg;

@@ -19,6 +19,7 @@ enum {
 	CTLARG_SOCKET = 256,
 	CTLARG_TIMEOUT,
 	CTLARG_VERSION,
+	CTLARG_NO_LEGEND,
 	CTLARG_OWN = 300
 };
 
@@ -28,6 +29,7 @@ enum {
 /* The global options, to end every command's struct option array. */
 #define CTLARG_LONGOPTS \
 	{ "json", no_argument, NULL, CTLARG_JSON }, \
+	{ "no-legend", no_argument, NULL, CTLARG_NO_LEGEND }, \
 	{ "socket", required_argument, NULL, CTLARG_SOCKET }, \
 	{ "config", required_argument, NULL, CTLARG_CONFIG }, \
 	{ "timeout", required_argument, NULL, CTLARG_TIMEOUT }, \

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ctladm.h"
+#include "ctlcomp.h"
 #include "ctlarg.h"
 #include "ctldue.h"
 #include "ctlimport.h"
@@ -65,6 +66,9 @@ static const struct ctlcmd ctlcmd_table[] = {
 	    "read, set or advance the clock of a daemon run with --test-clock",
 	    ctladm_clock },
 	{ "help", "[COMMAND]", "this text, or one command's", ctlcmd_help },
+	{ "__complete", "WHAT [ARG ...]",
+	    "(internal) the words the shell completions offer, one a line",
+	    ctlcomp_complete },
 };
 
 #define CTLCMD_N (sizeof ctlcmd_table / sizeof ctlcmd_table[0])
@@ -80,6 +84,12 @@ ctlcmd_find(const char *name)
 	return NULL;
 }
 
+const struct ctlcmd *
+ctlcmd_at(size_t i)
+{
+	return i < CTLCMD_N ? &ctlcmd_table[i] : NULL;
+}
+
 void
 ctlcmd_usage(FILE *f, const struct ctlcmd *cmd)
 {
@@ -90,10 +100,13 @@ ctlcmd_usage(FILE *f, const struct ctlcmd *cmd)
 		    cmd->args[0] != '\0' ? " " : "", cmd->args, cmd->summary);
 		return;
 	}
-	fprintf(f, "usage: protocolctl [--socket PATH] [-c CONFIG] [--json] "
-	    "[--timeout SECONDS] COMMAND ...\n\ncommands:\n");
+	fprintf(f, "usage: protocolctl [--socket PATH] [-c CONFIG] [--json] [--no-legend]\n"
+	    "                   [--timeout SECONDS] COMMAND ...\n"
+	    "       protocolctl --version\n\ncommands:\n");
 	for (i = 0; i < CTLCMD_N; i++)
-		fprintf(f, "  %-12s %s\n", ctlcmd_table[i].name, ctlcmd_table[i].summary);
+		if (strncmp(ctlcmd_table[i].name, "__", 2) != 0)	/* internal */
+			fprintf(f, "  %-12s %s\n", ctlcmd_table[i].name,
+			    ctlcmd_table[i].summary);
 	fprintf(f, "\nThe socket is --socket, else $PROTOCOLD_SOCKET, else the configuration's"
 	    " (-c,\nelse $PROTOCOLD_CONFIG, else /etc/protocold/protocold.ini).\n"
 	    "Exit: 0 ok, 1 refused by the daemon, 2 usage, 3 no daemon, "

@@ -24,6 +24,9 @@ struct ctlcmd {
 
 /* The command called name, or NULL. */
 const struct ctlcmd *ctlcmd_find(const char *name);
+/* The i-th command of the table (internal ones, named "__…", included), or NULL past
+ * the last. */
+const struct ctlcmd *ctlcmd_at(size_t i);
 /* "usage: protocolctl [OPTIONS] NAME ARGS" for cmd, or the whole list when cmd is NULL. */
 void ctlcmd_usage(FILE *f, const struct ctlcmd *cmd);
 /* Set obj's key to the string value: CTL_EXIT_OK, or a usage error if not UTF-8. */

@@ -6,6 +6,7 @@
 #include "ctlout.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,9 @@ static const char *const ctlout_labels[] = {
 };
 
 static size_t ctlout_json_flags = JSON_INDENT(2);
+/* Whether tables print their header row and views their footer (--no-legend). Set once
+ * by the option parser, like ctlout_json_flags: the views take no options. */
+static bool ctlout_legend = true;
 
 void
 ctlout_json(const json_t *v)
@@ -43,6 +47,18 @@ void
 ctlout_json_lines(void)
 {
 	ctlout_json_flags = JSON_COMPACT;
+}
+
+void
+ctlout_no_legend(void)
+{
+	ctlout_legend = false;
+}
+
+bool
+ctlout_has_legend(void)
+{
+	return ctlout_legend;
 }
 
 /* A problem's list member (a string, or an object with a message) for people. */
@@ -232,6 +248,8 @@ struct ctlout_table {
 	size_t cap;		/* rows allocated */
 	char **cells;		/* nrows * ncols */
 	size_t *w;		/* the widest cell of each column so far */
+	bool frozen;		/* printed once by ctlout_table_flush: w no longer grows */
+	bool hidden;		/* the first row is the header, not printed (--no-legend) */
 };
 
 /* Characters in a UTF-8 string: the bytes that do not continue a sequence. */
@@ -253,7 +271,10 @@ ctlout_table_new(size_t ncols, const char *const *header)
 
 	t->ncols = ncols;
 	t->w = xcalloc(ncols, sizeof *t->w);
+	/* Without the legend the header still sets the widths: the rows are those
+	 * of the table with it. */
 	ctlout_table_add(t, header);
+	t->hidden = !ctlout_legend;
 	return t;
 }
 
@@ -269,7 +290,7 @@ ctlout_table_add(struct ctlout_table *t, const char *const *cells)
 	}
 	for (i = 0; i < t->ncols; i++) {
 		cell = xstrdup(cells[i] != NULL ? cells[i] : "-");
-		if ((cw = ctlout_table_width(cell)) > t->w[i])
+		if ((cw = ctlout_table_width(cell)) > t->w[i] && !t->frozen)
 			t->w[i] = cw;
 		t->cells[t->nrows * t->ncols + i] = cell;
 	}
@@ -283,23 +304,37 @@ ctlout_table_min(struct ctlout_table *t, size_t col, size_t width)
 		t->w[col] = width;
 }
 
+/*
+ * Each column starts where the widths say; a cell wider than its column (only in a
+ * table printed in pieces) pushes the rest of its row right by as little as it can,
+ * two blanks at least, and the row is back in line at the next column with room.
+ */
+static void
+ctlout_table_row(const struct ctlout_table *t, char *const *row, FILE *f)
+{
+	size_t c, pos = 0, start = 0;
+	int pad;
+
+	for (c = 0; c < t->ncols; c++) {
+		fputs(row[c], f);
+		pos += ctlout_table_width(row[c]);
+		if (c + 1 == t->ncols)
+			break;
+		start += t->w[c] + 2;
+		pad = start > pos + 2 ? (int)(start - pos) : 2;
+		fprintf(f, "%*s", pad, "");
+		pos += (size_t)pad;
+	}
+	fputc('\n', f);
+}
+
 void
 ctlout_table_print(const struct ctlout_table *t, FILE *f)
 {
-	const char *cell;
-	size_t r, c;
-	int pad;
+	size_t r;
 
-	for (r = 0; r < t->nrows; r++) {
-		for (c = 0; c < t->ncols; c++) {
-			cell = t->cells[r * t->ncols + c];
-			pad = (int)(t->w[c] - ctlout_table_width(cell) + 2);
-			if (c + 1 == t->ncols)
-				fprintf(f, "%s\n", cell);
-			else
-				fprintf(f, "%s%*s", cell, pad, "");
-		}
-	}
+	for (r = t->hidden ? 1 : 0; r < t->nrows; r++)
+		ctlout_table_row(t, t->cells + r * t->ncols, f);
 }
 
 static void
@@ -310,6 +345,7 @@ ctlout_table_clear(struct ctlout_table *t)
 	for (i = 0; i < t->nrows * t->ncols; i++)
 		free(t->cells[i]);
 	t->nrows = 0;
+	t->hidden = false;
 }
 
 void
@@ -317,6 +353,7 @@ ctlout_table_flush(struct ctlout_table *t, FILE *f)
 {
 	ctlout_table_print(t, f);
 	ctlout_table_clear(t);
+	t->frozen = true;
 }
 
 void

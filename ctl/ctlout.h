@@ -6,6 +6,7 @@
  * tables and spans of time for people, and the report of a refused request on stderr.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -20,6 +21,10 @@ extern const char *const ctlout_kinds[];
 void ctlout_json(const json_t *v);
 /* From now on, ctlout_json prints one line per value: for commands that print NDJSON. */
 void ctlout_json_lines(void);
+/* From now on, tables print no header row and views no footer (--no-legend). */
+void ctlout_no_legend(void);
+/* False after ctlout_no_legend: whether a view prints its legend lines. */
+bool ctlout_has_legend(void);
 /*
  * A refused request for people, on stderr: "protocolctl: TITLE: DETAIL", then the
  * allowed actions and the listed errors when the problem document has them. When
@@ -51,7 +56,8 @@ void ctlout_kv(const char *label, const char *fmt, ...)
 /* Text tables: a header row, then rows, columns padded to their widest cell. */
 struct ctlout_table;
 
-/* A table of ncols columns headed by header[0..ncols). */
+/* A table of ncols columns headed by header[0..ncols) (after ctlout_no_legend, the
+ * header is not printed but its widths still count). */
 struct ctlout_table *ctlout_table_new(size_t ncols, const char *const *header);
 /* Append a row of ncols cells (copied; NULL is written "-"). */
 void ctlout_table_add(struct ctlout_table *t, const char *const *cells);
@@ -61,8 +67,9 @@ void ctlout_table_min(struct ctlout_table *t, size_t col, size_t width);
 void ctlout_table_print(const struct ctlout_table *t, FILE *f);
 /*
  * Print the rows added since the last flush (the header with the first) and forget
- * them: for tables that arrive in pieces. Columns are as wide as the widest cell added
- * so far, so a wider cell later widens the rows after it only.
+ * them: for tables that arrive in pieces. The columns keep the widths of the first
+ * flush (set them with ctlout_table_min for what may come): a wider cell later pushes
+ * the rest of its row right, which is back in line at the next column with room.
  */
 void ctlout_table_flush(struct ctlout_table *t, FILE *f);
 /* Free; NULL is a no-op. */

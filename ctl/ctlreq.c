@@ -6,6 +6,7 @@
 
 #include "ctlreq.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -235,4 +236,27 @@ ctlreq_run(const struct ctl_opts *o, const struct ctlreq *rq)
 		rq->show(v, status);
 	json_decref(v);
 	return CTL_EXIT_OK;
+}
+
+int
+ctlreq_get_quiet(const struct ctl_opts *o, const char *target, int timeout_ms,
+    json_t **answer, char **cause)
+{
+	struct httpc_request hr = { .method = "GET", .target = target,
+	    .connect_timeout_ms = timeout_ms, .io_timeout_ms = timeout_ms };
+	struct httpmsg *m;
+	const char *path = ctlreq_socket(o);
+	int r;
+
+	*answer = NULL;
+	*cause = NULL;
+	if ((r = httpc_do(path, &hr, &m, cause)) < 0)
+		return r;
+	if (m->status / 100 == 2)
+		*answer = json_loadb(m->body, m->body_len, 0, NULL);
+	if (*answer == NULL)
+		*cause = xasprintf("%s: HTTP %d %s", path, m->status, m->reason);
+	r = *answer != NULL ? 0 : -EPROTO;
+	httpmsg_free(m);
+	return r;
 }

@@ -47,6 +47,15 @@ const char *ctlreq_socket(const struct ctl_opts *o);
 int ctlreq_unreachable(int err, const char *cause);
 /* Report a whole answer that is not 2xx as ctlreq_run does: the exit code. */
 int ctlreq_refused(const struct ctl_opts *o, const struct httpmsg *m);
+/*
+ * GET target and nothing else: no output, no configuration note, timeout_ms for the
+ * connection and each wait. 0 and *answer (a new reference) for a 2xx JSON answer;
+ * else a negative errno (-EPROTO for any other answer) and *cause, a malloc'd
+ * sentence naming the socket. For what must stay quiet or go on without the daemon
+ * (--version, completion).
+ */
+int ctlreq_get_quiet(const struct ctl_opts *o, const char *target, int timeout_ms,
+    json_t **answer, char **cause);
 /* Forget the located socket (after the last request). */
 void ctlreq_shutdown(void);
 

@@ -178,7 +178,8 @@ ctlshow_events(const json_t *answer, int status)
 	}
 	ctlout_table_print(t, stdout);
 	ctlout_table_free(t);
-	printf("next: %s\n", ctlshow_get(answer, "next", buf));
+	if (ctlout_has_legend())
+		printf("next: %s\n", ctlshow_get(answer, "next", buf));
 }
 
 static int

@@ -22,6 +22,10 @@ struct ctlshow_row {
 	char buf[CTLSHOW_COLS][CTLSHOW_CELL];
 };
 
+/* The widest instant the daemon writes, "2026-11-23T15:00:00.123-03:00": the width of
+ * an AT column that is printed before its cells are known (watch). */
+#define CTLSHOW_AT_WIDTH 29
+
 /* Headers: a feed entry's 8 columns, a history entry's 7, a protocol's
  * CTLSHOW_LIST_COLS in a list. */
 #define CTLSHOW_LIST_COLS 7

@@ -282,7 +282,10 @@ ctlwatch_watch(struct ctl_opts *o, int argc, char **argv)
 		{ "retry-for", required_argument, NULL, CTLWATCH_RETRY_FOR },
 		CTLARG_LONGOPTS
 	};
-	static const size_t minw[] = { 6, 25, 10, 10, 10, 7, 14, 4 };
+	/* The widths before any entry is known: SEQ, the whole instant, ids as most are,
+	 * the longest state ("unresolved") and cause ("warning"), names as most are. A
+	 * wider cell pushes the rest of its row only (ctlout_table_flush). */
+	static const size_t minw[] = { 6, CTLSHOW_AT_WIDTH, 16, 10, 10, 7, 20, 4 };
 	struct ctlwatch w = { .o = o, .after = -1, .retry_s = CTLWATCH_RETRY_S,
 	    .lost_at = -1 };
 	size_t i;
