@@ -57,6 +57,7 @@ struct metrics {
 	size_t n_codes;
 	uint64_t codes_other;
 	uint64_t dropped_slow;		/* connections dropped as slow readers */
+	int64_t conns_open;		/* client connections open now */
 	struct metrics_hist http;
 	struct metrics_hist fired;
 	struct metrics_hist commit;
@@ -123,6 +124,14 @@ void
 metrics_http_dropped_slow(struct metrics *m)
 {
 	m->dropped_slow++;
+}
+
+void
+metrics_http_connection(struct metrics *m, int delta)
+{
+	m->conns_open += delta;
+	if (m->conns_open < 0)
+		m->conns_open = 0;
 }
 
 void
@@ -310,6 +319,21 @@ metrics_render_http(struct metrics_buf *b, const struct metrics *m)
 	    "%" PRIu64 "\n", m->dropped_slow);
 }
 
+/* Open connections against max_connections: near it, new clients are refused. */
+static void
+metrics_render_conns(struct metrics_buf *b, const struct metrics *m,
+    const struct metrics_snapshot *snap)
+{
+	metrics_family(b, "protocold_http_connections_open", "gauge",
+	    "Client connections open now.");
+	metrics_sample(b, "protocold_http_connections_open", NULL, NULL,
+	    (double)m->conns_open);
+	metrics_family(b, "protocold_http_connections_max", "gauge",
+	    "Client connections the daemon accepts at most (max_connections).");
+	metrics_sample(b, "protocold_http_connections_max", NULL, NULL,
+	    (double)snap->http_connections_max);
+}
+
 /* The WAL and its checkpoints (ckpt.h): a WAL that keeps growing, or inline
  * checkpoints, say the checkpointer thread cannot keep up with the writes. */
 static void
@@ -329,6 +353,53 @@ metrics_render_wal(struct metrics_buf *b, const struct metrics_snapshot *snap)
 	metrics_family(b, "protocold_wal_pages", "gauge",
 	    "Pages (4 KiB) in the write-ahead log after the last commit.");
 	metrics_sample(b, "protocold_wal_pages", NULL, NULL, (double)snap->wal_pages);
+	if (!snap->has_wal_bytes)
+		return;
+	metrics_family(b, "protocold_sqlite_wal_bytes", "gauge",
+	    "Size of the SQLite write-ahead log file (-wal) in bytes.");
+	metrics_sample(b, "protocold_sqlite_wal_bytes", NULL, NULL, (double)snap->wal_bytes);
+}
+
+/* The scheduler's backlog: grows while it cannot apply what is due (a database that
+ * is down, a loop that is stuck), before the watchdog notices. */
+static void
+metrics_render_sched(struct metrics_buf *b, const struct metrics_snapshot *snap)
+{
+	const char *name = "protocold_scheduler_oldest_due_seconds";
+
+	metrics_family(b, name, "gauge", "How long ago the oldest clock that is due and not "
+	    "yet applied fell due (this instance's shards); 0 when none is due.");
+	metrics_sample(b, name, NULL, NULL, snap->scheduler_oldest_due_seconds);
+	metrics_family(b, "protocold_database_up", "gauge",
+	    "Whether the database answered the read of its counts for this scrape (1) or "
+	    "not (0).");
+	metrics_sample(b, "protocold_database_up", NULL, NULL, snap->has_counts ? 1 : 0);
+}
+
+/* The process_* families of the Prometheus client libraries, same names and units. */
+static void
+metrics_render_os(struct metrics_buf *b, const struct procstat *p)
+{
+	static const struct { const char *name, *type, *help; } f[] = {
+		{ "process_cpu_seconds_total", "counter",
+		  "Total user and system CPU time spent in seconds." },
+		{ "process_start_time_seconds", "gauge",
+		  "Start time of the process since unix epoch in seconds." },
+		{ "process_resident_memory_bytes", "gauge", "Resident memory size in bytes." },
+		{ "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes." },
+		{ "process_open_fds", "gauge", "Number of open file descriptors." },
+		{ "process_max_fds", "gauge", "Maximum number of open file descriptors." },
+	};
+	const double v[] = { p->cpu_seconds, p->start_time_seconds,
+	    (double)p->resident_bytes, (double)p->virtual_bytes, (double)p->open_fds,
+	    (double)p->max_fds };
+
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		if (v[i] < 0)
+			continue;	/* no limit of open files */
+		metrics_family(b, f[i].name, f[i].type, f[i].help);
+		metrics_sample(b, f[i].name, NULL, NULL, v[i]);
+	}
 }
 
 static void
@@ -420,13 +491,18 @@ metrics_render(const struct metrics *m, const struct metrics_snapshot *snap)
 	struct metrics_buf b = { xmalloc(4096), 0, 4096 };
 
 	b.p[0] = '\0';
-	metrics_render_store(&b, snap);
+	if (snap->has_counts)
+		metrics_render_store(&b, snap);
 	metrics_render_hist(&b, &metrics_fired_spec, &m->fired);
+	metrics_render_sched(&b, snap);
 	metrics_render_http(&b, m);
+	metrics_render_conns(&b, m, snap);
 	metrics_render_db(&b, m);
 	metrics_render_wal(&b, snap);
 	metrics_render_process(&b, snap);
 	metrics_render_cluster(&b, snap);
 	metrics_render_build(&b, snap);
+	if (snap->has_process)
+		metrics_render_os(&b, &snap->process);
 	return b.p;
 }

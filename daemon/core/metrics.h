@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "procstat.h"
 #include "proto.h"
 
 /*
@@ -25,6 +26,9 @@ struct metrics_count {
 
 /* What the caller gathers for one render; the database's counts survive restarts. */
 struct metrics_snapshot {
+	/* The database's counts below were read (false: it could not be reached, and
+	 * their families are left out; protocold_database_up says so). */
+	bool has_counts;
 	int64_t protocols[PROTO_N_STATES];	/* protocols by state */
 	struct metrics_count clocks[METRICS_MAX_COUNTS];	/* running clocks by kind */
 	size_t n_clocks;
@@ -37,6 +41,13 @@ struct metrics_snapshot {
 	int64_t checkpoints_failed;
 	int64_t checkpoints_inline;		/* by the writer, the WAL past its bound */
 	int64_t wal_pages;			/* after the last commit */
+	bool has_wal_bytes;			/* SQLite's: the -wal file's size */
+	int64_t wal_bytes;
+	/* How long ago the oldest clock due and not yet applied fell due (sched.h). */
+	double scheduler_oldest_due_seconds;
+	int64_t http_connections_max;		/* max_connections */
+	bool has_process;			/* process_* (procstat.h) were read */
+	struct procstat process;
 	double uptime_seconds;
 	bool config_last_reload_successful;
 	double config_last_reload_success_timestamp_seconds;	/* 0 when never */
@@ -65,6 +76,8 @@ void metrics_http(struct metrics *m, int status, int64_t latency_us);
 /* Count one connection closed because it stopped reading its answer while the answers
  * queued for all clients were over their budget (httpconn.h). */
 void metrics_http_dropped_slow(struct metrics *m);
+/* One client connection opened (delta 1) or closed (-1): protocold_http_connections_open. */
+void metrics_http_connection(struct metrics *m, int delta);
 /* Record one clock point applied by the scheduler, late_ms after due (negative as 0). */
 void metrics_fired(struct metrics *m, int64_t late_ms);
 /* Count one database error. */

@@ -34,6 +34,9 @@ struct sched {
 	const struct clock *clock;
 	struct event *timer;
 	int64_t armed_at;		/* the instant the timer was armed for (ms) */
+	/* The head as last read (INT64_MAX: no clock, or not read yet): while nothing
+	 * can be applied (the store fails) it stays, so sched_oldest_due grows. */
+	int64_t head;
 	/* A batch asked of the engine and not yet applied (the store answers its read
 	 * later), and the instant it fires up to. */
 	bool firing;
@@ -169,6 +172,7 @@ sched_head_after_batch(void *arg, int rc, int64_t head)
 		sched_retry(s);
 		return;
 	}
+	s->head = head;
 	sched_hold(s, head, s->fire_now);
 	if (sched_may_join(s))
 		sched_arm_at(s, head, clock_now(s->clock));
@@ -237,6 +241,7 @@ sched_head_read(void *arg, int rc, int64_t head)
 		sched_retry(s);
 		return;
 	}
+	s->head = head;
 	now = clock_now(s->clock);
 	sched_arm_at(s, head, now);
 	if (head > now && s->n_idle > 0)
@@ -281,6 +286,7 @@ sched_new(struct event_base *base, struct store *st, struct engine *e, struct tu
 	s->e = e;
 	s->t = t;
 	s->clock = clock;
+	s->head = INT64_MAX;
 	s->timer = evtimer_new(base, sched_fire_cb, s);
 	if (s->timer == NULL)
 		fatalx("scheduler: evtimer_new failed");
@@ -301,4 +307,10 @@ int64_t
 sched_fired_count(const struct sched *s)
 {
 	return s->fired;
+}
+
+int64_t
+sched_oldest_due(const struct sched *s, int64_t now)
+{
+	return s->head < now ? now - s->head : 0;
 }

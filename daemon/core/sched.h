@@ -51,5 +51,10 @@ void sched_when_idle(struct sched *s, void (*fn)(void *), void *arg);
 /* How many clock points (expiries and warnings) were applied since start and are
  * durable (counted once their commit is on disk). */
 int64_t sched_fired_count(const struct sched *s);
+/* How long ago (ms) the oldest clock point that is due at now and not yet applied fell
+ * due, 0 when none is: from the head as the scheduler last read it (after each batch
+ * and each commit), so it grows while the store cannot apply or be read. On a cluster,
+ * of this instance's shards (the head is of those). */
+int64_t sched_oldest_due(const struct sched *s, int64_t now);
 
 #endif

@@ -151,6 +151,7 @@ struct store_info {
 	int64_t checkpoints_failed;
 	int64_t checkpoints_inline;
 	int64_t wal_pages;
+	int64_t wal_bytes;		/* SQLite's -wal file's size now; -1 elsewhere */
 };
 
 /* The instances sharing the database, as the last look saw them (store_cluster). */

@@ -53,7 +53,7 @@ pg_info(struct store *st, struct store_info *out)
 {
 	*out = (struct store_info){ .name = "postgresql",
 	    .version = pgconn_server_version(pg_of(st)->writer),
-	    .sqlite = sqlite_library_version() };
+	    .sqlite = sqlite_library_version(), .wal_bytes = -1 };
 }
 
 static bool

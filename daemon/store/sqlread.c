@@ -1,6 +1,7 @@
 #include "sqlread.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include "ckpt.h"
 #include "conn.h"
@@ -119,13 +120,19 @@ sqlread_info(struct store *st, struct store_info *out)
 {
 	struct sqlite_store *s = sqlite_of(st);
 	struct ckpt_stats ck = { 0 };
+	struct stat sb;
+	int64_t wal_bytes = 0;
 
 	if (s->ckpt != NULL)
 		ckpt_stats(s->ckpt, &ck);
+	/* Its name, not SQLite's handle: what is on disk (a missing WAL is 0 bytes). */
+	if (s->writer->wal_path != NULL && stat(s->writer->wal_path, &sb) == 0)
+		wal_bytes = (int64_t)sb.st_size;
 	*out = (struct store_info){
 		.name = "sqlite", .version = sqlite3_libversion(),
 		.sqlite = sqlite3_libversion(),
 		.checkpoints_ok = ck.runs, .checkpoints_failed = ck.failures,
 		.checkpoints_inline = ck.inline_runs, .wal_pages = ck.wal_pages,
+		.wal_bytes = wal_bytes,
 	};
 }

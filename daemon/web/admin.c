@@ -11,6 +11,7 @@
 #include "feed.h"
 #include "http.h"
 #include "metrics.h"
+#include "procstat.h"
 #include "render.h"
 #include "sched.h"
 #include "store.h"
@@ -355,6 +356,8 @@ admin_snapshot_counts(struct web *web, const struct store_stats *st,
 	free(t);
 }
 
+/* What the daemon knows without the database: the scheduler's backlog, connections,
+ * the process's figures (st NULL: the database's counts could not be read). */
 static void
 admin_snapshot(struct web *web, const struct store_stats *st, struct metrics_snapshot *snap)
 {
@@ -362,9 +365,18 @@ admin_snapshot(struct web *web, const struct store_stats *st, struct metrics_sna
 	int64_t success_at = 0;
 
 	store_info(web->st, &info);
-	memcpy(snap->protocols, st->by_state, sizeof snap->protocols);
-	admin_snapshot_counts(web, st, snap);
-	memcpy(snap->transitions, st->by_cause, sizeof snap->transitions);
+	if (st != NULL) {
+		snap->has_counts = true;
+		memcpy(snap->protocols, st->by_state, sizeof snap->protocols);
+		admin_snapshot_counts(web, st, snap);
+		memcpy(snap->transitions, st->by_cause, sizeof snap->transitions);
+	}
+	snap->scheduler_oldest_due_seconds = (double)sched_oldest_due(web->sched,
+	    clock_now(web->clock)) / 1000;
+	snap->http_connections_max = web->cfg != NULL ? web->cfg->max_connections : 0;
+	snap->has_process = procstat_read(&snap->process) == 0;
+	snap->has_wal_bytes = info.wal_bytes >= 0;
+	snap->wal_bytes = info.wal_bytes;
 	snap->feed_waiters = feed_waiting(web->feed);
 	snap->checkpoints_ok = info.checkpoints_ok;
 	snap->checkpoints_failed = info.checkpoints_failed;
@@ -388,12 +400,10 @@ admin_metrics_read(void *arg, int rc, const struct store_stats *st)
 	struct metrics_snapshot snap = { 0 };
 	char *text;
 
-	if (web == NULL)
-		;
-	else if (rc != 0)
-		admin_unavailable(web, ar->req);
-	else {
-		admin_snapshot(web, st, &snap);
+	/* A database that cannot be reached leaves out its counts, not the rest: the
+	 * scheduler's backlog and protocold_database_up are what tell it. */
+	if (web != NULL) {
+		admin_snapshot(web, rc == 0 ? st : NULL, &snap);
 		text = metrics_render(web->metrics, &snap);
 		http_reply_text(web->http, ar->req, 200, "text/plain; version=0.0.4; "
 		    "charset=utf-8", text, strlen(text));

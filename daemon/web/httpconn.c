@@ -124,6 +124,7 @@ httpconn_forget(struct httpconn *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	set->n--;
+	metrics_http_connection(set->metrics, -1);
 	evbuffer_remove_cb_entry(c->out, c->watch);
 	if (c->watch_in != NULL)
 		evbuffer_remove_cb_entry(c->in, c->watch_in);
@@ -174,6 +175,7 @@ httpconn_new(struct httpconn_set *set, struct bufferevent *bev)
 		set->head->prev = c;
 	set->head = c;
 	set->n++;
+	metrics_http_connection(set->metrics, 1);
 	set->queued += c->queued;
 	return c;
 }

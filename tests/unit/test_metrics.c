@@ -74,15 +74,20 @@ static const struct {
 	{ "protocold_marketplace_protocols", "gauge" },
 	{ "protocold_transitions_total", "counter" },
 	{ "protocold_firing_lateness_seconds", "histogram" },
+	{ "protocold_scheduler_oldest_due_seconds", "gauge" },
+	{ "protocold_database_up", "gauge" },
 	{ "protocold_http_requests_total", "counter" },
 	{ "protocold_http_request_duration_seconds", "histogram" },
 	{ "protocold_http_connections_dropped_total", "counter" },
+	{ "protocold_http_connections_open", "gauge" },
+	{ "protocold_http_connections_max", "gauge" },
 	{ "protocold_database_errors_total", "counter" },
 	{ "protocold_commits_total", "counter" },
 	{ "protocold_commit_duration_seconds", "histogram" },
 	{ "protocold_checkpoints_total", "counter" },
 	{ "protocold_checkpoints_inline_total", "counter" },
 	{ "protocold_wal_pages", "gauge" },
+	{ "protocold_sqlite_wal_bytes", "gauge" },
 	{ "protocold_feed_waiters", "gauge" },
 	{ "protocold_uptime_seconds", "gauge" },
 	{ "protocold_config_last_reload_successful", "gauge" },
@@ -95,6 +100,12 @@ static const struct {
 	{ "protocold_cluster_rejoins_total", "counter" },
 	{ "protocold_cluster_config_differs", "gauge" },
 	{ "protocold_build_info", "gauge" },
+	{ "process_cpu_seconds_total", "counter" },
+	{ "process_start_time_seconds", "gauge" },
+	{ "process_resident_memory_bytes", "gauge" },
+	{ "process_virtual_memory_bytes", "gauge" },
+	{ "process_open_fds", "gauge" },
+	{ "process_max_fds", "gauge" },
 };
 
 /* The clock kinds the snapshot names (casas-bahia's, in the order /v1/stats lists
@@ -417,6 +428,7 @@ static void
 fill_snap(struct metrics_snapshot *snap)
 {
 	memset(snap, 0, sizeof *snap);
+	snap->has_counts = true;
 	for (int i = 0; i < PROTO_N_STATES; i++)
 		snap->protocols[i] = 10 + i;
 	for (size_t i = 0; i < NELEM(kinds); i++)
@@ -446,6 +458,14 @@ fill_snap(struct metrics_snapshot *snap)
 	snap->cluster_takeovers = 2;
 	snap->cluster_rejoins = 1;
 	snap->cluster_config_differs = true;
+	snap->has_wal_bytes = true;
+	snap->wal_bytes = 4321 * 4096 + 32;
+	snap->scheduler_oldest_due_seconds = 12.5;
+	snap->http_connections_max = 1024;
+	snap->has_process = true;
+	snap->process = (struct procstat){ .start_time_seconds = 1700000000.5,
+	    .cpu_seconds = 3.25, .resident_bytes = 12 << 20, .virtual_bytes = 300 << 20,
+	    .open_fds = 17, .max_fds = 1088 };
 }
 
 /* Render the snapshot and validate it into e; returns the text (caller frees). */
@@ -1016,6 +1036,92 @@ metrics_new__after_others_observed__renders_zeros(void **state)
 	free(e);
 }
 
+static void
+metrics_render__new_gauges__show_the_snapshot_and_the_connections(void **state)
+{
+	struct metrics_snapshot snap;
+	struct expo *e = expo_new();
+	char *text;
+
+	fill_snap(&snap);
+	metrics_http_connection(m, 1);
+	metrics_http_connection(m, 1);
+	metrics_http_connection(m, 1);
+	metrics_http_connection(m, -1);
+	text = render_valid(&snap, e);
+	assert_true(value(e, "protocold_scheduler_oldest_due_seconds", "") == 12.5);
+	assert_true(value(e, "protocold_database_up", "") == 1);
+	assert_true(value(e, "protocold_http_connections_open", "") == 2);
+	assert_true(value(e, "protocold_http_connections_max", "") == 1024);
+	assert_true(value(e, "protocold_sqlite_wal_bytes", "") == 4321 * 4096 + 32);
+	assert_true(value(e, "process_start_time_seconds", "") == 1700000000.5);
+	assert_true(value(e, "process_cpu_seconds_total", "") == 3.25);
+	assert_true(value(e, "process_resident_memory_bytes", "") == 12 << 20);
+	assert_true(value(e, "process_virtual_memory_bytes", "") == 300 << 20);
+	assert_true(value(e, "process_open_fds", "") == 17);
+	assert_true(value(e, "process_max_fds", "") == 1088);
+	free(text);
+	free(e);
+}
+
+static void
+metrics_http_connection__more_closed_than_opened__stays_at_zero(void **state)
+{
+	struct metrics_snapshot snap;
+	struct expo *e = expo_new();
+	char *text;
+
+	fill_snap(&snap);
+	metrics_http_connection(m, -1);
+	text = render_valid(&snap, e);
+	assert_true(value(e, "protocold_http_connections_open", "") == 0);
+	free(text);
+	free(e);
+}
+
+/* The database cannot be reached: its counts are left out, the rest stays valid. */
+static void
+metrics_render__database_down__counts_absent_and_database_up_zero(void **state)
+{
+	struct metrics_snapshot snap;
+	struct expo *e = expo_new();
+	char *text;
+
+	fill_snap(&snap);
+	snap.has_counts = false;
+	text = render_valid(&snap, e);
+	assert_true(value(e, "protocold_database_up", "") == 0);
+	assert_int_equal(family_find(e, "protocold_protocols"), -1);
+	assert_int_equal(family_find(e, "protocold_transitions_total"), -1);
+	assert_true(family_find(e, "protocold_scheduler_oldest_due_seconds") >= 0);
+	assert_true(family_find(e, "process_open_fds") >= 0);
+	free(text);
+	free(e);
+}
+
+/* PostgreSQL: no -wal file; no process figures (/proc unreadable), no limit of files. */
+static void
+metrics_render__no_wal_no_proc__those_families_absent(void **state)
+{
+	struct metrics_snapshot snap;
+	struct expo *e = expo_new();
+	char *text;
+
+	fill_snap(&snap);
+	snap.has_wal_bytes = false;
+	snap.process.max_fds = -1;
+	text = render_valid(&snap, e);
+	assert_int_equal(family_find(e, "protocold_sqlite_wal_bytes"), -1);
+	assert_int_equal(family_find(e, "process_max_fds"), -1);
+	assert_true(family_find(e, "process_open_fds") >= 0);
+	free(text);
+	snap.has_process = false;
+	text = render_valid(&snap, e);
+	assert_int_equal(family_find(e, "process_open_fds"), -1);
+	free(text);
+	free(e);
+}
+
 int
 main(void)
 {
@@ -1024,6 +1130,10 @@ main(void)
 		cmocka_unit_test(validator__broken_histograms__are_rejected),
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(metrics_render__fresh__every_family_described_once_before_its_samples),
+		T(metrics_render__new_gauges__show_the_snapshot_and_the_connections),
+		T(metrics_http_connection__more_closed_than_opened__stays_at_zero),
+		T(metrics_render__database_down__counts_absent_and_database_up_zero),
+		T(metrics_render__no_wal_no_proc__those_families_absent),
 		T(metrics_render__histograms__have_the_documented_buckets),
 		T(metrics_http__latencies__fall_in_cumulative_buckets),
 		T(metrics_http__codes__prints_only_codes_seen_in_order),

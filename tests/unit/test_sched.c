@@ -339,6 +339,32 @@ sched__deferred_store__applies_and_counts_the_same(void **state)
 	assert_int_equal(state_of(fx, "later"), PROTO_PENDING);
 }
 
+/* The backlog gauge: 0 while everything due is applied; the store failing, it grows
+ * with the clock from the oldest due instant, and is 0 again once applied. */
+static void
+sched_oldest_due__the_store_fails__grows_until_applied(void **state)
+{
+	struct fx *fx = *state;
+
+	put_due(fx, "A", T0 + H);
+	sched_kick(fx->s);
+	run(fx);
+	assert_int_equal(sched_oldest_due(fx->s, clock_now(fx->clock)), 0);
+	clock_test_set(fx->clock, T0 + 2 * H);
+	fakestore_fail(fx->fs, FAKESTORE_SAVE, -1);
+	sched_kick(fx->s);
+	run(fx);
+	assert_int_equal(state_of(fx, "A"), PROTO_PENDING);
+	assert_int_equal(sched_oldest_due(fx->s, clock_now(fx->clock)), H);
+	clock_test_set(fx->clock, T0 + 3 * H);
+	assert_int_equal(sched_oldest_due(fx->s, clock_now(fx->clock)), 2 * H);
+	fakestore_fail(fx->fs, FAKESTORE_SAVE, 0);
+	assert_in_range(event_base_loop(fx->base, EVLOOP_ONCE), 0, 1);
+	run(fx);
+	assert_int_equal(state_of(fx, "A"), PROTO_MEDIATION);
+	assert_int_equal(sched_oldest_due(fx->s, clock_now(fx->clock)), 0);
+}
+
 int
 main(void)
 {
@@ -353,6 +379,7 @@ main(void)
 		T(sched__the_store_fails__retries_a_second_later),
 		T(sched__the_head_cannot_be_read__retries_a_second_later),
 		T(sched__deferred_store__applies_and_counts_the_same),
+		T(sched_oldest_due__the_store_fails__grows_until_applied),
 #undef T
 	};
 
