@@ -237,11 +237,18 @@ sched__a_catch_up__batches_held_into_one_commit(void **state)
 {
 	struct fx *fx = *state;
 
+	int64_t t0, took;
+
 	put_many(fx, SCHED_BATCH + 10, T0 - 1);
+	t0 = clock_mono_us();
 	sched_kick(fx->s);
 	run(fx);
+	took = clock_mono_us() - t0;
 	assert_int_equal(sched_fired_count(fx->s), SCHED_BATCH + 10);
-	assert_int_equal(fakestore_commits(fx->fs), 1);
+	/* One commit; a hold ends after SCHED_HOLD_US of real time, so on a machine slow
+	 * enough (a sanitizer build under load) that the batches took longer, one more
+	 * commit per hold that ran out, never one per batch. */
+	assert_in_range(fakestore_commits(fx->fs), 1, 1 + took / SCHED_HOLD_US);
 	assert_int_equal(state_of(fx, "P0"), PROTO_MEDIATION);
 	assert_false(store_in_txn(fx->st));
 }
