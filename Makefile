@@ -356,8 +356,10 @@ uninstall:
 # The Debian package (debian/, README "Packaging"): dpkg-buildpackage in a copy of the
 # tree in a temp directory, so that neither the working tree nor build/ changes; the
 # .deb (with its -dbgsym, .buildinfo and .changes) lands in $(DEB_OUT). The builder's
-# DEB_BUILD_OPTIONS pass through (nocheck: without the unit tests).
+# DEB_BUILD_OPTIONS pass through (nocheck: without the unit tests). Installs the Debian
+# packages the build needs first, like `make run`.
 DEB_OUT ?= $(BUILD)/deb
 .PHONY: deb
 deb:
+	@sh tests/deps.sh $(DEB_BUILD) libcmocka-dev debhelper dpkg-dev
 	@sh debian/mkdeb.sh $(DEB_OUT)

@@ -141,10 +141,13 @@ postinst_ok() {
 	grep -q "deb-systemd-helper enable 'protocold.socket'" "$pi" &&
 		grep -q "deb-systemd-helper enable 'protocold.service'" "$pi" ||
 		{ echo "protocold.socket/.service not enabled"; return 1; }
-	! grep -q "enable 'protocold-http.socket'" "$pi" ||
-		{ echo "protocold-http.socket is enabled"; return 1; }
+	[ ! -f systemd/protocold-http.socket ] || {
+		grep -q "debian-installed 'protocold-http.socket'" "$pi" &&
+			! grep deb-systemd-invoke "$pi" | grep -q protocold-http
+	} || { echo "protocold-http.socket is enabled or started on install"; return 1; }
 }
-check "postinst: sysusers then tmpfiles; protocold.socket and .service enabled" postinst_ok
+check "postinst: sysusers, tmpfiles, protocold.socket/.service enabled, TCP one not" \
+	postinst_ok
 check "Depends: the shared libraries (shlibs) and tzdata" \
 	bash -c "dpkg-deb -f '$deb' Depends | grep -q 'libevent' &&
 	dpkg-deb -f '$deb' Depends | grep -q tzdata"
