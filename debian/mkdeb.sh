@@ -12,8 +12,10 @@ trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 mkdir "$tmp/protocold" "$tmp/out"
-# The tree as it is, uncommitted edits included; not the builds, the demo's run/, git.
-tar -C . --exclude=./build --exclude=./run --exclude=./.git -cf - . |
+# The tree as it is, uncommitted edits included; not what .gitignore names (the builds,
+# the demo's run/, caches, the benchmarks' node_modules), nor git.
+tar -C . --exclude=./build --exclude=./run --exclude=./.git --exclude=./.cache \
+	--exclude=node_modules -cf - . |
 	tar -C "$tmp/protocold" -xf -
 mkdir -p "$out"
 rm -f "$out"/protocold*.deb "$out"/protocold*.buildinfo "$out"/protocold*.changes
