@@ -25,14 +25,37 @@ DEB_TEST  := libcmocka-dev sqlite3 procps python3 systemd clang libclang-rt-14-d
 WINGS    := core store web app
 IQUOTE   := -iquote common $(foreach w,$(WINGS),-iquote daemon/$(w))
 
-CFLAGS   ?= $(OPT) -g
-CFLAGS   += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
-            -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter \
-            $(IQUOTE)
-ifneq ($(SAN),)
-CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-LDFLAGS  += -fsanitize=address,undefined
+# The flags the code needs are ours and always added (PD_*); CFLAGS, CPPFLAGS and
+# LDFLAGS are the builder's: from the command line, the environment (dpkg-buildflags
+# under dpkg-buildpackage), or else Debian's hardening flags (dpkg-buildflags with
+# hardening=+all; without dpkg-dev, their equivalents). The ASan+UBSan build gets no
+# hardening defaults: _FORTIFY_SOURCE's checked functions hide calls from ASan.
+PD_CPPFLAGS := -D_GNU_SOURCE $(IQUOTE)
+PD_CFLAGS   := -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+               -Wmissing-prototypes -Wno-unused-parameter
+ifeq ($(SAN),)
+buildflag    = $(shell DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get $(1) \
+               2>/dev/null)
+HARDEN_CFLAGS   := $(filter-out -O% -g,$(call buildflag,CFLAGS))
+# (not with -O0: glibc then warns that _FORTIFY_SOURCE needs optimisation, and -Werror)
+HARDEN_CPPFLAGS := $(if $(filter -O0,$(OPT)),,$(call buildflag,CPPFLAGS))
+HARDEN_LDFLAGS  := $(call buildflag,LDFLAGS)
+ifeq ($(HARDEN_LDFLAGS),)
+HARDEN_CFLAGS   := -fstack-protector-strong -fPIE -Wformat -Werror=format-security
+HARDEN_CPPFLAGS := $(if $(filter -O0,$(OPT)),,-D_FORTIFY_SOURCE=2)
+HARDEN_LDFLAGS  := -pie -Wl,-z,relro -Wl,-z,now
 endif
+else
+PD_CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer \
+               -fno-sanitize-recover=undefined
+PD_LDFLAGS  := -fsanitize=address,undefined
+endif
+CFLAGS   ?= $(OPT) -g $(HARDEN_CFLAGS)
+CPPFLAGS ?= $(HARDEN_CPPFLAGS)
+LDFLAGS  ?= $(HARDEN_LDFLAGS)
+# A compile and a link: ours first, so that the builder's flags can add to them.
+COMPILE = $(CC) $(PD_CPPFLAGS) $(CPPFLAGS) $(PD_CFLAGS) $(CFLAGS) $(PKG_CFLAGS)
+LINK    = $(CC) $(CFLAGS) $(PD_LDFLAGS) $(LDFLAGS)
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -73,7 +96,7 @@ all: $(BUILD)/protocold $(BUILD)/protocolctl
 
 $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+	$(COMPILE) -MMD -MP -c -o $@ $<
 
 $(BUILTIN): conf/rules/casas-bahia.ini
 	@mkdir -p $(dir $@)
@@ -87,10 +110,10 @@ $(LIBC): $(COMMON_OBJS)
 	ar rcs $@ $^
 
 $(BUILD)/protocold: $(OBJ)/daemon/app/main.o $(LIBD) $(LIBC)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(LINK) -o $@ $^ $(PKG_LIBS) -lm
 
 $(BUILD)/protocolctl: $(CTL_OBJS) $(LIBC)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(LINK) -o $@ $^ $(PKG_LIBS) -lm
 
 # Unit tests: tests/unit/test_M.c tests module M. A test of common/ links common/; of a
 # wing, that wing and those below it, with that wing's fixtures (the core's: an
@@ -107,7 +130,7 @@ $(foreach t,$(UNIT_SRCS),$(eval $(BUILD)/tests/$(basename $(notdir $(t))): \
     $(UNIT_LIBS_$(call unit_wing,$(t))) $(LIBC)))
 $(UNIT_BINS):
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) -lm
+	$(LINK) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) -lm
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
 
@@ -158,16 +181,16 @@ BENCH_ALONE := $(filter-out $(BUILD)/bench/ceiling $(BUILD)/bench/benchdb,$(BENC
 $(BENCH_ALONE): $(BUILD)/bench/%: tests/bench/%.c daemon/core/sched.h daemon/core/proto.h \
     daemon/store/sqlite.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS) -lm
+	$(COMPILE) $(PD_LDFLAGS) $(LDFLAGS) -o $@ $< $(PKG_LIBS) -lm
 $(BUILD)/bench/benchdb: tests/bench/benchdb.c $(BENCH_TPL) daemon/core/proto.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< tests/bench/benchtpl.c $(PKG_LIBS) -lm
+	$(COMPILE) $(PD_LDFLAGS) $(LDFLAGS) -o $@ $< tests/bench/benchtpl.c $(PKG_LIBS) -lm
 # The ceiling checkpoints as the daemon does (daemon/store/ckpt.c).
 $(BUILD)/bench/ceiling: tests/bench/ceiling.c $(BENCH_TPL) $(LIBD) $(LIBC) \
     daemon/core/sched.h daemon/core/proto.h daemon/store/sqlite.h daemon/store/ckpt.h \
     daemon/web/import.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< tests/bench/benchtpl.c $(LIBD) $(LIBC) \
+	$(COMPILE) $(PD_LDFLAGS) $(LDFLAGS) -o $@ $< tests/bench/benchtpl.c $(LIBD) $(LIBC) \
 	    $(PKG_LIBS) -lm
 
 bench: all $(BENCH_BINS)
@@ -247,6 +270,15 @@ TMPFILESDIR    ?= $(or $(call pc_systemd,tmpfilesdir),/usr/lib/tmpfiles.d)
 # Man pages: protocolctl.1 is installed when doc/ has it.
 MAN_PAGES := $(wildcard doc/protocolctl.1) doc/protocold.ini.5 doc/protocold.rules.5 \
 	doc/protocold.8
+# Every socket unit of systemd/ (protocold.socket; protocold-http.socket, the optional
+# TCP listener, when there is one: installed, not enabled).
+SOCKET_UNITS := $(wildcard systemd/*.socket)
+# protocolctl's shell completion, when ctl/completion/ has it.
+BASHCOMPDIR  ?= $(or $(shell pkg-config --variable=completionsdir bash-completion \
+                2>/dev/null),$(PREFIX)/share/bash-completion/completions)
+ZSHCOMPDIR   ?= $(PREFIX)/share/zsh/vendor-completions
+BASH_COMP    := $(wildcard ctl/completion/protocolctl.bash)
+ZSH_COMP     := $(wildcard ctl/completion/_protocolctl)
 
 .PHONY: install uninstall
 
@@ -258,7 +290,7 @@ install: all
 	sed 's|@BINDIR@|$(BINDIR)|g' systemd/protocold.service.in \
 		>$(DESTDIR)$(SYSTEMDUNITDIR)/protocold.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/protocold.service
-	$(INSTALL) -m 0644 systemd/protocold.socket $(DESTDIR)$(SYSTEMDUNITDIR)/
+	$(INSTALL) -m 0644 $(SOCKET_UNITS) $(DESTDIR)$(SYSTEMDUNITDIR)/
 	$(INSTALL) -m 0644 systemd/protocold.sysusers $(DESTDIR)$(SYSUSERSDIR)/protocold.conf
 	$(INSTALL) -m 0644 systemd/protocold.tmpfiles $(DESTDIR)$(TMPFILESDIR)/protocold.conf
 	$(INSTALL) -d $(DESTDIR)$(DATADIR)
@@ -278,6 +310,12 @@ install: all
 		echo "$(INSTALL) -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/"; \
 		$(INSTALL) -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; \
 	done
+ifneq ($(BASH_COMP),)
+	$(INSTALL) -D -m 0644 $(BASH_COMP) $(DESTDIR)$(BASHCOMPDIR)/protocolctl
+endif
+ifneq ($(ZSH_COMP),)
+	$(INSTALL) -D -m 0644 $(ZSH_COMP) $(DESTDIR)$(ZSHCOMPDIR)/_protocolctl
+endif
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v systemd-sysusers >/dev/null; then \
 		echo "systemd-sysusers $(SYSUSERSDIR)/protocold.conf"; \
 		systemd-sysusers $(SYSUSERSDIR)/protocold.conf && \
@@ -294,7 +332,9 @@ uninstall:
 		systemctl disable --now protocold.service protocold.socket 2>/dev/null || true; \
 	fi
 	rm -f $(DESTDIR)$(BINDIR)/protocold $(DESTDIR)$(BINDIR)/protocolctl
-	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/protocold.service $(DESTDIR)$(SYSTEMDUNITDIR)/protocold.socket
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/protocold.service \
+		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(SOCKET_UNITS)))
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/protocolctl $(DESTDIR)$(ZSHCOMPDIR)/_protocolctl
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/protocold.conf $(DESTDIR)$(TMPFILESDIR)/protocold.conf
 	rm -f $(DESTDIR)$(DATADIR)/postgresql-tcp.conf
 	rm -f $(addprefix $(DESTDIR)$(DATADIR)/rules/,$(notdir $(wildcard conf/rules/*.ini)))
@@ -312,3 +352,14 @@ uninstall:
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && [ "$$(id -u)" = 0 ]; then \
 		systemctl daemon-reload; \
 	fi
+
+# The Debian package (debian/, README "Packaging"): dpkg-buildpackage in a copy of the
+# tree in a temp directory, so that neither the working tree nor build/ changes; the
+# .deb (with its -dbgsym, .buildinfo and .changes) lands in $(DEB_OUT). The builder's
+# DEB_BUILD_OPTIONS pass through (nocheck: without the unit tests). Installs the Debian
+# packages the build needs first, like `make run`.
+DEB_OUT ?= $(BUILD)/deb
+.PHONY: deb
+deb:
+	@sh tests/deps.sh $(DEB_BUILD) libcmocka-dev debhelper dpkg-dev
+	@sh debian/mkdeb.sh $(DEB_OUT)

@@ -51,8 +51,13 @@ dblock_write_pid(int fd)
 	char buf[32];
 	int n = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
 
-	if (ftruncate(fd, 0) == 0 && pwrite(fd, buf, n, 0) != n)
-		(void)ftruncate(fd, 0);
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, n, 0) == n)
+		return;
+	/* A short write: rather no pid than a wrong one. Best effort, as the pid only
+	 * serves the refusal's message (a cast to void does not silence glibc's
+	 * warn_unused_result under _FORTIFY_SOURCE). */
+	if (ftruncate(fd, 0) == -1)
+		return;
 }
 
 /* Why the lock was refused (err: flock's errno), malloc'd. */
