@@ -150,4 +150,28 @@ check "restored: the next entry follows on" "$((SEQ + 1))" "$(j '.items[0].seq')
 advance 72h
 api GET /v1/stats
 check "restored: its clocks fire" true "$(j '.fired_since_start > 0')"
+
+# A reader that leaves in the middle of a copy bigger than the socket's buffers: the
+# daemon lets the copy go (no descriptor left open on it) and serves the next one.
+seq -f '{"id":"M%g-a-long-id-to-fill-some-pages","seller":"S3","order":"an-order-number-too"}' \
+	1 20000 >"$T/many.ndjson"
+curl -s --unix-socket "$SOCK" -o "$T/many.json" -H 'Content-Type: application/x-ndjson' \
+	--data-binary "@$T/many.ndjson" http://localhost/v1/protocols:import
+BODY=$(cat "$T/many.json")
+check "20000 more protocols" 20000 "$(j .created)"
+curl -s --unix-socket "$SOCK" http://localhost/v1/backup | head -c 65536 >/dev/null
+open_copies() {
+	ls -l "/proc/$PID/fd" 2>/dev/null | grep -c -e '-backup-'
+}
+for _ in $(seq 1 50); do
+	[ "$(open_copies)" = 0 ] && break
+	sleep 0.1
+done
+check "a reader that left: the copy's descriptor is closed" 0 "$(open_copies)"
+$C backup "$T/big.db" >/dev/null
+check "the next backup works" 0 $?
+check "it holds them all" 20000 \
+	"$(sqlite3 "$T/big.db" "SELECT count(*) FROM protocols WHERE id LIKE 'M%'")"
+api GET /v1/health/live
+check_status "the daemon is well" 200
 finish
