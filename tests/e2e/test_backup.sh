@@ -174,4 +174,16 @@ check "it holds them all" 20000 \
 	"$(sqlite3 "$T/big.db" "SELECT count(*) FROM protocols WHERE id LIKE 'M%'")"
 api GET /v1/health/live
 check_status "the daemon is well" 200
+
+# A daemon stopped while a slow reader is still taking a copy: it stops, cleanly.
+curl -s --limit-rate 100k --unix-socket "$SOCK" -o "$T/slow.db" http://localhost/v1/backup &
+SLOW=$!
+for _ in $(seq 1 50); do
+	[ "$(stat -c %s "$T/slow.db" 2>/dev/null || echo 0)" -gt 0 ] && break
+	sleep 0.1
+done
+stop_daemon
+check "stopped in the middle of sending a copy: exit 0" 0 "$STOP_RC"
+wait "$SLOW"
+check "the slow reader got a short copy (curl exit 18)" 18 $?
 finish
