@@ -29,6 +29,15 @@ reader_refused() {
 
 start_daemon
 
+# protocolctl's own refusals, before the daemon is asked (or when none answers).
+$C backup >/dev/null 2>&1
+check "backup without FILE: usage (exit 2)" 2 $?
+$C backup "$T/no/such/dir/copy.db" >/dev/null 2>&1
+check "backup into a directory that does not exist: usage (exit 2)" 2 $?
+$PROTOCOLCTL --socket "$T/nobody.sock" backup "$T/none.db" >/dev/null 2>&1
+check "backup with no daemon at the socket: exit 3" 3 $?
+check "... leaves no file" "" "$(ls "$T" | grep '^none\.db')"
+
 if on_pg; then
 	api GET /v1/backup
 	check_status "PostgreSQL: no file to copy" 409
