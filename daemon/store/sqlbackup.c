@@ -1,7 +1,9 @@
 #include "sqlbackup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -11,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "strcopy.h"
 #include "worker.h"
 #include "xmalloc.h"
@@ -179,10 +182,47 @@ sqlbackup_done(void *arg, int result)
 		fn(b->arg, &b->out);
 }
 
+/* Whether name is base's temp copy: base + "-backup-" + mkostemp's 6 characters. */
+static bool
+sqlbackup_is_temp(const char *name, const char *base)
+{
+	size_t n = strlen(base);
+
+	return strncmp(name, base, n) == 0 && strncmp(name + n, "-backup-", 8) == 0 &&
+	    strlen(name + n + 8) == 6;
+}
+
+/* Remove the temp files of copies that a kill -9 interrupted (the database is locked
+ * to this process by now: no other daemon is making one). Matched by name in the
+ * database's directory, not by glob(3): the path may hold '*' or '['. */
+static void
+sqlbackup_sweep(const char *path)
+{
+	char *dcopy = xstrdup(path), *bcopy = xstrdup(path), *victim;
+	const char *dir = dirname(dcopy), *base = basename(bcopy);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		if (!sqlbackup_is_temp(e->d_name, base))
+			continue;
+		victim = xasprintf("%s/%s", dir, e->d_name);
+		if (unlink(victim) == 0)
+			log_info("removed %s, the copy of a backup interrupted", victim);
+		free(victim);
+	}
+	if (d != NULL)
+		closedir(d);
+	free(dcopy);
+	free(bcopy);
+}
+
 struct sqlbackup *
 sqlbackup_new(const char *path, struct event_base *base)
 {
 	struct sqlbackup *b = xcalloc(1, sizeof *b);
+
+	sqlbackup_sweep(path);
 
 	b->path = xstrdup(path);
 	b->base = base;

@@ -18,8 +18,9 @@ struct event_base;
 
 struct sqlbackup;
 
-/* A copier of the database at path, telling on base's loop; no thread until the first
- * copy. Never NULL. */
+/* A copier of the database at path (which this process has locked), telling on
+ * base's loop; no thread until the first copy. The temp files of copies a kill -9
+ * interrupted are removed. Never NULL. */
 struct sqlbackup *sqlbackup_new(const char *path, struct event_base *base);
 /* Start a copy: fn(arg, b) later on the loop; at once with BUSY while one is under
  * way, or FAILED when the thread cannot start. */

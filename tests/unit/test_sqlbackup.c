@@ -227,6 +227,25 @@ sqlbackup_free__a_copy_pending__is_told_it_failed(void **state)
 	assert_int_equal(leftovers(fx), 0);
 }
 
+static void
+sqlbackup_new__a_copy_left_by_a_kill__is_removed(void **state)
+{
+	struct fx *fx = *state;
+	char left[400], other[400];
+	FILE *f;
+
+	snprintf(left, sizeof left, "%s-backup-AbC123", fx->path);
+	snprintf(other, sizeof other, "%s/notes-backup-AbC123", fx->dir);
+	assert_non_null(f = fopen(left, "w"));
+	fclose(f);
+	assert_non_null(f = fopen(other, "w"));
+	fclose(f);
+	sqlbackup_free(fx->b);
+	fx->b = sqlbackup_new(fx->path, fx->base);
+	assert_int_equal(access(left, F_OK), -1);
+	assert_int_equal(access(other, F_OK), 0);	/* not the database's */
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -237,6 +256,7 @@ main(void)
 		T(sqlbackup_start__a_transaction_still_open__is_not_in_the_copy),
 		T(sqlbackup_start__while_a_copy_is_made__answers_busy_at_once),
 		T(sqlbackup_free__a_copy_pending__is_told_it_failed),
+		T(sqlbackup_new__a_copy_left_by_a_kill__is_removed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
