@@ -166,6 +166,7 @@ struct store_backup {
 				 * close */
 	int64_t size;		/* its bytes */
 	int64_t seq;		/* the last feed seq (history entry) it holds */
+	const char *type;	/* its media type (a backend's file format) */
 	char error[256];
 };
 typedef void store_backup_fn(void *arg, const struct store_backup *b);

@@ -136,6 +136,7 @@ sqlbackup_hand_over(struct sqlbackup *b, struct sqlbackup_run *r)
 	if (fstat(r->fd, &sb) != 0 || lseek(r->fd, 0, SEEK_SET) != 0)
 		return sqlbackup_fail(b, r->tmp, strerror(errno));
 	b->out.size = sb.st_size;
+	b->out.type = "application/vnd.sqlite3";
 	b->out.fd = r->fd;
 	b->out.rc = STORE_BACKUP_OK;
 	r->fd = -1;

@@ -19,8 +19,6 @@
 /* Bytes read from the copy and queued at a time. */
 #define WEBBACKUP_PIECE (256 * 1024)
 
-#define WEBBACKUP_TYPE "application/vnd.sqlite3"
-
 struct webbackup {
 	struct webread r;		/* first: the copy is a read on its way */
 	struct web *web;		/* once the copy came (the stream's) */
@@ -118,7 +116,7 @@ webbackup_stream(struct web *web, struct webbackup *wb, const struct store_backu
 	evhttp_add_header(h, "Connection", "close");
 	log_info("backup: sending a copy of %" PRId64 " bytes, up to feed seq %" PRId64,
 	    b->size, b->seq);
-	http_stream_start(web->http, wb->req, WEBBACKUP_TYPE, webbackup_gone, wb);
+	http_stream_start(web->http, wb->req, b->type, webbackup_gone, wb);
 	if (evhttp_request_get_command(wb->req) == EVHTTP_REQ_HEAD)
 		wb->size = 0;	/* evhttp sends no body: the head is the answer */
 	webbackup_send(wb);

@@ -163,6 +163,7 @@ sqlbackup_start__committed_rows__are_copied_with_the_feeds_last_seq(void **state
 	wait_told(fx);
 	assert_int_equal(fx->got.rc, STORE_BACKUP_OK);
 	assert_int_equal(fx->got.seq, 50);
+	assert_string_equal(fx->got.type, "application/vnd.sqlite3");
 	assert_int_equal(fstat(fx->got.fd, &sb), 0);
 	assert_int_equal(sb.st_nlink, 0);	/* unlinked: lives in its descriptor only */
 	assert_int_equal(sb.st_size, fx->got.size);
