@@ -13,6 +13,7 @@
 #include "ctladm.h"
 #include "ctlcomp.h"
 #include "ctlarg.h"
+#include "ctlbackup.h"
 #include "ctldue.h"
 #include "ctlimport.h"
 #include "ctllist.h"
@@ -62,6 +63,8 @@ static const struct ctlcmd ctlcmd_table[] = {
 	    ctladm_seller },
 	{ "reload", "", "reload the configuration and wait for the outcome",
 	    ctladm_reload },
+	{ "backup", "FILE", "an online copy of the SQLite database into FILE",
+	    ctlbackup_backup },
 	{ "clock", "[now | RFC3339 | +DURATION]",
 	    "read, set or advance the clock of a daemon run with --test-clock",
 	    ctladm_clock },

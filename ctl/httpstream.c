@@ -200,6 +200,29 @@ httpstream_line(struct httpstream *s, char **line, size_t *len, int timeout_ms,
 	}
 }
 
+ssize_t
+httpstream_read(struct httpstream *s, char *buf, size_t len, int timeout_ms, char **cause)
+{
+	size_t n;
+
+	*cause = NULL;
+	while (s->data_len == s->data_off) {
+		if (s->done)
+			return 0;
+		if (s->err != 0) {
+			*cause = httpc_cause(s->path, s->err, timeout_ms);
+			return s->err;
+		}
+		s->data_len = s->data_off = 0;
+		httpstream_fill(s, timeout_ms);
+	}
+	n = s->data_len - s->data_off;
+	n = n < len ? n : len;
+	memcpy(buf, s->data + s->data_off, n);
+	s->data_off += n;
+	return (ssize_t)n;
+}
+
 int
 httpstream_finish(struct httpstream *s, struct httpmsg **m, int timeout_ms,
     char **cause)

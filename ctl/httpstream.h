@@ -8,6 +8,7 @@
  */
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "httpc.h"
 #include "httpmsg.h"
@@ -34,6 +35,14 @@ const struct httpmsg *httpstream_head(const struct httpstream *s);
  * -ETIMEDOUT after timeout_ms (negative: no limit) without a byte, -EPROTO, -EMSGSIZE.
  */
 int httpstream_line(struct httpstream *s, char **line, size_t *len, int timeout_ms,
+    char **cause);
+/*
+ * The next bytes of the body, as they are (a binary body): up to len into buf, within
+ * timeout_ms of each read: how many (> 0), 0 at the end of the body, or a negative
+ * errno and *cause (malloc'd) as httpstream_line (-ECONNABORTED: the stream ended
+ * before the body's end).
+ */
+ssize_t httpstream_read(struct httpstream *s, char *buf, size_t len, int timeout_ms,
     char **cause);
 /*
  * Read the rest of the body (within timeout_ms of each read): 0 and the whole answer

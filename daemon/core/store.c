@@ -201,6 +201,18 @@ store_txn_lost(struct store *st)
 }
 
 void
+store_backup(struct store *st, store_backup_fn *fn, void *arg)
+{
+	struct store_backup b = { .rc = STORE_BACKUP_UNSUPPORTED, .fd = -1 };
+
+	if (st->ops->backup == NULL) {
+		fn(arg, &b);
+		return;
+	}
+	st->ops->backup(st, fn, arg);
+}
+
+void
 store_cluster(struct store *st, struct store_cluster *out)
 {
 	*out = (struct store_cluster){ .shards = 1 };

@@ -154,6 +154,24 @@ struct store_info {
 	int64_t wal_bytes;		/* SQLite's -wal file's size now; -1 elsewhere */
 };
 
+/* What store_backup made (doc/backup.md). */
+enum store_backup_rc {
+	STORE_BACKUP_OK,
+	STORE_BACKUP_UNSUPPORTED,	/* the backend copies no file (PostgreSQL) */
+	STORE_BACKUP_BUSY,		/* another copy is under way */
+	STORE_BACKUP_FAILED		/* error says why; nothing is left behind */
+};
+struct store_backup {
+	enum store_backup_rc rc;
+	int fd;			/* OK: the copy, unlinked, at offset 0: the callee's to
+				 * close */
+	int64_t size;		/* its bytes */
+	int64_t seq;		/* the last feed seq (history entry) it holds */
+	const char *type;	/* its media type (a backend's file format) */
+	char error[256];
+};
+typedef void store_backup_fn(void *arg, const struct store_backup *b);
+
 /* The instances sharing the database, as the last look saw them (store_cluster). */
 #define STORE_CLUSTER_MAX 32
 struct store_member {
@@ -236,6 +254,7 @@ struct store_ops {
 	    void *);
 	void (*cursor_key)(struct store *, store_key_fn *, void *);
 	void (*info)(struct store *, struct store_info *);
+	void (*backup)(struct store *, store_backup_fn *, void *);
 
 	void (*cluster)(struct store *, struct store_cluster *);
 	void (*advertise)(struct store *, const char *fingerprint);
@@ -337,6 +356,11 @@ void store_cursor_key(struct store *st, store_key_fn *fn, void *arg);
 /* The backend's own figures (at hand: no round trip). */
 void store_info(struct store *st, struct store_info *out);
 
+/* A consistent copy of the whole database, made while the writes go on, as a file
+ * of the backend's format: fn(arg, b) once, later from the loop (or at once when the
+ * backend copies no file, or a copy is under way), at store_close at the latest (then
+ * FAILED). Only one copy at a time. */
+void store_backup(struct store *st, store_backup_fn *fn, void *arg);
 /* The instances sharing the database: this one alone, which owns everything, for a
  * store of one instance (SQLite); the members as the last look saw them (at hand). */
 void store_cluster(struct store *st, struct store_cluster *out);

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "meta.h"
 #include "rows.h"
+#include "sqlbackup.h"
 #include "sellers.h"
 #include "snapshot.h"
 #include "sqlite_int.h"
@@ -306,14 +307,21 @@ sqlite_close(struct store *st)
 {
 	struct sqlite_store *s = sqlite_of(st);
 
-	/* The threads first; the checkpointer's connection before the writer's, so that
-	 * the last close removes the WAL. */
+	/* The threads first; the checkpointer's connection (and a backup's) before the
+	 * writer's, so that the last close removes the WAL. */
+	sqlbackup_free(s->backup);
 	durable_free(s->durable);
 	snapshot_free(s->snap);
 	ckpt_free(s->ckpt);
 	conn_close(s->reader);
 	conn_close(s->writer);
 	free(s);
+}
+
+static void
+sqlite_backup(struct store *st, store_backup_fn *fn, void *arg)
+{
+	sqlbackup_start(sqlite_of(st)->backup, fn, arg);
 }
 
 static const struct store_ops sqlite_ops = {
@@ -325,7 +333,7 @@ static const struct store_ops sqlite_ops = {
 	.get = sqlread_get, .history = sqlread_history, .feed = sqlread_feed,
 	.last_seq = sqlread_last_seq, .list = sqlread_list, .forecast = sqlread_forecast,
 	.stats = sqlread_stats, .seller = sqlread_seller, .cursor_key = sqlread_cursor_key,
-	.info = sqlread_info, .health = sqlite_health, .clock_load = sqlite_clock_load,
+	.info = sqlread_info, .backup = sqlite_backup, .health = sqlite_health, .clock_load = sqlite_clock_load,
 	.clock_save = sqlite_clock_save,
 	.error = sqlite_error, .error_is_full = sqlite_error_is_full, .close = sqlite_close,
 };
@@ -385,6 +393,7 @@ sqlite_store_open(const char *path, const struct sqlite_options *o,
 	if (conn_set_map(s->reader, o->read_map_mib) != 0)
 		log_warnx("read_map: %s; reads copy pages instead", conn_error(s->reader));
 	sqlite_start_ckpt(s, path);
+	s->backup = sqlbackup_new(path, base);
 	s->snap = snapshot_new(base, s->reader);
 	if (o->sync_full)
 		sqlite_start_syncer(s, path, base);

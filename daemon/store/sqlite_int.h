@@ -12,6 +12,7 @@
 #include "store.h"
 
 struct ckpt;
+struct sqlbackup;
 struct conn;
 struct durable;
 struct snapshot;
@@ -23,6 +24,7 @@ struct sqlite_store {
 	const struct conn *failed;	/* whose error store_error() tells */
 	struct snapshot *snap;		/* the reader's, per loop turn */
 	struct ckpt *ckpt;		/* NULL: SQLite's own checkpoints */
+	struct sqlbackup *backup;	/* store_backup's copier */
 	struct durable *durable;	/* NULL: the COMMIT syncs (or not: sync_full off) */
 	bool spoiled;			/* a write of the open transaction failed */
 	/* The commit whose fsync is in flight (durable mode): its durable(arg, …). */

@@ -21,6 +21,7 @@
 #include "testclock.h"
 #include "turn.h"
 #include "web_int.h"
+#include "webbackup.h"
 #include "webread.h"
 #include "xmalloc.h"
 
@@ -635,6 +636,7 @@ static const struct http_route api_table[] = {
 	{ "GET", "/v1/marketplaces", market_list, false, false },
 	{ "GET", "/v1/marketplaces/{id}", market_get, false, false },
 	{ "POST", "/v1/reload", admin_reload, true, false },
+	{ "GET", "/v1/backup", webbackup_get, true, false },
 	{ "GET", "/v1/clock", testclock_get, false, false },
 	{ "POST", "/v1/clock", testclock_post, true, false },
 };
