@@ -110,7 +110,7 @@ _protocolctl()
     clock)
         ((n == 0)) && list=now
         ;;
-    import)
+    import | backup)
         ((n == 0)) && _filedir
         return
         ;;
