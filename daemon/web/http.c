@@ -5,6 +5,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <ctype.h>
@@ -45,6 +46,7 @@ struct http {
 	struct peer peer;		/* who may write */
 	struct listen bound;		/* the socket file we bound, if any */
 	bool stopped;			/* http_stop_listening: never accept again */
+	struct timeval idle;		/* idle_timeout */
 	/* When each request in progress arrived, for the latency metric: an
 	 * open-addressing table keyed by the request's address (no user data can hang
 	 * on an evhttp request). */
@@ -161,15 +163,47 @@ http_count(struct http *h, struct evhttp_request *req, int status)
 	httpconn_answer(h->conns, evhttp_request_get_connection(req), NULL, NULL);
 }
 
+bool
+http_is_head(struct evhttp_request *req)
+{
+	return evhttp_request_get_command(req) == EVHTTP_REQ_HEAD;
+}
+
 /* Send buf (emptied, freed) as the answer. */
 static void
 http_send_buffer(struct http *h, struct evhttp_request *req, int status, const char *type,
     struct evbuffer *buf)
 {
+	char len[24];
+
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
+	/* evhttp sends no body to a HEAD, and then no length either: the same fields as
+	 * the GET (RFC 9110 §9.3.2). */
+	if (http_is_head(req)) {
+		snprintf(len, sizeof len, "%zu", evbuffer_get_length(buf));
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Length",
+		    len);
+	}
 	http_count(h, req, status);
 	evhttp_send_reply(req, status, render_status_title(status), buf);
 	evbuffer_free(buf);
+}
+
+/*
+ * A stream's client only reads, maybe for days: its silence is no idleness, so the read
+ * timeout (idle_timeout, which libevent does not restart on a write) is lifted for
+ * the stream's life. The write timeout stays: output its peer has not taken for that
+ * long still ends it, and the stream's heartbeats (feed.c) make sure a dead peer is
+ * found out so.
+ */
+static void
+http_stream_timeouts(struct http *h, struct evhttp_request *req, bool streaming)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+
+	if (conn != NULL)
+		bufferevent_set_timeouts(evhttp_connection_get_bufferevent(conn),
+		    streaming ? NULL : &h->idle, &h->idle);
 }
 
 void
@@ -178,6 +212,7 @@ http_stream_start(struct http *h, struct evhttp_request *req, const char *type,
 {
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
 	http_count(h, req, 200);
+	http_stream_timeouts(h, req, true);
 	/* Dropped or gone, the connection takes the request with it: tell its holder. */
 	httpconn_answer(h->conns, evhttp_request_get_connection(req), fn, arg);
 	evhttp_send_reply_start(req, 200, "OK");
@@ -188,6 +223,7 @@ http_stream_end(struct http *h, struct evhttp_request *req)
 {
 	/* Its holder lets go: the connection goes on without telling anyone. */
 	httpconn_answer(h->conns, evhttp_request_get_connection(req), NULL, NULL);
+	http_stream_timeouts(h, req, false);
 	evhttp_send_reply_end(req);
 }
 
@@ -493,35 +529,71 @@ http_framing_bad(struct evhttp_request *req, char *why, size_t len)
 	return true;
 }
 
+/* An HTTP/1.1 request must name its host (RFC 9112 §3.2); HTTP/1.0 may not. */
+static bool
+http_host_missing(struct evhttp_request *req)
+{
+	bool v11 = req->major > 1 || (req->major == 1 && req->minor >= 1);
+
+	return v11 && evhttp_find_header(evhttp_request_get_input_headers(req), "Host") ==
+	    NULL;
+}
+
+/* A request the server refuses before routing: answered (400), true. */
+static bool
+http_refused(struct http *h, struct evhttp_request *req)
+{
+	char why[160];
+
+	if (http_framing_bad(req, why, sizeof why)) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+		http_reply_error(h, req, 400, "invalid_request", "%s; this connection is "
+		    "closed", why);
+		return true;
+	}
+	if (http_host_missing(req)) {
+		http_reply_error(h, req, 400, "invalid_request", "an HTTP/1.1 request needs a "
+		    "Host header field (RFC 9112 §3.2), e.g. \"Host: localhost\"");
+		return true;
+	}
+	return false;
+}
+
+/* Whether route r serves method: a HEAD is served as a GET (RFC 9110 §9.3.2), and evhttp
+ * sends its answer's head without the body. */
+static bool
+http_method_fits(const struct http_route *r, const char *method)
+{
+	return strcmp(r->method, method) == 0 ||
+	    (strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0);
+}
+
 static void
 http_gencb(struct evhttp_request *req, void *arg)
 {
 	struct http *h = arg;
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 	const char *method = http_method_name(evhttp_request_get_command(req));
-	char id[256], allow[64] = "", why[160];
+	char id[256], allow[64] = "";
 	bool has_id, path_known = false;
 
 	http_track_start(h, req);
 	httpconn_request(h->conns, evhttp_request_get_connection(req));
-	if (http_framing_bad(req, why, sizeof why)) {
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
-		http_reply_error(h, req, 400, "invalid_request", "%s; this connection is "
-		    "closed", why);
+	if (http_refused(h, req))
 		return;
-	}
 	for (size_t i = 0; path != NULL && i < h->n_routes; i++) {
 		const struct http_route *r = &h->routes[i];
 
 		if (!http_match(r->pattern, path, id, sizeof id, &has_id))
 			continue;
-		if (strcmp(r->method, method) == 0) {
+		if (http_method_fits(r, method)) {
 			http_dispatch_route(h, req, r, id, has_id);
 			return;
 		}
 		path_known = true;
-		snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s",
-		    allow[0] ? ", " : "", r->method);
+		snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s%s",
+		    allow[0] ? ", " : "", r->method,
+		    strcmp(r->method, "GET") == 0 ? ", HEAD" : "");
 	}
 	if (!path_known) {
 		http_reply_error(h, req, 404, "route_not_found", "no such endpoint: %s %.200s",
@@ -590,6 +662,7 @@ http_configure(struct http *h, const struct config *cfg)
 {
 	struct timeval idle = { cfg->idle_timeout_ms / 1000, cfg->idle_timeout_ms % 1000 * 1000 };
 
+	h->idle = idle;
 	evhttp_set_max_body_size(h->server, HTTP_MAX_READ);
 	evhttp_set_max_headers_size(h->server, 16 * 1024);
 	evhttp_set_timeout_tv(h->server, &idle);

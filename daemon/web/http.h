@@ -84,6 +84,8 @@ void http_reply_error(struct http *h, struct evhttp_request *req, int status,
 /* Answer with len bytes of text of Content-Type type, as they are. */
 void http_reply_text(struct http *h, struct evhttp_request *req, int status,
     const char *type, const char *text, size_t len);
+/* Whether req is a HEAD (served as a GET, without the body). */
+bool http_is_head(struct evhttp_request *req);
 /* The body as a JSON object, or NULL with *pb (400). */
 json_t *http_body_object(struct evhttp_request *req, struct problem *pb);
 /* A query parameter of the request, copied to buf; NULL when absent. */

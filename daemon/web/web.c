@@ -114,6 +114,7 @@ web_new(struct event_base *base, int fd, const struct config *cfg, const struct 
 		return NULL;
 	}
 	w->feed = feed_new(base, w->st, w->http, w->pool);
+	feed_configure(w->feed, cfg->idle_timeout_ms);
 	if (web_cursor_key(w, cause) != 0) {
 		web_free(w);
 		return NULL;
@@ -147,6 +148,7 @@ web_reconfigure(struct web *w, const struct config *cfg, const struct cal *cal)
 	w->cal = cal;
 	render_configure(w->render, cfg);
 	http_reconfigure(w->http, cfg);
+	feed_configure(w->feed, cfg->idle_timeout_ms);
 }
 
 void
