@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "httpconn.h"
@@ -40,6 +42,8 @@ struct http {
 	struct http_deps deps;
 	struct evhttp *server;
 	struct evconnlistener *listener;
+	struct evconnlistener *tcp;	/* the read-only listener, if any (evhttp's) */
+	char *tcp_name;			/* where it listens, for people */
 	struct httpconn_set *conns;	/* the connections, the output budget */
 	const struct http_route *routes;
 	size_t n_routes;
@@ -53,13 +57,37 @@ struct http {
 	struct http_track track[HTTP_TRACK];
 };
 
+/* Whether fd came through the read-only listener: any socket but a Unix one. A TCP
+ * peer has no credentials to check, and a bridge to it may carry anyone. */
 static bool
-http_peer_may_write(struct http *h, struct evhttp_request *req)
+http_fd_read_only(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	return getsockname(fd, (struct sockaddr *)&ss, &len) != 0 || ss.ss_family != AF_UNIX;
+}
+
+static bool
+http_fd_may_write(struct http *h, int fd)
+{
+	return !http_fd_read_only(fd) && peer_may_write(&h->peer, fd);
+}
+
+static int
+http_req_fd(struct evhttp_request *req)
 {
 	struct evhttp_connection *conn = evhttp_request_get_connection(req);
 
-	return conn != NULL && peer_may_write(&h->peer,
-	    bufferevent_getfd(evhttp_connection_get_bufferevent(conn)));
+	return conn != NULL ? bufferevent_getfd(evhttp_connection_get_bufferevent(conn)) : -1;
+}
+
+static bool
+http_peer_may_write(struct http *h, struct evhttp_request *req)
+{
+	int fd = http_req_fd(req);
+
+	return fd >= 0 && http_fd_may_write(h, fd);
 }
 
 /*
@@ -87,7 +115,7 @@ http_input(void *arg, struct evhttp_connection *conn, struct evbuffer *in,
 	head[sizeof head - 1] = '\0';
 	if (head[0] < 'A' || head[0] > 'Z' || strchr(head, ' ') == NULL)
 		return;
-	bulk = strcmp(head, import) == 0 && peer_may_write(&h->peer, bufferevent_getfd(bev));
+	bulk = strcmp(head, import) == 0 && http_fd_may_write(h, bufferevent_getfd(bev));
 	evhttp_connection_set_max_body_size(conn, bulk ? HTTP_MAX_BULK_BODY : HTTP_MAX_READ);
 }
 
@@ -177,12 +205,13 @@ http_send_buffer(struct http *h, struct evhttp_request *req, int status, const c
 	char len[24];
 
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
-	/* evhttp sends no body to a HEAD, and then no length either: the same fields as
-	 * the GET (RFC 9110 §9.3.2). */
+	/* A HEAD gets the fields of the GET (RFC 9110 §9.3.2), its length too, and no
+	 * body: libevent 2.1 would send one (it only leaves out the length). */
 	if (http_is_head(req)) {
 		snprintf(len, sizeof len, "%zu", evbuffer_get_length(buf));
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Length",
 		    len);
+		evbuffer_drain(buf, evbuffer_get_length(buf));
 	}
 	http_count(h, req, status);
 	evhttp_send_reply(req, status, render_status_title(status), buf);
@@ -539,7 +568,27 @@ http_host_missing(struct evhttp_request *req)
 	    NULL;
 }
 
-/* A request the server refuses before routing: answered (400), true. */
+/*
+ * The TCP listener serves reads alone, whoever the peer: any other method than GET and
+ * HEAD is refused before routing (405, whatever the path), so no write, reload or
+ * clock move can come through it.
+ */
+static bool
+http_read_only_refused(struct http *h, struct evhttp_request *req)
+{
+	enum evhttp_cmd_type t = evhttp_request_get_command(req);
+	int fd = http_req_fd(req);
+
+	if (t == EVHTTP_REQ_GET || t == EVHTTP_REQ_HEAD || fd < 0 || !http_fd_read_only(fd))
+		return false;
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
+	http_reply_error(h, req, 405, "method_not_allowed", "%s is not allowed here: this "
+	    "TCP listener (http_listen) serves only GET and HEAD; writes go through the "
+	    "daemon's Unix socket", http_method_name(t));
+	return true;
+}
+
+/* A request the server refuses before routing: answered (400, 405), true. */
 static bool
 http_refused(struct http *h, struct evhttp_request *req)
 {
@@ -556,7 +605,7 @@ http_refused(struct http *h, struct evhttp_request *req)
 		    "Host header field (RFC 9112 §3.2), e.g. \"Host: localhost\"");
 		return true;
 	}
-	return false;
+	return http_read_only_refused(h, req);
 }
 
 /* Whether route r serves method: a HEAD is served as a GET (RFC 9110 §9.3.2), and evhttp
@@ -706,8 +755,38 @@ http_listen(struct http *h, struct event_base *base, int fd, const struct config
 	return 0;
 }
 
+/* The read-only TCP listener on fd (>= 0, from systemd) or cfg's http_listen, if
+ * either: 0, or -1 with *cause. */
+static int
+http_listen_tcp(struct http *h, struct event_base *base, int fd, const struct config *cfg,
+    char **cause)
+{
+	bool passed = fd >= 0;
+
+	if (!passed && cfg->http_listen == NULL)
+		return 0;
+	if (!passed && (fd = listen_bind_tcp(cfg->http_listen, cause)) < 0)
+		return -1;
+	/* evconnlistener does not make a passed descriptor non-blocking itself. */
+	evutil_make_socket_nonblocking(fd);
+	h->tcp_name = xstrdup(passed ? "the socket systemd passed" : cfg->http_listen);
+	h->tcp = evconnlistener_new(base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE, 0, fd);
+	if (h->tcp == NULL || evhttp_bind_listener(h->server, h->tcp) == NULL) {
+		*cause = xasprintf("cannot listen on %s", h->tcp_name);
+		if (h->tcp != NULL)
+			evconnlistener_free(h->tcp);
+		else
+			close(fd);
+		h->tcp = NULL;
+		return -1;
+	}
+	evconnlistener_set_error_cb(h->tcp, http_accept_error);
+	log_info("serving GET and HEAD alone on TCP %s", h->tcp_name);
+	return 0;
+}
+
 struct http *
-http_new(struct event_base *base, int fd, const struct config *cfg,
+http_new(struct event_base *base, int fd, int http_fd, const struct config *cfg,
     const struct http_route *routes, size_t n_routes, const struct http_deps *deps,
     char **cause)
 {
@@ -717,7 +796,8 @@ http_new(struct event_base *base, int fd, const struct config *cfg,
 	h->routes = routes;
 	h->n_routes = n_routes;
 	listen_limit_connections(cfg->max_connections);
-	if (http_listen(h, base, fd, cfg, cause) != 0) {
+	if (http_listen(h, base, fd, cfg, cause) != 0 ||
+	    http_listen_tcp(h, base, http_fd, cfg, cause) != 0) {
 		http_free(h);
 		return NULL;
 	}
@@ -738,10 +818,15 @@ http_accepting(struct http *h, bool on)
 {
 	if (h->listener == NULL)
 		return;
-	if (on && !h->stopped)
+	if (on && !h->stopped) {
 		evconnlistener_enable(h->listener);
-	else if (!on)
+		if (h->tcp != NULL)
+			evconnlistener_enable(h->tcp);
+	} else if (!on) {
 		evconnlistener_disable(h->listener);
+		if (h->tcp != NULL)
+			evconnlistener_disable(h->tcp);
+	}
 }
 
 void
@@ -762,5 +847,6 @@ http_free(struct http *h)
 	/* After the connections: each one's close callback takes it out of the set. */
 	httpconn_stop(h->conns);
 	listen_unlink(&h->bound);
+	free(h->tcp_name);
 	free(h);
 }

@@ -51,8 +51,11 @@ struct http_deps {
 struct http;
 
 /* Serve routes on fd (>= 0, from systemd) or on the socket cfg names (bound with its
- * mode and group), with cfg's connection limits: the server, or NULL with *cause. */
-struct http *http_new(struct event_base *base, int fd, const struct config *cfg,
+ * mode and group), and on http_fd (>= 0, from systemd) or cfg's http_listen (when
+ * set) a TCP listener that serves GET and HEAD alone (any other method: 405), with
+ * cfg's connection limits: the server, or NULL with *cause. */
+struct http *http_new(struct event_base *base, int fd, int http_fd,
+    const struct config *cfg,
     const struct http_route *routes, size_t n_routes, const struct http_deps *deps,
     char **cause);
 /* Close every connection and the listener (and unlink the path it bound); NULL is a

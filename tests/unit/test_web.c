@@ -89,7 +89,7 @@ start_web(struct fx *fx, char **cause)
 		.clock = fx->clock, .metrics = fx->m, .app = { reload, reload_status, fx },
 	};
 
-	return web_new(fx->base, -1, fx->cfg, fx->cal, &deps, cause);
+	return web_new(fx->base, -1, -1, fx->cfg, fx->cal, &deps, cause);
 }
 
 /* Everything but the web (start_web). */
