@@ -259,6 +259,7 @@ install: all
 		>$(DESTDIR)$(SYSTEMDUNITDIR)/protocold.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/protocold.service
 	$(INSTALL) -m 0644 systemd/protocold.socket $(DESTDIR)$(SYSTEMDUNITDIR)/
+	$(INSTALL) -m 0644 systemd/protocold-http.socket $(DESTDIR)$(SYSTEMDUNITDIR)/
 	$(INSTALL) -m 0644 systemd/protocold.sysusers $(DESTDIR)$(SYSUSERSDIR)/protocold.conf
 	$(INSTALL) -m 0644 systemd/protocold.tmpfiles $(DESTDIR)$(TMPFILESDIR)/protocold.conf
 	$(INSTALL) -d $(DESTDIR)$(DATADIR)
@@ -291,10 +292,11 @@ install: all
 # one (it was edited), the database in /var/lib/protocold and the user.
 uninstall:
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && [ "$$(id -u)" = 0 ]; then \
-		systemctl disable --now protocold.service protocold.socket 2>/dev/null || true; \
+		systemctl disable --now protocold.service protocold.socket protocold-http.socket 2>/dev/null || true; \
 	fi
 	rm -f $(DESTDIR)$(BINDIR)/protocold $(DESTDIR)$(BINDIR)/protocolctl
 	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/protocold.service $(DESTDIR)$(SYSTEMDUNITDIR)/protocold.socket
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/protocold-http.socket
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/protocold.conf $(DESTDIR)$(TMPFILESDIR)/protocold.conf
 	rm -f $(DESTDIR)$(DATADIR)/postgresql-tcp.conf
 	rm -f $(addprefix $(DESTDIR)$(DATADIR)/rules/,$(notdir $(wildcard conf/rules/*.ini)))

@@ -163,6 +163,39 @@ curl -s -o /dev/null -d '{"advance":"48h"}' "$TCP/v1/clock"
 api GET /v1/clock
 check "TCP: the clock did not move" "$now" "$(j .now)"
 
+# --- both sockets passed by systemd, told apart by name ------------------------------
+if command -v systemd-socket-activate >/dev/null; then
+	PORT2=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	SOCK2=$T/act.sock
+	# The config's own socket and http_listen are not used: the passed ones are.
+	sed "s|^socket = .*|socket = $T/unused.sock|; s|^database = .*|database = $(new_database act)|" \
+		"$CONF" >"$T/act.ini"
+	systemd-socket-activate -l "$SOCK2" -l "127.0.0.1:$PORT2" --fdname=api:http \
+		"$PROTOCOLD" -c "$T/act.ini" --test-clock=2026-11-23T12:00:00-03:00 \
+		>>"$LOG" 2>&1 &
+	ACT=$!
+	for _ in $(seq 1 100); do
+		curl -s --max-time 1 -o /dev/null "http://127.0.0.1:$PORT2/v1/health/ready" && break
+		sleep 0.05
+	done
+	code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT2/v1/version")
+	check "activation: GET on the socket named http" 200 "$code"
+	code=$(curl -s -o /dev/null -w '%{http_code}' -d '{"id":"A1","seller":"S1"}' \
+		"http://127.0.0.1:$PORT2/v1/protocols")
+	check "activation: the socket named http is read-only" 405 "$code"
+	code=$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK2" \
+		-H 'Content-Type: application/json' -d '{"id":"A1","seller":"S1"}' \
+		http://localhost/v1/protocols)
+	check "activation: the socket named api takes writes" 201 "$code"
+	check "activation: the config's socket was not bound" no \
+		"$([ -e "$T/unused.sock" ] && echo yes || echo no)"
+	kill -TERM "$ACT"
+	wait "$ACT"
+	check "activation: the daemon exits 0" 0 "$?"
+else
+	ok "activation with named sockets # SKIP no systemd-socket-activate"
+fi
+
 # --- http_listen's values -----------------------------------------------------------
 for bad in "127.0.0.1" "localhost:9464" "127.0.0.1:0" "127.0.0.1:70000" "::1:9464" \
     "[::1]9464" "127.0.0.1:x"; do
