@@ -168,8 +168,14 @@ if command -v systemd-socket-activate >/dev/null; then
 	PORT2=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	SOCK2=$T/act.sock
 	# The config's own socket and http_listen are not used: the passed ones are.
-	sed "s|^socket = .*|socket = $T/unused.sock|; s|^database = .*|database = $(new_database act)|" \
-		"$CONF" >"$T/act.ini"
+	ACTDB=$(new_database act)
+	while IFS= read -r line; do
+		case $line in
+		"socket = "*) echo "socket = $T/unused.sock" ;;
+		"database = "*) echo "database = $ACTDB" ;;
+		*) echo "$line" ;;
+		esac
+	done <"$CONF" >"$T/act.ini"
 	systemd-socket-activate -l "$SOCK2" -l "127.0.0.1:$PORT2" --fdname=api:http \
 		"$PROTOCOLD" -c "$T/act.ini" --test-clock=2026-11-23T12:00:00-03:00 \
 		>>"$LOG" 2>&1 &
