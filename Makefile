@@ -329,7 +329,7 @@ endif
 # one (it was edited), the database in /var/lib/protocold and the user.
 uninstall:
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && [ "$$(id -u)" = 0 ]; then \
-		systemctl disable --now protocold.service protocold.socket 2>/dev/null || true; \
+		systemctl disable --now protocold.service protocold.socket protocold-http.socket 2>/dev/null || true; \
 	fi
 	rm -f $(DESTDIR)$(BINDIR)/protocold $(DESTDIR)$(BINDIR)/protocolctl
 	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/protocold.service \

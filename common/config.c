@@ -524,6 +524,7 @@ config_free(struct config *cfg)
 	free(cfg->path);
 	free(cfg->database);
 	free(cfg->socket);
+	free(cfg->http_listen);
 	free(cfg->write_group);
 	free(cfg->instance);
 	free(cfg->timezone);

@@ -45,6 +45,7 @@ struct config {
 	char *database;
 	char *socket;
 	unsigned socket_mode;
+	char *http_listen;	/* the read-only TCP listener, "HOST:PORT"; NULL: none */
 	char *write_group;	/* NULL when not set */
 	char *instance;		/* this instance's name in a cluster; NULL: hostname:pid */
 	char *timezone;

@@ -32,12 +32,13 @@ static const struct {
 static confkeys_parse_fn confkeys_database, confkeys_socket, confkeys_mode, confkeys_group,
     confkeys_timezone, confkeys_sync, confkeys_deadline, confkeys_holidays, confkeys_extra,
     confkeys_log, confkeys_maxconn, confkeys_idle, confkeys_readmap, confkeys_instance,
-    confkeys_rules_files, confkeys_rules_default;
+    confkeys_rules_files, confkeys_rules_default, confkeys_http_listen;
 
 static const struct confkeys_key confkeys_daemon[] = {
 	{ "database", confkeys_database, 0, false },
 	{ "socket", confkeys_socket, 0, false },
 	{ "socket_mode", confkeys_mode, 0, false },
+	{ "http_listen", confkeys_http_listen, 0, false },
 	{ "write_group", confkeys_group, 0, false },
 	{ "timezone", confkeys_timezone, 0, false },
 	{ "synchronous", confkeys_sync, 0, false },
@@ -155,6 +156,20 @@ confkeys_socket(const struct confkeys_dest *d, int arg, const char *value, char 
 		return -1;
 	free(d->cfg->socket);
 	d->cfg->socket = path;
+	return 0;
+}
+
+/* The read-only TCP listener (protocold(8)); absent: none. */
+static int
+confkeys_http_listen(const struct confkeys_dest *d, int arg, const char *value,
+    char **why)
+{
+	char *addr;
+
+	if (confval_hostport(value, &addr, why) == -1)
+		return -1;
+	free(d->cfg->http_listen);
+	d->cfg->http_listen = addr;
 	return 0;
 }
 

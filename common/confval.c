@@ -1,8 +1,10 @@
 #include "confval.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <grp.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
@@ -91,6 +93,55 @@ confval_socket(const char *dir, const char *value, char **out, char **why)
 }
 
 /* [daemon] */
+
+int
+confval_split_hostport(const char *value, char *host, size_t hostlen, unsigned *port)
+{
+	const char *colon, *end;
+	size_t n;
+	char *stop;
+	unsigned long p;
+
+	if (value[0] == '[') {
+		if ((end = strchr(value, ']')) == NULL || end[1] != ':')
+			return -1;
+		value++;
+		colon = end + 1;
+	} else if ((colon = strrchr(value, ':')) == NULL)
+		return -1;
+	else
+		end = colon;
+	n = (size_t)(end - value);
+	if (n == 0 || n >= hostlen || colon[1] == '\0' ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1))
+		return -1;
+	p = strtoul(colon + 1, &stop, 10);
+	if (p < 1 || p > 65535)
+		return -1;
+	memcpy(host, value, n);
+	host[n] = '\0';
+	*port = (unsigned)p;
+	return 0;
+}
+
+int
+confval_hostport(const char *value, char **out, char **why)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	unsigned char addr[sizeof(struct in6_addr)];
+	unsigned port;
+	bool v6 = value[0] == '[';
+
+	if (confval_split_hostport(value, host, sizeof host, &port) != 0 ||
+	    inet_pton(v6 ? AF_INET6 : AF_INET, host, addr) != 1) {
+		*why = xasprintf("\"%s\" is not a TCP address: an IPv4 address and a port, or "
+		    "an IPv6 address in brackets and a port (e.g. 127.0.0.1:9464 or "
+		    "[::1]:9464)", value);
+		return -1;
+	}
+	*out = xstrdup(value);
+	return 0;
+}
 
 int
 confval_mode(const char *value, unsigned *out, char **why)

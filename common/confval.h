@@ -28,6 +28,13 @@ int confval_socket(const char *dir, const char *value, char **out, char **why);
 int confval_mode(const char *value, unsigned *out, char **why);
 /* A group that exists now (getgrnam), copied into a malloc'd *out. */
 int confval_group(const char *value, char **out, char **why);
+/* A TCP address "HOST:PORT": HOST an IPv4 address, or an IPv6 one in brackets
+ * ("[::1]:9464"), PORT 1 to 65535; *out is a copy of value. */
+int confval_hostport(const char *value, char **out, char **why);
+/* Split a value confval_hostport took into its host (no brackets) and port: 0, or -1
+ * when it is malformed. */
+int confval_split_hostport(const char *value, char *host, size_t hostlen,
+    unsigned *port);
 /* A zone of the tz database (tz_check), copied into a malloc'd *out. */
 int confval_timezone(const char *value, char **out, char **why);
 /* "full" (*full = true) or "normal" (false). */

@@ -128,7 +128,7 @@ daemon_loop(void)
 }
 
 static int
-daemon_start_web(struct daemon *d, int fd, char **cause)
+daemon_start_web(struct daemon *d, int fd, int http_fd, char **cause)
 {
 	struct web_deps deps = {
 		.store = d->store, .engine = d->engine, .turn = d->turn, .sched = d->sched,
@@ -136,7 +136,7 @@ daemon_start_web(struct daemon *d, int fd, char **cause)
 		.app = { daemon_reload, daemon_reload_status, d },
 	};
 
-	d->web = web_new(d->base, fd, runconf_get(d->conf), runconf_cal(d->conf), &deps,
+	d->web = web_new(d->base, fd, http_fd, runconf_get(d->conf), runconf_cal(d->conf), &deps,
 	    cause);
 	return d->web == NULL ? -1 : 0;
 }
@@ -232,7 +232,7 @@ daemon_test_clock(struct daemon *d, const int64_t *start, char **cause)
 
 int
 daemon_start(struct daemon *d, bool test_clock, const int64_t *test_start, int fd,
-    char **cause)
+    int http_fd, char **cause)
 {
 	const struct config *cfg = runconf_get(d->conf);
 	char *why = NULL;
@@ -256,7 +256,7 @@ daemon_start(struct daemon *d, bool test_clock, const int64_t *test_start, int f
 	if (test_clock && daemon_test_clock(d, test_start, cause) != 0)
 		return -1;
 	reload_check_start(d->conf, d->store);
-	return daemon_start_web(d, fd, cause);
+	return daemon_start_web(d, fd, http_fd, cause);
 }
 
 /* SIGTERM, SIGINT: commit and answer what is in flight (its fsync done), answer the

@@ -40,11 +40,12 @@ struct daemon {
  * problem). */
 int daemon_configure(struct daemon *d, const char *path, char **errors);
 /* Start the parts on a new loop, the API on fd (>= 0: passed by systemd) or the
- * configured socket: 0, or -1 with *cause (malloc'd). test_clock: the clock is a test
+ * configured socket, the read-only TCP listener on http_fd (>= 0: passed by systemd)
+ * or the configured http_listen (if any): 0, or -1 with *cause (malloc'd). test_clock: the clock is a test
  * clock, at *test_start when given (kept in the database), else at the instant the
  * database keeps (the real now the first time). */
 int daemon_start(struct daemon *d, bool test_clock, const int64_t *test_start, int fd,
-    char **cause);
+    int http_fd, char **cause);
 /* Tell systemd, catch the signals, apply what expired meanwhile, and run the loop
  * until a stop: the exit status (0, or 1 when a lost commit stopped it). */
 int daemon_run(struct daemon *d);

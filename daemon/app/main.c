@@ -102,12 +102,13 @@ main(int argc, char **argv)
 	struct daemon d = { 0 };
 	char *cause = NULL;
 	int64_t start;
-	int status;
+	int status, api_fd, http_fd;
 
 	parse_args(argc, argv, &o);
 	log_init("protocold", o.debug);
 	load_config(&o, &d);
-	if (daemon_start(&d, o.test_clock, test_start(&o, &start), sysd_listen_fd(),
+	sysd_listen_fds(&api_fd, &http_fd);
+	if (daemon_start(&d, o.test_clock, test_start(&o, &start), api_fd, http_fd,
 	    &cause) != 0)
 		fatalx("%s", cause);
 	if (o.test_clock)

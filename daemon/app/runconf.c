@@ -90,6 +90,9 @@ runconf_warn_static(const struct config *old, const struct config *cfg)
 		log_warnx("reload: instance changed; it applies at the next start");
 	if (strcmp(old->socket, cfg->socket) != 0 || old->socket_mode != cfg->socket_mode)
 		log_warnx("reload: socket settings changed; they apply at the next start");
+	if ((old->http_listen == NULL) != (cfg->http_listen == NULL) ||
+	    (old->http_listen != NULL && strcmp(old->http_listen, cfg->http_listen) != 0))
+		log_warnx("reload: http_listen changed; it applies at the next start");
 	if (old->sync_full != cfg->sync_full)
 		log_warnx("reload: synchronous changed; it applies at the next start");
 	if (old->read_map_mib != cfg->read_map_mib)

@@ -1,8 +1,11 @@
 #include "sysd.h"
 
 #include <event2/event.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <syslog.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
@@ -25,20 +28,47 @@ struct sysd {
 	bool journal;			/* our stderr goes to journald */
 };
 
-int
-sysd_listen_fd(void)
+/* Whether fd is a listening stream socket of family (AF_UNIX, or AF_UNSPEC: an INET
+ * one). */
+static bool
+sysd_is_listener(int fd, int family)
 {
-	int n = sd_listen_fds(1);
+	if (family == AF_UNIX)
+		return sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) > 0;
+	return sd_is_socket_inet(fd, AF_UNSPEC, SOCK_STREAM, 1, 0) > 0;
+}
 
-	if (n <= 0)
-		return -1;
-	if (n > 1)
-		log_warnx("systemd passed %d sockets; using the first", n);
-	if (sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, NULL, 0) <= 0) {
-		log_warnx("the socket systemd passed is not a listening Unix stream socket");
-		return -1;
+/*
+ * The sockets systemd passed, told apart by their FileDescriptorName=: "http" is the
+ * read-only TCP listener (protocold-http.socket), any other name the API's Unix
+ * socket (protocold.socket: "api", or systemd's default, the unit's name).
+ */
+void
+sysd_listen_fds(int *api, int *http)
+{
+	char **names = NULL;
+	int n = sd_listen_fds_with_names(1, &names);
+
+	*api = *http = -1;
+	for (int i = 0; i < n; i++) {
+		int fd = SD_LISTEN_FDS_START + i;
+		bool is_http = names != NULL && strcmp(names[i], "http") == 0;
+		int *slot = is_http ? http : api;
+
+		if (!sysd_is_listener(fd, is_http ? AF_UNSPEC : AF_UNIX))
+			log_warnx("the socket systemd passed as \"%s\" is not a listening %s "
+			    "stream socket; ignored", names != NULL ? names[i] : "?",
+			    is_http ? "TCP" : "Unix");
+		else if (*slot >= 0)
+			log_warnx("systemd passed more than one %s socket; using the first",
+			    is_http ? "http" : "API");
+		else
+			*slot = fd;
 	}
-	return SD_LISTEN_FDS_START;
+	if (names != NULL)
+		for (int i = 0; i < n; i++)
+			free(names[i]);
+	free(names);
 }
 
 void

@@ -22,8 +22,9 @@ typedef void sysd_status_fn(void *arg, sysd_text_fn *done, void *done_arg);
 
 struct sysd;
 
-/* The listening socket systemd passed (socket activation), or -1. */
-int sysd_listen_fd(void);
+/* The listening sockets systemd passed (socket activation), or -1 each: *api the Unix
+ * socket, *http the read-only TCP one (FileDescriptorName=http). */
+void sysd_listen_fds(int *api, int *http);
 /* When systemd asks for a watchdog (WatchdogSec=), ping it from base's loop at half
  * the interval (not while a commit has waited that long to be durable: a disk that no
  * longer writes), so a stuck daemon gets killed and restarted; and refresh STATUS=

@@ -31,6 +31,17 @@ struct feed_waiter {
 	struct feed_waiter *prev, *next;
 };
 
+/* A request whose `after` is past the end the feed knows: where the store's feed ends
+ * is read before it is taken (feed_check_start). */
+struct feed_check {
+	struct feed *feed;	/* NULL once the feed is freed: the answer is dropped */
+	struct evhttp_request *req;
+	int64_t after;
+	int limit, wait_s;
+	bool follow;
+	struct feed_check *prev, *next;
+};
+
 /* One entry of a page: its line, text[off, off + len), a newline after it. */
 struct feed_entry {
 	int64_t seq;
@@ -97,10 +108,15 @@ struct feed {
 	int64_t new_last;
 	bool busy, again;
 	bool clear_after;	/* a commit was seen: let the cache go after serving */
+	struct feed_check *checks;	/* requests past the end known, asking the store */
+	struct event *beat;	/* the followers' heartbeat */
+	struct timeval beat_every;
 };
 
 #define FEED_SWEEP_S 5	/* how often waiting connections are checked for a hang-up */
 #define FEED_FOLLOW_READ 64	/* a new follower's first read, in entries */
+#define FEED_BEAT_MAX_MS 30000	/* the followers' heartbeat, at most this far apart */
+#define FEED_BEAT_MIN_MS 250	/* ... and at least */
 
 static void
 feed_page_free(struct feed_page *pg)
@@ -461,8 +477,10 @@ feed_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	feed_run(w->feed, w);
 }
 
-void
-feed_get(struct feed *f, struct evhttp_request *req, int64_t after, int limit, int wait_s)
+/* Take a long-poll (its `after` is not past the feed's end). */
+static void
+feed_get_start(struct feed *f, struct evhttp_request *req, int64_t after, int limit,
+    int wait_s)
 {
 	struct feed_waiter *w = xcalloc(1, sizeof *w);
 	struct timeval tv = { wait_s, 0 };
@@ -503,11 +521,21 @@ feed_gone(void *arg)
 	feed_unlink(w);
 }
 
-void
-feed_follow(struct feed *f, struct evhttp_request *req, int64_t after)
+/* Take a follower (its `after` is not past the feed's end). A HEAD gets the stream's
+ * head at once and nothing more: it has no body to wait for. */
+static void
+feed_follow_start(struct feed *f, struct evhttp_request *req, int64_t after)
 {
-	struct feed_waiter *w = xcalloc(1, sizeof *w);
+	struct feed_waiter *w;
 
+	if (http_is_head(req)) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Transfer-Encoding",
+		    "chunked");
+		http_stream_start(f->http, req, "application/x-ndjson", NULL, NULL);
+		http_stream_end(f->http, req);
+		return;
+	}
+	w = xcalloc(1, sizeof *w);
 	w->req = req;
 	w->after = after;
 	w->want = FEED_FOLLOW_READ;
@@ -515,6 +543,101 @@ feed_follow(struct feed *f, struct evhttp_request *req, int64_t after)
 	feed_link(f, w);
 	http_stream_start(f->http, req, "application/x-ndjson", feed_gone, w);
 	feed_run(f, w);
+}
+
+static void feed_saw_last(struct feed *f, int64_t last);
+
+static void
+feed_check_unlink(struct feed_check *c)
+{
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else if (c->feed != NULL)
+		c->feed->checks = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+}
+
+/*
+ * Where the store's feed ends, for a request past the end the feed knew. A cursor
+ * past the committed end cannot be a position this feed gave: the database was
+ * restored from an older copy (or the cursor is made up), and waiting would wait
+ * for entries whose seqs will be other ones. So it is refused (409 cursor_ahead),
+ * once the store itself says so: on a cluster another instance may have committed
+ * further than this one has heard yet.
+ */
+static void
+feed_check_got(void *arg, int rc, int64_t last)
+{
+	struct feed_check *c = arg;
+	struct feed *f = c->feed;
+
+	feed_check_unlink(c);
+	if (f == NULL) {
+		free(c);
+		return;
+	}
+	if (rc != 0)
+		http_reply_error(f->http, c->req, 503, "database_unavailable", "cannot read "
+		    "where the feed ends: %s", store_error(f->st));
+	else if (c->after > last)
+		http_reply_error(f->http, c->req, 409, "cursor_ahead", "after=%lld is past the "
+		    "end of the feed, which ends at seq %lld: the database was probably "
+		    "restored from a backup; start again from after=%lld (or 0 to read the "
+		    "whole feed again)", (long long)c->after, (long long)last, (long long)last);
+	else {
+		feed_saw_last(f, last);
+		if (f->has_last)
+			feed_run(f, NULL);
+		if (c->follow)
+			feed_follow_start(f, c->req, c->after);
+		else
+			feed_get_start(f, c->req, c->after, c->limit, c->wait_s);
+	}
+	free(c);
+}
+
+/* Ask the store where the feed ends before taking req (feed_check_got). */
+static void
+feed_check_start(struct feed *f, struct evhttp_request *req, int64_t after, int limit,
+    int wait_s, bool follow)
+{
+	struct feed_check *c = xcalloc(1, sizeof *c);
+
+	*c = (struct feed_check){ .feed = f, .req = req, .after = after, .limit = limit,
+	    .wait_s = wait_s, .follow = follow, .next = f->checks };
+	if (f->checks != NULL)
+		f->checks->prev = c;
+	f->checks = c;
+	store_last_seq(f->st, feed_check_got, c);
+}
+
+/* The newest seq known committed, or about to be (an answer not yet applied). */
+static int64_t
+feed_known_last(const struct feed *f)
+{
+	return f->has_last && f->new_last > f->last ? f->new_last : f->last;
+}
+
+void
+feed_get(struct feed *f, struct evhttp_request *req, int64_t after, int limit, int wait_s)
+{
+	/* A HEAD has no body to wait for: it is answered at once. */
+	if (http_is_head(req))
+		wait_s = 0;
+	if (after > feed_known_last(f))
+		feed_check_start(f, req, after, limit, wait_s, false);
+	else
+		feed_get_start(f, req, after, limit, wait_s);
+}
+
+void
+feed_follow(struct feed *f, struct evhttp_request *req, int64_t after)
+{
+	if (after > feed_known_last(f))
+		feed_check_start(f, req, after, 0, 0, true);
+	else
+		feed_follow_start(f, req, after);
 }
 
 static void feed_read_last(struct feed *f);
@@ -625,6 +748,42 @@ feed_sweep(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * Every follower with no chunk on its way gets an empty line (NDJSON readers skip it):
+ * a quiet feed must not look like a dead connection to what lies between (a proxy, a
+ * bridge, a load balancer, the client's own timeout), and a peer that vanished without
+ * closing is found out when its output stops draining (the write timeout, http.c).
+ */
+static void
+feed_beat(evutil_socket_t fd, short what, void *arg)
+{
+	struct feed *f = arg;
+	struct evbuffer *buf;
+
+	for (struct feed_waiter *w = f->head; w != NULL; w = w->next) {
+		if (!w->follow || w->sending)
+			continue;
+		buf = evbuffer_new();
+		evbuffer_add(buf, "\n", 1);
+		w->sending = true;
+		evhttp_send_reply_chunk_with_cb(w->req, buf, feed_sent, w);
+		evbuffer_free(buf);
+	}
+}
+
+void
+feed_configure(struct feed *f, int64_t idle_timeout_ms)
+{
+	int64_t ms = idle_timeout_ms / 2;
+
+	if (ms > FEED_BEAT_MAX_MS)
+		ms = FEED_BEAT_MAX_MS;
+	if (ms < FEED_BEAT_MIN_MS)
+		ms = FEED_BEAT_MIN_MS;
+	f->beat_every = (struct timeval){ ms / 1000, ms % 1000 * 1000 };
+	event_add(f->beat, &f->beat_every);
+}
+
 struct feed *
 feed_new(struct event_base *base, struct store *st, struct http *h,
     struct jsonw_pool *pool)
@@ -640,6 +799,8 @@ feed_new(struct event_base *base, struct store *st, struct http *h,
 	f->gen = 1;
 	f->sweeper = event_new(base, -1, EV_PERSIST, feed_sweep, f);
 	event_add(f->sweeper, &every);
+	f->beat = event_new(base, -1, EV_PERSIST, feed_beat, f);
+	feed_configure(f, (int64_t)FEED_BEAT_MAX_MS * 2);
 	feed_read_last(f);
 	return f;
 }
@@ -677,7 +838,10 @@ feed_free(struct feed *f)
 		f->reading->feed = NULL;
 	if (f->last_read != NULL)
 		f->last_read->feed = NULL;
+	for (struct feed_check *c = f->checks; c != NULL; c = c->next)
+		c->feed = NULL;
 	event_free(f->sweeper);
+	event_free(f->beat);
 	free(f);
 }
 

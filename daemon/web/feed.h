@@ -22,6 +22,9 @@ struct store;
  * at a time and the next only once the last has left, so a slow reader holds at most
  * a chunk; one that stops reading while the daemon's output is over its budget is
  * dropped (its stream just ends; httpconn.h) and may resume with after= its last seq.
+ * A quiet stream carries an empty line now and then (feed_configure). An `after` past
+ * the end of the store's feed (a database restored from an older copy) is refused:
+ * 409 cursor_ahead.
  */
 
 #define FEED_CHUNK_BYTES (64 * 1024)
@@ -36,6 +39,9 @@ struct feed;
  * followers wait till then). Never NULL. */
 struct feed *feed_new(struct event_base *base, struct store *st, struct http *h,
     struct jsonw_pool *pool);
+/* Send the followers a heartbeat (an empty line) every half idle_timeout, 30 s at
+ * most: a quiet stream stays connected, for days. */
+void feed_configure(struct feed *f, int64_t idle_timeout_ms);
 /* feed_shutdown, then free; NULL is a no-op. Its reads still on their way are dropped
  * when their answers come (webread.h's rule). */
 void feed_free(struct feed *f);

@@ -5,6 +5,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <ctype.h>
@@ -14,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "httpconn.h"
@@ -39,25 +42,52 @@ struct http {
 	struct http_deps deps;
 	struct evhttp *server;
 	struct evconnlistener *listener;
+	struct evconnlistener *tcp;	/* the read-only listener, if any (evhttp's) */
+	char *tcp_name;			/* where it listens, for people */
 	struct httpconn_set *conns;	/* the connections, the output budget */
 	const struct http_route *routes;
 	size_t n_routes;
 	struct peer peer;		/* who may write */
 	struct listen bound;		/* the socket file we bound, if any */
 	bool stopped;			/* http_stop_listening: never accept again */
+	struct timeval idle;		/* idle_timeout */
 	/* When each request in progress arrived, for the latency metric: an
 	 * open-addressing table keyed by the request's address (no user data can hang
 	 * on an evhttp request). */
 	struct http_track track[HTTP_TRACK];
 };
 
+/* Whether fd came through the read-only listener: any socket but a Unix one. A TCP
+ * peer has no credentials to check, and a bridge to it may carry anyone. */
 static bool
-http_peer_may_write(struct http *h, struct evhttp_request *req)
+http_fd_read_only(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	return getsockname(fd, (struct sockaddr *)&ss, &len) != 0 || ss.ss_family != AF_UNIX;
+}
+
+static bool
+http_fd_may_write(struct http *h, int fd)
+{
+	return !http_fd_read_only(fd) && peer_may_write(&h->peer, fd);
+}
+
+static int
+http_req_fd(struct evhttp_request *req)
 {
 	struct evhttp_connection *conn = evhttp_request_get_connection(req);
 
-	return conn != NULL && peer_may_write(&h->peer,
-	    bufferevent_getfd(evhttp_connection_get_bufferevent(conn)));
+	return conn != NULL ? bufferevent_getfd(evhttp_connection_get_bufferevent(conn)) : -1;
+}
+
+static bool
+http_peer_may_write(struct http *h, struct evhttp_request *req)
+{
+	int fd = http_req_fd(req);
+
+	return fd >= 0 && http_fd_may_write(h, fd);
 }
 
 /*
@@ -85,7 +115,7 @@ http_input(void *arg, struct evhttp_connection *conn, struct evbuffer *in,
 	head[sizeof head - 1] = '\0';
 	if (head[0] < 'A' || head[0] > 'Z' || strchr(head, ' ') == NULL)
 		return;
-	bulk = strcmp(head, import) == 0 && peer_may_write(&h->peer, bufferevent_getfd(bev));
+	bulk = strcmp(head, import) == 0 && http_fd_may_write(h, bufferevent_getfd(bev));
 	evhttp_connection_set_max_body_size(conn, bulk ? HTTP_MAX_BULK_BODY : HTTP_MAX_READ);
 }
 
@@ -161,15 +191,48 @@ http_count(struct http *h, struct evhttp_request *req, int status)
 	httpconn_answer(h->conns, evhttp_request_get_connection(req), NULL, NULL);
 }
 
+bool
+http_is_head(struct evhttp_request *req)
+{
+	return evhttp_request_get_command(req) == EVHTTP_REQ_HEAD;
+}
+
 /* Send buf (emptied, freed) as the answer. */
 static void
 http_send_buffer(struct http *h, struct evhttp_request *req, int status, const char *type,
     struct evbuffer *buf)
 {
+	char len[24];
+
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
+	/* A HEAD gets the fields of the GET (RFC 9110 §9.3.2), its length too, and no
+	 * body: libevent 2.1 would send one (it only leaves out the length). */
+	if (http_is_head(req)) {
+		snprintf(len, sizeof len, "%zu", evbuffer_get_length(buf));
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Length",
+		    len);
+		evbuffer_drain(buf, evbuffer_get_length(buf));
+	}
 	http_count(h, req, status);
 	evhttp_send_reply(req, status, render_status_title(status), buf);
 	evbuffer_free(buf);
+}
+
+/*
+ * A stream's client only reads, maybe for days: its silence is no idleness, so the read
+ * timeout (idle_timeout, which libevent does not restart on a write) is lifted for
+ * the stream's life. The write timeout stays: output its peer has not taken for that
+ * long still ends it, and the stream's heartbeats (feed.c) make sure a dead peer is
+ * found out so.
+ */
+static void
+http_stream_timeouts(struct http *h, struct evhttp_request *req, bool streaming)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+
+	if (conn != NULL)
+		bufferevent_set_timeouts(evhttp_connection_get_bufferevent(conn),
+		    streaming ? NULL : &h->idle, &h->idle);
 }
 
 void
@@ -178,6 +241,7 @@ http_stream_start(struct http *h, struct evhttp_request *req, const char *type,
 {
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
 	http_count(h, req, 200);
+	http_stream_timeouts(h, req, true);
 	/* Dropped or gone, the connection takes the request with it: tell its holder. */
 	httpconn_answer(h->conns, evhttp_request_get_connection(req), fn, arg);
 	evhttp_send_reply_start(req, 200, "OK");
@@ -188,6 +252,7 @@ http_stream_end(struct http *h, struct evhttp_request *req)
 {
 	/* Its holder lets go: the connection goes on without telling anyone. */
 	httpconn_answer(h->conns, evhttp_request_get_connection(req), NULL, NULL);
+	http_stream_timeouts(h, req, false);
 	evhttp_send_reply_end(req);
 }
 
@@ -493,35 +558,91 @@ http_framing_bad(struct evhttp_request *req, char *why, size_t len)
 	return true;
 }
 
+/* An HTTP/1.1 request must name its host (RFC 9112 §3.2); HTTP/1.0 may not. */
+static bool
+http_host_missing(struct evhttp_request *req)
+{
+	bool v11 = req->major > 1 || (req->major == 1 && req->minor >= 1);
+
+	return v11 && evhttp_find_header(evhttp_request_get_input_headers(req), "Host") ==
+	    NULL;
+}
+
+/*
+ * The TCP listener serves reads alone, whoever the peer: any other method than GET and
+ * HEAD is refused before routing (405, whatever the path), so no write, reload or
+ * clock move can come through it.
+ */
+static bool
+http_read_only_refused(struct http *h, struct evhttp_request *req)
+{
+	enum evhttp_cmd_type t = evhttp_request_get_command(req);
+	int fd = http_req_fd(req);
+
+	if (t == EVHTTP_REQ_GET || t == EVHTTP_REQ_HEAD || fd < 0 || !http_fd_read_only(fd))
+		return false;
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
+	http_reply_error(h, req, 405, "method_not_allowed", "%s is not allowed here: this "
+	    "TCP listener (http_listen) serves only GET and HEAD; writes go through the "
+	    "daemon's Unix socket", http_method_name(t));
+	return true;
+}
+
+/* A request the server refuses before routing: answered (400, 405), true. */
+static bool
+http_refused(struct http *h, struct evhttp_request *req)
+{
+	char why[160];
+
+	if (http_framing_bad(req, why, sizeof why)) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+		http_reply_error(h, req, 400, "invalid_request", "%s; this connection is "
+		    "closed", why);
+		return true;
+	}
+	if (http_host_missing(req)) {
+		http_reply_error(h, req, 400, "invalid_request", "an HTTP/1.1 request needs a "
+		    "Host header field (RFC 9112 §3.2), e.g. \"Host: localhost\"");
+		return true;
+	}
+	return http_read_only_refused(h, req);
+}
+
+/* Whether route r serves method: a HEAD is served as a GET (RFC 9110 §9.3.2), and evhttp
+ * sends its answer's head without the body. */
+static bool
+http_method_fits(const struct http_route *r, const char *method)
+{
+	return strcmp(r->method, method) == 0 ||
+	    (strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0);
+}
+
 static void
 http_gencb(struct evhttp_request *req, void *arg)
 {
 	struct http *h = arg;
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 	const char *method = http_method_name(evhttp_request_get_command(req));
-	char id[256], allow[64] = "", why[160];
+	char id[256], allow[64] = "";
 	bool has_id, path_known = false;
 
 	http_track_start(h, req);
 	httpconn_request(h->conns, evhttp_request_get_connection(req));
-	if (http_framing_bad(req, why, sizeof why)) {
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
-		http_reply_error(h, req, 400, "invalid_request", "%s; this connection is "
-		    "closed", why);
+	if (http_refused(h, req))
 		return;
-	}
 	for (size_t i = 0; path != NULL && i < h->n_routes; i++) {
 		const struct http_route *r = &h->routes[i];
 
 		if (!http_match(r->pattern, path, id, sizeof id, &has_id))
 			continue;
-		if (strcmp(r->method, method) == 0) {
+		if (http_method_fits(r, method)) {
 			http_dispatch_route(h, req, r, id, has_id);
 			return;
 		}
 		path_known = true;
-		snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s",
-		    allow[0] ? ", " : "", r->method);
+		snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s%s",
+		    allow[0] ? ", " : "", r->method,
+		    strcmp(r->method, "GET") == 0 ? ", HEAD" : "");
 	}
 	if (!path_known) {
 		http_reply_error(h, req, 404, "route_not_found", "no such endpoint: %s %.200s",
@@ -590,6 +711,7 @@ http_configure(struct http *h, const struct config *cfg)
 {
 	struct timeval idle = { cfg->idle_timeout_ms / 1000, cfg->idle_timeout_ms % 1000 * 1000 };
 
+	h->idle = idle;
 	evhttp_set_max_body_size(h->server, HTTP_MAX_READ);
 	evhttp_set_max_headers_size(h->server, 16 * 1024);
 	evhttp_set_timeout_tv(h->server, &idle);
@@ -633,8 +755,38 @@ http_listen(struct http *h, struct event_base *base, int fd, const struct config
 	return 0;
 }
 
+/* The read-only TCP listener on fd (>= 0, from systemd) or cfg's http_listen, if
+ * either: 0, or -1 with *cause. */
+static int
+http_listen_tcp(struct http *h, struct event_base *base, int fd, const struct config *cfg,
+    char **cause)
+{
+	bool passed = fd >= 0;
+
+	if (!passed && cfg->http_listen == NULL)
+		return 0;
+	if (!passed && (fd = listen_bind_tcp(cfg->http_listen, cause)) < 0)
+		return -1;
+	/* evconnlistener does not make a passed descriptor non-blocking itself. */
+	evutil_make_socket_nonblocking(fd);
+	h->tcp_name = xstrdup(passed ? "the socket systemd passed" : cfg->http_listen);
+	h->tcp = evconnlistener_new(base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE, 0, fd);
+	if (h->tcp == NULL || evhttp_bind_listener(h->server, h->tcp) == NULL) {
+		*cause = xasprintf("cannot listen on %s", h->tcp_name);
+		if (h->tcp != NULL)
+			evconnlistener_free(h->tcp);
+		else
+			close(fd);
+		h->tcp = NULL;
+		return -1;
+	}
+	evconnlistener_set_error_cb(h->tcp, http_accept_error);
+	log_info("serving GET and HEAD alone on TCP %s", h->tcp_name);
+	return 0;
+}
+
 struct http *
-http_new(struct event_base *base, int fd, const struct config *cfg,
+http_new(struct event_base *base, int fd, int http_fd, const struct config *cfg,
     const struct http_route *routes, size_t n_routes, const struct http_deps *deps,
     char **cause)
 {
@@ -644,7 +796,8 @@ http_new(struct event_base *base, int fd, const struct config *cfg,
 	h->routes = routes;
 	h->n_routes = n_routes;
 	listen_limit_connections(cfg->max_connections);
-	if (http_listen(h, base, fd, cfg, cause) != 0) {
+	if (http_listen(h, base, fd, cfg, cause) != 0 ||
+	    http_listen_tcp(h, base, http_fd, cfg, cause) != 0) {
 		http_free(h);
 		return NULL;
 	}
@@ -665,10 +818,15 @@ http_accepting(struct http *h, bool on)
 {
 	if (h->listener == NULL)
 		return;
-	if (on && !h->stopped)
+	if (on && !h->stopped) {
 		evconnlistener_enable(h->listener);
-	else if (!on)
+		if (h->tcp != NULL)
+			evconnlistener_enable(h->tcp);
+	} else if (!on) {
 		evconnlistener_disable(h->listener);
+		if (h->tcp != NULL)
+			evconnlistener_disable(h->tcp);
+	}
 }
 
 void
@@ -689,5 +847,6 @@ http_free(struct http *h)
 	/* After the connections: each one's close callback takes it out of the set. */
 	httpconn_stop(h->conns);
 	listen_unlink(&h->bound);
+	free(h->tcp_name);
 	free(h);
 }

@@ -51,8 +51,11 @@ struct http_deps {
 struct http;
 
 /* Serve routes on fd (>= 0, from systemd) or on the socket cfg names (bound with its
- * mode and group), with cfg's connection limits: the server, or NULL with *cause. */
-struct http *http_new(struct event_base *base, int fd, const struct config *cfg,
+ * mode and group), and on http_fd (>= 0, from systemd) or cfg's http_listen (when
+ * set) a TCP listener that serves GET and HEAD alone (any other method: 405), with
+ * cfg's connection limits: the server, or NULL with *cause. */
+struct http *http_new(struct event_base *base, int fd, int http_fd,
+    const struct config *cfg,
     const struct http_route *routes, size_t n_routes, const struct http_deps *deps,
     char **cause);
 /* Close every connection and the listener (and unlink the path it bound); NULL is a
@@ -84,6 +87,8 @@ void http_reply_error(struct http *h, struct evhttp_request *req, int status,
 /* Answer with len bytes of text of Content-Type type, as they are. */
 void http_reply_text(struct http *h, struct evhttp_request *req, int status,
     const char *type, const char *text, size_t len);
+/* Whether req is a HEAD (served as a GET, without the body). */
+bool http_is_head(struct evhttp_request *req);
 /* The body as a JSON object, or NULL with *pb (400). */
 json_t *http_body_object(struct evhttp_request *req, struct problem *pb);
 /* A query parameter of the request, copied to buf; NULL when absent. */

@@ -7,7 +7,9 @@
 #include <malloc.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "clock.h"
 #include "log.h"
@@ -32,6 +34,8 @@ struct httpconn {
 	size_t queued;			/* bytes in out */
 	int64_t still_since_us;		/* out last gave bytes away, or filled from empty */
 	bool answering;			/* an answer is on its way: it may be dropped */
+	bool ours;			/* a request reached the daemon: its answer's
+					 * status line is counted by http.c */
 	httpconn_close_fn *onclose;	/* the holder of its request, if any */
 	void *onclose_arg;
 	struct httpconn *hnext;		/* in its bucket */
@@ -84,11 +88,44 @@ httpconn_total_changed(struct httpconn_set *set)
 		httpconn_arm(set, HTTPCONN_TRIM_DELAY_MS);
 }
 
+/*
+ * The answers libevent makes itself (a malformed request line or header block: 400, a
+ * header block or body over its limit: 413, a method it does not know: 501) never
+ * reach the daemon's handlers: there is no hook for them in libevent 2.1. They are seen
+ * here, as their status line enters the connection's output while no request of this
+ * connection reached the daemon since our last answer (c->ours), and counted like the
+ * daemon's own. A status line is added alone by evhttp (evhttp_make_header), never in
+ * a body; an interim 100 Continue is no answer.
+ */
+static void
+httpconn_count_foreign(struct httpconn *c, struct evbuffer *out, size_t added)
+{
+	struct evbuffer_ptr at;
+	char line[13];
+	int status;
+
+	if (added < sizeof line - 1 || evbuffer_ptr_set(out, &at, evbuffer_get_length(out) -
+	    added, EVBUFFER_PTR_SET) != 0 ||
+	    evbuffer_copyout_from(out, &at, line, sizeof line - 1) != sizeof line - 1)
+		return;
+	line[sizeof line - 1] = '\0';
+	if (strncmp(line, "HTTP/1.", 7) != 0 || line[8] != ' ' ||
+	    sscanf(line + 9, "%3d", &status) != 1 || status < 200)
+		return;
+	if (c->ours)
+		c->ours = false;	/* the daemon's answer, counted by http.c */
+	else
+		metrics_http(c->set->metrics, status, 0);
+}
+
 static void
 httpconn_out_cb(struct evbuffer *out, const struct evbuffer_cb_info *info, void *arg)
 {
 	struct httpconn *c = arg;
 	size_t now = evbuffer_get_length(out);
+
+	if (info->n_added > 0)
+		httpconn_count_foreign(c, out, info->n_added);
 
 	/* Progress is a byte taken by the socket; a queue that starts from empty starts
 	 * its wait now. */
@@ -251,6 +288,7 @@ httpconn_request(struct httpconn_set *set, struct evhttp_connection *evcon)
 		return;
 	c = httpconn_get(set, evcon);
 	c->answering = false;
+	c->ours = true;
 	c->onclose = NULL;
 	c->onclose_arg = NULL;
 }

@@ -2,6 +2,9 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -10,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "confval.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -71,6 +75,39 @@ listen_bind_path(struct listen *l, const char *path, unsigned mode, const char *
 		memset(&sb, 0, sizeof sb);
 	l->dev = sb.st_dev;
 	l->ino = sb.st_ino;
+	return fd;
+}
+
+int
+listen_bind_tcp(const char *addr, char **cause)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+	    .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE }, *ai;
+	char host[64], port[8];
+	unsigned p;
+	int fd, rc, one = 1;
+
+	if (confval_split_hostport(addr, host, sizeof host, &p) != 0) {
+		*cause = xasprintf("http_listen %s: not HOST:PORT", addr);
+		return -1;
+	}
+	snprintf(port, sizeof port, "%u", p);
+	if ((rc = getaddrinfo(host, port, &hints, &ai)) != 0) {
+		*cause = xasprintf("http_listen %s: %s", addr, gai_strerror(rc));
+		return -1;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (fd >= 0 && ai->ai_family == AF_INET6)	/* [::] means IPv6 alone, as written */
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
+		*cause = xasprintf("http_listen %s: %s", addr, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
 	return fd;
 }
 

@@ -21,6 +21,9 @@ struct listen {
  * fd, or -1 with *cause (malloc'd). */
 int listen_bind_path(struct listen *l, const char *path, unsigned mode, const char *group,
     char **cause);
+/* A listening, non-blocking TCP socket bound at addr ("HOST:PORT", as confval_hostport
+ * took it): its fd, or -1 with *cause (malloc'd). */
+int listen_bind_tcp(const char *addr, char **cause);
 /* The path l bound, or NULL. */
 const char *listen_bound_path(const struct listen *l);
 /* Remove the socket file l bound (if it is still ours), and forget it. */

@@ -84,8 +84,8 @@ web_cursor_key(struct web *w, char **cause)
 }
 
 struct web *
-web_new(struct event_base *base, int fd, const struct config *cfg, const struct cal *cal,
-    const struct web_deps *deps, char **cause)
+web_new(struct event_base *base, int fd, int http_fd, const struct config *cfg,
+    const struct cal *cal, const struct web_deps *deps, char **cause)
 {
 	struct web *w = xcalloc(1, sizeof *w);
 	struct http_deps hd = { .ctx = w, .st = deps->store, .turn = deps->turn,
@@ -109,11 +109,12 @@ web_new(struct event_base *base, int fd, const struct config *cfg, const struct 
 	routes = api_routes(&n);
 	/* Nothing is served before the loop runs: the feed and the secret may come
 	 * after the server. */
-	if ((w->http = http_new(base, fd, cfg, routes, n, &hd, cause)) == NULL) {
+	if ((w->http = http_new(base, fd, http_fd, cfg, routes, n, &hd, cause)) == NULL) {
 		web_free(w);
 		return NULL;
 	}
 	w->feed = feed_new(base, w->st, w->http, w->pool);
+	feed_configure(w->feed, cfg->idle_timeout_ms);
 	if (web_cursor_key(w, cause) != 0) {
 		web_free(w);
 		return NULL;
@@ -147,6 +148,7 @@ web_reconfigure(struct web *w, const struct config *cfg, const struct cal *cal)
 	w->cal = cal;
 	render_configure(w->render, cfg);
 	http_reconfigure(w->http, cfg);
+	feed_configure(w->feed, cfg->idle_timeout_ms);
 }
 
 void

@@ -60,14 +60,15 @@ struct web_deps {
 struct web;
 
 /* Serve the API on fd (>= 0, from systemd) or on the socket cfg names (bound with its
- * mode and group), with cfg and cal (valid until the next web_reconfigure). The
+ * mode and group), and its reads alone on http_fd (>= 0, from systemd) or cfg's
+ * http_listen (http.h), with cfg and cal (valid until the next web_reconfigure). The
  * cursors' secret is asked from the store now: when the store answers before
  * returning (SQLite) and fails, NULL with *cause (malloc'd); when it answers later,
  * connections wait in the socket's backlog until it has (nothing is served before the
  * web can sign a list's cursor; an answer that failed is logged, the connections are
  * then taken, lists answer 503 and ask again). The web, or NULL with *cause. */
-struct web *web_new(struct event_base *base, int fd, const struct config *cfg,
-    const struct cal *cal, const struct web_deps *deps, char **cause);
+struct web *web_new(struct event_base *base, int fd, int http_fd,
+    const struct config *cfg, const struct cal *cal, const struct web_deps *deps, char **cause);
 /* Drop the imports in progress (their committed batches stay), answer the waiting
  * feed requests, cancel the store's reads still on their way (their requests are
  * never answered; their callbacks, when they come, touch nothing of the web:

@@ -122,8 +122,8 @@ feed "after=$N"
 check "nothing after the last seq: no items, next = after" "200 0 $N" \
 	"$STATUS $(j '"\(.items | length) \(.next)"')"
 feed "after=$((N + 50))"
-check "after beyond the end: next = after" "0 $((N + 50))" \
-	"$(j '"\(.items | length) \(.next)"')"
+check "after beyond the end: 409 cursor_ahead (a restored database)" "409 cursor_ahead" \
+	"$STATUS $(j .code)"
 feed "after=5&limit=3"
 check "after=5&limit=3 → seqs 6 7 8, next 8" "6 7 8|8" \
 	"$(j '"\([.items[].seq | tostring] | join(" "))|\(.next)"')"

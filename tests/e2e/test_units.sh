@@ -46,6 +46,7 @@ for f in /usr/bin/protocold /usr/bin/protocolctl; do
 	[ -x "$ROOT$f" ] || missing="$missing $f"
 done
 for f in "$UNITDIR/protocold.service" "$UNITDIR/protocold.socket" \
+	"$UNITDIR/protocold-http.socket" \
 	"$SYSUSERSDIR/protocold.conf" "$TMPFILESDIR/protocold.conf" \
 	/etc/protocold/protocold.ini /usr/share/man/man8/protocold.8 \
 	/usr/share/man/man5/protocold.ini.5 /usr/share/man/man5/protocold.rules.5; do
@@ -112,9 +113,10 @@ done
 # It only warns (exit 0) on what it does not like: any output is a failure. Man pages are
 # checked above (verify would look for them on the host).
 out=$(cd "$ROOT" && systemd-analyze verify --man=no --root="$ROOT" \
-	protocold.service protocold.socket 2>&1)
+	protocold.service protocold.socket protocold-http.socket 2>&1)
 rc=$?
-check "systemd-analyze verify --root: protocold.service and protocold.socket" "0 " "$rc $out"
+check "systemd-analyze verify --root: protocold.service, protocold.socket, protocold-http.socket" \
+	"0 " "$rc $out"
 # The check can fail: a misspelt key is reported.
 sed 's/^NoNewPrivileges=/NoNewPrivilege=/' "$SERVICE" >"$ROOT$UNITDIR/protocold-typo.service"
 out=$(cd "$ROOT" && systemd-analyze verify --man=no --root="$ROOT" protocold-typo.service 2>&1)

@@ -178,7 +178,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (rfc3339_parse(FUZZ_NOW, &fz.now) != 0)
 		fatalx("fuzz: bad FUZZ_NOW");
 	fuzz_make_db();
-	if (daemon_start(&fz.d, true, &fz.now, -1, &cause) != 0)
+	if (daemon_start(&fz.d, true, &fz.now, -1, -1, &cause) != 0)
 		fatalx("fuzz: %s", cause);
 	sched_kick(fz.d.sched);
 	return 0;

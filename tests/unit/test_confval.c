@@ -92,6 +92,35 @@ confval_socket__longer_than_sun_path__says_how_long(void **state)
 }
 
 static void
+confval_hostport__ipv4_or_bracketed_ipv6_and_a_port__only(void **state)
+{
+	static const char *good[] = { "127.0.0.1:9464", "0.0.0.0:1", "[::1]:9464",
+	    "[::]:65535", "[fe80::1]:80" };
+	static const char *bad[] = { "127.0.0.1", "localhost:9464", "127.0.0.1:0",
+	    "127.0.0.1:65536", "::1:9464", "[::1]9464", "[::1]:", "127.0.0.1:x",
+	    "127.0.0.1:94 64", "[127.0.0.1]:80", ":9464", "256.0.0.1:80", "" };
+	char *out, *why, host[64];
+	unsigned port;
+
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		out = why = NULL;
+		assert_int_equal(confval_hostport(good[i], &out, &why), 0);
+		assert_string_equal(out, good[i]);
+		free(out);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		out = why = NULL;
+		assert_int_equal(confval_hostport(bad[i], &out, &why), -1);
+		assert_null(out);
+		assert_non_null(strstr(why, "e.g. 127.0.0.1:9464 or [::1]:9464"));
+		free(why);
+	}
+	assert_int_equal(confval_split_hostport("[::1]:9464", host, sizeof host, &port), 0);
+	assert_string_equal(host, "::1");
+	assert_int_equal(port, 9464);
+}
+
+static void
 confval_mode__octal_up_to_0777__is_accepted_else_explained(void **state)
 {
 	unsigned mode = 1;
@@ -260,6 +289,7 @@ main(void)
 		T(confval_path__relative__is_resolved_against_dir_with_dots_folded),
 		T(confval_database__a_postgresql_uri__is_kept_as_written),
 		T(confval_socket__longer_than_sun_path__says_how_long),
+		T(confval_hostport__ipv4_or_bracketed_ipv6_and_a_port__only),
 		T(confval_mode__octal_up_to_0777__is_accepted_else_explained),
 		T(confval_group__missing_group__is_explained),
 		T(confval_timezone__unknown_zone__suggests_one),

@@ -89,7 +89,7 @@ start_web(struct fx *fx, char **cause)
 		.clock = fx->clock, .metrics = fx->m, .app = { reload, reload_status, fx },
 	};
 
-	return web_new(fx->base, -1, fx->cfg, fx->cal, &deps, cause);
+	return web_new(fx->base, -1, -1, fx->cfg, fx->cal, &deps, cause);
 }
 
 /* Everything but the web (start_web). */
@@ -570,6 +570,89 @@ events__follow_with_later_reads__every_entry_once_in_seq_order(void **state)
 	assert_true(seq >= 6);
 }
 
+/* A cursor past the end the feed knows is judged by where the store's feed ends
+ * (another instance may have committed further): served when the store has it, 409
+ * cursor_ahead, naming the last seq, when the store ends before it. */
+static void
+events__after_past_the_end_known__the_store_decides(void **state)
+{
+	struct fx *fx = *state;
+	char target[64], want[64];
+	struct reply r;
+	int64_t end;
+	int fd;
+
+	create(fx, "P1");
+	end = feed_end(fx);
+	fakestore_defer_reads(fx->fs, true);
+	create(fx, "P2");	/* the feed reads its new end later */
+	snprintf(target, sizeof target, "/v1/events?after=%lld", (long long)end + 1);
+	fd = cl_send(fx, "GET", target, NULL);
+	for (int i = 0; i < 8; i++)
+		answer_reads(fx);
+	cl_answer(fx, fd, &r);
+	close(fd);
+	assert_int_equal(r.status, 200);
+	snprintf(want, sizeof want, "\"next\":%lld", (long long)end + 1);
+	assert_non_null(strstr(r.body, want));
+	snprintf(target, sizeof target, "/v1/events?after=%lld&follow=1", (long long)end + 9);
+	fd = cl_send(fx, "GET", target, NULL);
+	until_queued(fx, 1);
+	cl_nothing(fx, fd);	/* not refused before the store said where it ends */
+	for (int i = 0; i < 8; i++)
+		answer_reads(fx);
+	cl_answer(fx, fd, &r);
+	close(fd);
+	assert_int_equal(r.status, 409);
+	assert_non_null(strstr(r.body, "\"code\":\"cursor_ahead\""));
+	snprintf(want, sizeof want, "ends at seq %lld", (long long)end + 1);
+	assert_non_null(strstr(r.body, want));
+	fakestore_defer_reads(fx->fs, false);
+}
+
+/* Read the head of an answer on fd (to the empty line) into buf: its length. */
+static size_t
+cl_head(struct fx *fx, int fd, char *buf, size_t len)
+{
+	size_t have = 0;
+
+	for (int i = 0; i < 3000 && strstr(buf, "\r\n\r\n") == NULL; i++)
+		have = cl_read(fx, fd, buf, len - 1, have, 1);
+	assert_non_null(strstr(buf, "\r\n\r\n"));
+	return have;
+}
+
+/* HEAD is GET without the body (and its length); HTTP/1.1 needs a Host. */
+static void
+head__as_get_without_body__and_host_required(void **state)
+{
+	struct fx *fx = *state;
+	static const char head[] = "HEAD /v1/version HTTP/1.1\r\nHost: t\r\n\r\n";
+	static const char nohost[] = "GET /v1/version HTTP/1.1\r\n\r\n";
+	char buf[4096] = "", want[64];
+	struct reply get;
+	size_t n;
+	int fd;
+
+	request(fx, "GET", "/v1/version", NULL, &get);
+	assert_int_equal(get.status, 200);
+	fd = cl_connect(fx);
+	assert_int_equal(write(fd, head, sizeof head - 1), (ssize_t)(sizeof head - 1));
+	n = cl_head(fx, fd, buf, sizeof buf);
+	assert_int_equal(n, (size_t)(strstr(buf, "\r\n\r\n") - buf) + 4);	/* no body */
+	assert_int_equal(atoi(buf + 9), 200);
+	snprintf(want, sizeof want, "Content-Length: %zu\r\n", get.body_len);
+	assert_non_null(strstr(buf, want));
+	cl_nothing(fx, fd);
+	close(fd);
+	memset(buf, 0, sizeof buf);
+	fd = cl_connect(fx);
+	assert_int_equal(write(fd, nohost, sizeof nohost - 1), (ssize_t)(sizeof nohost - 1));
+	cl_head(fx, fd, buf, sizeof buf);
+	assert_int_equal(atoi(buf + 9), 400);
+	close(fd);
+}
+
 /* --------------------------------------------------- the stop, the status */
 
 struct status_seen {
@@ -869,6 +952,8 @@ main(void)
 		T(events__two_long_polls_at_one_position__share_one_page_read),
 		T(events__long_poll_waits__a_commit_wakes_it_through_later_reads),
 		T(events__follow_with_later_reads__every_entry_once_in_seq_order),
+		T(events__after_past_the_end_known__the_store_decides),
+		T(head__as_get_without_body__and_host_required),
 		T(status_text__answer_later__told_once_when_it_came),
 		T(web_free__reads_on_their_way__cancelled_and_their_answers_dropped),
 		T(ready__store_unreachable__503_not_ready_with_why_live_still_200),
