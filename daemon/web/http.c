@@ -480,8 +480,11 @@ http_dispatch_route(struct http *h, struct evhttp_request *req, const struct htt
 		return;
 	}
 	if (r->write && !http_peer_may_write(h, req)) {
-		http_reply_error(h, req, 403, "forbidden", "writes need root, the daemon's user "
-		    "or a member of the configured write_group; this peer may only read");
+		http_reply_error(h, req, 403, "forbidden", "%s", http_req_fd(req) >= 0 &&
+		    http_fd_read_only(http_req_fd(req)) ? "the TCP listener only reads; this "
+		    "needs the Unix socket and a peer that may write" : "writes need root, the "
+		    "daemon's user or a member of the configured write_group; this peer may "
+		    "only read");
 		return;
 	}
 	if (!r->write && !store_reads_ready(h->deps.st)) {

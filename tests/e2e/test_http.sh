@@ -162,6 +162,11 @@ now=$(j .now)
 curl -s -o /dev/null -d '{"advance":"48h"}' "$TCP/v1/clock"
 api GET /v1/clock
 check "TCP: the clock did not move" "$now" "$(j .now)"
+# A GET that hands out the whole database is a writer's: never on TCP.
+code=$(curl -s -o "$T/b" -w '%{http_code}' "$TCP/v1/backup")
+check "TCP: GET /v1/backup refused (403)" 403 "$code"
+grep -q 'TCP listener only reads' "$T/b" && ok "TCP: the refusal says why" ||
+	not_ok "TCP: the refusal says why"
 
 # --- both sockets passed by systemd, told apart by name ------------------------------
 if command -v systemd-socket-activate >/dev/null; then
