@@ -72,6 +72,10 @@ OBJ := $(BUILD)/obj
 # The built-in rulebook (doc/rules.md): conf/rules/casas-bahia.ini as a C string.
 BUILTIN     := $(BUILD)/gen/builtin.c
 COMMON_OBJS := $(COMMON_SRCS:%.c=$(OBJ)/%.o) $(BUILTIN:%.c=$(OBJ)/%.o)
+# The operator's page (protocold(8), THE PAGE): daemon/web/ui/'s files as C strings,
+# linked into the web wing, so the daemon needs no installed file for its own page.
+UI_FILES    := daemon/web/ui/index.html daemon/web/ui/app.js daemon/web/ui/app.css
+UI_GEN      := $(BUILD)/gen/ui.c
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(OBJ)/%.o)
 CTL_OBJS    := $(CTL_SRCS:%.c=$(OBJ)/%.o)
 UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -85,6 +89,7 @@ LIB_app     := $(BUILD)/libapp.a
 LIBD        := $(LIB_app) $(LIB_web) $(LIB_store) $(LIB_core)
 
 $(foreach w,$(WINGS),$(eval $(LIB_$(w)): $(patsubst %.c,$(OBJ)/%.o,$(call wing_srcs,$(w)))))
+$(LIB_web): $(UI_GEN:%.c=$(OBJ)/%.o)
 $(LIB_core) $(LIB_store) $(LIB_web) $(LIB_app):
 	@rm -f $@
 	ar rcs $@ $^
@@ -104,6 +109,17 @@ $(BUILTIN): conf/rules/casas-bahia.ini
 	  echo '#include "rulebook.h"'; echo 'const char rulebook_builtin_text[] ='; \
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
 	  echo ';'; } > $@
+
+# ui_string FILE NAME: FILE as the C string NAME (each line a literal, so no limit bites).
+ui_string = echo 'const char $(2)[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/?/\\?/g' -e 's/$$/\\n"/' $(1); echo ';';
+$(UI_GEN): $(UI_FILES)
+	@mkdir -p $(dir $@)
+	{ echo '/* Generated from daemon/web/ui/ by the Makefile: do not edit. */'; \
+	  echo '#include "page.h"'; \
+	  $(call ui_string,daemon/web/ui/index.html,page_index_html) \
+	  $(call ui_string,daemon/web/ui/app.js,page_app_js) \
+	  $(call ui_string,daemon/web/ui/app.css,page_app_css) } > $@
 
 $(LIBC): $(COMMON_OBJS)
 	@rm -f $@
@@ -217,7 +233,8 @@ $(FUZZ_DIR)/libcommon.a: $(COMMON_SRCS:%.c=$(FUZZ_DIR)/obj/%.o) \
 	@rm -f $@
 	ar rcs $@ $^
 
-$(FUZZ_DIR)/libdaemon.a: $(DAEMON_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
+$(FUZZ_DIR)/libdaemon.a: $(DAEMON_SRCS:%.c=$(FUZZ_DIR)/obj/%.o) \
+    $(UI_GEN:%.c=$(FUZZ_DIR)/obj/%.o)
 	@rm -f $@
 	ar rcs $@ $^
 

@@ -126,6 +126,8 @@ admin_stats_body(struct web *web, struct jsonw *w, const struct store_stats *s,
 	render_time(w, clock_now(web->clock));
 	jsonw_key(w, "feed_waiting");
 	jsonw_int(w, feed_waiting(web->feed));
+	jsonw_key(w, "feed_last_seq");
+	jsonw_int(w, feed_last_seq(web->feed));
 	jsonw_obj_end(w);
 }
 

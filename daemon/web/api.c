@@ -15,6 +15,7 @@
 #include "feed.h"
 #include "import.h"
 #include "market.h"
+#include "page.h"
 #include "render.h"
 #include "rfc3339.h"
 #include "store.h"
@@ -639,6 +640,10 @@ static const struct http_route api_table[] = {
 	{ "GET", "/v1/backup", webbackup_get, true, false },
 	{ "GET", "/v1/clock", testclock_get, false, false },
 	{ "POST", "/v1/clock", testclock_post, true, false },
+	{ "GET", "/", page_index, false, false },
+	{ "GET", "/ui/app.js", page_app_js_get, false, false },
+	{ "GET", "/ui/app.css", page_app_css_get, false, false },
+	{ "GET", "/ui/chart.js", page_chartjs_get, false, false },
 };
 
 const struct http_route *

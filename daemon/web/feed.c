@@ -619,6 +619,12 @@ feed_known_last(const struct feed *f)
 	return f->has_last && f->new_last > f->last ? f->new_last : f->last;
 }
 
+int64_t
+feed_last_seq(const struct feed *f)
+{
+	return f->has_last ? f->last : 0;
+}
+
 void
 feed_get(struct feed *f, struct evhttp_request *req, int64_t after, int limit, int wait_s)
 {
