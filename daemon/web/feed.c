@@ -622,7 +622,7 @@ feed_known_last(const struct feed *f)
 int64_t
 feed_last_seq(const struct feed *f)
 {
-	return f->has_last ? f->last : 0;
+	return f->last;
 }
 
 void

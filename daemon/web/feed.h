@@ -61,7 +61,7 @@ void feed_notify(struct feed *f);
  * known); the waiters are served. */
 void feed_moved(struct feed *f, int64_t last);
 /* The newest seq known committed (0 until the store told): a follower's `after` that is
- * never ahead of the feed (no 409 cursor_ahead); read from memory. */
+ * never ahead of the feed (no 409 cursor_ahead); from memory. */
 int64_t feed_last_seq(const struct feed *f);
 /* How many requests are waiting or following. */
 int feed_waiting(const struct feed *f);
