@@ -360,13 +360,21 @@ class Live:
         for step in (self.operations_and_health, self.create, self.actions_and_events,
                      self.sellers, self.lists_and_history, self.feed,
                      self.forecast_stats_metrics, self.import_, self.reload, self.clock,
-                     self.peers, self.globals_, self.head, self.backup):
+                     self.peers, self.globals_, self.head, self.backup, self.page):
             try:
                 step()
             except Exception as e:	# one broken step must not hide the others
                 not_ok("the scenario's step %s ran to its end" % step.__name__,
                        "%s: %s" % (type(e).__name__, e))
         self.coverage()
+
+    def page(self):
+        """The operator's page and its files (chart.js: 404 without libjs-chart.js)."""
+        for path in ("/", "/ui/app.js", "/ui/app.css"):
+            self.do("GET", path, expect=200)
+            self.do("HEAD", path, expect=200)
+        self.do("GET", "/ui/chart.js", expect=(200, 404))
+        self.do("HEAD", "/ui/chart.js", expect=(200, 404))
 
     def operations_and_health(self):
         self.do("GET", "/v1/health/live", expect=200)
