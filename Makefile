@@ -10,7 +10,8 @@ OPT      ?= -O2
 # Debian packages: what the build needs, then what the tests need (postgresql-15: the
 # throw-away server tests/run.sh starts for the tests on PostgreSQL; python3-psycopg2:
 # the torture tests' checks of its tables; mandoc, python3-jsonschema, bash-completion,
-# zsh, prometheus (promtool), debhelper, lintian: the checks of tests/tools/).
+# zsh, prometheus (promtool), debhelper, lintian: the checks of tests/tools/; chromium and
+# libjs-chart.js: the page's browser test).
 DEB_BUILD := gcc make pkg-config libevent-dev libsqlite3-dev libsystemd-dev \
              libinih-dev libjansson-dev libpq-dev tzdata
 # curl and jq: the README's tour, after `make run` alone.
@@ -18,7 +19,7 @@ DEB_RUN   := curl jq
 DEB_TEST  := libcmocka-dev sqlite3 procps python3 systemd clang libclang-rt-14-dev \
              time util-linux postgresql-15 python3-psycopg2 mandoc python3-yaml \
              python3-jsonschema bash-completion zsh prometheus debhelper dpkg-dev fakeroot \
-             lintian
+             lintian chromium libjs-chart.js
 
 # The daemon's wings (doc/design.md): what each may include is checked by
 # tests/layers.sh. Headers are found by name, whatever their wing.
