@@ -329,7 +329,13 @@ async function openTimeline(id) {
 
 /* --- refresh every 10 s ------------------------------------------------------------ */
 
+let refreshing = false;	/* one refresh at a time, even when one takes over 10 s */
+let refreshes = 0;
+
 async function refresh() {
+	if (refreshing)
+		return;
+	refreshing = true;
 	try {
 		const [st, metrics] = await Promise.all([getJSON('v1/stats'),
 		    getText('metrics')]);
@@ -343,6 +349,7 @@ async function refresh() {
 		await renderRisk(heading);
 		tid('updated-at').textContent = showInstant(st.now);
 		tid('updated-at').setAttribute('data-at', st.now);
+		tid('updated-at').setAttribute('data-refreshes', String(++refreshes));
 		showError('');
 		if (!feedStarted) {
 			feedStarted = true;
@@ -350,6 +357,8 @@ async function refresh() {
 		}
 	} catch (err) {
 		showError(err.message);
+	} finally {
+		refreshing = false;
 	}
 }
 
