@@ -162,7 +162,11 @@ browse() {
 		'require("playwright-core/package.json").version')), chromium $("$CHROMIUM" --version 2>/dev/null |
 		awk '{ print $2 }')"
 	mkdir -p "$SHOTDIR"
-	shot=$SHOTDIR/page-$(date -u +%Y%m%dT%H%M%SZ).png
+	if [ -n "${LOGDIR:-}" ]; then
+		shot=$SHOTDIR/tools_test_page.png	# beside tools_test_page.log (tests/run.sh)
+	else
+		shot=$SHOTDIR/page-$(date -u +%Y%m%dT%H%M%SZ).png
+	fi
 	NODE_PATH=$NPM_DIR/node_modules timeout 60 node tests/tools/page/check.js \
 		"http://127.0.0.1:$PORT/" "$T/d.sock" "$shot" 2>&1
 	echo "# screenshot: $shot"

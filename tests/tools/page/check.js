@@ -223,7 +223,13 @@ async function closest(page, now) {
 	ok(ticked && /\d+h \d+m \d+s|\d+m \d+s|\d+s/.test(before),
 		`the countdown ticks ("${before}" changed after ${Date.now() - t0} ms, within 1.5 s)`,
 		`now "${await text(page, cd)}"`);
-	return shown[0].id;
+	// The row to click: the one with the longest history (the richest timeline).
+	let best = shown[0].id, most = -1;
+	for (const r of shown) {
+		const n = (await get(`/v1/protocols/${encodeURIComponent(r.id)}/history`)).items.length;
+		if (n > most) { best = r.id; most = n; }
+	}
+	return best;
 }
 
 let created = 0;
