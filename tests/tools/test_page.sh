@@ -152,7 +152,7 @@ seed() {
 }
 
 browse() {
-	local shot
+	local shot rc
 	if ! npm_install; then
 		echo "not ok - npm ci of the pinned playwright-core into $NPM_DIR"
 		sed 's/^/#   /' "$T/npm.log" | tail -n 8
@@ -169,6 +169,12 @@ browse() {
 	fi
 	NODE_PATH=$NPM_DIR/node_modules timeout 60 node tests/tools/page/check.js \
 		"http://127.0.0.1:$PORT/" "$T/d.sock" "$shot" 2>&1
+	rc=$?
+	case $rc in
+	124) echo "not ok - the browser's checks finished within 60 s" ;;
+	0 | 1) ;;
+	*) echo "not ok - the browser's checks ended abnormally (status $rc)" ;;
+	esac
 	echo "# screenshot: $shot"
 }
 

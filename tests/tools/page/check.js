@@ -120,6 +120,18 @@ async function counts(page) {
 	const nd = await text(page, tid('next-due'));
 	ok(st.clocks.next_due ? nd !== '' && nd !== '—' : nd === '' || nd === '—',
 		'next-due is shown when a clock runs', `page "${nd}", /v1/stats ${JSON.stringify(st.clocks.next_due)}`);
+	if (st.clocks.next_due) {
+		// In the configured timezone: the local hour and minute the API's instant carries
+		// (its offset is the configured one), whatever the format around them.
+		const hm = st.clocks.next_due.at.slice(11, 16);
+		ok(nd.includes(hm), `next-due shows the instant in the configured timezone (${hm} of ${st.clocks.next_due.at})`,
+			`page "${nd}"`);
+	}
+	const body = await page.locator('body').innerText({ timeout: T });
+	const missing = ['Pendente', 'Aguardando', 'Encerrado', 'Não resolvido', 'Mediado', 'Resolvido']
+		.filter((l) => !body.includes(l));
+	ok(missing.length === 0, 'the states carry the portal\'s labels (Pendente, Aguardando, Encerrado, Não resolvido, Mediado, Resolvido)',
+		`missing: ${missing.join(', ')}`);
 	const m = await get('/metrics');
 	const line = String(m).split('\n').find((l) => /^protocold_scheduler_oldest_due_seconds[ {]/.test(l));
 	const want = line ? Number(line.trim().split(/\s+/).pop()) : NaN;
