@@ -17,6 +17,8 @@ const { chromium } = require('playwright-core');
 const [URL_, SOCK, SHOT] = process.argv.slice(2);
 const STATES = ['pending', 'awaiting', 'closed', 'unresolved', 'mediation', 'resolved'];
 const OUTCOMES = ['mediation', 'pending', 'resolved'];
+const LABELS = { pending: 'Pendente', awaiting: 'Aguardando', closed: 'Encerrado',
+	unresolved: 'Não resolvido', mediation: 'Mediado', resolved: 'Resolvido' };
 const T = 5000;	// the timeout of one wait on the page, ms
 
 let failed = 0;
@@ -128,8 +130,7 @@ async function counts(page) {
 			`page "${nd}"`);
 	}
 	const body = await page.locator('body').innerText({ timeout: T });
-	const missing = ['Pendente', 'Aguardando', 'Encerrado', 'Não resolvido', 'Mediado', 'Resolvido']
-		.filter((l) => !body.includes(l));
+	const missing = Object.values(LABELS).filter((l) => !body.includes(l));
 	ok(missing.length === 0, 'the states carry the portal\'s labels (Pendente, Aguardando, Encerrado, Não resolvido, Mediado, Resolvido)',
 		`missing: ${missing.join(', ')}`);
 	const m = await get('/metrics');
@@ -283,6 +284,7 @@ async function feed(page) {
 	ok(await shows(c.id, 3000), 'a protocol of another seller shows before filtering');
 	const input = page.locator(tid('feed-seller')).first();
 	await input.fill('page-s2', { timeout: T });
+	await input.press('End');	// a page may listen to keyup
 	await input.dispatchEvent('change');
 	const d = await create('page-s2');
 	const e = await create('page-s3');
@@ -293,6 +295,7 @@ async function feed(page) {
 		'feed-seller "page-s2" hides the rows of seller page-s3 (before and after it was typed), keeps page-s2\'s',
 		`page-s2 new row shown: ${s2}; page-s3 rows hidden: ${hidden}`);
 	await input.fill('', { timeout: T });
+	await input.press('End');
 	await input.dispatchEvent('change');
 	ok(await shows(e.id, 3000), 'an empty feed-seller shows every seller again');
 }
@@ -310,8 +313,13 @@ async function timeline(page, id) {
 	h.items.forEach((it, i) => {
 		const r = shown[i];
 		if (!r || r.seq !== it.seq) bad.push(`entry ${i}: seq ${it.seq}, page ${r && r.seq}`);
-		else for (const f of [it.cause, it.name, it.to])
-			if (!r.text.includes(f)) bad.push(`seq ${it.seq}: "${f}" not in "${r.text.trim()}"`);
+		else {
+			for (const f of [it.cause, it.name])
+				if (!r.text.includes(f)) bad.push(`seq ${it.seq}: "${f}" not in "${r.text.trim()}"`);
+			// The state it went to, as the API names it or by its portal label.
+			if (!r.text.includes(it.to) && !r.text.includes(LABELS[it.to]))
+				bad.push(`seq ${it.seq}: neither "${it.to}" nor "${LABELS[it.to]}" in "${r.text.trim()}"`);
+		}
 	});
 	ok(all && bad.length === 0, `a click on closest row ${id} shows its timeline: one row per history entry (${n}), with cause, name and state`,
 		`page ${shown.length} rows\n${bad.join('\n')}`);
