@@ -86,6 +86,9 @@ async function heading(now) {
 
 const text = async (page, sel) => ((await page.locator(sel).first().textContent({ timeout: T })) || '').trim();
 const tid = (id) => `[data-testid="${id}"]`;
+// A timeline row's cause may be in Portuguese.
+const CAUSES = { create: ['criação', 'criado', 'abertura'], action: ['ação'], event: ['evento'],
+	expiry: ['prazo vencido', 'vencimento', 'expiração', 'expirou'], warning: ['aviso', 'alerta'] };
 
 // Wait until FN (run in the page) is true; false after MS.
 async function until(page, fn, arg, ms) {
@@ -314,14 +317,20 @@ async function timeline(page, id) {
 		const r = shown[i];
 		if (!r || r.seq !== it.seq) bad.push(`entry ${i}: seq ${it.seq}, page ${r && r.seq}`);
 		else {
-			for (const f of [it.cause, it.name])
-				if (!r.text.includes(f)) bad.push(`seq ${it.seq}: "${f}" not in "${r.text.trim()}"`);
+			if (!r.text.includes(it.name)) bad.push(`seq ${it.seq}: "${it.name}" not in "${r.text.trim()}"`);
+			// The cause as the API names it or in Portuguese.
+			const causes = [it.cause, ...(CAUSES[it.cause] || [])];
+			if (!causes.some((c) => r.text.toLowerCase().includes(c)))
+				bad.push(`seq ${it.seq}: none of ${causes.join(', ')} in "${r.text.trim()}"`);
+			// The instant in the configured timezone (its local hour and minute).
+			if (!r.text.includes(it.at.slice(11, 16)))
+				bad.push(`seq ${it.seq}: at ${it.at}: "${it.at.slice(11, 16)}" not in "${r.text.trim()}"`);
 			// The state it went to, as the API names it or by its portal label.
 			if (!r.text.includes(it.to) && !r.text.includes(LABELS[it.to]))
 				bad.push(`seq ${it.seq}: neither "${it.to}" nor "${LABELS[it.to]}" in "${r.text.trim()}"`);
 		}
 	});
-	ok(all && bad.length === 0, `a click on closest row ${id} shows its timeline: one row per history entry (${n}), with cause, name and state`,
+	ok(all && bad.length === 0, `a click on closest row ${id} shows its timeline: one row per history entry (${n}), with cause, name, state and instant`,
 		`page ${shown.length} rows\n${bad.join('\n')}`);
 	const want = p.clock && p.clock.explain ? p.clock.explain.text.trim() : '';
 	const has = await until(page, ([sel, w]) => {
