@@ -120,12 +120,17 @@ seed() {
 	for s in page-s1 page-s2 page-s3; do
 		call PUT "/v1/sellers/$s" '{"envvias":false}' >/dev/null || return
 	done
-	# 59 days before the page's now: closed ones whose reply window (60 d) ends within
+	# 59 days before the page's now (2026-11-23 12:00 -03:00): closed ones whose reply window (60 d) ends within
 	# 48 h of it (the forecast's "resolved"), one the customer answers (unresolved).
 	for i in 1 2 3; do
 		create "C$i" page-s3 && act "C$i" message_customer '"message":"Olá"' || return
 	done
-	call POST /v1/clock '{"advance":"59d"}' >/dev/null || return
+	# Two days before: one asked for photos, answered, then asked to confirm the address;
+	# that wait runs out at the page's now (an expiry in its timeline, back to pending).
+	call POST /v1/clock '{"advance":"57d"}' >/dev/null || return
+	create A3 page-s1 && act A3 request_photos && event A3 customer_replied &&
+		act A3 confirm_address || return
+	call POST /v1/clock '{"advance":"2d"}' >/dev/null || return
 	event C3 customer_replied || return
 	# Pending: page-s1 five (two critical), page-s2 three, page-s3 one; opened earlier so
 	# that the clocks run out at different hours of the next 48 h.

@@ -323,14 +323,17 @@ async function timeline(page, id) {
 			if (!causes.some((c) => r.text.toLowerCase().includes(c)))
 				bad.push(`seq ${it.seq}: none of ${causes.join(', ')} in "${r.text.trim()}"`);
 			// The instant in the configured timezone (its local hour and minute).
-			if (!r.text.includes(it.at.slice(11, 16)))
-				bad.push(`seq ${it.seq}: at ${it.at}: "${it.at.slice(11, 16)}" not in "${r.text.trim()}"`);
+			for (const t of [it.at, it.due_at].filter(Boolean))
+				if (!r.text.includes(t.slice(11, 16)))
+					bad.push(`seq ${it.seq}: ${t}: "${t.slice(11, 16)}" not in "${r.text.trim()}"`);
+			if (it.late_ms !== undefined && !r.text.includes(String(it.late_ms)))
+				bad.push(`seq ${it.seq}: late_ms ${it.late_ms} not in "${r.text.trim()}"`);
 			// The state it went to, as the API names it or by its portal label.
 			if (!r.text.includes(it.to) && !r.text.includes(LABELS[it.to]))
 				bad.push(`seq ${it.seq}: neither "${it.to}" nor "${LABELS[it.to]}" in "${r.text.trim()}"`);
 		}
 	});
-	ok(all && bad.length === 0, `a click on closest row ${id} shows its timeline: one row per history entry (${n}), with cause, name, state and instant`,
+	ok(all && bad.length === 0, `a click on closest row ${id} shows its timeline: one row per history entry (${n}), with cause, name, state, instants and late_ms`,
 		`page ${shown.length} rows\n${bad.join('\n')}`);
 	const want = p.clock && p.clock.explain ? p.clock.explain.text.trim() : '';
 	const has = await until(page, ([sel, w]) => {
