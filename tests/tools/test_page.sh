@@ -173,11 +173,15 @@ browse() {
 		shot=$SHOTDIR/page-$(date -u +%Y%m%dT%H%M%SZ).png
 	fi
 	NODE_PATH=$NPM_DIR/node_modules timeout 60 node tests/tools/page/check.js \
-		"http://127.0.0.1:$PORT/" "$T/d.sock" "$shot" 2>&1
+		"http://127.0.0.1:$PORT/" "$T/d.sock" "$shot" >"$T/check.out" 2>&1
 	rc=$?
+	cat "$T/check.out"
+	# 1 with its own "not ok" lines; anything else is a failure of the driver itself.
 	case $rc in
+	0) ;;
 	124) echo "not ok - the browser's checks finished within 60 s" ;;
-	0 | 1) ;;
+	1) grep -q '^not ok' "$T/check.out" ||
+		echo "not ok - the browser's checks ended with status 1 (see above)" ;;
 	*) echo "not ok - the browser's checks ended abnormally (status $rc)" ;;
 	esac
 	echo "# screenshot: $shot"
