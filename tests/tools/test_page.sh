@@ -14,7 +14,7 @@
 # Unix socket with curl. Prints TAP ("ok N - ...", then 1..N). Skips (one ok # SKIP)
 # only when chromium or npm is missing.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit
 REPO=$PWD
 : "${PROTOCOLD:=$REPO/build/protocold}"
 : "${BUILD:=build}"
@@ -22,6 +22,12 @@ PY=/usr/bin/python3
 CHROMIUM=/usr/bin/chromium
 NPM_DIR=$REPO/build/npm/page
 SHOTDIR=${LOGDIR:-$REPO/build/test-logs}
+if [ ! -x "$CHROMIUM" ] || ! command -v npm >/dev/null || ! command -v node >/dev/null; then
+	echo "ok 1 - the page in a browser # SKIP $CHROMIUM or npm/node is not installed"
+	echo "1..1"
+	exit 0
+fi
+
 T=$(mktemp -d "${TMPDIR:-/tmp}/pd-page.XXXXXX")
 PIDS=
 
@@ -40,12 +46,6 @@ number() {
 	     { print; fflush() }
 	     END { print "1.." n }'
 }
-
-if [ ! -x "$CHROMIUM" ] || ! command -v npm >/dev/null || ! command -v node >/dev/null; then
-	echo "ok 1 - the page in a browser # SKIP $CHROMIUM or npm/node is not installed"
-	echo "1..1"
-	exit 0
-fi
 
 # playwright-core, installed once per lock file (the copy of the lock says which).
 npm_install() {
