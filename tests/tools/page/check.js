@@ -12,6 +12,7 @@
 // test makes meanwhile go there); SCREENSHOT: where the screenshot goes.
 const http = require('http');
 const fs = require('fs');
+const execFile = require('util').promisify(require('child_process').execFile);
 const { chromium } = require('playwright-core');
 
 const [URL_, SOCK, SHOT] = process.argv.slice(2);
@@ -268,12 +269,18 @@ async function closest(page, now) {
 	return best;
 }
 
+// create SELLER -> {id, t}: a protocol created with curl on the Unix socket, as an
+// operator's system would; t is when its answer came.
 let created = 0;
 async function create(seller) {
 	const id = `PAGE-${process.pid}-${++created}`;
-	const r = await api('POST', '/v1/protocols', { id, seller });
-	if (r.status !== 201) throw new Error(`POST /v1/protocols: ${r.status} ${JSON.stringify(r.body)}`);
-	return { id, t: Date.now() };
+	const { stdout } = await execFile('curl', ['-s', '--max-time', '5', '--unix-socket', SOCK,
+		'-H', 'Content-Type: application/json', '-w', '\n%{http_code}',
+		'--data', JSON.stringify({ id, seller }), 'http://localhost/v1/protocols']);
+	const t = Date.now();
+	const code = stdout.trim().split('\n').pop();
+	if (code !== '201') throw new Error(`curl POST /v1/protocols: ${code} ${stdout}`);
+	return { id, t };
 }
 
 async function feed(page) {
