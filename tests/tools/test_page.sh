@@ -7,9 +7,11 @@
 #   the counts against /v1/stats, the forecast table against /v1/forecast?within=48h and
 #   Chart.js loaded, the sellers at risk with their mediations_30d, the closest
 #   protocols sorted with a ticking countdown, a protocol created meanwhile in the live
-#   feed within a second (pause, resume, the seller filter), a protocol's timeline
-#   against its history, no console error or failed request, only GETs; a screenshot
-#   is kept in $LOGDIR (tests/run.sh passes its log directory) or else in build/.
+#   feed within a second (pause, resume, the seller filter), the feed after a burst of
+#   210 creates (at most 200 rows, all shown within 2 s), a protocol's timeline against
+#   its history, a 409 cursor_ahead on the feed (followed again from the feed's end,
+#   no loop), no console error or failed request, only GETs; a screenshot is kept in
+#   $LOGDIR (tests/run.sh passes its log directory) or else in build/test-logs/.
 # The daemon runs on --test-clock, SQLite, a temp dir; the data is seeded through its
 # Unix socket with curl. Prints TAP ("ok N - ...", then 1..N). Skips (one ok # SKIP)
 # only when chromium or npm is missing.
