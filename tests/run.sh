@@ -2,6 +2,7 @@
 # Runs every unit and end-to-end test against each build directory given
 # (default: build), then prints one line "N passed, N failed".
 # Unit binaries speak TAP (cmocka); e2e scripts print "ok - …" / "not ok - …".
+# Each script gets LOGDIR, this run's log directory, for the files it keeps (a screenshot).
 #
 # Both stores: everything runs on SQLite; with the first build, the end-to-end suite
 # and the short torture of the store (kill -9, downtime, clock steps) run again on
@@ -72,7 +73,7 @@ script() {
 	log="$logdir/$(echo "$1" | tr / _).log"
 	t0=$(date +%s)
 	env PROTOCOLD="$PWD/$2/protocold" PROTOCOLCTL="$PWD/$2/protocolctl" BUILD="$2" \
-		PROTOCOLD_PG="$script_pg" timeout "$3" bash "$4" >"$log" 2>&1 </dev/null &
+		PROTOCOLD_PG="$script_pg" LOGDIR="$logdir" timeout "$3" bash "$4" >"$log" 2>&1 </dev/null &
 	child=$!
 	wait "$child"
 	rc=$?
