@@ -367,13 +367,18 @@ async function refresh() {
 let feedStarted = false;
 let feedPaused = false;
 const feedBuffer = [];		/* entries that came while paused */
-const sellerOf = new Map();	/* protocol → seller (the feed's entries carry none) */
+const sellerOf = new Map();	/* protocol → its seller, once read (the feed's entries
+				 * carry none) */
+const sellerAsked = new Map();	/* protocol → the read of its seller, under way */
 
-async function sellerFor(id) {
-	if (!sellerOf.has(id))
-		sellerOf.set(id, getJSON('v1/protocols/' + encodeURIComponent(id))
-		    .then((p) => p.seller, () => ''));
-	return sellerOf.get(id);
+/* The seller of protocol id: read once, in the background, so that a burst of entries
+ * shows at once and each row gets its seller when it arrives. */
+function sellerFor(id) {
+	if (!sellerAsked.has(id))
+		sellerAsked.set(id, getJSON('v1/protocols/' + encodeURIComponent(id))
+		    .then((p) => p.seller, () => '')
+		    .then((s) => { sellerOf.set(id, s); return s; }));
+	return sellerAsked.get(id);
 }
 
 function feedFilter() {
@@ -385,6 +390,8 @@ function applyFilter(tr) {
 	tr.hidden = f !== '' && tr.getAttribute('data-seller') !== f;
 }
 
+const FEED_SELLER_CELL = 2;
+
 function showFeedEntry(e) {
 	const tbody = tid('feed').querySelector('tbody');
 	const tr = row({ 'data-seq': String(e.seq), 'data-protocol': e.protocol,
@@ -392,14 +399,24 @@ function showFeedEntry(e) {
 		e.seq, e.protocol, e.seller, CAUSES[e.cause] || e.cause, e.name,
 		(e.from ? LABELS[e.from] : '—') + ' → ' + LABELS[e.to], showInstant(e.at),
 	]);
+	e.tr = tr;
 	applyFilter(tr);
 	tbody.insertBefore(tr, tbody.firstChild);
 	while (tbody.children.length > FEED_KEEP)
 		tbody.removeChild(tbody.lastChild);
 }
 
-async function takeFeedEntry(e) {
-	e.seller = await sellerFor(e.protocol);
+function fillSeller(e, seller) {
+	e.seller = seller;
+	if (!e.tr)
+		return;		/* still held by a pause: shown with its seller later */
+	e.tr.setAttribute('data-seller', seller);
+	e.tr.children[FEED_SELLER_CELL].textContent = seller;
+	applyFilter(e.tr);
+}
+
+function takeFeedEntry(e) {
+	e.seller = sellerOf.get(e.protocol) || '';
 	if (feedPaused) {
 		feedBuffer.push(e);
 		if (feedBuffer.length > FEED_KEEP)
@@ -407,6 +424,8 @@ async function takeFeedEntry(e) {
 	} else {
 		showFeedEntry(e);
 	}
+	if (!sellerOf.has(e.protocol))
+		sellerFor(e.protocol).then((s) => fillSeller(e, s));
 }
 
 function feedStatus(text) {
@@ -422,8 +441,11 @@ async function followFeed(after) {
 			if (r.status === 409) {
 				/* cursor_ahead: the database went back; restart where it ends. */
 				const pb = await r.json();
-				const m = /after=(\d+)/.exec(pb.detail || '');
+				const m = /ends at seq (\d+)/.exec(pb.detail || '');
 				last = m ? Number(m[1]) : 0;
+				feedStatus('o feed recomeçou (banco restaurado?): seguindo de ' +
+				    last);
+				await new Promise((res) => setTimeout(res, 1000));
 				continue;
 			}
 			if (!r.ok || !r.body)
@@ -445,7 +467,7 @@ async function followFeed(after) {
 						continue;	/* a heartbeat */
 					const e = JSON.parse(line);
 					last = Math.max(last, e.seq);
-					await takeFeedEntry(e);
+					takeFeedEntry(e);
 				}
 			}
 		} catch (err) {
