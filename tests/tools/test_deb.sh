@@ -148,9 +148,10 @@ postinst_ok() {
 }
 check "postinst: sysusers, tmpfiles, protocold.socket/.service enabled, TCP one not" \
 	postinst_ok
-check "Depends: the shared libraries (shlibs) and tzdata" \
+check "Depends: the shared libraries (shlibs), tzdata and libjs-chart.js (the page's charts)" \
 	bash -c "dpkg-deb -f '$deb' Depends | grep -q 'libevent' &&
-	dpkg-deb -f '$deb' Depends | grep -q tzdata"
+	dpkg-deb -f '$deb' Depends | grep -q tzdata &&
+	dpkg-deb -f '$deb' Depends | grep -q libjs-chart.js"
 
 # --- The extracted tree ----------------------------------------------------------------
 dpkg-deb -x "$deb" "$T/root"

@@ -16,6 +16,10 @@
 'use strict';
 
 const REFRESH_MS = 10000;
+/* The forecast and the lists behind the risk tables cost the daemon range scans (see
+ * THE PAGE in protocold(8)): they are read again once a minute, not every refresh. */
+const SLOW_REFRESH_MS = 60000;
+let slowAt = -Infinity;
 const HOURS = 48;
 const PAGE_LIMIT = 1000;
 const MAX_PAGES = 5;
@@ -342,11 +346,14 @@ async function refresh() {
 		clockOffsetMs = Date.parse(st.now) - Date.now();
 		renderStats(st);
 		renderMetrics(st, metrics);
-		const fc = await loadForecast();
-		renderForecast(fc.hours);
-		const heading = await loadHeading(fc.until48);
-		renderClosest(heading);
-		await renderRisk(heading);
+		if (Date.now() - slowAt >= SLOW_REFRESH_MS) {
+			const fc = await loadForecast();
+			renderForecast(fc.hours);
+			const heading = await loadHeading(fc.until48);
+			renderClosest(heading);
+			await renderRisk(heading);
+			slowAt = Date.now();
+		}
 		tid('updated-at').textContent = showInstant(st.now);
 		tid('updated-at').setAttribute('data-at', st.now);
 		tid('updated-at').setAttribute('data-refreshes', String(++refreshes));
