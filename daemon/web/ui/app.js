@@ -253,6 +253,13 @@ async function loadHeading(until48) {
 	return { items, cut: lists[0].cut || lists[1].cut };
 }
 
+/* A seller's protocols by state (GET /v1/sellers/{id}: its counters), the states it
+ * has any in. */
+function sellerStates(counts) {
+	return STATES.filter((st) => counts && counts[st] > 0)
+	    .map((st) => LABELS[st] + ' ' + counts[st]).join(' · ') || '—';
+}
+
 async function renderRisk(heading) {
 	const bySeller = new Map();
 	for (const p of heading.items)
@@ -268,6 +275,7 @@ async function renderRisk(heading) {
 			el('td', { 'data-col': 'seller' }, id),
 			el('td', { 'data-col': 'heading' }, n),
 			el('td', { 'data-col': 'mediations-30d' }, sellers[i].mediations_30d),
+			el('td', { 'data-col': 'by-state' }, sellerStates(sellers[i].counts)),
 		]));
 	});
 	const cut = $('#risk-cut');

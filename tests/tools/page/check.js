@@ -212,6 +212,7 @@ async function risk(page, now) {
 		seller: tr.getAttribute('data-seller'),
 		heading: (tr.querySelector('[data-col="heading"]') || {}).textContent,
 		m30: (tr.querySelector('[data-col="mediations-30d"]') || {}).textContent,
+		states: (tr.querySelector('[data-col="by-state"]') || {}).textContent,
 	})));
 	const first = shown[0];
 	ok(top && first.seller === top[0] && Number(first.heading) === top[1],
@@ -225,10 +226,17 @@ async function risk(page, now) {
 		const s = await get(`/v1/sellers/${encodeURIComponent(r.seller)}`);
 		if (Number(r.m30) !== s.mediations_30d || String(r.m30).trim() === '')
 			bad.push(`${r.seller}: page "${r.m30}", /v1/sellers ${s.mediations_30d}`);
+		const labels = { pending: 'Pendente', awaiting: 'Aguardando', closed: 'Encerrado',
+			unresolved: 'Não resolvido', mediation: 'Mediado', resolved: 'Resolvido' };
+		for (const [st, label] of Object.entries(labels)) {
+			const want = s.counts[st] > 0 ? `${label} ${s.counts[st]}` : null;
+			if (want && !(r.states || '').split(' · ').includes(want))
+				bad.push(`${r.seller}: by-state "${r.states}" lacks "${want}"`);
+		}
 		if (Number(r.heading) !== (by[r.seller] || 0))
 			bad.push(`${r.seller}: heading page "${r.heading}", the lists ${by[r.seller] || 0}`);
 	}
-	ok(bad.length === 0, `risk-sellers' mediations-30d equal /v1/sellers/{id} mediations_30d ` +
+	ok(bad.length === 0, `risk-sellers' mediations-30d and counts by state equal /v1/sellers/{id} ` +
 		`(${first.seller}: ${first.m30 && first.m30.trim()}), heading equal the lists`, bad.join('\n'));
 }
 
