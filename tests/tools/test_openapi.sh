@@ -21,33 +21,8 @@ NPM_DIR=$REPO/build/npm/openapi
 T=$(mktemp -d "${TMPDIR:-/tmp}/pd-openapi.XXXXXX")
 PIDS=
 
-cleanup() {
-	for p in $PIDS; do
-		kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-# TAP lines without numbers in, numbered out, with the plan at the end.
-number() {
-	awk '/^ok - / { n++; sub(/^ok - /, "ok " n " - ") }
-	     /^not ok - / { n++; sub(/^not ok - /, "not ok " n " - ") }
-	     { print; fflush() }
-	     END { print "1.." n }'
-}
-
-# The validator, installed once per lock file (the copy of the lock says which).
-npm_install() {
-	if cmp -s tests/tools/openapi/package-lock.json "$NPM_DIR/package-lock.json" &&
-		[ -x "$NPM_DIR/node_modules/.bin/validate-api" ]; then
-		return 0
-	fi
-	rm -rf "$NPM_DIR"
-	mkdir -p "$NPM_DIR"
-	cp tests/tools/openapi/package.json tests/tools/openapi/package-lock.json "$NPM_DIR/"
-	(cd "$NPM_DIR" && npm ci --ignore-scripts --no-audit --no-fund) >"$T/npm.log" 2>&1
-}
+. "$REPO/tests/tools/lib.sh"
+trap tools_cleanup EXIT
 
 validate() {
 	local out
@@ -55,7 +30,7 @@ validate() {
 		echo "not ok - npm is not installed (the validator comes from the npm registry)"
 		return
 	fi
-	if ! npm_install; then
+	if ! tools_npm_ci tests/tools/openapi "$NPM_DIR" .bin/validate-api; then
 		echo "not ok - npm ci of the pinned validator into $NPM_DIR"
 		sed 's/^/#   /' "$T/npm.log" | tail -n 8
 		return
@@ -135,5 +110,5 @@ live() {
 	validate
 	"$PY" tests/tools/openapi/check.py static "$SPEC" "$REPO"
 	live
-} | number | tee "$T/tap"
+} | tools_number | tee "$T/tap"
 ! grep -q '^not ok ' "$T/tap"

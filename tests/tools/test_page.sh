@@ -33,34 +33,8 @@ fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/pd-page.XXXXXX")
 PIDS=
 
-cleanup() {
-	for p in $PIDS; do
-		kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-# TAP lines without numbers in, numbered out, with the plan at the end.
-number() {
-	awk '/^ok - / { n++; sub(/^ok - /, "ok " n " - ") }
-	     /^not ok - / { n++; sub(/^not ok - /, "not ok " n " - ") }
-	     { print; fflush() }
-	     END { print "1.." n }'
-}
-
-# playwright-core, installed once per lock file (the copy of the lock says which).
-npm_install() {
-	if cmp -s tests/tools/page/package-lock.json "$NPM_DIR/package-lock.json" &&
-		[ -f "$NPM_DIR/node_modules/playwright-core/package.json" ]; then
-		return 0
-	fi
-	rm -rf "$NPM_DIR"
-	mkdir -p "$NPM_DIR"
-	cp tests/tools/page/package.json tests/tools/page/package-lock.json "$NPM_DIR/"
-	(cd "$NPM_DIR" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
-		npm ci --ignore-scripts --no-audit --no-fund) >"$T/npm.log" 2>&1
-}
+. "$REPO/tests/tools/lib.sh"
+trap tools_cleanup EXIT
 
 # call METHOD PATH [BODY]: the daemon over its Unix socket; the body of the answer on
 # stdout, false unless 2xx.
@@ -160,7 +134,7 @@ seed() {
 
 browse() {
 	local shot rc
-	if ! npm_install; then
+	if ! tools_npm_ci tests/tools/page "$NPM_DIR" playwright-core/package.json; then
 		echo "not ok - npm ci of the pinned playwright-core into $NPM_DIR"
 		sed 's/^/#   /' "$T/npm.log" | tail -n 8
 		return
@@ -205,5 +179,5 @@ run() {
 	fi
 }
 
-run | number | tee "$T/tap"
+run | tools_number | tee "$T/tap"
 ! grep -q '^not ok ' "$T/tap"
